@@ -1,0 +1,269 @@
+//! The `earshot` command line: argument definitions and dispatch. Output formats live in
+//! [`output`]; `show` in [`show`].
+
+mod output;
+mod show;
+
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::model::{Label, Priority};
+use crate::poller::{poll_cycle, Pipeline};
+use crate::sentiment::{Analyzer, Options};
+use crate::store::{MentionFilter, StatusFilter, Store};
+
+/// Earshot: hear every public mention of your business in time.
+#[derive(Debug, Parser)]
+#[command(name = "earshot", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file.
+    #[arg(long, global = true, env = "EARSHOT_CONFIG", default_value = DEFAULT_CONFIG_PATH)]
+    pub config: PathBuf,
+    /// Database file (overrides [storage] database).
+    #[arg(long, global = true)]
+    pub db: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The service: poll every source on its schedule until Ctrl-C or SIGTERM.
+    Run,
+    /// One polling cycle now, then exit.
+    Poll {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Ignore the schedule and backoff.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The mention log, newest first.
+    Mentions(MentionArgs),
+    /// One mention in full.
+    Show {
+        /// Mention id.
+        id: i64,
+    },
+    /// Health of each source.
+    Sources,
+    /// Score TEXT, or each line of stdin, and explain the score.
+    Score {
+        /// Text to score; omit to read lines from stdin.
+        text: Vec<String>,
+    },
+}
+
+/// Filters and format of `earshot mentions`.
+#[derive(Debug, clap::Args)]
+pub struct MentionArgs {
+    /// negative, neutral or positive.
+    #[arg(long)]
+    sentiment: Option<Label>,
+    /// new, acknowledged, promised, resolved, recovered, or open (not resolved).
+    #[arg(long)]
+    status: Option<StatusFilter>,
+    /// urgent, high, normal or low.
+    #[arg(long)]
+    priority: Option<Priority>,
+    /// Part of the customer's or author's name.
+    #[arg(long)]
+    customer: Option<String>,
+    /// Source name.
+    #[arg(long)]
+    source: Option<String>,
+    /// 7d, 24h or a date (2026-11-01).
+    #[arg(long)]
+    since: Option<String>,
+    /// Full-text search.
+    #[arg(long)]
+    search: Option<String>,
+    /// At most N mentions.
+    #[arg(long)]
+    limit: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// Output formats of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Aligned columns for a terminal.
+    Table,
+    /// One JSON array.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Score { ref text } => score(&cli.config, text),
+        Command::Run => {
+            let (config, store) = open(&cli)?;
+            crate::service::run(config, store)
+        }
+        Command::Poll { ref source, force } => {
+            let (config, store) = open(&cli)?;
+            poll(config, store, source.as_deref(), force)
+        }
+        Command::Mentions(ref args) => {
+            let (_, store) = open(&cli)?;
+            let filter = args.filter(Utc::now())?;
+            let mentions = lock(&store).mentions(&filter)?;
+            output::print_mentions(&mentions, args.format)
+        }
+        Command::Show { id } => {
+            let (_, store) = open(&cli)?;
+            let detail = lock(&store).mention_detail(id)?;
+            print!("{}", show::render(&detail));
+            Ok(())
+        }
+        Command::Sources => {
+            let (config, store) = open(&cli)?;
+            let health = lock(&store).source_health()?;
+            print!("{}", output::sources_table(&config, &health));
+            Ok(())
+        }
+    }
+}
+
+fn open(cli: &Cli) -> Result<(Arc<Config>, Arc<Mutex<Store>>)> {
+    let mut config = Config::load(&cli.config)?;
+    if let Some(db) = &cli.db {
+        config.database = db.clone();
+    }
+    let store = Store::open(&config.database)?;
+    Ok((Arc::new(config), Arc::new(Mutex::new(store))))
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn poll(
+    config: Arc<Config>,
+    store: Arc<Mutex<Store>>,
+    only: Option<&str>,
+    force: bool,
+) -> Result<()> {
+    if let Some(name) = only {
+        if !config.sources.iter().any(|s| s.name == name) {
+            let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+            bail!(
+                "no source named '{name}' in the config; the sources are: {}",
+                names.join(", ")
+            );
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let pipeline = Arc::new(Pipeline::new(config)?);
+    let report = runtime.block_on(poll_cycle(pipeline, store, only, force, Utc::now()))?;
+    print!("{}", output::cycle_report(&report));
+    Ok(())
+}
+
+fn score(config_path: &Path, words: &[String]) -> Result<()> {
+    let analyzer = analyzer_for(config_path)?;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if !words.is_empty() {
+        return output::print_score(&mut out, &words.join(" "), &analyzer);
+    }
+    for line in std::io::stdin().lock().lines() {
+        let line = line.context("cannot read stdin")?;
+        if !line.trim().is_empty() {
+            output::print_score(&mut out, &line, &analyzer)?;
+        }
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The configured analyzer; plain defaults when the default config file is absent.
+fn analyzer_for(config_path: &Path) -> Result<Analyzer> {
+    let options = if config_path.exists() {
+        let config = Config::load(config_path)?;
+        Options {
+            negative_below: config.triage.negative_below,
+            positive_above: config.triage.positive_above,
+            extra_terms: config.sentiment_terms,
+            domain_layer: true,
+        }
+    } else {
+        Options::default()
+    };
+    Ok(Analyzer::new(options))
+}
+
+impl MentionArgs {
+    fn filter(&self, now: DateTime<Utc>) -> Result<MentionFilter> {
+        Ok(MentionFilter {
+            label: self.sentiment,
+            status: self.status,
+            priority: self.priority,
+            customer: self.customer.clone(),
+            source: self.source.clone(),
+            since: self
+                .since
+                .as_deref()
+                .map(|s| parse_since(s, now))
+                .transpose()?,
+            search: self.search.clone(),
+            limit: self.limit,
+            offset: 0,
+        })
+    }
+}
+
+/// `--since`: a duration back from now (`7d`) or a date (`2026-11-01`, midnight UTC).
+pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if let Ok(date) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return Ok(date
+            .and_hms_opt(0, 0, 0)
+            .expect("midnight exists")
+            .and_utc());
+    }
+    if let Ok(time) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    match crate::config::parse_duration(text) {
+        Ok(back) => Ok(now - chrono::Duration::from_std(back).unwrap_or(chrono::Duration::zero())),
+        Err(_) => bail!("--since '{text}' is neither a duration (7d, 24h) nor a date (2026-11-01)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_durations_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_since("7d", now).unwrap().to_rfc3339(),
+            "2026-11-16T12:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("2026-11-01", now).unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert!(parse_since("last tuesday", now)
+            .unwrap_err()
+            .to_string()
+            .contains("7d"));
+    }
+}

@@ -1,0 +1,186 @@
+//! How the CLI prints: tables for people, JSON and CSV for scripts.
+
+use std::io::Write;
+
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+
+use super::Format;
+use crate::config::Config;
+use crate::model::Mention;
+use crate::poller::CycleReport;
+use crate::sentiment::Analyzer;
+use crate::store::{FetchOutcome, SourceHealth};
+
+/// Print the log in the chosen format.
+pub fn print_mentions(mentions: &[Mention], format: Format) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match format {
+        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(mentions)?)?,
+        Format::Csv => write_csv(&mut out, mentions)?,
+        Format::Table => out.write_all(mentions_table(mentions).as_bytes())?,
+    }
+    Ok(())
+}
+
+/// The log as aligned columns, one line per mention.
+pub fn mentions_table(mentions: &[Mention]) -> String {
+    if mentions.is_empty() {
+        return "No mentions match. Run `earshot poll` to fetch, or loosen the filters.\n".into();
+    }
+    let mut text = format!(
+        "{:>5}  {:<16}  {:<14}  {:<18}  {:<15}  {:<8}  {:<12}  {}\n",
+        "ID", "WHEN", "SOURCE", "AUTHOR", "SENTIMENT", "PRIORITY", "STATUS", "TEXT"
+    );
+    for m in mentions {
+        text.push_str(&format!(
+            "{:>5}  {:<16}  {:<14}  {:<18}  {:<15}  {:<8}  {:<12}  {}\n",
+            m.id,
+            short_time(m.when()),
+            clip(&m.source, 14),
+            clip(m.author.as_deref().unwrap_or("-"), 18),
+            format!("{} {:+.2}", m.label, m.score),
+            m.priority,
+            m.status,
+            clip(&one_line(&m.text), 70),
+        ));
+    }
+    text
+}
+
+fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record([
+        "id",
+        "source",
+        "url",
+        "author",
+        "title",
+        "text",
+        "published_at",
+        "fetched_at",
+        "rating",
+        "score",
+        "label",
+        "priority",
+        "status",
+        "customer",
+    ])?;
+    for m in mentions {
+        writer.write_record([
+            m.id.to_string(),
+            m.source.clone(),
+            m.url.clone().unwrap_or_default(),
+            m.author.clone().unwrap_or_default(),
+            m.title.clone().unwrap_or_default(),
+            m.text.clone(),
+            m.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            m.fetched_at.to_rfc3339(),
+            m.rating.map(|r| r.to_string()).unwrap_or_default(),
+            format!("{:.3}", m.score),
+            m.label.to_string(),
+            m.priority.to_string(),
+            m.status.to_string(),
+            m.customer
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_default(),
+        ])?;
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// One JSON line per scored text: `{"text","score","label","terms":[{"term","weight"}]}`.
+pub fn print_score(out: &mut impl Write, text: &str, analyzer: &Analyzer) -> Result<()> {
+    let score = analyzer.score(text);
+    let line = serde_json::json!({
+        "text": text,
+        "score": score.value,
+        "label": score.label,
+        "terms": score.terms,
+    });
+    writeln!(out, "{line}")?;
+    Ok(())
+}
+
+/// What `poll` prints: one line per source, then the totals.
+pub fn cycle_report(report: &CycleReport) -> String {
+    let mut text = String::new();
+    for s in &report.sources {
+        let line = match &s.outcome {
+            None => "not due yet (use --force to poll now)".to_owned(),
+            Some(FetchOutcome::NotModified) => "ok, unchanged since last poll".to_owned(),
+            Some(FetchOutcome::Ok) => {
+                let mut line = format!("ok, {} new, {} updated", s.new, s.updated);
+                if s.dropped > 0 {
+                    line.push_str(&format!(", {} not about the business", s.dropped));
+                }
+                line
+            }
+            Some(FetchOutcome::Failed(error)) => format!("FAILED: {error}"),
+        };
+        text.push_str(&format!("{:<20} {line}\n", s.name));
+    }
+    text.push_str(&report.summary());
+    text.push('\n');
+    text
+}
+
+/// `earshot sources`: every configured source with its health.
+pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
+    let mut text = format!(
+        "{:<20}  {:<7}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+        "SOURCE", "STATE", "LAST FETCH", "LAST SUCCESS", "NEXT DUE", "MENTIONS", "LAST ERROR"
+    );
+    for source in &config.sources {
+        let h = health.iter().find(|h| h.name == source.name);
+        let state = match h {
+            None => "never",
+            Some(h) if h.last_error.is_some() => "failing",
+            Some(_) => "ok",
+        };
+        let time = |t: Option<DateTime<Utc>>| t.map(short_time).unwrap_or_else(|| "-".into());
+        text.push_str(&format!(
+            "{:<20}  {:<7}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+            clip(&source.name, 20),
+            state,
+            time(h.and_then(|h| h.last_fetch_at)),
+            time(h.and_then(|h| h.last_success_at)),
+            time(h.and_then(|h| h.next_due_at)),
+            h.map(|h| h.mentions_seen).unwrap_or(0),
+            h.and_then(|h| h.last_error.clone()).unwrap_or_default(),
+        ));
+    }
+    text
+}
+
+pub(super) fn short_time(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// At most `width` characters, with an ellipsis when cut.
+fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_counts_characters_not_bytes() {
+        assert_eq!(clip("Café au lait", 6), "Café …");
+        assert_eq!(clip("short", 10), "short");
+    }
+}

@@ -1,0 +1,17 @@
+//! Earshot: hears every public mention of a small business in time.
+//!
+//! The pipeline, one module per step:
+//! source → [`fetch`] → [`sources`] (extract, keep relevant, dedupe key) → [`sentiment`]
+//! → [`triage`] → [`store`] → mention log ([`cli`]). [`poller`] ties one cycle together and
+//! [`service`] runs it on a schedule.
+
+pub mod cli;
+pub mod config;
+pub mod fetch;
+pub mod model;
+pub mod poller;
+pub mod sentiment;
+pub mod service;
+pub mod sources;
+pub mod store;
+pub mod triage;

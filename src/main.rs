@@ -1,0 +1,27 @@
+//! The `earshot` binary: parse the command line, start logging, run, report one line.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = earshot::cli::Cli::parse();
+    let default_level = match cli.command {
+        earshot::cli::Command::Run => "info",
+        _ => "error",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("EARSHOT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match earshot::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("earshot: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

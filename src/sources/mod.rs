@@ -1,0 +1,28 @@
+//! Turning a source's bytes into items: feeds ([`feed`]), HTML review pages ([`page`]),
+//! HTML-to-text ([`text`]), which items concern the business ([`relevance`]) and the
+//! stable identity of an item across fetches ([`dedupe`]).
+
+pub mod dedupe;
+pub mod feed;
+pub mod page;
+pub mod relevance;
+pub mod text;
+
+/// One item as a source publishes it, before relevance, dedupe and scoring.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RawItem {
+    /// The source's own id for the item (GUID, Atom id), when it has one.
+    pub guid: Option<String>,
+    /// Link to the item.
+    pub url: Option<String>,
+    /// Author's name or handle.
+    pub author: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Plain text (HTML already turned into text).
+    pub text: String,
+    /// When it was published.
+    pub published_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Stars on a 1..=5 scale, when the source gives a rating.
+    pub rating: Option<f32>,
+}

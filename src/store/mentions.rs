@@ -1,0 +1,434 @@
+//! Mentions: insert-or-update by stable key, the filtered log, one mention in full.
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::ToSql;
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use super::{parse_ts, ts, Store, StoreError};
+use crate::model::{CaseStatus, CustomerRef, Label, Mention, Priority, Term};
+
+/// A mention ready to store: extracted, keyed, scored and triaged.
+#[derive(Debug, Clone)]
+pub struct NewMention {
+    /// Source name.
+    pub source: String,
+    /// Stable key within the source (see `sources::dedupe`).
+    pub key: String,
+    /// Hash of the visible content, to detect edits.
+    pub content_hash: String,
+    /// Link.
+    pub url: Option<String>,
+    /// Author.
+    pub author: Option<String>,
+    /// Title.
+    pub title: Option<String>,
+    /// Plain text.
+    pub text: String,
+    /// Publication time.
+    pub published_at: Option<DateTime<Utc>>,
+    /// Stars 1..=5.
+    pub rating: Option<f32>,
+    /// Sentiment value.
+    pub score: f32,
+    /// Sentiment label.
+    pub label: Label,
+    /// Driving terms.
+    pub terms: Vec<Term>,
+    /// Triage priority.
+    pub priority: Priority,
+    /// Why that priority.
+    pub priority_reasons: Vec<String>,
+}
+
+/// What storing a mention did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MentionUpdate {
+    /// First time seen.
+    Inserted(i64),
+    /// Seen before, and the author edited it.
+    Edited(i64),
+    /// Seen before, unchanged.
+    Unchanged(i64),
+}
+
+/// Status filter of the log: one status, or everything still open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusFilter {
+    /// Exactly this status.
+    Is(CaseStatus),
+    /// Not resolved or recovered.
+    Open,
+}
+
+impl std::str::FromStr for StatusFilter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s.trim().eq_ignore_ascii_case("open") {
+            Ok(StatusFilter::Open)
+        } else {
+            s.parse().map(StatusFilter::Is)
+        }
+    }
+}
+
+/// The log's filters; the CLI and the web page both build one of these.
+#[derive(Debug, Clone, Default)]
+pub struct MentionFilter {
+    /// Sentiment label.
+    pub label: Option<Label>,
+    /// Case status.
+    pub status: Option<StatusFilter>,
+    /// Priority.
+    pub priority: Option<Priority>,
+    /// Part of a linked customer's name or the author's name.
+    pub customer: Option<String>,
+    /// Source name.
+    pub source: Option<String>,
+    /// Published (or first seen) at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Full-text search over title, text and author.
+    pub search: Option<String>,
+    /// At most this many rows.
+    pub limit: Option<usize>,
+    /// Skip this many rows (paging).
+    pub offset: usize,
+}
+
+/// A history entry of a mention: edits and status changes.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Event {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What happened: "new", "edited", "acknowledged", "promised", "resolved", "recovered"…
+    pub kind: String,
+    /// Staff note.
+    pub note: Option<String>,
+    /// Due date of a promise.
+    pub due_at: Option<DateTime<Utc>>,
+    /// Who.
+    pub by: Option<String>,
+}
+
+/// One mention in full, for `show`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredDetail {
+    /// The mention.
+    #[serde(flatten)]
+    pub mention: Mention,
+    /// Why its priority.
+    pub priority_reasons: Vec<String>,
+    /// Its history, oldest first.
+    pub events: Vec<Event>,
+}
+
+const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
+    m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
+    c.id, c.name, c.tier, m.priority_reasons \
+    FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
+
+impl Store {
+    /// Insert a new mention or update an edited one; an unchanged one is left alone.
+    pub fn upsert_mention(
+        tx: &Transaction<'_>,
+        new: &NewMention,
+        now: DateTime<Utc>,
+    ) -> Result<MentionUpdate, StoreError> {
+        let existing: Option<(i64, String, String, String)> = tx
+            .query_row(
+                "SELECT id, content_hash, label, status FROM mentions WHERE source = ?1 AND key = ?2",
+                params![new.source, new.key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        match existing {
+            None => insert(tx, new, now).map(MentionUpdate::Inserted),
+            Some((id, hash, _, _)) if hash == new.content_hash => Ok(MentionUpdate::Unchanged(id)),
+            Some((id, _, old_label, status)) => {
+                update_edited(tx, id, new, now)?;
+                record_event(tx, id, now, "edited", None, None, None)?;
+                if status == "resolved" && old_label == "negative" && new.label != Label::Negative {
+                    // The author updated the review after the fix: the recovery worked.
+                    tx.execute(
+                        "UPDATE mentions SET status = 'recovered' WHERE id = ?1",
+                        [id],
+                    )?;
+                    record_event(
+                        tx,
+                        id,
+                        now,
+                        "recovered",
+                        Some("author edited the complaint to ".to_owned() + new.label.as_str()),
+                        None,
+                        None,
+                    )?;
+                }
+                Ok(MentionUpdate::Edited(id))
+            }
+        }
+    }
+
+    /// The mention log, newest first.
+    pub fn mentions(&self, filter: &MentionFilter) -> Result<Vec<Mention>, StoreError> {
+        let (sql, args) = filter_sql(filter);
+        let mut stmt = self.conn.prepare(&sql)?;
+        let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
+        let rows = stmt.query_map(refs.as_slice(), mention_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One mention with its history.
+    pub fn mention_detail(&self, id: i64) -> Result<StoredDetail, StoreError> {
+        let (mention, reasons) = self
+            .conn
+            .query_row(&format!("{SELECT_MENTION} WHERE m.id = ?1"), [id], |r| {
+                let reasons: String = r.get(17)?;
+                Ok((mention_from_row(r)?, reasons))
+            })
+            .optional()?
+            .ok_or(StoreError::NoSuchMention(id))?;
+        Ok(StoredDetail {
+            mention,
+            priority_reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            events: self.events(id)?,
+        })
+    }
+
+    /// History of a mention, oldest first.
+    pub fn events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT at, kind, note, due_at, by FROM mention_events WHERE mention_id = ?1 ORDER BY at, id",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(Event {
+                at: parse_ts(&r.get::<_, String>(0)?).unwrap_or_default(),
+                kind: r.get(1)?,
+                note: r.get(2)?,
+                due_at: r.get::<_, Option<String>>(3)?.as_deref().and_then(parse_ts),
+                by: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Number of stored mentions.
+    pub fn mention_count(&self) -> Result<i64, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT COUNT(*) FROM mentions", [], |r| r.get(0))?)
+    }
+}
+
+fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    tx.execute(
+        "INSERT INTO mentions (source, key, content_hash, url, author, title, text, published_at, \
+         fetched_at, rating, score, label, terms, priority, priority_reasons, status) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'new')",
+        params![
+            new.source,
+            new.key,
+            new.content_hash,
+            new.url,
+            new.author,
+            new.title,
+            new.text,
+            new.published_at.map(ts),
+            ts(now),
+            new.rating,
+            new.score,
+            new.label.as_str(),
+            terms_json(&new.terms),
+            new.priority.as_str(),
+            serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
+        ],
+    )?;
+    let id = tx.last_insert_rowid();
+    record_event(tx, id, now, "new", None, None, None)?;
+    Ok(id)
+}
+
+fn update_edited(
+    tx: &Transaction<'_>,
+    id: i64,
+    new: &NewMention,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE mentions SET content_hash = ?2, url = ?3, author = ?4, title = ?5, text = ?6, \
+         published_at = COALESCE(?7, published_at), updated_at = ?8, rating = ?9, score = ?10, \
+         label = ?11, terms = ?12, priority = ?13, priority_reasons = ?14 WHERE id = ?1",
+        params![
+            id,
+            new.content_hash,
+            new.url,
+            new.author,
+            new.title,
+            new.text,
+            new.published_at.map(ts),
+            ts(now),
+            new.rating,
+            new.score,
+            new.label.as_str(),
+            terms_json(&new.terms),
+            new.priority.as_str(),
+            serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
+        ],
+    )?;
+    Ok(())
+}
+
+/// Append a history entry.
+pub(crate) fn record_event(
+    tx: &Transaction<'_>,
+    id: i64,
+    at: DateTime<Utc>,
+    kind: &str,
+    note: Option<String>,
+    due_at: Option<DateTime<Utc>>,
+    by: Option<&str>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO mention_events (mention_id, at, kind, note, due_at, by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, ts(at), kind, note, due_at.map(ts), by],
+    )?;
+    Ok(())
+}
+
+fn terms_json(terms: &[Term]) -> String {
+    serde_json::to_string(terms).unwrap_or_else(|_| "[]".into())
+}
+
+/// WHERE clauses with numbered parameters, built up one filter at a time.
+#[derive(Default)]
+struct Where {
+    clauses: Vec<String>,
+    args: Vec<Box<dyn ToSql>>,
+}
+
+impl Where {
+    /// Add a clause; every `?` in it refers to `value`.
+    fn push(&mut self, clause: &str, value: Box<dyn ToSql>) {
+        self.args.push(value);
+        let n = self.args.len();
+        self.clauses.push(clause.replace('?', &format!("?{n}")));
+    }
+}
+
+fn filter_sql(filter: &MentionFilter) -> (String, Vec<Box<dyn ToSql>>) {
+    let mut w = Where::default();
+    if let Some(label) = filter.label {
+        w.push("m.label = ?", Box::new(label.as_str()));
+    }
+    match filter.status {
+        Some(StatusFilter::Is(status)) => w.push("m.status = ?", Box::new(status.as_str())),
+        Some(StatusFilter::Open) => w
+            .clauses
+            .push("m.status NOT IN ('resolved', 'recovered')".into()),
+        None => {}
+    }
+    if let Some(priority) = filter.priority {
+        w.push("m.priority = ?", Box::new(priority.as_str()));
+    }
+    if let Some(source) = &filter.source {
+        w.push("m.source = ?", Box::new(source.clone()));
+    }
+    if let Some(since) = filter.since {
+        w.push(
+            "COALESCE(m.published_at, m.fetched_at) >= ?",
+            Box::new(ts(since)),
+        );
+    }
+    if let Some(customer) = filter.customer.as_deref().map(like_pattern) {
+        w.push(
+            "(c.name LIKE ? ESCAPE '\\' OR m.author LIKE ? ESCAPE '\\')",
+            Box::new(customer),
+        );
+    }
+    if let Some(query) = filter.search.as_deref().and_then(fts_query) {
+        w.push(
+            "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)",
+            Box::new(query),
+        );
+    }
+    let mut sql = SELECT_MENTION.to_owned();
+    if !w.clauses.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&w.clauses.join(" AND "));
+    }
+    sql.push_str(" ORDER BY COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC");
+    let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
+    sql.push_str(&format!(" LIMIT {limit} OFFSET {}", filter.offset));
+    (sql, w.args)
+}
+
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// Turn what a person typed into a safe FTS5 query: every word must appear (prefix match
+/// on the last), quotes and operators are taken literally.
+pub(crate) fn fts_query(text: &str) -> Option<String> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    Some(words.join(" "))
+}
+
+fn mention_from_row(r: &Row<'_>) -> rusqlite::Result<Mention> {
+    let label: String = r.get(10)?;
+    let terms: String = r.get(11)?;
+    let priority: String = r.get(12)?;
+    let status: String = r.get(13)?;
+    let customer = match r.get::<_, Option<i64>>(14)? {
+        Some(id) => Some(CustomerRef {
+            id,
+            name: r.get(15)?,
+            tier: r.get(16)?,
+        }),
+        None => None,
+    };
+    Ok(Mention {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        url: r.get(2)?,
+        author: r.get(3)?,
+        title: r.get(4)?,
+        text: r.get(5)?,
+        published_at: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_ts),
+        fetched_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
+        rating: r.get(8)?,
+        score: r.get(9)?,
+        label: label.parse().unwrap_or(Label::Neutral),
+        terms: serde_json::from_str(&terms).unwrap_or_default(),
+        priority: priority.parse().unwrap_or(Priority::Normal),
+        status: status.parse().unwrap_or(CaseStatus::New),
+        customer,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_every_word() {
+        assert_eq!(fts_query("rude staff").unwrap(), "\"rude\" \"staff\"");
+        assert_eq!(fts_query("\"NEAR( OR").unwrap(), "\"NEAR\" \"OR\"");
+        assert_eq!(fts_query("  !! "), None);
+    }
+
+    #[test]
+    fn like_pattern_escapes_wildcards() {
+        assert_eq!(like_pattern("50%_off"), "%50\\%\\_off%");
+    }
+}

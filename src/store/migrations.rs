@@ -1,0 +1,157 @@
+//! Numbered, append-only schema migrations. Never edit a shipped one: add the next.
+
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: mentions, their history, customers, sources, full-text search.
+    r#"
+    CREATE TABLE customers (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        email TEXT,
+        phone TEXT,
+        handles TEXT NOT NULL DEFAULT '',
+        tier TEXT,
+        lifetime_value REAL,
+        notes TEXT,
+        -- name folded for matching (case, accents, punctuation)
+        name_key TEXT NOT NULL DEFAULT '',
+        imported_at TEXT
+    );
+    CREATE INDEX customers_email ON customers (email);
+    CREATE INDEX customers_name_key ON customers (name_key);
+    CREATE TABLE mentions (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        key TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        url TEXT,
+        author TEXT,
+        title TEXT,
+        text TEXT NOT NULL,
+        published_at TEXT,
+        fetched_at TEXT NOT NULL,
+        updated_at TEXT,
+        rating REAL,
+        score REAL NOT NULL,
+        label TEXT NOT NULL,
+        terms TEXT NOT NULL DEFAULT '[]',
+        priority TEXT NOT NULL,
+        priority_reasons TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL DEFAULT 'new',
+        customer_id INTEGER REFERENCES customers(id),
+        -- how sure the automatic link is, in [0,1]; NULL when linked by staff
+        link_confidence REAL,
+        -- 1 when staff linked or unlinked by hand: automatic matching leaves it alone
+        link_locked INTEGER NOT NULL DEFAULT 0,
+        -- JSON list of {customer_id, name, confidence} too weak or ambiguous to link
+        link_suggestions TEXT NOT NULL DEFAULT '[]',
+        -- due date of the open promise, if any
+        promise_due_at TEXT,
+        UNIQUE (source, key)
+    );
+    CREATE INDEX mentions_when ON mentions (COALESCE(published_at, fetched_at) DESC);
+    CREATE INDEX mentions_label ON mentions (label, COALESCE(published_at, fetched_at) DESC);
+    CREATE INDEX mentions_customer ON mentions (customer_id);
+    CREATE TABLE mention_events (
+        id INTEGER PRIMARY KEY,
+        mention_id INTEGER NOT NULL REFERENCES mentions(id),
+        at TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        note TEXT,
+        due_at TEXT,
+        by TEXT
+    );
+    CREATE INDEX mention_events_mention ON mention_events (mention_id);
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_fetch_at TEXT,
+        last_success_at TEXT,
+        last_error TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        next_due_at TEXT,
+        state TEXT NOT NULL DEFAULT 'ok'
+    );
+    CREATE TABLE fetch_log (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT
+    );
+    CREATE INDEX fetch_log_source ON fetch_log (source, at DESC);
+    CREATE VIRTUAL TABLE mentions_fts USING fts5(
+        title, text, author, content='mentions', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER mentions_fts_insert AFTER INSERT ON mentions BEGIN
+        INSERT INTO mentions_fts (rowid, title, text, author)
+        VALUES (new.id, new.title, new.text, new.author);
+    END;
+    CREATE TRIGGER mentions_fts_delete AFTER DELETE ON mentions BEGIN
+        INSERT INTO mentions_fts (mentions_fts, rowid, title, text, author)
+        VALUES ('delete', old.id, old.title, old.text, old.author);
+    END;
+    CREATE TRIGGER mentions_fts_update AFTER UPDATE OF title, text, author ON mentions BEGIN
+        INSERT INTO mentions_fts (mentions_fts, rowid, title, text, author)
+        VALUES ('delete', old.id, old.title, old.text, old.author);
+        INSERT INTO mentions_fts (rowid, title, text, author)
+        VALUES (new.id, new.title, new.text, new.author);
+    END;
+    "#,
+];
+
+/// Apply every migration the file has not seen, each in its own transaction.
+pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew {
+            path: path.to_owned(),
+            found,
+            known,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+
+    #[test]
+    fn migrating_twice_is_a_no_op() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let first = Store::open(&path).unwrap().schema_version().unwrap();
+        let second = Store::open(&path).unwrap().schema_version().unwrap();
+        assert_eq!(first, super::MIGRATIONS.len() as i64);
+        assert_eq!(first, second);
+    }
+
+    #[test]
+    fn a_newer_file_is_refused_with_advice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        drop(Store::open(&path).unwrap());
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        drop(conn);
+        let err = Store::open(&path).err().unwrap().to_string();
+        assert!(err.contains("upgrade Earshot"), "{err}");
+    }
+}

@@ -1,0 +1,213 @@
+//! The `earshot` binary as a user runs it, in a temp dir with the repo's default config.
+
+use std::path::Path;
+use std::process::Output;
+
+use assert_cmd::Command;
+
+use crate::common::{expectations, repo};
+
+/// A temp dir holding copies of config/ and feeds/, like a fresh clone.
+fn fresh_checkout() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["config", "feeds"] {
+        let target = dir.path().join(sub);
+        std::fs::create_dir_all(&target).unwrap();
+        for entry in std::fs::read_dir(repo().join(sub)).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), target.join(entry.file_name())).unwrap();
+        }
+    }
+    dir
+}
+
+fn earshot(dir: &Path, args: &[&str]) -> Output {
+    Command::cargo_bin("earshot")
+        .unwrap()
+        .current_dir(dir)
+        .env_remove("EARSHOT_CONFIG")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn poll_then_mentions_json_on_the_default_config() {
+    let dir = fresh_checkout();
+    let summary = stdout(&earshot(dir.path(), &["poll"]));
+    assert!(summary.contains("5 sources ok, 0 failed"), "{summary}");
+    let json: serde_json::Value = serde_json::from_str(&stdout(&earshot(
+        dir.path(),
+        &["mentions", "--format", "json"],
+    )))
+    .unwrap();
+    let mentions = json.as_array().unwrap();
+    let relevant = expectations()
+        .iter()
+        .filter(|e| e["relevant"] == "yes")
+        .count();
+    assert_eq!(mentions.len(), relevant);
+    for field in [
+        "id",
+        "source",
+        "url",
+        "author",
+        "title",
+        "text",
+        "published_at",
+        "fetched_at",
+        "rating",
+        "score",
+        "label",
+        "priority",
+        "status",
+        "customer",
+    ] {
+        assert!(
+            mentions.iter().all(|m| m.get(field).is_some()),
+            "field {field} missing"
+        );
+    }
+    // Newest first.
+    let dates: Vec<&str> = mentions
+        .iter()
+        .filter_map(|m| m["published_at"].as_str())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
+    // A second poll finds nothing new.
+    let again = stdout(&earshot(dir.path(), &["poll", "--force"]));
+    assert!(again.contains("0 new, 0 updated"), "{again}");
+}
+
+#[test]
+fn show_and_sources_and_csv_work_on_the_sample() {
+    let dir = fresh_checkout();
+    stdout(&earshot(dir.path(), &["poll"]));
+    let show = stdout(&earshot(dir.path(), &["show", "1"]));
+    assert!(
+        show.contains("Mention #1") && show.contains("History:"),
+        "{show}"
+    );
+    let sources = stdout(&earshot(dir.path(), &["sources"]));
+    for name in [
+        "town-forum",
+        "neighborhood-reviews",
+        "social",
+        "reviews-page",
+        "tabletalk",
+    ] {
+        assert!(sources.contains(name), "{sources}");
+    }
+    let csv = stdout(&earshot(
+        dir.path(),
+        &["mentions", "--format", "csv", "--source", "social"],
+    ));
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    assert_eq!(reader.records().count(), 11);
+    let missing = earshot(dir.path(), &["show", "99999"]);
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no mention with id 99999"));
+}
+
+#[test]
+fn score_prints_one_json_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::cargo_bin("earshot")
+        .unwrap()
+        .current_dir(dir.path())
+        .env_remove("EARSHOT_CONFIG")
+        .arg("score")
+        .write_stdin(
+            "The staff were rude and the coffee was cold.\nLovely bread, friendly staff!\n",
+        )
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["label"], "negative");
+    assert_eq!(lines[1]["label"], "positive");
+    assert!(lines[0]["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["term"].as_str().unwrap().contains("rude")));
+    assert!(lines[0]["score"].as_f64().unwrap() < 0.0);
+}
+
+fn config_error(body: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        format!("[business]\nname = \"Harbor Street Bakery\"\n{body}"),
+    )
+    .unwrap();
+    let output = earshot(dir.path(), &["--config", path.to_str().unwrap(), "sources"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    stderr
+}
+
+#[test]
+fn bad_config_files_say_which_key_and_line() {
+    let unknown =
+        config_error("[[source]]\nname = \"a\"\nurl = \"file:x.xml\"\nintervall = \"5m\"\n");
+    assert!(
+        unknown.contains("bad.toml") && unknown.contains("line 6") && unknown.contains("intervall"),
+        "{unknown}"
+    );
+
+    let duration = config_error(
+        "[[source]]\nname = \"a\"\nurl = \"file:x.xml\"\ninterval = \"every so often\"\n",
+    );
+    assert!(
+        duration.contains("line 6")
+            && duration.contains("source.interval")
+            && duration.contains("15m"),
+        "{duration}"
+    );
+
+    let missing_url = config_error("[[source]]\nname = \"a\"\n");
+    assert!(
+        missing_url.contains("url") && missing_url.contains("line 3"),
+        "{missing_url}"
+    );
+
+    let duplicate = config_error("[[source]]\nname = \"a\"\nurl = \"file:x.xml\"\n[[source]]\nname = \"a\"\nurl = \"file:y.xml\"\n");
+    assert!(
+        duplicate.contains("line 7") && duplicate.contains("duplicate source name 'a'"),
+        "{duplicate}"
+    );
+
+    let scheme = config_error("[[source]]\nname = \"a\"\nurl = \"ftp://x.test/f\"\n");
+    assert!(
+        scheme.contains("line 5") && scheme.contains("http:, https: or file:"),
+        "{scheme}"
+    );
+}
+
+#[test]
+fn a_missing_config_file_says_how_to_point_at_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = earshot(dir.path(), &["sources"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("config/earshot.toml") && stderr.contains("--config"),
+        "{stderr}"
+    );
+}

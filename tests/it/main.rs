@@ -1,0 +1,5 @@
+//! Integration tests: one binary (compiled once), one module per area.
+
+mod cli;
+mod common;
+mod poll;
