@@ -5,8 +5,10 @@
 //! → [`triage`] → [`store`] → mention log ([`cli`]). [`poller`] ties one cycle together and
 //! [`service`] runs it on a schedule.
 
+pub mod casework;
 pub mod cli;
 pub mod config;
+pub mod customers;
 pub mod fetch;
 pub mod model;
 pub mod poller;

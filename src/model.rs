@@ -155,6 +155,10 @@ pub struct Mention {
     pub status: CaseStatus,
     /// Linked customer.
     pub customer: Option<CustomerRef>,
+    /// Due date of the open promise, if any.
+    pub promise_due_at: Option<DateTime<Utc>>,
+    /// A promise is past its due date and the case is not resolved.
+    pub overdue: bool,
 }
 
 impl Mention {

@@ -9,12 +9,12 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
-use crate::config::{Config, Location, Source, SourceKind};
+use crate::config::{Config, Location, Source, SourceKind, TriageSettings};
 use crate::fetch::{Fetched, Fetcher, Validators};
 use crate::sentiment::{Analyzer, Options};
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
-use crate::sources::{feed, page, RawItem};
+use crate::sources::{encoding, feed, page, RawItem};
 use crate::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store, StoreError};
 use crate::triage::triage;
 
@@ -155,10 +155,12 @@ pub async fn poll_cycle(
                 continue;
             }
         };
-        let store = store.clone();
-        let report = tokio::task::spawn_blocking(move || write(&mut lock(&store), prepared, now))
-            .await
-            .expect("the store writer does not panic")?;
+        let (store, pipeline) = (store.clone(), pipeline.clone());
+        let report = tokio::task::spawn_blocking(move || {
+            write(&mut lock(&store), prepared, &pipeline.config.triage, now)
+        })
+        .await
+        .expect("the store writer does not panic")?;
         reports.push(report);
     }
     let order = |name: &str| pipeline.config.sources.iter().position(|s| s.name == name);
@@ -199,7 +201,10 @@ async fn prepare(
     let result = match pipeline.fetcher.fetch(&source.location, &validators).await {
         Ok(Fetched::NotModified) => Ok(None),
         Ok(Fetched::Body {
-            bytes, validators, ..
+            bytes,
+            validators,
+            content_type,
+            ..
         }) => {
             let hash = body_hash(&bytes);
             state.etag = validators.etag;
@@ -208,7 +213,7 @@ async fn prepare(
                 Ok(None)
             } else {
                 state.body_hash = Some(hash);
-                extract(&source, &bytes).map(Some)
+                extract(&source, &bytes, content_type.as_deref()).map(Some)
             }
         }
         Err(e) => Err(e.to_string()),
@@ -232,17 +237,21 @@ async fn prepare(
     }
 }
 
-fn extract(source: &Source, bytes: &[u8]) -> Result<Vec<RawItem>, String> {
+fn extract(
+    source: &Source,
+    bytes: &[u8],
+    content_type: Option<&str>,
+) -> Result<Vec<RawItem>, String> {
     match source.kind {
         SourceKind::Feed => {
             let base = match &source.location {
                 Location::Http(url) => Some(url.as_str()),
                 Location::File(_) => None,
             };
-            feed::parse_feed(bytes, base).map_err(|e| e.to_string())
+            feed::parse_feed(bytes, content_type, base).map_err(|e| e.to_string())
         }
         SourceKind::Page => {
-            let html = String::from_utf8_lossy(bytes);
+            let html = encoding::decode_html(bytes, content_type);
             let base = match &source.location {
                 Location::Http(url) => url.clone(),
                 Location::File(path) => file_url(path),
@@ -354,20 +363,31 @@ impl Pipeline {
     }
 }
 
+/// Store one source's results in one transaction: mentions, their customer links and
+/// priorities, and the source's health.
 fn write(
     store: &mut Store,
     prepared: Prepared,
+    rules: &TriageSettings,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
     let mut report = SourceReport::idle(&prepared.source.name);
     report.dropped = prepared.dropped;
+    let customers = store.customer_index()?;
     store.transaction(|tx| {
         for mention in &prepared.mentions {
-            match Store::upsert_mention(tx, mention, now)? {
-                MentionUpdate::Inserted(_) => report.new += 1,
-                MentionUpdate::Edited(_) => report.updated += 1,
-                MentionUpdate::Unchanged(_) => {}
-            }
+            let id = match Store::upsert_mention(tx, mention, now)? {
+                MentionUpdate::Inserted(id) => {
+                    report.new += 1;
+                    id
+                }
+                MentionUpdate::Edited(id) => {
+                    report.updated += 1;
+                    id
+                }
+                MentionUpdate::Unchanged(_) => continue,
+            };
+            Store::link_and_triage(tx, id, &customers, rules)?;
         }
         Store::record_fetch(
             tx,

@@ -1,6 +1,8 @@
 //! The `earshot` command line: argument definitions and dispatch. Output formats live in
 //! [`output`]; `show` in [`show`].
 
+mod cases;
+mod customers;
 mod output;
 mod show;
 
@@ -16,7 +18,7 @@ use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::model::{Label, Priority};
 use crate::poller::{poll_cycle, Pipeline};
 use crate::sentiment::{Analyzer, Options};
-use crate::store::{MentionFilter, StatusFilter, Store};
+use crate::store::{CaseAction, MentionFilter, StatusFilter, Store};
 
 /// Earshot: hear every public mention of your business in time.
 #[derive(Debug, Parser)]
@@ -56,10 +58,88 @@ pub enum Command {
     },
     /// Health of each source.
     Sources,
+    /// Mark a case as seen.
+    Ack {
+        /// Mention id.
+        id: i64,
+        /// What was done or said.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Record what was promised to the customer and by when.
+    Promise {
+        /// Mention id.
+        id: i64,
+        /// 2d, 36h, or a date (2026-11-30).
+        #[arg(long)]
+        due: String,
+        /// What was promised.
+        #[arg(long)]
+        note: String,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Close a case.
+    Resolve {
+        /// Mention id.
+        id: i64,
+        /// How it was resolved.
+        #[arg(long)]
+        note: Option<String>,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Link a mention to a customer by hand (remembered across polls and imports).
+    Link {
+        /// Mention id.
+        mention: i64,
+        /// Customer id.
+        customer: i64,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Remove a mention's customer link by hand (remembered).
+    Unlink {
+        /// Mention id.
+        mention: i64,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// The known customers.
+    #[command(subcommand)]
+    Customers(CustomersCommand),
     /// Score TEXT, or each line of stdin, and explain the score.
     Score {
         /// Text to score; omit to read lines from stdin.
         text: Vec<String>,
+    },
+}
+
+/// `earshot customers …`.
+#[derive(Debug, Subcommand)]
+pub enum CustomersCommand {
+    /// Import a customer CSV (header required; all rows or none).
+    Import {
+        /// The CSV file.
+        file: PathBuf,
+    },
+    /// List customers.
+    List {
+        /// Only names, emails or handles containing this.
+        #[arg(long)]
+        search: Option<String>,
+    },
+    /// One customer with their mentions.
+    Show {
+        /// Customer id.
+        id: i64,
     },
 }
 
@@ -125,9 +205,101 @@ pub fn run(cli: Cli) -> Result<()> {
             output::print_mentions(&mentions, args.format)
         }
         Command::Show { id } => {
+            let (config, store) = open(&cli)?;
+            print!("{}", show::render(&lock(&store), &config, id)?);
+            Ok(())
+        }
+        Command::Ack {
+            id,
+            ref note,
+            ref by,
+        } => {
             let (_, store) = open(&cli)?;
-            let detail = lock(&store).mention_detail(id)?;
-            print!("{}", show::render(&detail));
+            let action = CaseAction::Acknowledge;
+            print!(
+                "{}",
+                cases::apply(
+                    &mut lock(&store),
+                    id,
+                    action,
+                    note.as_deref(),
+                    by.as_deref()
+                )?
+            );
+            Ok(())
+        }
+        Command::Promise {
+            id,
+            ref due,
+            ref note,
+            ref by,
+        } => {
+            let (_, store) = open(&cli)?;
+            let action = CaseAction::Promise {
+                due: cases::parse_due(due, Utc::now())?,
+            };
+            print!(
+                "{}",
+                cases::apply(&mut lock(&store), id, action, Some(note), by.as_deref())?
+            );
+            Ok(())
+        }
+        Command::Resolve {
+            id,
+            ref note,
+            ref by,
+        } => {
+            let (_, store) = open(&cli)?;
+            let action = CaseAction::Resolve;
+            print!(
+                "{}",
+                cases::apply(
+                    &mut lock(&store),
+                    id,
+                    action,
+                    note.as_deref(),
+                    by.as_deref()
+                )?
+            );
+            Ok(())
+        }
+        Command::Link {
+            mention,
+            customer,
+            ref by,
+        } => {
+            let (config, store) = open(&cli)?;
+            print!(
+                "{}",
+                cases::link(
+                    &mut lock(&store),
+                    &config,
+                    mention,
+                    Some(customer),
+                    by.as_deref()
+                )?
+            );
+            Ok(())
+        }
+        Command::Unlink { mention, ref by } => {
+            let (config, store) = open(&cli)?;
+            print!(
+                "{}",
+                cases::link(&mut lock(&store), &config, mention, None, by.as_deref())?
+            );
+            Ok(())
+        }
+        Command::Customers(ref sub) => {
+            let (config, store) = open(&cli)?;
+            let mut store = lock(&store);
+            let text = match sub {
+                CustomersCommand::Import { file } => customers::import(&mut store, &config, file)?,
+                CustomersCommand::List { search } => {
+                    customers::list(&store.customers(search.as_deref())?)
+                }
+                CustomersCommand::Show { id } => customers::show(&store, *id)?,
+            };
+            print!("{text}");
             Ok(())
         }
         Command::Sources => {
@@ -222,7 +394,8 @@ impl MentionArgs {
                 .transpose()?,
             search: self.search.clone(),
             limit: self.limit,
-            offset: 0,
+            now: Some(now),
+            ..MentionFilter::default()
         })
     }
 }

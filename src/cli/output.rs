@@ -42,7 +42,11 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
             clip(m.author.as_deref().unwrap_or("-"), 18),
             format!("{} {:+.2}", m.label, m.score),
             m.priority,
-            m.status,
+            if m.overdue {
+                "OVERDUE".to_owned()
+            } else {
+                m.status.to_string()
+            },
             clip(&one_line(&m.text), 70),
         ));
     }

@@ -1,11 +1,50 @@
 //! `earshot show ID`: one mention in full, worded for the person handling the case.
 
-use crate::store::StoredDetail;
+use anyhow::Result;
 
 use super::output::short_time;
+use crate::casework::{customer_card, suggested_reply};
+use crate::config::Config;
+use crate::store::{Store, StoredDetail};
 
 /// The text `show` prints.
-pub fn render(detail: &StoredDetail) -> String {
+pub fn render(store: &Store, config: &Config, id: i64) -> Result<String> {
+    let detail = store.mention_detail(id)?;
+    let customer = match &detail.mention.customer {
+        Some(c) => Some(store.customer_detail(c.id)?.summary),
+        None => None,
+    };
+    let mut out = header(&detail);
+    out.push_str(&body(&detail));
+    match &customer {
+        Some(c) => out.push_str(&format!("\nCustomer:\n{}\n", indent(&customer_card(c)))),
+        None => {
+            let suggestions = store.link_suggestions(id)?;
+            if !suggestions.is_empty() {
+                out.push_str("\nPossibly a known customer (not linked; `earshot link MENTION CUSTOMER` to confirm):\n");
+                for s in suggestions {
+                    out.push_str(&format!(
+                        "  #{} {} ({}, confidence {:.2})\n",
+                        s.customer_id, s.name, s.why, s.confidence
+                    ));
+                }
+            }
+        }
+    }
+    let customer_name = customer.as_ref().map(|c| c.name.as_str());
+    if let Some(reply) = suggested_reply(
+        &detail.mention,
+        customer_name,
+        &detail.priority_reasons,
+        &config.business.name,
+    ) {
+        out.push_str(&format!("\nSuggested reply:\n{}\n", indent(&reply)));
+    }
+    out.push_str(&history(&detail));
+    Ok(out)
+}
+
+fn header(detail: &StoredDetail) -> String {
     let m = &detail.mention;
     let mut out = format!(
         "Mention #{}  [{}]  {} ({:+.2})  status: {}\n",
@@ -22,6 +61,10 @@ pub fn render(detail: &StoredDetail) -> String {
             detail.priority_reasons.join("; ")
         ));
     }
+    if let Some(due) = m.promise_due_at {
+        let overdue = if m.overdue { "  ** OVERDUE **" } else { "" };
+        out.push_str(&format!("Promise due: {} UTC{overdue}\n", short_time(due)));
+    }
     out.push_str(&format!("Source:    {}\n", m.source));
     out.push_str(&format!(
         "Author:    {}\n",
@@ -36,18 +79,12 @@ pub fn render(detail: &StoredDetail) -> String {
     if let Some(rating) = m.rating {
         out.push_str(&format!("Rating:    {rating} of 5 stars\n"));
     }
-    if let Some(customer) = &m.customer {
-        let tier = customer
-            .tier
-            .as_deref()
-            .map(|t| format!(", tier {t}"))
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "Customer:  {} (#{}{tier})\n",
-            customer.name, customer.id
-        ));
-    }
-    out.push('\n');
+    out
+}
+
+fn body(detail: &StoredDetail) -> String {
+    let m = &detail.mention;
+    let mut out = String::from("\n");
     if let Some(title) = &m.title {
         out.push_str(&format!("{title}\n\n"));
     }
@@ -63,7 +100,11 @@ pub fn render(detail: &StoredDetail) -> String {
             .collect();
         out.push_str(&format!("Why this score: {}\n", terms.join(", ")));
     }
-    out.push_str("\nHistory:\n");
+    out
+}
+
+fn history(detail: &StoredDetail) -> String {
+    let mut out = String::from("\nHistory:\n");
     for event in &detail.events {
         let mut line = format!("  {}  {}", short_time(event.at), event.kind);
         if let Some(due) = event.due_at {
@@ -79,4 +120,11 @@ pub fn render(detail: &StoredDetail) -> String {
         out.push('\n');
     }
     out
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }

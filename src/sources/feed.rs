@@ -6,6 +6,7 @@
 use feed_rs::model::{Entry, Text};
 use feed_rs::parser::Builder;
 
+use super::encoding::{decode_feed, fix_c1_controls};
 use super::text::html_to_text;
 use super::RawItem;
 
@@ -17,14 +18,20 @@ pub enum FeedError {
     Parse(String),
 }
 
-/// Parse feed bytes (not decoded text: the parser reads the XML declaration's encoding).
-pub fn parse_feed(bytes: &[u8], base_url: Option<&str>) -> Result<Vec<RawItem>, FeedError> {
+/// Parse feed bytes as served, with the HTTP Content-Type if any: the bytes are first
+/// re-encoded as UTF-8 (feed-rs itself only reads the XML declaration's encoding).
+pub fn parse_feed(
+    bytes: &[u8],
+    content_type: Option<&str>,
+    base_url: Option<&str>,
+) -> Result<Vec<RawItem>, FeedError> {
+    let utf8 = decode_feed(bytes, content_type);
     let parser = Builder::new()
         .id_generator(|_, _, _| String::new())
         .base_uri(base_url)
         .build();
     let feed = parser
-        .parse(bytes)
+        .parse(utf8.as_slice())
         .map_err(|e| FeedError::Parse(e.to_string()))?;
     Ok(feed
         .entries
@@ -47,7 +54,7 @@ fn item_from_entry(entry: Entry) -> RawItem {
         .as_ref()
         .and_then(|c| c.body.as_deref())
         .filter(|b| !b.trim().is_empty())
-        .map(html_to_text)
+        .map(readable)
         .or_else(|| entry.summary.as_ref().map(text_of))
         .unwrap_or_default();
     let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty());
@@ -70,7 +77,13 @@ fn item_from_entry(entry: Entry) -> RawItem {
 
 /// Plain text of a feed text construct, whatever its declared type.
 fn text_of(text: &Text) -> String {
-    html_to_text(&text.content)
+    readable(&text.content)
+}
+
+/// HTML to text, with `&#146;`-style Windows-1252 references turned into the intended
+/// punctuation (they only appear after the parser decoded them).
+fn readable(html: &str) -> String {
+    html_to_text(&fix_c1_controls(html))
 }
 
 #[cfg(test)]
@@ -82,7 +95,7 @@ mod tests {
         let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
             <item><title>Hi</title><link>https://x.test/1</link><description>&lt;p&gt;Great &amp;amp; warm&lt;/p&gt;</description></item>
             </channel></rss>"#;
-        let items = parse_feed(rss, None).unwrap();
+        let items = parse_feed(rss, None, None).unwrap();
         assert_eq!(items.len(), 1);
         assert_eq!(items[0].guid, None);
         assert_eq!(items[0].url.as_deref(), Some("https://x.test/1"));
@@ -92,7 +105,7 @@ mod tests {
     #[test]
     fn garbage_is_a_parse_error() {
         assert!(matches!(
-            parse_feed(b"<html><body>nope", None),
+            parse_feed(b"<html><body>nope", None, None),
             Err(FeedError::Parse(_))
         ));
     }

@@ -3,6 +3,7 @@
 //! stable identity of an item across fetches ([`dedupe`]).
 
 pub mod dedupe;
+pub mod encoding;
 pub mod feed;
 pub mod page;
 pub mod relevance;

@@ -92,6 +92,10 @@ pub struct MentionFilter {
     pub limit: Option<usize>,
     /// Skip this many rows (paging).
     pub offset: usize,
+    /// Only mentions linked to this customer.
+    pub customer_id: Option<i64>,
+    /// The time "overdue" is judged at (default: now).
+    pub now: Option<DateTime<Utc>>,
 }
 
 /// A history entry of a mention: edits and status changes.
@@ -123,7 +127,7 @@ pub struct StoredDetail {
 
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
-    c.id, c.name, c.tier, m.priority_reasons \
+    c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
 
 impl Store {
@@ -172,7 +176,8 @@ impl Store {
         let (sql, args) = filter_sql(filter);
         let mut stmt = self.conn.prepare(&sql)?;
         let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
-        let rows = stmt.query_map(refs.as_slice(), mention_from_row)?;
+        let now = filter.now.unwrap_or_else(Utc::now);
+        let rows = stmt.query_map(refs.as_slice(), |r| mention_from_row(r, now))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -182,7 +187,7 @@ impl Store {
             .conn
             .query_row(&format!("{SELECT_MENTION} WHERE m.id = ?1"), [id], |r| {
                 let reasons: String = r.get(17)?;
-                Ok((mention_from_row(r)?, reasons))
+                Ok((mention_from_row(r, Utc::now())?, reasons))
             })
             .optional()?
             .ok_or(StoreError::NoSuchMention(id))?;
@@ -208,6 +213,14 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// A customer's mentions, newest first.
+    pub fn mentions_of_customer(&self, customer_id: i64) -> Result<Vec<Mention>, StoreError> {
+        self.mentions(&MentionFilter {
+            customer_id: Some(customer_id),
+            ..Default::default()
+        })
     }
 
     /// Number of stored mentions.
@@ -328,6 +341,9 @@ fn filter_sql(filter: &MentionFilter) -> (String, Vec<Box<dyn ToSql>>) {
     if let Some(priority) = filter.priority {
         w.push("m.priority = ?", Box::new(priority.as_str()));
     }
+    if let Some(id) = filter.customer_id {
+        w.push("m.customer_id = ?", Box::new(id));
+    }
     if let Some(source) = &filter.source {
         w.push("m.source = ?", Box::new(source.clone()));
     }
@@ -384,11 +400,16 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
-fn mention_from_row(r: &Row<'_>) -> rusqlite::Result<Mention> {
+fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention> {
     let label: String = r.get(10)?;
     let terms: String = r.get(11)?;
     let priority: String = r.get(12)?;
     let status: String = r.get(13)?;
+    let status: CaseStatus = status.parse().unwrap_or(CaseStatus::New);
+    let promise_due_at = r
+        .get::<_, Option<String>>(18)?
+        .as_deref()
+        .and_then(parse_ts);
     let customer = match r.get::<_, Option<i64>>(14)? {
         Some(id) => Some(CustomerRef {
             id,
@@ -411,8 +432,10 @@ fn mention_from_row(r: &Row<'_>) -> rusqlite::Result<Mention> {
         label: label.parse().unwrap_or(Label::Neutral),
         terms: serde_json::from_str(&terms).unwrap_or_default(),
         priority: priority.parse().unwrap_or(Priority::Normal),
-        status: status.parse().unwrap_or(CaseStatus::New),
+        status,
         customer,
+        overdue: status == CaseStatus::Promised && promise_due_at.is_some_and(|due| due < now),
+        promise_due_at,
     })
 }
 

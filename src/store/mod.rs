@@ -3,6 +3,8 @@
 //! Synchronous rusqlite behind methods named for intent; async code calls it from a
 //! blocking thread. Schema changes are append-only migrations tracked by `user_version`.
 
+mod cases;
+mod customers;
 mod mentions;
 mod migrations;
 mod sources;
@@ -12,6 +14,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use cases::CaseAction;
+pub use customers::{CustomerDetail, CustomerSummary, ImportSummary};
 pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
 pub use sources::{FetchOutcome, SourceHealth, SourceState};
 
@@ -39,6 +43,17 @@ pub enum StoreError {
     /// No mention with that id.
     #[error("no mention with id {0}; run `earshot mentions` to see the ids")]
     NoSuchMention(i64),
+    /// No customer with that id.
+    #[error("no customer with id {0}; run `earshot customers list` to see the ids")]
+    NoSuchCustomer(i64),
+    /// The case is already closed.
+    #[error("mention {id} is already {status}; nothing to change")]
+    CaseClosed {
+        /// Mention id.
+        id: i64,
+        /// Its status.
+        status: crate::model::CaseStatus,
+    },
     /// Any other SQLite failure.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -47,6 +62,8 @@ pub enum StoreError {
 /// The open database.
 pub struct Store {
     conn: Connection,
+    /// Customers indexed for matching; dropped whenever customers change.
+    customer_cache: Option<std::sync::Arc<crate::customers::CustomerIndex>>,
 }
 
 impl Store {
@@ -74,7 +91,10 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
         migrations::migrate(&mut conn, path)?;
-        Ok(Store { conn })
+        Ok(Store {
+            conn,
+            customer_cache: None,
+        })
     }
 
     /// Schema version after migration.

@@ -8,7 +8,7 @@ use assert_cmd::Command;
 use crate::common::{expectations, repo};
 
 /// A temp dir holding copies of config/ and feeds/, like a fresh clone.
-fn fresh_checkout() -> tempfile::TempDir {
+pub fn fresh_checkout() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for sub in ["config", "feeds"] {
         let target = dir.path().join(sub);
@@ -21,7 +21,7 @@ fn fresh_checkout() -> tempfile::TempDir {
     dir
 }
 
-fn earshot(dir: &Path, args: &[&str]) -> Output {
+pub fn earshot(dir: &Path, args: &[&str]) -> Output {
     Command::cargo_bin("earshot")
         .unwrap()
         .current_dir(dir)
@@ -31,7 +31,7 @@ fn earshot(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn stdout(output: &Output) -> String {
+pub fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
         "failed: {}",

@@ -2,4 +2,6 @@
 
 mod cli;
 mod common;
+mod customers;
+mod encoding;
 mod poll;

@@ -1,0 +1,95 @@
+//! `ack`, `promise`, `resolve`, `link`, `unlink`: staff moving a case along.
+
+use anyhow::{bail, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::config::Config;
+use crate::store::{CaseAction, Store};
+
+/// Who is acting: `--by`, else the OS user, else "staff".
+pub fn actor(by: Option<&str>) -> String {
+    by.map(str::to_owned)
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "staff".to_owned())
+}
+
+/// Apply a case action and say what happened.
+pub fn apply(
+    store: &mut Store,
+    id: i64,
+    action: CaseAction,
+    note: Option<&str>,
+    by: Option<&str>,
+) -> Result<String> {
+    let status = store.update_case(id, action, note, &actor(by), Utc::now())?;
+    let due = match action {
+        CaseAction::Promise { due } => format!(", due {}", due.format("%Y-%m-%d %H:%M UTC")),
+        _ => String::new(),
+    };
+    Ok(format!("Mention #{id} is now {status}{due}.\n"))
+}
+
+/// Link or unlink a mention by hand.
+pub fn link(
+    store: &mut Store,
+    config: &Config,
+    mention: i64,
+    customer: Option<i64>,
+    by: Option<&str>,
+) -> Result<String> {
+    store.set_link(mention, customer, &actor(by), &config.triage, Utc::now())?;
+    let detail = store.mention_detail(mention)?;
+    Ok(match customer {
+        Some(c) => format!(
+            "Mention #{mention} is linked to customer #{c}; priority now {}.\n",
+            detail.mention.priority
+        ),
+        None => format!(
+            "Mention #{mention} is no longer linked to a customer; priority now {}.\n",
+            detail.mention.priority
+        ),
+    })
+}
+
+/// `--due`: `2d`/`36h` from now, or a date (end of that day, UTC), or RFC 3339.
+pub fn parse_due(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return Ok(date
+            .and_hms_opt(23, 59, 59)
+            .expect("a valid time")
+            .and_utc());
+    }
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    match crate::config::parse_duration(text) {
+        Ok(ahead) => {
+            Ok(now + chrono::Duration::from_std(ahead).unwrap_or(chrono::Duration::zero()))
+        }
+        Err(_) => bail!("--due '{text}' is neither a duration (2d, 36h) nor a date (2026-11-30)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_takes_durations_and_dates() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            parse_due("2d", now).unwrap().to_rfc3339(),
+            "2026-11-25T12:00:00+00:00"
+        );
+        assert_eq!(
+            parse_due("2026-11-30", now).unwrap().to_rfc3339(),
+            "2026-11-30T23:59:59+00:00"
+        );
+        assert!(parse_due("soonish", now).is_err());
+    }
+}

@@ -1,0 +1,84 @@
+//! `earshot customers import|list|show`.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::Utc;
+
+use super::output::{mentions_table, short_time};
+use crate::casework::customer_card;
+use crate::config::Config;
+use crate::customers::parse_csv;
+use crate::store::{CustomerSummary, Store};
+use crate::triage::thousands;
+
+/// Import a CSV, all or nothing, and say what changed.
+pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("cannot read {}; check the path", file.display()))?;
+    let records = parse_csv(&text, &file.display().to_string())?;
+    let summary = store.import_customers(&records, &config.triage, Utc::now())?;
+    Ok(format!(
+        "Imported {} customers from {}: {} new, {} updated; {} mentions linked to a customer.\n",
+        records.len(),
+        file.display(),
+        summary.added,
+        summary.updated,
+        summary.mentions_linked
+    ))
+}
+
+/// The customer list as a table.
+pub fn list(customers: &[CustomerSummary]) -> String {
+    if customers.is_empty() {
+        return "No customers yet. Import your list with `earshot customers import config/customers.csv`.\n".into();
+    }
+    let mut text = format!(
+        "{:>5}  {:<24}  {:<4}  {:>10}  {:>8}  {:>4}  {}\n",
+        "ID", "NAME", "TIER", "VALUE", "MENTIONS", "OPEN", "EMAIL / HANDLES"
+    );
+    for c in customers {
+        let contact = [c.email.clone().unwrap_or_default(), c.handles.join(" ")].join(" ");
+        text.push_str(&format!(
+            "{:>5}  {:<24}  {:<4}  {:>10}  {:>8}  {:>4}  {}\n",
+            c.id,
+            c.name,
+            c.tier.as_deref().unwrap_or("-"),
+            c.lifetime_value
+                .map(thousands)
+                .unwrap_or_else(|| "-".into()),
+            c.mentions,
+            c.open_cases,
+            contact.trim()
+        ));
+    }
+    text
+}
+
+/// One customer: card, sentiment history, mentions.
+pub fn show(store: &Store, id: i64) -> Result<String> {
+    let detail = store.customer_detail(id)?;
+    let mut text = customer_card(&detail.summary);
+    text.push_str("\n\n");
+    if detail.mentions.is_empty() {
+        text.push_str("No mentions linked yet.\n");
+        return Ok(text);
+    }
+    text.push_str("Sentiment history (oldest first): ");
+    let history: Vec<String> = detail
+        .mentions
+        .iter()
+        .rev()
+        .map(|m| {
+            format!(
+                "{} {}",
+                short_time(m.when()).get(..10).unwrap_or(""),
+                m.label
+            )
+        })
+        .collect();
+    text.push_str(&history.join(" → "));
+    text.push_str("\n\n");
+    text.push_str(&mentions_table(&detail.mentions));
+    Ok(text)
+}

@@ -1,0 +1,435 @@
+//! Customers: import, linking, triage with customers, the case workflow, recovery.
+
+use chrono::{DateTime, Duration, Utc};
+use earshot::config::TriageSettings;
+use earshot::customers::{parse_csv, CustomerRecord};
+use earshot::model::{CaseStatus, Label, Priority};
+use earshot::store::{CaseAction, MentionFilter, MentionUpdate, NewMention, Store};
+
+use crate::cli::{earshot, fresh_checkout, stdout};
+use crate::common::{config, expectations, repo, Harness};
+
+fn rules() -> TriageSettings {
+    config("").triage
+}
+
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn customer(name: &str, tier: &str, value: f64) -> CustomerRecord {
+    CustomerRecord {
+        name: name.into(),
+        tier: Some(tier.into()),
+        lifetime_value: Some(value),
+        ..Default::default()
+    }
+}
+
+/// Store a mention the way the poller does (upsert, then link and triage).
+fn store_mention(
+    store: &mut Store,
+    key: &str,
+    author: &str,
+    label: Label,
+    published: DateTime<Utc>,
+) -> i64 {
+    let index = store.customer_index().unwrap();
+    let mention = NewMention {
+        source: "test".into(),
+        key: key.into(),
+        content_hash: format!("hash-{key}"),
+        url: None,
+        author: Some(author.into()),
+        title: None,
+        text: format!("text {key}"),
+        published_at: Some(published),
+        rating: None,
+        score: if label == Label::Negative { -0.6 } else { 0.6 },
+        label,
+        terms: vec![],
+        priority: Priority::Normal,
+        priority_reasons: vec![],
+    };
+    store
+        .transaction(|tx| {
+            let id = match Store::upsert_mention(tx, &mention, published)? {
+                MentionUpdate::Inserted(id)
+                | MentionUpdate::Edited(id)
+                | MentionUpdate::Unchanged(id) => id,
+            };
+            Store::link_and_triage(tx, id, &index, &rules())?;
+            Ok(id)
+        })
+        .unwrap()
+}
+
+fn priority(store: &Store, id: i64) -> (Priority, Vec<String>) {
+    let detail = store.mention_detail(id).unwrap();
+    (detail.mention.priority, detail.priority_reasons)
+}
+
+#[test]
+fn a_second_complaint_within_the_window_is_urgent_day_89_yes_day_91_no() {
+    for (days, expected) in [
+        (89, Priority::Urgent),
+        (90, Priority::Urgent),
+        (91, Priority::High),
+    ] {
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .import_customers(&[customer("Ann Bell", "B", 100.0)], &rules(), Utc::now())
+            .unwrap();
+        let first_at = at("2026-08-01T10:00:00Z");
+        let first = store_mention(&mut store, "1", "Ann Bell", Label::Negative, first_at);
+        let second = store_mention(
+            &mut store,
+            "2",
+            "Ann Bell",
+            Label::Negative,
+            first_at + Duration::days(days),
+        );
+        assert_eq!(priority(&store, first).0, Priority::High, "day {days}");
+        let (p, reasons) = priority(&store, second);
+        assert_eq!(p, expected, "day {days}: {reasons:?}");
+        if expected == Priority::Urgent {
+            assert_eq!(reasons, ["2nd complaint in 90 days"]);
+        }
+    }
+}
+
+#[test]
+fn praise_in_between_does_not_count_as_a_complaint() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .import_customers(&[customer("Ann Bell", "B", 100.0)], &rules(), Utc::now())
+        .unwrap();
+    store_mention(
+        &mut store,
+        "1",
+        "Ann Bell",
+        Label::Positive,
+        at("2026-08-01T10:00:00Z"),
+    );
+    let complaint = store_mention(
+        &mut store,
+        "2",
+        "Ann Bell",
+        Label::Negative,
+        at("2026-08-10T10:00:00Z"),
+    );
+    assert_eq!(priority(&store, complaint).0, Priority::High);
+}
+
+#[test]
+fn vips_by_tier_or_by_lifetime_value_are_urgent() {
+    let mut store = Store::open_in_memory().unwrap();
+    let list = [
+        customer("Tia Tier", "A", 10.0),
+        customer("Val Value", "C", 2000.0),
+        customer("Nora Normal", "B", 1999.0),
+    ];
+    store.import_customers(&list, &rules(), Utc::now()).unwrap();
+    let t = at("2026-11-01T10:00:00Z");
+    let tier = store_mention(&mut store, "1", "Tia Tier", Label::Negative, t);
+    let value = store_mention(&mut store, "2", "Val Value", Label::Negative, t);
+    let normal = store_mention(&mut store, "3", "Nora Normal", Label::Negative, t);
+    let praise = store_mention(&mut store, "4", "Tia Tier", Label::Positive, t);
+    assert_eq!(
+        priority(&store, tier),
+        (
+            Priority::Urgent,
+            vec!["A-list (tier A), lifetime value 10".to_owned()]
+        )
+    );
+    assert_eq!(
+        priority(&store, value),
+        (
+            Priority::Urgent,
+            vec!["A-list, lifetime value 2,000".to_owned()]
+        )
+    );
+    assert_eq!(priority(&store, normal).0, Priority::High);
+    assert_eq!(priority(&store, praise).0, Priority::Low);
+}
+
+#[test]
+fn staff_links_survive_repolls_and_reimports_and_retriage() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .import_customers(
+            &[
+                customer("Lucia Ferrante", "A", 3200.0),
+                customer("Ann Bell", "B", 50.0),
+            ],
+            &rules(),
+            Utc::now(),
+        )
+        .unwrap();
+    let t = at("2026-11-01T10:00:00Z");
+    let id = store_mention(&mut store, "1", "Lucia Ferrante", Label::Negative, t);
+    assert_eq!(priority(&store, id).0, Priority::Urgent);
+    let ann = store.customers(Some("Ann")).unwrap()[0].id;
+    store.set_link(id, Some(ann), "priya", &rules(), t).unwrap();
+    assert_eq!(priority(&store, id).0, Priority::High, "re-triaged for Ann");
+    // Re-poll (edited text) and re-import must not undo the staff link.
+    store_mention(&mut store, "1", "Lucia Ferrante", Label::Negative, t);
+    store
+        .import_customers(
+            &[customer("Lucia Ferrante", "A", 3300.0)],
+            &rules(),
+            Utc::now(),
+        )
+        .unwrap();
+    let detail = store.mention_detail(id).unwrap();
+    assert_eq!(detail.mention.customer.unwrap().id, ann);
+    assert!(detail
+        .events
+        .iter()
+        .any(|e| e.kind == "link" && e.by.as_deref() == Some("priya")));
+    store.set_link(id, None, "priya", &rules(), t).unwrap();
+    store
+        .import_customers(
+            &[customer("Lucia Ferrante", "A", 3300.0)],
+            &rules(),
+            Utc::now(),
+        )
+        .unwrap();
+    assert_eq!(
+        store.mention_detail(id).unwrap().mention.customer,
+        None,
+        "an unlink is remembered too"
+    );
+}
+
+#[test]
+fn reimport_updates_by_email_or_name_instead_of_duplicating() {
+    let mut store = Store::open_in_memory().unwrap();
+    let first = parse_csv(
+        "name,email,tier\nAnn Bell,ann@x.test,B\nBob Stone,,C\n",
+        "a.csv",
+    )
+    .unwrap();
+    let summary = store
+        .import_customers(&first, &rules(), Utc::now())
+        .unwrap();
+    assert_eq!((summary.added, summary.updated), (2, 0));
+    let second = parse_csv(
+        "name,email,tier\nAnn Bell-Moore,ANN@x.test,A\nBob Stone,bob@x.test,B\nCy New,,\n",
+        "b.csv",
+    )
+    .unwrap();
+    let summary = store
+        .import_customers(&second, &rules(), Utc::now())
+        .unwrap();
+    assert_eq!((summary.added, summary.updated), (1, 2));
+    let all = store.customers(None).unwrap();
+    assert_eq!(all.len(), 3);
+    let ann = all
+        .iter()
+        .find(|c| c.email.as_deref() == Some("ann@x.test"))
+        .unwrap();
+    assert_eq!(
+        (ann.name.as_str(), ann.tier.as_deref()),
+        ("Ann Bell-Moore", Some("A"))
+    );
+}
+
+#[test]
+fn ten_thousand_rows_import_in_one_go() {
+    let mut csv = String::from("name,email,handles,tier,lifetime_value\n");
+    for i in 0..10_000 {
+        csv.push_str(&format!("Customer {i},c{i}@x.test,@c{i},B,{i}\n"));
+    }
+    let records = parse_csv(&csv, "big.csv").unwrap();
+    let mut store = Store::open_in_memory().unwrap();
+    let summary = store
+        .import_customers(&records, &rules(), Utc::now())
+        .unwrap();
+    assert_eq!(summary.added, 10_000);
+    assert_eq!(store.customers(None).unwrap().len(), 10_000);
+    let id = store_mention(&mut store, "1", "@c9999", Label::Negative, Utc::now());
+    let linked = store.mention_detail(id).unwrap().mention.customer.unwrap();
+    assert_eq!(linked.name, "Customer 9999");
+}
+
+#[tokio::test]
+async fn sample_mentions_link_to_the_expected_customers() {
+    let harness = Harness::new(
+        earshot::config::Config::load(&repo().join("config/earshot.toml"))
+            .map(|mut c| {
+                for source in &mut c.sources {
+                    if let earshot::config::Location::File(path) = &mut source.location {
+                        *path = repo().join(&*path);
+                    }
+                }
+                c
+            })
+            .unwrap(),
+    );
+    harness.poll().await;
+    let text = std::fs::read_to_string(repo().join("config/customers.csv")).unwrap();
+    let records = parse_csv(&text, "customers.csv").unwrap();
+    harness
+        .store()
+        .import_customers(&records, &harness.pipeline.config().triage, Utc::now())
+        .unwrap();
+    let mentions = harness.store().mentions(&MentionFilter::default()).unwrap();
+    // The customer depends on the author alone, so every mention by an author links alike.
+    let mut checked = 0;
+    for row in expectations().iter().filter(|r| r["relevant"] == "yes") {
+        let by_author: Vec<_> = mentions
+            .iter()
+            .filter(|m| m.author.as_deref() == Some(row["author"].as_str()))
+            .collect();
+        assert!(!by_author.is_empty(), "no mention by {}", row["author"]);
+        for mention in by_author {
+            let linked = mention
+                .customer
+                .as_ref()
+                .map(|c| c.name.as_str())
+                .unwrap_or("-");
+            assert_eq!(linked, row["customer"], "mention by {}", row["author"]);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 46, "{checked}");
+}
+
+#[test]
+fn workflow_from_the_command_line_with_open_filter_and_history() {
+    let dir = fresh_checkout();
+    stdout(&earshot(dir.path(), &["poll"]));
+    stdout(&earshot(
+        dir.path(),
+        &["customers", "import", "config/customers.csv"],
+    ));
+    let open_before: serde_json::Value = serde_json::from_str(&stdout(&earshot(
+        dir.path(),
+        &["mentions", "--status", "open", "--format", "json"],
+    )))
+    .unwrap();
+    let id = open_before[0]["id"].as_i64().unwrap().to_string();
+    assert!(stdout(&earshot(
+        dir.path(),
+        &["ack", &id, "--note", "called her", "--by", "priya"]
+    ))
+    .contains("acknowledged"));
+    assert!(stdout(&earshot(
+        dir.path(),
+        &[
+            "promise",
+            &id,
+            "--due",
+            "2d",
+            "--note",
+            "free cake Saturday",
+            "--by",
+            "priya"
+        ]
+    ))
+    .contains("promised"));
+    assert!(stdout(&earshot(
+        dir.path(),
+        &["resolve", &id, "--note", "cake delivered"]
+    ))
+    .contains("resolved"));
+    let show = stdout(&earshot(dir.path(), &["show", &id]));
+    for expected in [
+        "acknowledged by priya: called her",
+        "promised (due",
+        "free cake Saturday",
+        "resolved by",
+        "cake delivered",
+    ] {
+        assert!(show.contains(expected), "{expected} missing:\n{show}");
+    }
+    let open_after: serde_json::Value = serde_json::from_str(&stdout(&earshot(
+        dir.path(),
+        &["mentions", "--status", "open", "--format", "json"],
+    )))
+    .unwrap();
+    assert_eq!(
+        open_after.as_array().unwrap().len(),
+        open_before.as_array().unwrap().len() - 1
+    );
+    let again = earshot(dir.path(), &["ack", &id]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already resolved"));
+}
+
+#[test]
+fn bad_customer_files_name_the_line_and_import_nothing() {
+    let dir = fresh_checkout();
+    let cases = [
+        (
+            "name,email,lifetime_value\nAnn,a@x.test,10\n,b@x.test,5\n",
+            "line 3: missing name",
+        ),
+        (
+            "name,lifetime_value\nAnn,10\nBob,ten\n",
+            "line 3: lifetime_value 'ten' is not a number",
+        ),
+        (
+            "name,shoe_size\nAnn,7\n",
+            "line 1: unknown column 'shoe_size'",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(dir.path().join("bad.csv"), text).unwrap();
+        let output = earshot(dir.path(), &["customers", "import", "bad.csv"]);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(expected) && stderr.contains("bad.csv"),
+            "{stderr}"
+        );
+    }
+    assert!(stdout(&earshot(dir.path(), &["customers", "list"])).contains("No customers yet"));
+}
+
+#[test]
+fn a_resolved_complaint_edited_to_praise_is_recovered() {
+    let mut store = Store::open_in_memory().unwrap();
+    store
+        .import_customers(&[customer("Ann Bell", "B", 100.0)], &rules(), Utc::now())
+        .unwrap();
+    let t = at("2026-11-01T10:00:00Z");
+    let id = store_mention(&mut store, "1", "Ann Bell", Label::Negative, t);
+    store
+        .update_case(id, CaseAction::Resolve, Some("refunded"), "owner", t)
+        .unwrap();
+    // The author edits the review: same key, new content, now positive.
+    let index = store.customer_index().unwrap();
+    let edited = NewMention {
+        source: "test".into(),
+        key: "1".into(),
+        content_hash: "edited".into(),
+        url: None,
+        author: Some("Ann Bell".into()),
+        title: None,
+        text: "Update: they made it right, lovely people.".into(),
+        published_at: Some(t),
+        rating: None,
+        score: 0.7,
+        label: Label::Positive,
+        terms: vec![],
+        priority: Priority::Low,
+        priority_reasons: vec![],
+    };
+    store
+        .transaction(|tx| {
+            assert_eq!(
+                Store::upsert_mention(tx, &edited, t + Duration::days(3))?,
+                MentionUpdate::Edited(id)
+            );
+            Store::link_and_triage(tx, id, &index, &rules()).map(|_| ())
+        })
+        .unwrap();
+    let detail = store.mention_detail(id).unwrap();
+    assert_eq!(detail.mention.status, CaseStatus::Recovered);
+    let ann = store.customers(Some("Ann")).unwrap()[0].clone();
+    assert_eq!(ann.recovered, 1);
+}
