@@ -125,6 +125,9 @@ pub struct StoredDetail {
     pub events: Vec<Event>,
 }
 
+/// From this many full-text matches on, a search scans by date instead of sorting matches.
+const COMMON_MATCHES: usize = 2_000;
+
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at \
@@ -173,7 +176,11 @@ impl Store {
 
     /// The mention log, newest first.
     pub fn mentions(&self, filter: &MentionFilter) -> Result<Vec<Mention>, StoreError> {
-        let (sql, args) = filter_sql(filter);
+        let common = match filter.search.as_deref().and_then(fts_query) {
+            Some(query) => self.matches_at_least(&query, COMMON_MATCHES)?,
+            None => false,
+        };
+        let (sql, args) = filter_sql(filter, common);
         let mut stmt = self.conn.prepare(&sql)?;
         let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let now = filter.now.unwrap_or_else(Utc::now);
@@ -213,6 +220,16 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// True when a full-text query matches at least `n` mentions (costs at most `n` steps).
+    fn matches_at_least(&self, query: &str, n: usize) -> Result<bool, StoreError> {
+        let count: i64 = self.conn.query_row(
+            "SELECT count(*) FROM (SELECT 1 FROM mentions_fts WHERE mentions_fts MATCH ?1 LIMIT ?2)",
+            params![query, n as i64],
+            |r| r.get(0),
+        )?;
+        Ok(count as usize >= n)
     }
 
     /// A customer's mentions, newest first.
@@ -318,15 +335,30 @@ struct Where {
 }
 
 impl Where {
-    /// Add a clause; every `?` in it refers to `value`.
+    /// Add a clause with one `?`.
     fn push(&mut self, clause: &str, value: Box<dyn ToSql>) {
-        self.args.push(value);
-        let n = self.args.len();
-        self.clauses.push(clause.replace('?', &format!("?{n}")));
+        self.push_all(clause, vec![value]);
+    }
+
+    /// Add a clause whose `?`s take `values` in order.
+    fn push_all(&mut self, clause: &str, values: Vec<Box<dyn ToSql>>) {
+        let mut numbered = String::with_capacity(clause.len() + 8);
+        let mut values = values.into_iter();
+        for c in clause.chars() {
+            if c == '?' {
+                self.args
+                    .push(values.next().expect("one value per placeholder"));
+                numbered.push_str(&format!("?{}", self.args.len()));
+            } else {
+                numbered.push(c);
+            }
+        }
+        self.clauses.push(numbered);
     }
 }
 
-fn filter_sql(filter: &MentionFilter) -> (String, Vec<Box<dyn ToSql>>) {
+/// `common`: the search words match so many mentions that scanning by date is cheaper.
+fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSql>>) {
     let mut w = Where::default();
     if let Some(label) = filter.label {
         w.push("m.label = ?", Box::new(label.as_str()));
@@ -353,17 +385,27 @@ fn filter_sql(filter: &MentionFilter) -> (String, Vec<Box<dyn ToSql>>) {
             Box::new(ts(since)),
         );
     }
-    if let Some(customer) = filter.customer.as_deref().map(like_pattern) {
-        w.push(
-            "(c.name LIKE ? ESCAPE '\\' OR m.author LIKE ? ESCAPE '\\')",
-            Box::new(customer),
-        );
+    if let Some(customer) = filter.customer.as_deref() {
+        // A linked customer's name (small table), or the author's words by prefix through
+        // the full-text index: both use an index, never a scan of every mention.
+        let by_name = "m.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\')";
+        match fts_author_query(customer) {
+            Some(author) => w.push_all(
+                &format!("({by_name} OR m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?))"),
+                vec![Box::new(like_pattern(customer)), Box::new(author)],
+            ),
+            None => w.push(by_name, Box::new(like_pattern(customer))),
+        }
     }
     if let Some(query) = filter.search.as_deref().and_then(fts_query) {
-        w.push(
-            "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)",
-            Box::new(query),
-        );
+        // Many matches: walk the date index and stop at the limit (`+` keeps the planner
+        // from driving the query by the match list). Few matches: look them up and sort.
+        let clause = if common {
+            "+m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
+        } else {
+            "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
+        };
+        w.push(clause, Box::new(query));
     }
     let mut sql = SELECT_MENTION.to_owned();
     if !w.clauses.is_empty() {
@@ -385,19 +427,30 @@ fn like_pattern(text: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// Turn what a person typed into a safe FTS5 query: every word must appear (prefix match
-/// on the last), quotes and operators are taken literally.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
-        .map(|w| w.trim_matches('\''))
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.replace('"', "")))
-        .collect();
+/// `--customer` words as a prefix query on the author column: "Jane D" finds "Jane Doe".
+fn fts_author_query(text: &str) -> Option<String> {
+    let words = fts_words(text);
     if words.is_empty() {
         return None;
     }
-    Some(words.join(" "))
+    let prefixes: Vec<String> = words.iter().map(|w| format!("{w}*")).collect();
+    Some(format!("author : ({})", prefixes.join(" AND ")))
+}
+
+/// Turn what a person typed into a safe FTS5 query: every word must appear; quotes and
+/// operators are taken literally.
+pub(crate) fn fts_query(text: &str) -> Option<String> {
+    let words = fts_words(text);
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// Each word quoted as an FTS5 string, so nothing typed is read as an operator.
+fn fts_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .map(|w| w.trim_matches('\''))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .collect()
 }
 
 fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention> {
@@ -448,6 +501,113 @@ mod tests {
         assert_eq!(fts_query("rude staff").unwrap(), "\"rude\" \"staff\"");
         assert_eq!(fts_query("\"NEAR( OR").unwrap(), "\"NEAR\" \"OR\"");
         assert_eq!(fts_query("  !! "), None);
+    }
+
+    fn store_with(texts: &[(usize, &str, &str)]) -> Store {
+        let mut store = Store::open_in_memory().unwrap();
+        let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        store
+            .transaction(|tx| {
+                for (i, author, text) in texts {
+                    let mention = NewMention {
+                        source: "s".into(),
+                        key: format!("id:{i}"),
+                        content_hash: i.to_string(),
+                        url: None,
+                        author: Some(author.to_string()),
+                        title: None,
+                        text: text.to_string(),
+                        published_at: Some(start + chrono::Duration::minutes(*i as i64)),
+                        rating: None,
+                        score: 0.0,
+                        label: Label::Neutral,
+                        terms: vec![],
+                        priority: Priority::Normal,
+                        priority_reasons: vec![],
+                    };
+                    Store::upsert_mention(tx, &mention, start)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        store
+    }
+
+    #[test]
+    fn common_and_rare_searches_both_return_the_newest_matches_first() {
+        let mut rows: Vec<(usize, &str, &str)> = (0..COMMON_MATCHES + 100)
+            .map(|i| (i, "Ann Bell", "so rude"))
+            .collect();
+        rows.extend([
+            (5000, "Bo Diaz", "great sourdough"),
+            (3000, "Cy Moss", "sourdough again"),
+            (7000, "Di Jo", "Rude and SOURDOUGH"),
+        ]);
+        let store = store_with(&rows);
+        let search = |q: &str, limit: usize| {
+            let filter = MentionFilter {
+                search: Some(q.into()),
+                limit: Some(limit),
+                ..Default::default()
+            };
+            store
+                .mentions(&filter)
+                .unwrap()
+                .iter()
+                .map(|m| m.published_at.unwrap())
+                .collect::<Vec<_>>()
+        };
+        let common = search("rude", 5);
+        assert_eq!(common.len(), 5);
+        assert!(common.windows(2).all(|w| w[0] > w[1]));
+        assert_eq!(
+            common[0].to_rfc3339(),
+            "2026-01-05T20:40:00+00:00",
+            "the newest (i = 7000) first"
+        );
+        let rare = search("sourdough", 10);
+        assert_eq!(rare.len(), 3);
+        assert!(rare.windows(2).all(|w| w[0] > w[1]));
+        assert_eq!(search("rude sourdough", 10).len(), 1);
+    }
+
+    #[test]
+    fn customer_filter_matches_author_word_prefixes() {
+        let store = store_with(&[
+            (1, "Jane Doe", "a"),
+            (2, "Janet Smith", "b"),
+            (3, "Bob Jane", "c"),
+            (4, "@jdoe", "d"),
+        ]);
+        let authors = |q: &str| {
+            let filter = MentionFilter {
+                customer: Some(q.into()),
+                ..Default::default()
+            };
+            let mut found: Vec<String> = store
+                .mentions(&filter)
+                .unwrap()
+                .into_iter()
+                .filter_map(|m| m.author)
+                .collect();
+            found.sort();
+            found
+        };
+        assert_eq!(authors("jane d"), ["Jane Doe"]);
+        assert_eq!(authors("Jan"), ["Bob Jane", "Jane Doe", "Janet Smith"]);
+        assert_eq!(authors("jdoe"), ["@jdoe"]);
+        assert!(authors("zed").is_empty());
+    }
+
+    #[test]
+    fn author_query_matches_word_prefixes() {
+        assert_eq!(
+            fts_author_query("Jane D.").unwrap(),
+            "author : (\"Jane\"* AND \"D\"*)"
+        );
+        assert_eq!(fts_author_query("..."), None);
     }
 
     #[test]

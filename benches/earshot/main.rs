@@ -1,0 +1,28 @@
+//! Earshot's benchmark runner: `cargo bench --bench earshot` prints one table.
+//!
+//! Sections (each also at a tenth of the size, to show how cost grows):
+//! 1. sentiment scoring throughput (library, one core; and `earshot score` as a process);
+//! 2. a full poll cycle over many feed sources served on loopback, then the 304 cycle;
+//! 3. the mention log at 1,000,000 mentions: three queries and the database size;
+//! 4. importing 100,000 customers and linking 1,000,000 mentions to them.
+//!
+//! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run).
+
+mod log;
+mod report;
+mod text;
+
+use report::Table;
+
+fn main() {
+    let scale: f64 = std::env::var("EARSHOT_BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let mut table = Table::default();
+    let full = (1_000_000.0 * scale) as usize;
+    for mentions in [full / 10, full] {
+        log::run(&mut table, mentions, (mentions / 10).max(1));
+    }
+    println!("\n{}", table.render());
+}
