@@ -209,14 +209,23 @@ pub struct MatchResult {
     pub suggestions: Vec<Candidate>,
 }
 
-/// Customers indexed by handle, email and name words.
+/// Suggestions listed at most for a first name alone.
+const MAX_SUGGESTIONS: usize = 5;
+
+/// Customers indexed by handle, email and name, so every lookup is a hash probe.
 #[derive(Debug, Default)]
 pub struct CustomerIndex {
     names: HashMap<i64, String>,
     by_handle: HashMap<String, Vec<i64>>,
     by_email: HashMap<String, Vec<i64>>,
+    /// The whole folded name.
     by_name: HashMap<String, Vec<i64>>,
-    by_first: HashMap<String, Vec<(i64, Vec<String>)>>,
+    /// "first last" (middle names dropped).
+    by_first_last: HashMap<String, Vec<i64>>,
+    /// "first l" (initial of the last name).
+    by_initial: HashMap<String, Vec<i64>>,
+    /// First name alone.
+    by_first: HashMap<String, Vec<i64>>,
 }
 
 impl CustomerIndex {
@@ -236,12 +245,20 @@ impl CustomerIndex {
                 .push(id);
         }
         let key = name_key(&record.name);
-        let words: Vec<String> = key.split(' ').map(str::to_owned).collect();
-        if let Some(first) = words.first().filter(|w| !w.is_empty()) {
-            self.by_first
-                .entry(first.clone())
-                .or_default()
-                .push((id, words.clone()));
+        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
+        if let (Some(first), Some(last)) = (words.first(), words.last()) {
+            self.by_first.entry(first.to_string()).or_default().push(id);
+            if words.len() > 1 {
+                let initial = &last[..1];
+                self.by_first_last
+                    .entry(format!("{first} {last}"))
+                    .or_default()
+                    .push(id);
+                self.by_initial
+                    .entry(format!("{first} {initial}"))
+                    .or_default()
+                    .push(id);
+            }
         }
         self.by_name.entry(key).or_default().push(id);
     }
@@ -319,14 +336,30 @@ impl CustomerIndex {
             );
         }
         let words: Vec<&str> = key.split(' ').collect();
-        let Some(candidates) = self.by_first.get(words[0]) else {
-            return MatchResult::default();
+        let (first, last) = (words[0], words[words.len() - 1]);
+        let (index, confidence, why) = match words.len() {
+            1 => (&self.by_first, 0.4, "same first name".to_owned()),
+            _ if last.len() == 1 => (
+                &self.by_initial,
+                0.8,
+                format!("initial {}.", last.to_uppercase()),
+            ),
+            _ => (
+                &self.by_first_last,
+                0.85,
+                "same first and last name".to_owned(),
+            ),
         };
-        let found: Vec<(i64, f32, String)> = candidates
+        let probe = if words.len() == 1 {
+            first.to_owned()
+        } else {
+            format!("{first} {last}")
+        };
+        let ids = index.get(&probe).map(Vec::as_slice).unwrap_or_default();
+        let found = ids
             .iter()
-            .filter_map(|(id, customer_words)| {
-                name_likeness(&words, customer_words).map(|(c, why)| (*id, c, why))
-            })
+            .take(MAX_SUGGESTIONS)
+            .map(|&id| (id, confidence, why.clone()))
             .collect();
         self.decide(found)
     }
@@ -370,27 +403,6 @@ impl CustomerIndex {
             MatchResult {
                 link: None,
                 suggestions,
-            }
-        }
-    }
-}
-
-/// How alike an author's name words are to a customer's, first words already equal.
-fn name_likeness(author: &[&str], customer: &[String]) -> Option<(f32, String)> {
-    match (author.len(), customer.len()) {
-        (1, _) => Some((0.4, "same first name".into())),
-        (_, 1) => None,
-        _ => {
-            let (last, customer_last) = (
-                author[author.len() - 1],
-                customer[customer.len() - 1].as_str(),
-            );
-            if last == customer_last {
-                Some((0.85, "same first and last name".into()))
-            } else if last.len() == 1 && customer_last.starts_with(last) {
-                Some((0.8, format!("initial {}.", last.to_uppercase())))
-            } else {
-                None
             }
         }
     }

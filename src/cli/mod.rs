@@ -115,6 +115,13 @@ pub enum Command {
     /// The known customers.
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// Score labelled files (`label<TAB>text`, label -1, 0 or 1) and print accuracy and
+    /// negative-class precision/recall/F1, beside the plain-lexicon baseline.
+    Eval {
+        /// Labelled files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Score TEXT, or each line of stdin, and explain the score.
     Score {
         /// Text to score; omit to read lines from stdin.
@@ -190,6 +197,7 @@ pub enum Format {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Score { ref text } => score(&cli.config, text),
+        Command::Eval { ref files } => eval(&cli.config, files),
         Command::Run => {
             let (config, store) = open(&cli)?;
             crate::service::run(config, store)
@@ -360,6 +368,20 @@ fn score(config_path: &Path, words: &[String]) -> Result<()> {
         }
     }
     out.flush()?;
+    Ok(())
+}
+
+fn eval(config_path: &Path, files: &[PathBuf]) -> Result<()> {
+    let model = analyzer_for(config_path)?;
+    let baseline = Analyzer::new(Options {
+        domain_layer: false,
+        ..model.options().clone()
+    });
+    let reports = files
+        .iter()
+        .map(|path| crate::sentiment::eval::evaluate_file(path, &model, &baseline))
+        .collect::<Result<Vec<_>, _>>()?;
+    print!("{}", crate::sentiment::eval::format_table(&reports));
     Ok(())
 }
 

@@ -1,12 +1,63 @@
-//! TEMP STUB
+//! Sentiment: scores a mention's text in [-1, 1] and explains the score.
+//!
+//! The model is a lexicon-and-rules scorer in the style of VADER (Hutto &
+//! Gilbert, ICWSM 2014), built on VADER's MIT-licensed lexicon
+//! (`data/vader_lexicon.txt`), plus a review- and service-domain layer of
+//! our own: phrases and review vocabulary (`data/domain_lexicon.tsv`),
+//! complaint patterns with no emotional words (waiting times, broken
+//! promises, repeats, failed functions such as "didn't work"), sarcasm,
+//! ratings written in the text, and per-sentence contrast.
+//!
+//! [`Analyzer`] is built once (it compiles the lexicon) and shared; scoring
+//! reuses per-thread buffers and allocates nothing per word.
+//!
+//! `Options::domain_layer = false` gives the plain VADER-like baseline, used
+//! by [`eval`] for comparison.
+//!
+//! Pipeline and files: `tokenize` + `scan` (text to lowercase tokens in one
+//! reused buffer) → `wordmap` (one look-up per token: valence, phrase start,
+//! word class) → `engine` (lexicon and phrase matches, capitals,
+//! intensifiers, negation) → `patterns` + `quantities` (domain rules) →
+//! `scope` (negation reach, contrast) → normalisation to [-1, 1]. Data:
+//! `lexicon` loads `data/vader_lexicon.txt` and `data/domain_lexicon.tsv`
+//! (`term<TAB>weight`, phrases allowed); `words` holds the word classes.
+
+mod engine;
+pub mod eval;
+mod lexicon;
+mod patterns;
+mod quantities;
+mod rating;
+mod scan;
+mod scope;
+mod tokenize;
+mod wordmap;
+mod words;
+
+use std::fmt;
+use std::str::FromStr;
+
+use engine::Model;
+
+/// Default threshold: a value below this is [`Label::Negative`].
+pub const DEFAULT_NEGATIVE_BELOW: f32 = -0.05;
+/// Default threshold: a value above this is [`Label::Positive`].
+pub const DEFAULT_POSITIVE_ABOVE: f32 = 0.05;
+
+/// Sentiment label. serde: lowercase "negative" | "neutral" | "positive".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Label {
+    /// A complaint or criticism.
     Negative,
+    /// Neither.
     Neutral,
+    /// Praise.
     Positive,
 }
+
 impl Label {
+    /// The lowercase name: "negative", "neutral" or "positive".
     pub fn as_str(&self) -> &'static str {
         match self {
             Label::Negative => "negative",
@@ -15,93 +66,306 @@ impl Label {
         }
     }
 }
-impl std::fmt::Display for Label {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+
+impl fmt::Display for Label {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.as_str())
     }
 }
-impl std::str::FromStr for Label {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
+
+/// A string that is not a label name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown sentiment label {0:?}: use one of negative, neutral, positive")]
+pub struct ParseLabelError(pub String);
+
+impl FromStr for Label {
+    type Err = ParseLabelError;
+
+    /// Parses "negative", "neutral" or "positive", ignoring case and surrounding space.
+    fn from_str(s: &str) -> Result<Label, ParseLabelError> {
+        match s.trim().to_ascii_lowercase().as_str() {
             "negative" => Ok(Label::Negative),
             "neutral" => Ok(Label::Neutral),
             "positive" => Ok(Label::Positive),
-            o => Err(format!("unknown label {o}")),
+            _ => Err(ParseLabelError(s.to_string())),
         }
     }
 }
+
+/// One thing that moved a score, with its valence on the -4..+4 lexicon scale.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Term {
+    /// The words (lowercase) or marker, e.g. "not good", "waited 45 minutes", "★2/5".
     pub term: String,
+    /// Its contribution on VADER's -4..+4 scale after negation, emphasis and contrast.
     pub weight: f32,
 }
+
+/// A scored text.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Score {
+    /// Compound score in [-1, 1].
     pub value: f32,
+    /// The label from the thresholds in [`Options`].
     pub label: Label,
+    /// What moved the score, largest |weight| first.
     pub terms: Vec<Term>,
 }
+
+/// How an [`Analyzer`] scores.
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// A value below this is Negative (default -0.05).
     pub negative_below: f32,
+    /// A value above this is Positive (default 0.05).
     pub positive_above: f32,
+    /// The owner's `[sentiment.terms]`: words or phrases added or overridden,
+    /// weight on VADER's -4..+4 scale.
     pub extra_terms: Vec<(String, f32)>,
+    /// true = full model; false = plain lexicon baseline (for comparison).
     pub domain_layer: bool,
 }
+
 impl Default for Options {
     fn default() -> Self {
         Options {
-            negative_below: -0.05,
-            positive_above: 0.05,
-            extra_terms: vec![],
+            negative_below: DEFAULT_NEGATIVE_BELOW,
+            positive_above: DEFAULT_POSITIVE_ABOVE,
+            extra_terms: Vec::new(),
             domain_layer: true,
         }
     }
 }
+
+/// The sentiment scorer: build once, share across threads (it is Send + Sync).
+#[derive(Clone)]
 pub struct Analyzer {
-    o: Options,
+    model: Model,
+    options: Options,
 }
+
+impl fmt::Debug for Analyzer {
+    // The lexicon has thousands of entries: show the options only.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Analyzer")
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Analyzer {
-    pub fn new(o: Options) -> Analyzer {
-        Analyzer { o }
+    /// Compiles the lexicon (VADER, the domain layer if enabled, then the
+    /// extra terms, which override both).
+    pub fn new(options: Options) -> Analyzer {
+        let model = Model::new(options.domain_layer, &options.extra_terms);
+        Analyzer { model, options }
     }
+
+    /// The options this analyzer was built with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Scores `text`: value in [-1, 1], label and the terms that moved it.
     pub fn score(&self, text: &str) -> Score {
-        self.score_with_rating(text, None)
+        let raw = self.model.run(text);
+        self.finish(raw.value, raw.terms)
     }
-    pub fn score_with_rating(&self, text: &str, _stars: Option<f32>) -> Score {
-        let t = text.to_lowercase();
-        let mut v = 0.0;
-        let mut terms = vec![];
-        for (w, s) in [
-            ("rude", -0.6f32),
-            ("waited", -0.5),
-            ("cold", -0.4),
-            ("great", 0.5),
-            ("love", 0.6),
-            ("wrong", -0.5),
-            ("best", 0.5),
-        ] {
-            if t.contains(w) {
-                v += s;
-                terms.push(Term {
-                    term: w.into(),
-                    weight: s,
-                });
+
+    /// Combines a source's star rating with the text.
+    ///
+    /// Rule: stars (clamped to 1..=5) map linearly to r in [-1, 1]
+    /// (1 → -1, 3 → 0, 5 → +1). The rating's share is
+    /// `0.7 - 0.4 × |text value|`: 70 % when the text says nothing, down to
+    /// 30 % when the text is as strong as it gets, so a clear text can still
+    /// outweigh a careless rating while a weak text follows the stars.
+    /// value = share × r + (1 - share) × text value. A term "★s/5" is added
+    /// with weight r × 4 (the rating on the lexicon scale). `None` or a
+    /// non-finite rating scores the text alone.
+    pub fn score_with_rating(&self, text: &str, stars: Option<f32>) -> Score {
+        let raw = self.model.run(text);
+        match stars.filter(|s| s.is_finite()) {
+            None => self.finish(raw.value, raw.terms),
+            Some(stars) => {
+                let (value, term) = rating::blend(raw.value, stars);
+                let mut terms = raw.terms;
+                terms.push(term);
+                self.finish(value, terms)
             }
         }
-        let v = v.clamp(-1.0, 1.0);
-        let label = if v < self.o.negative_below {
+    }
+
+    fn label(&self, value: f32) -> Label {
+        if value < self.options.negative_below {
             Label::Negative
-        } else if v > self.o.positive_above {
+        } else if value > self.options.positive_above {
             Label::Positive
         } else {
             Label::Neutral
+        }
+    }
+
+    fn finish(&self, value: f32, terms: Vec<(String, f32)>) -> Score {
+        let value = if value.is_finite() {
+            value.clamp(-1.0, 1.0)
+        } else {
+            0.0
         };
+        let mut terms: Vec<Term> = terms
+            .into_iter()
+            .map(|(term, w)| Term {
+                term,
+                weight: (w * 1000.0).round() / 1000.0,
+            })
+            .collect();
+        terms.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
         Score {
-            value: v,
-            label,
+            value,
+            label: self.label(value),
             terms,
+        }
+    }
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Analyzer::new(Options::default())
+    }
+}
+
+/// One model and one baseline analyzer shared by all unit tests (building
+/// one takes a while in a debug build).
+#[cfg(test)]
+pub(crate) fn shared_for_tests(domain_layer: bool) -> &'static Analyzer {
+    static MODEL: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+    static BASELINE: std::sync::OnceLock<Analyzer> = std::sync::OnceLock::new();
+    let cell = if domain_layer { &MODEL } else { &BASELINE };
+    cell.get_or_init(|| {
+        Analyzer::new(Options {
+            domain_layer,
+            ..Options::default()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn analyzer() -> &'static Analyzer {
+        shared_for_tests(true)
+    }
+
+    #[test]
+    fn waiting_for_a_booked_table_is_negative_and_explained() {
+        let s = analyzer().score("Waited 45 minutes for a table we had booked. Nobody apologized.");
+        assert_eq!(s.label, Label::Negative, "{s:?}");
+        let terms: Vec<&str> = s.terms.iter().map(|t| t.term.as_str()).collect();
+        assert!(terms.contains(&"waited 45 minutes"), "{terms:?}");
+        assert!(terms.contains(&"nobody apologized"), "{terms:?}");
+        assert!(s.terms.iter().all(|t| t.weight < 0.0));
+    }
+
+    #[test]
+    fn terms_are_sorted_by_size() {
+        let s = analyzer().score("Lovely staff but the worst pizza, a bit cold.");
+        let w: Vec<f32> = s.terms.iter().map(|t| t.weight.abs()).collect();
+        assert!(w.windows(2).all(|p| p[0] >= p[1]), "{w:?}");
+    }
+
+    #[test]
+    fn extra_terms_add_and_override_words_and_phrases() {
+        let text = "The croissants were flaky and the line was out the door";
+        assert_eq!(analyzer().score(text).label, Label::Neutral);
+        let a = Analyzer::new(Options {
+            extra_terms: vec![("flaky".into(), 2.0), ("out the door".into(), 1.5)],
+            ..Options::default()
+        });
+        let s = a.score(text);
+        assert_eq!(s.label, Label::Positive);
+        assert!(
+            s.terms
+                .iter()
+                .any(|t| t.term == "out the door" && t.weight == 1.5),
+            "{s:?}"
+        );
+        // Override a built-in word.
+        let a = Analyzer::new(Options {
+            extra_terms: vec![("rude".into(), 0.5)],
+            ..Options::default()
+        });
+        assert_eq!(a.score("rude").label, Label::Positive);
+    }
+
+    #[test]
+    fn thresholds_come_from_options() {
+        let a = Analyzer::new(Options {
+            negative_below: -0.9,
+            positive_above: 0.9,
+            ..Options::default()
+        });
+        assert_eq!(a.score("The food was good.").label, Label::Neutral);
+    }
+
+    #[test]
+    fn star_rating_blends_with_text() {
+        let a = analyzer();
+        let s = a.score_with_rating("We had lunch.", Some(1.0));
+        assert_eq!(s.label, Label::Negative);
+        assert!(s.terms.iter().any(|t| t.term == "\u{2605}1/5"), "{s:?}");
+        let s = a.score_with_rating("Absolutely wonderful, the best bakery in town!", Some(2.0));
+        assert_eq!(
+            s.label,
+            Label::Positive,
+            "strong text outweighs a careless rating"
+        );
+        assert_eq!(a.score_with_rating("fine", None), a.score("fine"));
+        assert_eq!(a.score_with_rating("fine", Some(f32::NAN)), a.score("fine"));
+    }
+
+    #[test]
+    fn label_names_round_trip() {
+        for l in [Label::Negative, Label::Neutral, Label::Positive] {
+            assert_eq!(l.as_str().parse::<Label>(), Ok(l));
+            assert_eq!(l.to_string(), l.as_str());
+            let json = serde_json::to_string(&l).expect("serialize label");
+            assert_eq!(json, format!("\"{}\"", l.as_str()));
+            assert_eq!(
+                serde_json::from_str::<Label>(&json).expect("deserialize label"),
+                l
+            );
+        }
+        assert_eq!(" NEGATIVE ".parse::<Label>(), Ok(Label::Negative));
+        let err = "bad".parse::<Label>().expect_err("not a label").to_string();
+        assert!(err.contains("negative, neutral, positive"), "{err}");
+    }
+
+    #[test]
+    fn score_serializes_for_the_cli() {
+        let s = analyzer().score("rude");
+        let json = serde_json::to_value(&s).expect("serialize score");
+        assert_eq!(json["label"], "negative");
+        assert_eq!(json["terms"][0]["term"], "rude");
+    }
+
+    #[test]
+    fn debug_output_is_short() {
+        assert!(format!("{:?}", analyzer()).len() < 300);
+    }
+
+    #[test]
+    fn analyzer_is_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Analyzer>();
+        let a = std::sync::Arc::new(Analyzer::new(Options::default()));
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let a = a.clone();
+                std::thread::spawn(move || a.score("Waited an hour. Rude staff.").value)
+            })
+            .collect();
+        for h in handles {
+            assert!(h.join().expect("scoring thread") < 0.0);
         }
     }
 }

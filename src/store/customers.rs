@@ -310,8 +310,10 @@ fn relink_all(
     let rows: Vec<(i64, Option<String>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    // Rows whose link did not change are not rewritten.
     let mut update = tx.prepare(
-        "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1",
+        "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1 \
+         AND (customer_id IS NOT ?2 OR link_confidence IS NOT ?3 OR link_suggestions IS NOT ?4)",
     )?;
     let mut linked = 0;
     for (id, author) in rows {
@@ -378,7 +380,7 @@ pub(crate) fn retriage_customer(
         [customer_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let mut stmt = tx.prepare(
+    let mut stmt = tx.prepare_cached(
         "SELECT id, label, COALESCE(published_at, fetched_at) AS at FROM mentions WHERE customer_id = ?1 ORDER BY at, id",
     )?;
     let rows: Vec<(i64, String, String)> = stmt
@@ -408,12 +410,13 @@ pub(crate) fn retriage_customer(
 }
 
 fn retriage_all(tx: &Transaction<'_>, rules: &TriageSettings) -> Result<(), StoreError> {
-    let unlinked: Vec<i64> = tx
-        .prepare("SELECT id FROM mentions WHERE customer_id IS NULL")?
-        .query_map([], |r| r.get(0))?
+    let unlinked: Vec<(i64, String)> = tx
+        .prepare("SELECT id, label FROM mentions WHERE customer_id IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    for id in unlinked {
-        retriage_unlinked(tx, id, rules)?;
+    for (id, label) in unlinked {
+        let verdict = triage(label.parse().unwrap_or(Label::Neutral), None, rules);
+        save_verdict(tx, id, &verdict)?;
     }
     let customers: Vec<i64> = tx
         .prepare("SELECT DISTINCT customer_id FROM mentions WHERE customer_id IS NOT NULL")?
@@ -430,14 +433,15 @@ fn save_verdict(
     id: i64,
     verdict: &crate::triage::Verdict,
 ) -> Result<(), StoreError> {
-    tx.execute(
-        "UPDATE mentions SET priority = ?2, priority_reasons = ?3 WHERE id = ?1",
-        params![
-            id,
-            verdict.priority.as_str(),
-            serde_json::to_string(&verdict.reasons).unwrap_or_else(|_| "[]".into())
-        ],
-    )?;
+    tx.prepare_cached(
+        "UPDATE mentions SET priority = ?2, priority_reasons = ?3 WHERE id = ?1 \
+         AND (priority IS NOT ?2 OR priority_reasons IS NOT ?3)",
+    )?
+    .execute(params![
+        id,
+        verdict.priority.as_str(),
+        serde_json::to_string(&verdict.reasons).unwrap_or_else(|_| "[]".into())
+    ])?;
     Ok(())
 }
 

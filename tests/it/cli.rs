@@ -211,3 +211,28 @@ fn a_missing_config_file_says_how_to_point_at_one() {
         "{stderr}"
     );
 }
+
+#[test]
+fn eval_prints_model_and_baseline_and_names_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("labelled.tsv");
+    std::fs::write(&good, "-1\tThe waiter was rude and the soup was cold.\n1\tWonderful bread, lovely staff!\n0\tThey open at seven.\n-1\tWaited 45 minutes, nobody apologized.\n").unwrap();
+    let text = stdout(&earshot(dir.path(), &["eval", good.to_str().unwrap()]));
+    assert!(
+        text.contains("labelled.tsv") && text.contains("model") && text.contains("baseline"),
+        "{text}"
+    );
+    // The full model gets all four right: accuracy and negative F1 of 1.000.
+    let model_line = text
+        .lines()
+        .find(|l| l.contains("model") && l.contains("labelled.tsv"))
+        .unwrap();
+    assert_eq!(model_line.matches("1.000").count(), 5, "{model_line}");
+
+    let bad = dir.path().join("bad.tsv");
+    std::fs::write(&bad, "1\tfine\nnot a label line\n").unwrap();
+    let output = earshot(dir.path(), &["eval", bad.to_str().unwrap()]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("bad.tsv:2"), "{stderr}");
+}

@@ -1,0 +1,429 @@
+//! The scoring engine: lexicon look-up with VADER's rules (intensifiers,
+//! dampeners, capitals, negation, "but", "!!"), then, for the full model,
+//! the domain patterns, then normalisation to [-1, 1].
+//!
+//! Everything here works on token indices and a reused lowercase buffer;
+//! the only allocations per text are the reused scratch buffers (kept per
+//! thread) and the explanation terms.
+
+use std::cell::RefCell;
+
+use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
+use super::patterns;
+use super::scope::{
+    domain_contrast, is_imperative, negator_before, negator_within, vader_contrast, words_after,
+    words_before, SCOPE_WORDS,
+};
+use super::tokenize::{tokenize, Kind, Tokens};
+use super::wordmap::{build_words, WordMap};
+use super::words::{Info, CAPS_INCR, FUNCTIONAL, NEGATION_SCALAR, NEGATOR};
+
+/// VADER's normalisation constant: compound = s / sqrt(s² + ALPHA).
+const NORMALIZE_ALPHA: f32 = 15.0;
+/// Appended to the token buffer while looking words up (one key's width).
+const WINDOW_PADDING: &str = "                ";
+
+/// Domain: how many words back a negator reaches a functional verb
+/// ("couldn't get it to pair").
+const FUNCTIONAL_SCOPE_WORDS: usize = 5;
+/// Decay of an intensifier's effect with distance (1, 2, 3 words back).
+const BOOST_DECAY: [f32; SCOPE_WORDS] = [1.0, 0.95, 0.9];
+/// Domain: a negated negative word is only mildly positive ("not bad" < "good").
+const DOMAIN_NEGATED_NEGATIVE_SCALAR: f32 = -0.4;
+/// Domain: a negated functional verb ("didn't work", "nobody called").
+pub(crate) const FAILED_FUNCTION_WEIGHT: f32 = -1.8;
+/// Weight per "!" (at most four count), as in VADER.
+const EXCLAIM_EMPHASIS: f32 = 0.292;
+/// Weight per "?" when there are two or three, as in VADER.
+const QUESTION_EMPHASIS: f32 = 0.18;
+
+/// One thing that moved the score: a span of tokens and its valence.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    /// First token shown in the explanation.
+    pub start: usize,
+    /// One past the last token shown.
+    pub end: usize,
+    /// The token the valence belongs to (for contrast and sentence scope).
+    pub anchor: usize,
+    /// Valence on the -4..+4 scale, after all rules.
+    pub weight: f32,
+    /// Appended to the term in the explanation, e.g. " (sarcasm)".
+    pub note: &'static str,
+}
+
+/// Compiled model: the lexicon (for phrases) and one [`Info`] per known word.
+#[derive(Debug, Clone)]
+pub(crate) struct Model {
+    pub lexicon: Lexicon,
+    /// Everything known about single words: valence, phrase starts, classes.
+    pub words: WordMap,
+    /// Full model (true) or VADER-like baseline (false).
+    pub domain: bool,
+}
+
+/// Per-thread scratch buffers so scoring does not allocate per word.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    pub toks: Tokens,
+    pub hits: Vec<Hit>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// Result of the engine before labelling: compound value and hits.
+pub(crate) struct Raw {
+    pub value: f32,
+    pub terms: Vec<(String, f32)>,
+}
+
+impl Model {
+    /// Builds the model; `extra` terms are added last so they override.
+    pub fn new(domain: bool, extra: &[(String, f32)]) -> Model {
+        let mut lexicon = Lexicon::default();
+        lexicon.add_tsv(VADER_LEXICON);
+        if domain {
+            lexicon.add_tsv(DOMAIN_LEXICON);
+        }
+        for (term, weight) in extra {
+            lexicon.insert(term, *weight);
+        }
+        let words = build_words(&lexicon, domain);
+        Model {
+            lexicon,
+            words,
+            domain,
+        }
+    }
+
+    /// Fills in every token's [`Info`] with one look-up each.
+    fn annotate(&self, t: &mut Tokens) {
+        let Tokens { lower, toks, .. } = t;
+        // Padding lets every word be read as a fixed-size window.
+        let text_len = lower.len();
+        lower.push_str(WINDOW_PADDING);
+        let bytes = lower.as_bytes();
+        for tok in toks.iter_mut() {
+            let (start, end) = (tok.start as usize, tok.end as usize);
+            if tok.kind == Kind::Punct && &bytes[start..end] != b"/" {
+                continue;
+            }
+            let window = bytes[start..start + WORD_KEY_BYTES].try_into().ok();
+            let found = match window {
+                Some(w) if end - start <= WORD_KEY_BYTES => {
+                    self.words.get_key(WordKey::from_window(w, end - start))
+                }
+                _ => self.words.get(&lower[start..end]),
+            };
+            tok.info = match found {
+                Some(info) => info,
+                None if bytes[start..end].ends_with(b"n't") => Info {
+                    flags: NEGATOR,
+                    ..Info::default()
+                },
+                None => Info::default(),
+            };
+        }
+        lower.truncate(text_len);
+        t.flags_any = t.toks.iter().fold(0, |acc, k| acc | k.info.flags);
+    }
+
+    /// Whether a lowercase chunk is a known emoticon (or other whole-chunk term).
+    fn is_emoticon(&self, chunk: &str) -> bool {
+        self.words.get(chunk).is_some_and(|i| i.valence.is_some())
+    }
+
+    /// Scores one text.
+    pub fn run(&self, text: &str) -> Raw {
+        SCRATCH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut s) => self.run_in(text, &mut s),
+            Err(_) => self.run_in(text, &mut Scratch::default()),
+        })
+    }
+
+    fn run_in(&self, text: &str, s: &mut Scratch) -> Raw {
+        let Scratch { toks, hits } = s;
+        hits.clear();
+        tokenize(text, toks, &|c| self.is_emoticon(c));
+        self.annotate(toks);
+        self.lexical_pass(toks, hits);
+        if self.domain {
+            patterns::apply(self, toks, hits);
+            domain_contrast(toks, hits);
+        } else {
+            vader_contrast(toks, hits);
+        }
+        let sum: f32 = hits.iter().map(|h| h.weight).sum();
+        let emphasis = punctuation_emphasis(toks);
+        let total = if sum > 0.0 {
+            sum + emphasis
+        } else if sum < 0.0 {
+            sum - emphasis
+        } else {
+            0.0
+        };
+        let value = normalize(total);
+        let mut terms: Vec<(String, f32)> = hits
+            .iter()
+            .filter(|h| h.weight != 0.0)
+            .map(|h| (term_text(toks, h), h.weight))
+            .collect();
+        if sum != 0.0 && emphasis > 0.0 {
+            terms.push((emphasis_text(toks), total - sum));
+        }
+        Raw { value, terms }
+    }
+
+    /// Looks every token up (longest phrase first) and applies capitals,
+    /// intensifiers and negation to each match. Marks the tokens of
+    /// multi-word matches, so that a negator inside a phrase ("can't wait")
+    /// negates nothing after it (negation only looks back).
+    fn lexical_pass(&self, t: &mut Tokens, hits: &mut Vec<Hit>) {
+        let mut i = 0;
+        while i < t.len() {
+            if t.kind(i) == Kind::Punct {
+                i += 1;
+                continue;
+            }
+            let info = t.toks[i].info;
+            let found = self.lexicon.longest_match(t, i);
+            if let Some((n, _)) = found.filter(|&(n, _)| n > 1) {
+                for tok in &mut t.toks[i..i + n] {
+                    tok.in_phrase = true;
+                }
+            }
+            let single = found.is_none_or(|(n, _)| n == 1);
+            if self.domain && single && info.is(FUNCTIONAL) {
+                // "won't play", "didn't work": failure outweighs the verb's own valence.
+                if let Some(neg) = negator_within(t, i, FUNCTIONAL_SCOPE_WORDS) {
+                    hits.push(Hit {
+                        start: neg,
+                        end: i + 1,
+                        anchor: i,
+                        weight: FAILED_FUNCTION_WEIGHT,
+                        note: "",
+                    });
+                    i += 1;
+                    continue;
+                }
+            }
+            match found {
+                Some((n, 0.0)) => i += n,
+                Some((n, w)) if n > 1 || !self.skip_own_valence(t, i, info) => {
+                    hits.push(self.scored(t, i, n, w));
+                    i += n;
+                }
+                _ => i += 1,
+            }
+        }
+    }
+
+    /// Intensifiers never score themselves. VADER's "no" does not score when
+    /// a scored word follows it; the domain model extends that to any
+    /// negator with something to negate in its clause.
+    fn skip_own_valence(&self, t: &Tokens, i: usize, info: Info) -> bool {
+        if info.boost != 0.0 {
+            return true;
+        }
+        if info.is(NEGATOR) && self.domain {
+            return words_after(t, i).any(|k| {
+                let c = t.toks[k].info;
+                !c.is(NEGATOR) && (c.valence.is_some_and(|w| w != 0.0) || c.is(FUNCTIONAL))
+            });
+        }
+        t.text(i) == "no" && i + 1 < t.len() && t.toks[i + 1].info.valence.is_some()
+    }
+
+    /// The hit for a lexicon match of `n` tokens at `i` with valence `w`.
+    fn scored(&self, t: &Tokens, i: usize, n: usize, w: f32) -> Hit {
+        let mut weight = w;
+        if t.caps_emphasis() && (i..i + n).any(|k| t.toks[k].caps) {
+            weight += CAPS_INCR * w.signum();
+        }
+        weight += self.boost_before(t, i, weight);
+        let mut start = i;
+        // The domain model does not negate a negator ("no and no").
+        let own_negator = self.domain && n == 1 && t.toks[i].info.is(NEGATOR);
+        if let Some(neg) = negator_before(t, i).filter(|_| !own_negator) {
+            start = neg;
+            if !self.domain || weight > 0.0 {
+                weight *= NEGATION_SCALAR;
+            } else if !is_imperative(t, neg) {
+                weight *= DOMAIN_NEGATED_NEGATIVE_SCALAR;
+            }
+        }
+        Hit {
+            start,
+            end: i + n,
+            anchor: i,
+            weight,
+            note: "",
+        }
+    }
+
+    /// Sum of the intensifiers and dampeners up to three words before `i`.
+    fn boost_before(&self, t: &Tokens, i: usize, valence: f32) -> f32 {
+        let mut total = 0.0;
+        for (d, k) in words_before(t, i).enumerate() {
+            let b = t.toks[k].info.boost;
+            if b == 0.0 {
+                continue;
+            }
+            let mut s = if valence < 0.0 { -b } else { b };
+            if t.caps_emphasis() && t.toks[k].caps {
+                s += CAPS_INCR * valence.signum();
+            }
+            total += s * BOOST_DECAY[d];
+        }
+        total
+    }
+}
+
+/// VADER's amplification for "!" (up to four) and "?" (two or more).
+fn punctuation_emphasis(t: &Tokens) -> f32 {
+    let bangs = t.exclaims.min(4) as f32 * EXCLAIM_EMPHASIS;
+    let questions = match t.questions {
+        0 | 1 => 0.0,
+        2 | 3 => t.questions as f32 * QUESTION_EMPHASIS,
+        _ => 0.96,
+    };
+    bangs + questions
+}
+
+fn emphasis_text(t: &Tokens) -> String {
+    let mut s = "!".repeat(t.exclaims.min(4) as usize);
+    if t.questions > 1 {
+        s.push_str(&"?".repeat(t.questions.min(4) as usize));
+    }
+    s
+}
+
+/// VADER's compound normalisation, clamped to [-1, 1] (0 for non-finite input).
+pub(crate) fn normalize(s: f32) -> f32 {
+    let v = s / (s * s + NORMALIZE_ALPHA).sqrt();
+    if v.is_finite() {
+        v.clamp(-1.0, 1.0)
+    } else if s.is_sign_negative() && !s.is_nan() {
+        -1.0
+    } else if s.is_nan() {
+        0.0
+    } else {
+        1.0
+    }
+}
+
+/// The explanation text of a hit: its tokens, "2 / 5" shown as "2/5".
+fn term_text(t: &Tokens, h: &Hit) -> String {
+    let span = t.span(h.start, h.end);
+    let mut s = if span.contains('/') {
+        span.replace(" / ", "/")
+    } else {
+        span.to_string()
+    };
+    s.push_str(h.note);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::sentiment::{Analyzer, Label};
+
+    fn model() -> &'static Analyzer {
+        crate::sentiment::shared_for_tests(true)
+    }
+
+    fn baseline() -> &'static Analyzer {
+        crate::sentiment::shared_for_tests(false)
+    }
+
+    fn v(text: &str) -> f32 {
+        model().score(text).value
+    }
+
+    #[test]
+    fn negated_function_is_a_complaint() {
+        let s = model().score("The charger didn't work.");
+        assert_eq!(s.label, Label::Negative);
+        let s = model().score("I couldn't get it to pair with my laptop.");
+        assert_eq!(s.label, Label::Negative, "{s:?}");
+        assert_eq!(
+            baseline()
+                .score("I couldn't get it to pair with my laptop.")
+                .label,
+            Label::Neutral
+        );
+    }
+
+    #[test]
+    fn intensifier_and_dampener() {
+        assert!(v("The staff were very helpful.") > v("The staff were helpful."));
+        assert!(v("The staff were slightly helpful.") < v("The staff were helpful."));
+        assert!(v("The food was extremely bad.") < v("The food was bad."));
+    }
+
+    #[test]
+    fn capitals_emphasise_in_mixed_case_text() {
+        assert!(v("The service was AWFUL today") < v("The service was awful today"));
+        // All-capitals text is shouting everywhere: no extra emphasis.
+        assert_eq!(
+            v("THE SERVICE WAS AWFUL TODAY"),
+            v("the service was awful today")
+        );
+    }
+
+    #[test]
+    fn exclamation_marks_amplify() {
+        assert!(v("Great coffee!!") > v("Great coffee"));
+        assert!(v("Terrible coffee!!!") < v("Terrible coffee"));
+        let s = model().score("Great coffee!!");
+        assert!(s.terms.iter().any(|t| t.term == "!!"));
+    }
+
+    #[test]
+    fn emoji_and_emoticons_score() {
+        assert_eq!(
+            model().score("Lunch today \u{1F621}").label,
+            Label::Negative
+        );
+        assert_eq!(
+            model().score("Lunch today \u{1F60D}").label,
+            Label::Positive
+        );
+        assert_eq!(model().score("Lunch today :(").label, Label::Negative);
+        assert_eq!(model().score("Lunch today :-)").label, Label::Positive);
+        assert_eq!(
+            model().score("Thumbs \u{1F44E}\u{1F3FD}").label,
+            Label::Negative
+        );
+    }
+
+    #[test]
+    fn baseline_ignores_domain_vocabulary() {
+        assert_eq!(
+            baseline().score("The charger never worked.").label,
+            Label::Neutral
+        );
+        assert_eq!(
+            model().score("The charger never worked.").label,
+            Label::Negative
+        );
+    }
+
+    #[test]
+    fn normalize_stays_in_range() {
+        for s in [
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+            0.0,
+            1e30,
+            -1e30,
+            4.0,
+        ] {
+            let n = super::normalize(s);
+            assert!((-1.0..=1.0).contains(&n), "{s} -> {n}");
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! One [`Info`] per known word, found with a single hash look-up: lexicon
+//! valence, phrase starts, and the word classes of the rules.
+
+use super::lexicon::{FnvMap, Lexicon, WordKey};
+use super::words::{
+    self, Info, BOOST_DECR, BOOST_INCR, CONTRAST, CONTRAST_WORD, DOMAIN_DAMPENERS,
+    DOMAIN_INTENSIFIERS, DOMAIN_NEGATORS, FUNCTIONAL, FUNCTIONAL_VERBS, NEGATOR, PHRASE_PART,
+    VADER_DAMPENERS, VADER_INTENSIFIERS, VADER_NEGATORS,
+};
+
+/// Word to [`Info`]: short words keyed inline (no pointer to follow), the
+/// rare long ones in a side map.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WordMap {
+    short: FnvMap<WordKey, Info>,
+    long: FnvMap<Box<str>, Info>,
+}
+
+impl WordMap {
+    /// The info of a short word by key.
+    pub(crate) fn get_key(&self, key: WordKey) -> Option<Info> {
+        self.short.get(&key).copied()
+    }
+
+    /// The info of a lowercase word, if known.
+    pub fn get(&self, word: &str) -> Option<Info> {
+        match WordKey::new(word) {
+            Some(k) => self.short.get(&k).copied(),
+            None => self.long.get(word).copied(),
+        }
+    }
+
+    fn entry(&mut self, word: &str) -> &mut Info {
+        match WordKey::new(word) {
+            Some(k) => self.short.entry(k).or_default(),
+            None => self.long.entry(word.into()).or_default(),
+        }
+    }
+}
+
+/// One [`Info`] per known word: lexicon valence, phrase starts, and the
+/// word classes of the VADER rules (and of the domain rules if `domain`).
+pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
+    let mut map: FnvMap<Box<str>, Info> = FnvMap::default();
+    for (word, w) in lexicon.singles() {
+        map.entry(word.into()).or_default().valence = Some(w);
+    }
+    for (word, n) in lexicon.phrase_starts() {
+        map.entry(word.into()).or_default().phrase_max = n;
+    }
+    for word in lexicon.phrase_parts() {
+        map.entry(word.into()).or_default().flags |= PHRASE_PART;
+    }
+    let mut set = |list: &[&str], f: &dyn Fn(&mut Info)| {
+        for w in list {
+            f(map.entry((*w).into()).or_default());
+        }
+    };
+    set(VADER_INTENSIFIERS, &|c| c.boost = BOOST_INCR);
+    set(VADER_DAMPENERS, &|c| c.boost = BOOST_DECR);
+    set(VADER_NEGATORS, &|c| c.flags |= NEGATOR);
+    set(CONTRAST, &|c| c.flags |= CONTRAST_WORD);
+    if domain {
+        set(DOMAIN_INTENSIFIERS, &|c| {
+            if c.valence.is_none() {
+                c.boost = BOOST_INCR;
+            }
+        });
+        set(DOMAIN_DAMPENERS, &|c| {
+            if c.valence.is_none() {
+                c.boost = BOOST_DECR;
+            }
+        });
+        set(DOMAIN_NEGATORS, &|c| c.flags |= NEGATOR);
+        set(FUNCTIONAL_VERBS, &|c| c.flags |= FUNCTIONAL);
+        for (list, flag) in words::pattern_words() {
+            set(list, &|c| c.flags |= flag);
+        }
+    }
+    let mut words = WordMap::default();
+    for (word, mut info) in map {
+        if word.ends_with("n't") {
+            info.flags |= NEGATOR;
+        }
+        *words.entry(&word) = info;
+    }
+    words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_carry_valence_and_classes() {
+        let mut lex = Lexicon::default();
+        lex.add_tsv("good\t1.9\nnot bad\t1.2\nsuper\t2.9\n");
+        let m = build_words(&lex, true);
+        assert_eq!(m.get("good").and_then(|i| i.valence), Some(1.9));
+        assert_eq!(m.get("not").map(|i| i.is(NEGATOR)), Some(true));
+        assert_eq!(m.get("not").map(|i| i.phrase_max), Some(2));
+        assert_eq!(m.get("bad").map(|i| i.is(PHRASE_PART)), Some(true));
+        // A domain intensifier with a valence of its own keeps the valence.
+        assert_eq!(m.get("super").map(|i| i.boost), Some(0.0));
+        assert_eq!(m.get("extremely").map(|i| i.boost), Some(BOOST_INCR));
+        let long = "incomprehensibilities";
+        assert_eq!(m.get(long), None);
+    }
+}

@@ -1,0 +1,327 @@
+//! Word classes the rules need besides valence: intensifiers, dampeners,
+//! negators, contrast words and the "functional" verbs whose negation is a
+//! complaint in reviews ("didn't work", "never arrived").
+//!
+//! Every token gets an [`Info`] from one hash look-up, so the rules test
+//! bit flags instead of comparing strings.
+//!
+//! The VADER lists reproduce the reference model's behaviour for the
+//! baseline; the domain lists extend them for reviews.
+
+/// VADER's increment for an intensifier ("very good").
+pub(crate) const BOOST_INCR: f32 = 0.293;
+/// VADER's decrement for a dampener ("slightly good").
+pub(crate) const BOOST_DECR: f32 = -0.293;
+/// VADER's emphasis for a word in capitals within mixed-case text.
+pub(crate) const CAPS_INCR: f32 = 0.733;
+/// VADER's negation scalar ("not good" = -0.74 × good).
+pub(crate) const NEGATION_SCALAR: f32 = -0.74;
+
+/// VADER's intensifiers.
+pub(crate) const VADER_INTENSIFIERS: &[&str] = &[
+    "absolutely",
+    "amazingly",
+    "awfully",
+    "completely",
+    "considerable",
+    "considerably",
+    "decidedly",
+    "deeply",
+    "effing",
+    "enormous",
+    "enormously",
+    "entirely",
+    "especially",
+    "exceptional",
+    "exceptionally",
+    "extreme",
+    "extremely",
+    "fabulously",
+    "flipping",
+    "flippin",
+    "frackin",
+    "fracking",
+    "fricking",
+    "frickin",
+    "frigging",
+    "friggin",
+    "fully",
+    "fuckin",
+    "fucking",
+    "fuggin",
+    "fugging",
+    "greatly",
+    "hella",
+    "highly",
+    "hugely",
+    "incredible",
+    "incredibly",
+    "intensely",
+    "major",
+    "majorly",
+    "more",
+    "most",
+    "particularly",
+    "purely",
+    "quite",
+    "really",
+    "remarkably",
+    "so",
+    "substantially",
+    "thoroughly",
+    "total",
+    "totally",
+    "tremendous",
+    "tremendously",
+    "uber",
+    "unbelievably",
+    "unusually",
+    "utter",
+    "utterly",
+    "very",
+];
+
+/// VADER's dampeners.
+pub(crate) const VADER_DAMPENERS: &[&str] = &[
+    "almost",
+    "barely",
+    "hardly",
+    "kinda",
+    "kindof",
+    "less",
+    "little",
+    "marginal",
+    "marginally",
+    "occasional",
+    "occasionally",
+    "partly",
+    "scarce",
+    "scarcely",
+    "slight",
+    "slightly",
+    "somewhat",
+    "sorta",
+    "sortof",
+];
+
+/// Review-domain intensifiers (informal emphasis common in reviews). A word
+/// that has a lexicon valence of its own keeps it and is not an intensifier.
+pub(crate) const DOMAIN_INTENSIFIERS: &[&str] = &[
+    "super",
+    "seriously",
+    "ridiculously",
+    "insanely",
+    "beyond",
+    "way",
+    "wayyy",
+    "sooo",
+    "soooo",
+    "truly",
+    "definitely",
+    "downright",
+    "painfully",
+    "horribly",
+    "terribly",
+    "absurdly",
+    "outright",
+    "such",
+    "huge",
+];
+
+/// Review-domain dampeners.
+pub(crate) const DOMAIN_DAMPENERS: &[&str] =
+    &["fairly", "mostly", "relatively", "reasonably", "a bit"];
+
+/// VADER's negators (plus any word ending in "n't").
+pub(crate) const VADER_NEGATORS: &[&str] = &[
+    "aint", "arent", "cannot", "cant", "couldnt", "darent", "didnt", "doesnt", "dont", "hadnt",
+    "hasnt", "havent", "isnt", "mightnt", "mustnt", "neither", "neednt", "never", "none", "nope",
+    "nor", "not", "nothing", "nowhere", "oughtnt", "shant", "shouldnt", "uhuh", "wasnt", "werent",
+    "without", "wont", "wouldnt", "rarely", "seldom", "despite", "no",
+];
+
+/// Review-domain negators.
+pub(crate) const DOMAIN_NEGATORS: &[&str] = &[
+    "nobody", "noone", "zero", "lack", "lacks", "lacked", "lacking", "w/o",
+];
+
+/// Contrast words: the clause after them carries the opinion.
+pub(crate) const CONTRAST: &[&str] = &["but", "however"];
+
+/// Verbs (and particles) of things that should have happened: negated, they
+/// are a complaint even without an emotional word ("didn't work",
+/// "never arrived", "no one called back", "won't charge").
+pub(crate) const FUNCTIONAL_VERBS: &[&str] = &[
+    "work",
+    "works",
+    "worked",
+    "working",
+    "function",
+    "functions",
+    "functioned",
+    "fit",
+    "fits",
+    "lasts",
+    "lasted",
+    "charge",
+    "charges",
+    "hold",
+    "holds",
+    "stay",
+    "stays",
+    "connect",
+    "connects",
+    "connected",
+    "pair",
+    "arrive",
+    "arrives",
+    "arrived",
+    "deliver",
+    "delivered",
+    "receive",
+    "received",
+    "call",
+    "called",
+    "answer",
+    "answered",
+    "respond",
+    "responded",
+    "reply",
+    "replied",
+    "refund",
+    "refunded",
+    "fix",
+    "fixed",
+    "recognize",
+    "recognized",
+    "sync",
+    "apologize",
+    "apologized",
+    "apologise",
+    "apologised",
+    "acknowledge",
+    "acknowledged",
+    "bother",
+    "bothered",
+    "listen",
+    "listened",
+    "explain",
+    "explained",
+    "honor",
+    "honored",
+    "refunds",
+    "responds",
+    "answers",
+    "greet",
+    "greeted",
+    "included",
+    "properly",
+    "correctly",
+    "snug",
+    "match",
+    "matched",
+    "compatible",
+    "communicate",
+];
+
+/// Negates the words after it.
+pub(crate) const NEGATOR: u16 = 1;
+/// "but", "however": shifts weight to the clause after it.
+pub(crate) const CONTRAST_WORD: u16 = 1 << 1;
+/// A verb whose negation is a complaint ("work", "arrive", "call").
+pub(crate) const FUNCTIONAL: u16 = 1 << 2;
+/// Starts a wait ("waited").
+pub(crate) const WAIT: u16 = 1 << 3;
+/// Starts a delay ("took").
+pub(crate) const TOOK: u16 = 1 << 4;
+/// Says the customer would come back ("back", "again").
+pub(crate) const RETURN: u16 = 1 << 5;
+/// A number word ("forty", "an") or "no" before "stars".
+pub(crate) const NUMBER_WORD: u16 = 1 << 6;
+/// A sarcasm marker or its first word ("🙄", "yeah", "/").
+pub(crate) const SARCASM: u16 = 1 << 7;
+/// First word of a repeat marker ("third", "yet").
+pub(crate) const REPEAT: u16 = 1 << 8;
+/// "oh" (sarcastic "oh great").
+pub(crate) const OH: u16 = 1 << 9;
+/// "too" (excess: "too salty").
+pub(crate) const TOO: u16 = 1 << 10;
+/// Appears as a non-first word of some lexicon phrase.
+pub(crate) const PHRASE_PART: u16 = 1 << 11;
+/// A time unit ("minutes", "hour").
+pub(crate) const UNIT: u16 = 1 << 12;
+/// "star", "stars".
+pub(crate) const STAR: u16 = 1 << 13;
+/// "a", "an", "no": a number only before a unit or "stars" ("an hour", "no stars").
+pub(crate) const ARTICLE: u16 = 1 << 14;
+
+/// What the rules need to know about one word, found with one look-up.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct Info {
+    /// Lexicon valence of the word alone, if listed.
+    pub valence: Option<f32>,
+    /// Most tokens of a lexicon phrase starting with this word (0: none).
+    pub phrase_max: u8,
+    /// Intensifier (> 0) or dampener (< 0) increment.
+    pub boost: f32,
+    /// Bit flags ([`NEGATOR`], [`WAIT`], ...).
+    pub flags: u16,
+}
+
+impl Info {
+    /// Whether the word has flag `f`.
+    pub fn is(&self, f: u16) -> bool {
+        self.flags & f != 0
+    }
+}
+
+/// Words that carry a pattern flag in the domain model.
+pub(crate) fn pattern_words() -> [(&'static [&'static str], u16); 11] {
+    [
+        (
+            &[
+                "wait", "waited", "waiting", "waits", "sat", "stood", "queued", "hold",
+            ],
+            WAIT,
+        ),
+        (&["took", "takes", "taking", "take"], TOOK),
+        (&["back", "again", "return", "returning"], RETURN),
+        (
+            &[
+                "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                "ten", "eleven", "twelve", "half", "couple", "few", "several", "fifteen", "twenty",
+                "thirty", "forty", "fifty", "sixty", "ninety",
+            ],
+            NUMBER_WORD,
+        ),
+        (&["a", "an", "no"], ARTICLE),
+        (
+            &[
+                "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "day", "days",
+                "week", "weeks", "month", "months",
+            ],
+            UNIT,
+        ),
+        (&["star", "stars"], STAR),
+        (
+            &[
+                "\u{1F644}",
+                "\u{1F612}",
+                "\u{1F643}",
+                "\u{1F611}",
+                "yeah",
+                "/",
+            ],
+            SARCASM,
+        ),
+        (
+            &[
+                "third", "3rd", "fourth", "4th", "fifth", "5th", "yet", "once", "again", "time",
+                "keeps", "every", "same",
+            ],
+            REPEAT,
+        ),
+        (&["oh"], OH),
+        (&["too"], TOO),
+    ]
+}
