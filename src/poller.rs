@@ -3,7 +3,6 @@
 //! line in its report, never a reason to stop the cycle.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
@@ -11,17 +10,17 @@ use tokio::task::JoinSet;
 
 use crate::config::{Config, Location, Source, SourceKind};
 use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::schedule::{self, Failure, FailureKind};
 use crate::sentiment::{Analyzer, Options};
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
 use crate::sources::{feed, page, RawItem};
-use crate::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store, StoreError};
+use crate::store::{
+    FetchOutcome, MentionUpdate, NewMention, SourceState, SourceStatus, Store, StoreError,
+};
 use crate::triage::triage;
 
-/// Longest wait between attempts at a failing source.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
-/// Sources fetched at the same time.
-const CONCURRENT_SOURCES: usize = 16;
+pub use crate::fetch::retry::{backoff, MAX_BACKOFF};
 
 /// Everything a cycle needs that does not change between cycles.
 pub struct Pipeline {
@@ -44,6 +43,8 @@ pub struct SourceReport {
     pub updated: usize,
     /// Items dropped because they do not name the business.
     pub dropped: usize,
+    /// Health after this cycle (ok, failing, blocked, broken, disabled).
+    pub status: SourceStatus,
 }
 
 /// What a whole cycle did.
@@ -121,7 +122,7 @@ impl Pipeline {
 }
 
 /// Poll every due source (or only `only`), store the results, report per source.
-/// `force` ignores the schedule and backoff.
+/// `force` ignores the schedule, backoff, `Retry-After` and a 410's disabling.
 pub async fn poll_cycle(
     pipeline: Arc<Pipeline>,
     store: Arc<Mutex<Store>>,
@@ -131,39 +132,72 @@ pub async fn poll_cycle(
 ) -> Result<CycleReport, StoreError> {
     let mut reports = Vec::new();
     let mut tasks = JoinSet::new();
-    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SOURCES));
     for source in &pipeline.config.sources {
         if only.is_some_and(|name| name != source.name) {
             continue;
         }
         let state = lock(&store).source_state(&source.name)?;
-        if !force && state.next_due_at.is_some_and(|due| due > now) {
-            reports.push(SourceReport::idle(&source.name));
+        if !schedule::is_due(source, &state, now, force) {
+            reports.push(SourceReport::idle(&source.name, state.status));
             continue;
         }
-        let (pipeline, source, limit) = (pipeline.clone(), source.clone(), limit.clone());
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            prepare(&pipeline, source, state, now).await
-        });
+        let (pipeline, store, source) = (pipeline.clone(), store.clone(), source.clone());
+        tasks.spawn(poll_source(pipeline, store, source, now));
     }
     while let Some(joined) = tasks.join_next().await {
-        let prepared = match joined {
-            Ok(prepared) => prepared,
-            Err(panic) => {
-                tracing::error!("a source task panicked: {panic}");
-                continue;
-            }
-        };
-        let store = store.clone();
-        let report = tokio::task::spawn_blocking(move || write(&mut lock(&store), prepared, now))
-            .await
-            .expect("the store writer does not panic")?;
-        reports.push(report);
+        match joined {
+            Ok(report) => reports.push(report?),
+            // poll_source catches panics in fetching and parsing; this is the store writer.
+            Err(panic) => tracing::error!("a source task panicked while storing: {panic}"),
+        }
     }
     let order = |name: &str| pipeline.config.sources.iter().position(|s| s.name == name);
     reports.sort_by_key(|r| order(&r.name));
     Ok(CycleReport { sources: reports })
+}
+
+/// Poll one source now (due or not) and store the result. A panic while fetching or
+/// parsing is recorded as this source's failure, like any other error.
+pub async fn poll_source(
+    pipeline: Arc<Pipeline>,
+    store: Arc<Mutex<Store>>,
+    source: Source,
+    now: DateTime<Utc>,
+) -> Result<SourceReport, StoreError> {
+    let state = lock(&store).source_state(&source.name)?;
+    let work = {
+        let (pipeline, source, state) = (pipeline.clone(), source.clone(), state.clone());
+        async move { prepare(&pipeline, source, state, now).await }
+    };
+    let prepared = match catch_panic(work).await {
+        Ok(prepared) => prepared,
+        Err(panic) => {
+            let failure = Failure::error(format!(
+                "internal error while polling this source ({panic}); this is a bug in Earshot, please report it"
+            ));
+            pipeline.failed(source, state, failure, now)
+        }
+    };
+    tokio::task::spawn_blocking(move || write(&mut lock(&store), prepared, now))
+        .await
+        .expect("the store writer does not panic")
+}
+
+/// Run `work` on its own task so a panic comes back as an error message.
+pub async fn catch_panic<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    tokio::spawn(work).await.map_err(|error| {
+        if !error.is_panic() {
+            return "the task was cancelled".to_owned();
+        }
+        let panic = error.into_panic();
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_owned())
+    })
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -174,13 +208,14 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 }
 
 impl SourceReport {
-    fn idle(name: &str) -> SourceReport {
+    fn idle(name: &str, status: SourceStatus) -> SourceReport {
         SourceReport {
             name: name.to_owned(),
             outcome: None,
             new: 0,
             updated: 0,
             dropped: 0,
+            status,
         }
     }
 }
@@ -191,72 +226,240 @@ async fn prepare(
     mut state: SourceState,
     now: DateTime<Utc>,
 ) -> Prepared {
-    let url = source.location.to_string();
-    let validators = Validators {
-        etag: state.etag.clone(),
-        last_modified: state.last_modified.clone(),
-    };
-    let result = match pipeline.fetcher.fetch(&source.location, &validators).await {
-        Ok(Fetched::NotModified) => Ok(None),
-        Ok(Fetched::Body {
-            bytes, validators, ..
-        }) => {
-            let hash = body_hash(&bytes);
-            state.etag = validators.etag;
-            state.last_modified = validators.last_modified;
-            if state.body_hash.as_deref() == Some(hash.as_str()) {
-                Ok(None)
-            } else {
-                state.body_hash = Some(hash);
-                extract(&source, &bytes).map(Some)
-            }
-        }
-        Err(e) => Err(e.to_string()),
-    };
-    let (outcome, mentions, dropped) = match result {
-        Ok(None) => (FetchOutcome::NotModified, Vec::new(), 0),
+    schedule::rebase(&mut state, &source);
+    let location = schedule::location(&source, &state);
+    match pipeline.read(&source, &location, &mut state).await {
+        Ok(None) => pipeline.done(source, state, FetchOutcome::NotModified, Vec::new(), now),
         Ok(Some(items)) => {
             let (mentions, dropped) = pipeline.mentions_from(&source, items);
-            (FetchOutcome::Ok, mentions, dropped)
+            let mut prepared = pipeline.done(source, state, FetchOutcome::Ok, mentions, now);
+            prepared.dropped = dropped;
+            prepared
         }
-        Err(message) => (FetchOutcome::Failed(message), Vec::new(), 0),
-    };
-    schedule(&mut state, &source, &outcome, now);
-    Prepared {
-        source,
-        url,
-        outcome,
-        state,
-        mentions,
-        dropped,
+        Err(failure) => pipeline.failed(source, state, failure, now),
     }
 }
 
-fn extract(source: &Source, bytes: &[u8]) -> Result<Vec<RawItem>, String> {
-    match source.kind {
-        SourceKind::Feed => {
-            let base = match &source.location {
-                Location::Http(url) => Some(url.as_str()),
-                Location::File(_) => None,
-            };
-            feed::parse_feed(bytes, base).map_err(|e| e.to_string())
+/// A page as fetched: bytes, their declared type, and the address links resolve against.
+struct Body {
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    url: url::Url,
+}
+
+impl Pipeline {
+    fn done(
+        &self,
+        source: Source,
+        mut state: SourceState,
+        outcome: FetchOutcome,
+        mentions: Vec<NewMention>,
+        now: DateTime<Utc>,
+    ) -> Prepared {
+        schedule::schedule(
+            &mut state,
+            &source,
+            None,
+            self.config.fetch.broken_after,
+            now,
+        );
+        Prepared {
+            url: source.location.to_string(),
+            source,
+            outcome,
+            state,
+            mentions,
+            dropped: 0,
         }
-        SourceKind::Page => {
-            let html = String::from_utf8_lossy(bytes);
-            let base = match &source.location {
-                Location::Http(url) => url.clone(),
-                Location::File(path) => file_url(path),
+    }
+
+    fn failed(
+        &self,
+        source: Source,
+        mut state: SourceState,
+        failure: Failure,
+        now: DateTime<Utc>,
+    ) -> Prepared {
+        let broken_after = self.config.fetch.broken_after;
+        schedule::schedule(&mut state, &source, Some(&failure), broken_after, now);
+        Prepared {
+            url: source.location.to_string(),
+            source,
+            outcome: FetchOutcome::Failed(failure.message),
+            state,
+            mentions: Vec::new(),
+            dropped: 0,
+        }
+    }
+
+    /// Fetch and extract; `None` when nothing changed. Validators and the body hash are
+    /// kept only once the body was read successfully, so a failed parse is retried.
+    async fn read(
+        &self,
+        source: &Source,
+        location: &Location,
+        state: &mut SourceState,
+    ) -> Result<Option<Vec<RawItem>>, Failure> {
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
+        let fetched = match source.kind {
+            SourceKind::Feed => self.fetcher.fetch(location, &validators).await?,
+            SourceKind::Page => self.fetcher.fetch_page(location, &validators).await?,
+        };
+        let Fetched::Body {
+            bytes,
+            content_type,
+            validators,
+            final_url,
+            moved_to,
+        } = fetched
+        else {
+            return Ok(None);
+        };
+        if let Some(moved) = moved_to {
+            tracing::info!(source = %source.name, "moved permanently to {moved}; using the new address from now on");
+            state.url = Some(moved.to_string());
+        }
+        let hash = body_hash(&bytes);
+        let unchanged = state.body_hash.as_deref() == Some(hash.as_str());
+        let items = if unchanged {
+            None
+        } else {
+            let url = final_url
+                .and_then(|u| url::Url::parse(&u).ok())
+                .unwrap_or_else(|| base_url(location));
+            let body = Body {
+                bytes,
+                content_type,
+                url,
             };
-            let extract = page::extract_reviews(&html, &base, source.selectors.as_ref())
-                .map_err(|e| e.to_string())?;
-            if extract.items.is_empty() {
-                return Err(match source.selectors {
-                    Some(_) => "the page's selectors matched nothing: the site may have changed its layout; check [source.selectors]".into(),
-                    None => "no schema.org reviews found in the page's JSON-LD: add CSS selectors for this site".into(),
-                });
+            Some(match source.kind {
+                SourceKind::Feed => extract_feed(&body)?,
+                SourceKind::Page => self.read_pages(source, body, state.had_items).await?,
+            })
+        };
+        state.etag = validators.etag;
+        state.last_modified = validators.last_modified;
+        state.body_hash = Some(hash);
+        state.had_items |= items.as_ref().is_some_and(|i| !i.is_empty());
+        Ok(items)
+    }
+
+    /// The first page's reviews, then `next_page` links up to `max_pages`, each fetched
+    /// politely. A later page that fails is logged and ends the walk; what was read stays.
+    async fn read_pages(
+        &self,
+        source: &Source,
+        first: Body,
+        had_items: bool,
+    ) -> Result<Vec<RawItem>, Failure> {
+        let extract = extract_page(source, &first)?;
+        if extract.items.is_empty() {
+            return Err(nothing_matched(source, had_items));
+        }
+        let mut items = extract.items;
+        let mut next = extract.next_page;
+        let mut seen = vec![first.url];
+        for _ in 1..source.max_pages {
+            let Some(url) = next.take().filter(|u| !seen.contains(u)) else {
+                break;
+            };
+            match self.next_page(source, &url).await {
+                Ok(more) => {
+                    items.extend(more.items);
+                    next = more.next_page;
+                    seen.push(url);
+                }
+                Err(failure) => {
+                    tracing::warn!(source = %source.name, "stopped at {url}: {}", failure.message);
+                    break;
+                }
             }
-            Ok(extract.items)
         }
+        Ok(items)
+    }
+
+    async fn next_page(
+        &self,
+        source: &Source,
+        url: &url::Url,
+    ) -> Result<page::PageExtract, Failure> {
+        let location = next_location(&source.location, url)
+            .ok_or_else(|| Failure::error(format!("next page {url} is not on a usable scheme")))?;
+        match self
+            .fetcher
+            .fetch_page(&location, &Validators::default())
+            .await?
+        {
+            Fetched::Body {
+                bytes,
+                content_type,
+                final_url,
+                ..
+            } => {
+                let url = final_url
+                    .and_then(|u| url::Url::parse(&u).ok())
+                    .unwrap_or_else(|| url.clone());
+                extract_page(
+                    source,
+                    &Body {
+                        bytes,
+                        content_type,
+                        url,
+                    },
+                )
+            }
+            Fetched::NotModified => Err(Failure::error("next page answered 304 to a plain GET")),
+        }
+    }
+}
+
+/// Where a `next_page` link may lead: http(s) from the web, `file:` only from a file.
+fn next_location(first: &Location, url: &url::Url) -> Option<Location> {
+    match (first, url.scheme()) {
+        (Location::Http(_), "http" | "https") => Some(Location::Http(url.clone())),
+        (Location::File(_), "file") => url.to_file_path().ok().map(Location::File),
+        _ => None,
+    }
+}
+
+fn extract_feed(body: &Body) -> Result<Vec<RawItem>, Failure> {
+    // SEAM(encoding): the feed bytes go through
+    // crate::sources::encoding::decode_feed(&body.bytes, body.content_type.as_deref()) here.
+    let base = Some(body.url.as_str()).filter(|_| body.url.scheme() != "file");
+    feed::parse_feed(&body.bytes, base).map_err(|e| Failure::error(e.to_string()))
+}
+
+fn extract_page(source: &Source, body: &Body) -> Result<page::PageExtract, Failure> {
+    // SEAM(encoding): replace the lossy UTF-8 with
+    // crate::sources::encoding::decode_html(&body.bytes, body.content_type.as_deref()).
+    let _ = body.content_type.as_deref();
+    let html = String::from_utf8_lossy(&body.bytes);
+    page::extract_reviews(&html, &body.url, source.selectors.as_ref())
+        .map_err(|e| Failure::error(e.to_string()))
+}
+
+fn nothing_matched(source: &Source, had_items: bool) -> Failure {
+    match (&source.selectors, had_items) {
+        (Some(_), true) => Failure {
+            kind: FailureKind::LayoutChanged,
+            ..Failure::error("the page's selectors matched nothing although they matched before: the site probably changed its layout; update [source.selectors]")
+        },
+        (None, true) => Failure {
+            kind: FailureKind::LayoutChanged,
+            ..Failure::error("the page no longer has schema.org reviews in its JSON-LD although it had before: the site changed; add CSS selectors for it")
+        },
+        (Some(_), false) => Failure::error("the page's selectors matched nothing: the site may have changed its layout; check [source.selectors]"),
+        (None, false) => Failure::error("no schema.org reviews found in the page's JSON-LD: add CSS selectors for this site"),
+    }
+}
+
+fn base_url(location: &Location) -> url::Url {
+    match location {
+        Location::Http(url) => url.clone(),
+        Location::File(path) => file_url(path),
     }
 }
 
@@ -274,30 +477,6 @@ fn body_hash(bytes: &[u8]) -> String {
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// Next due time: the interval after success, exponential backoff after failures.
-fn schedule(state: &mut SourceState, source: &Source, outcome: &FetchOutcome, now: DateTime<Utc>) {
-    let wait = match outcome {
-        FetchOutcome::Failed(_) => {
-            state.consecutive_failures += 1;
-            backoff(source.interval, state.consecutive_failures)
-        }
-        _ => {
-            state.consecutive_failures = 0;
-            source.interval
-        }
-    };
-    state.next_due_at =
-        Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6)));
-}
-
-/// interval × 2^(failures-1), capped at [`MAX_BACKOFF`] (never below the interval).
-pub fn backoff(interval: Duration, failures: u32) -> Duration {
-    let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-    interval
-        .saturating_mul(factor)
-        .min(MAX_BACKOFF.max(interval))
 }
 
 impl Pipeline {
@@ -359,7 +538,7 @@ fn write(
     prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
-    let mut report = SourceReport::idle(&prepared.source.name);
+    let mut report = SourceReport::idle(&prepared.source.name, prepared.state.status);
     report.dropped = prepared.dropped;
     store.transaction(|tx| {
         for mention in &prepared.mentions {
@@ -389,14 +568,19 @@ fn write(
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_panic_comes_back_as_a_message() {
+        let caught = catch_panic(async { panic!("selector blew up") }).await;
+        assert_eq!(caught.unwrap_err(), "selector blew up");
+        assert_eq!(catch_panic(async { 7 }).await, Ok(7));
+    }
+
     #[test]
-    fn backoff_doubles_and_caps() {
-        let m15 = Duration::from_secs(900);
-        assert_eq!(backoff(m15, 1), m15);
-        assert_eq!(backoff(m15, 2), m15 * 2);
-        assert_eq!(backoff(m15, 3), m15 * 4);
-        assert_eq!(backoff(m15, 40), MAX_BACKOFF);
-        let daily = Duration::from_secs(86_400);
-        assert_eq!(backoff(daily, 5), daily);
+    fn next_pages_never_jump_from_the_web_to_local_files() {
+        let web = Location::Http(url::Url::parse("https://x.test/r").unwrap());
+        let file = url::Url::parse("file:///etc/passwd").unwrap();
+        assert_eq!(next_location(&web, &file), None);
+        let page2 = url::Url::parse("https://x.test/r?page=2").unwrap();
+        assert_eq!(next_location(&web, &page2), Some(Location::Http(page2)));
     }
 }

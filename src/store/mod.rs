@@ -5,6 +5,7 @@
 
 mod mentions;
 mod migrations;
+mod source_log;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +14,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
-pub use sources::{FetchOutcome, SourceHealth, SourceState};
+pub use source_log::{FetchLogEntry, SourceTransition};
+pub use sources::{FetchOutcome, SourceHealth, SourceState, SourceStatus};
 
 /// A storage problem, worded for the person running Earshot.
 #[derive(Debug, thiserror::Error)]
