@@ -5,3 +5,4 @@ mod common;
 mod fetch;
 mod pages;
 mod poll;
+mod service;
