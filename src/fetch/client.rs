@@ -117,7 +117,7 @@ impl Fetcher {
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
-            return Err(status_error(&response));
+            return Err(self.status_error(response).await);
         }
         let limit = self.settings.max_body_bytes;
         if response.content_length().is_some_and(|len| len > limit) {
@@ -145,6 +145,39 @@ impl Fetcher {
         })
     }
 
+    /// The error for a non-2xx, non-3xx answer. A bot wall may only show in its page,
+    /// so the first few KiB of a 403/429/503 body are read to tell it from a plain error.
+    async fn status_error(&self, mut response: Response) -> FetchError {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let url = response.url().to_string();
+        let retry_after = header(&headers, RETRY_AFTER)
+            .and_then(|v| parse_retry_after(&v, chrono::Utc::now()))
+            .filter(|_| matches!(status.as_u16(), 429 | 503));
+        let walled_status = matches!(status.as_u16(), 403 | 429 | 503);
+        let mut prefix = Vec::new();
+        while walled_status && prefix.len() < SNIFF_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => prefix.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        if walled_status && is_bot_wall(&headers, &prefix) {
+            return FetchError::Blocked {
+                status,
+                retry_after,
+            };
+        }
+        if status == StatusCode::GONE {
+            return FetchError::Gone { url };
+        }
+        FetchError::Status {
+            status,
+            hint: status_hint(status),
+            retry_after,
+        }
+    }
+
     fn classify(&self, error: reqwest::Error) -> FetchError {
         if error.is_timeout() {
             FetchError::Timeout(self.settings.timeout)
@@ -169,36 +202,31 @@ fn redirect_target(response: &Response, from: &url::Url) -> Result<url::Url, Fet
     }
 }
 
-/// The error for a non-2xx, non-3xx answer.
-fn status_error(response: &Response) -> FetchError {
-    let status = response.status();
-    let headers = response.headers();
-    let retry_after = header(headers, RETRY_AFTER)
-        .and_then(|v| parse_retry_after(&v, chrono::Utc::now()))
-        .filter(|_| matches!(status.as_u16(), 429 | 503));
-    if is_bot_wall(status, headers) {
-        return FetchError::Blocked {
-            status,
-            retry_after,
-        };
-    }
-    if status == StatusCode::GONE {
-        return FetchError::Gone {
-            url: response.url().to_string(),
-        };
-    }
-    FetchError::Status {
-        status,
-        hint: status_hint(status),
-        retry_after,
-    }
-}
+/// How much of an error page is read to recognise a bot wall.
+const SNIFF_BYTES: usize = 16 * 1024;
 
-/// Cloudflare and similar walls mark their challenge pages with `cf-mitigated: challenge`.
-fn is_bot_wall(status: StatusCode, headers: &HeaderMap) -> bool {
-    let challenged = header(headers, HeaderName::from_static("cf-mitigated"))
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("challenge"));
-    challenged && matches!(status.as_u16(), 403 | 429 | 503)
+/// Marks of the common bot walls (Cloudflare, DataDome, Imperva, AWS WAF, DDoS-Guard) in
+/// the headers or the first bytes of the page.
+fn is_bot_wall(headers: &HeaderMap, body: &[u8]) -> bool {
+    let has = |name: &'static str| headers.contains_key(HeaderName::from_static(name));
+    let value = |name: &'static str| header(headers, HeaderName::from_static(name));
+    let challenged = value("cf-mitigated")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("challenge"))
+        || value("x-amzn-waf-action").is_some_and(|v| matches!(v.trim(), "challenge" | "captcha"))
+        || has("x-datadome")
+        || value("server").is_some_and(|v| v.eq_ignore_ascii_case("ddos-guard"));
+    challenged || {
+        let page = String::from_utf8_lossy(body).to_ascii_lowercase();
+        const MARKS: [&str; 6] = [
+            "challenge-platform",
+            "cf-chl-",
+            "<title>just a moment...</title>",
+            "captcha-delivery.com",
+            "_incapsula_resource",
+            "attention required! | cloudflare",
+        ];
+        MARKS.iter().any(|mark| page.contains(mark))
+    }
 }
 
 fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
@@ -226,6 +254,18 @@ fn status_hint(status: StatusCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bot_walls_are_recognised_by_header_or_page() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_bot_wall(&headers, b"<h1>Forbidden</h1>"));
+        assert!(is_bot_wall(
+            &headers,
+            b"<html><head><title>Just a moment...</title>"
+        ));
+        headers.insert("cf-mitigated", "challenge".parse().unwrap());
+        assert!(is_bot_wall(&headers, b""));
+    }
 
     #[test]
     fn only_an_unbroken_chain_of_permanent_hops_moves_the_source() {

@@ -101,6 +101,16 @@ async fn every_kind_of_failure_stays_with_its_source_and_the_others_land() {
         "/walled.xml",
         Reply::status(403).header("cf-mitigated", "challenge"),
     );
+    server.route(
+        "/moment.xml",
+        Reply {
+            status: 503,
+            ..Reply::ok(
+                "text/html",
+                "<html><head><title>Just a moment...</title></head></html>",
+            )
+        },
+    );
     let names = [
         "good",
         "500",
@@ -111,6 +121,7 @@ async fn every_kind_of_failure_stays_with_its_source_and_the_others_land() {
         "loop-a",
         "busy",
         "walled",
+        "moment",
     ];
     let mut sources: String = names
         .iter()
@@ -139,6 +150,7 @@ async fn every_kind_of_failure_stays_with_its_source_and_the_others_land() {
         ("loop-a", "redirect loop"),
         ("busy", "429"),
         ("walled", "bot protection"),
+        ("moment", "bot protection"),
     ];
     for (name, words) in expect {
         let error = error_of(&report, name);
@@ -160,6 +172,7 @@ async fn every_kind_of_failure_stays_with_its_source_and_the_others_land() {
     let state = |name: &str| store.source_state(name).unwrap();
     let due_in = |name: &str| (state(name).next_due_at.unwrap() - now).num_seconds();
     assert_eq!(state("walled").status, SourceStatus::Blocked);
+    assert_eq!(state("moment").status, SourceStatus::Blocked);
     assert_eq!(state("500").status, SourceStatus::Failing);
     assert_eq!(state("good").status, SourceStatus::Ok);
     // Stored to the second: allow the truncation.
