@@ -45,6 +45,8 @@ pub struct SourceReport {
     pub dropped: usize,
     /// Health after this cycle (ok, failing, blocked, broken, disabled).
     pub status: SourceStatus,
+    /// When it will be polled next.
+    pub next_due_at: Option<DateTime<Utc>>,
 }
 
 /// What a whole cycle did.
@@ -138,7 +140,7 @@ pub async fn poll_cycle(
         }
         let state = lock(&store).source_state(&source.name)?;
         if !schedule::is_due(source, &state, now, force) {
-            reports.push(SourceReport::idle(&source.name, state.status));
+            reports.push(SourceReport::idle(&source.name, &state));
             continue;
         }
         let (pipeline, store, source) = (pipeline.clone(), store.clone(), source.clone());
@@ -208,14 +210,15 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 }
 
 impl SourceReport {
-    fn idle(name: &str, status: SourceStatus) -> SourceReport {
+    fn idle(name: &str, state: &SourceState) -> SourceReport {
         SourceReport {
             name: name.to_owned(),
             outcome: None,
             new: 0,
             updated: 0,
             dropped: 0,
-            status,
+            status: state.status,
+            next_due_at: state.next_due_at,
         }
     }
 }
@@ -538,7 +541,7 @@ fn write(
     prepared: Prepared,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
-    let mut report = SourceReport::idle(&prepared.source.name, prepared.state.status);
+    let mut report = SourceReport::idle(&prepared.source.name, &prepared.state);
     report.dropped = prepared.dropped;
     store.transaction(|tx| {
         for mention in &prepared.mentions {

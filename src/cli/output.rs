@@ -113,7 +113,15 @@ pub fn cycle_report(report: &CycleReport) -> String {
             None if s.status == SourceStatus::Disabled => {
                 "disabled (410 Gone): put its new url in the config, or --force".to_owned()
             }
-            None => "not due yet (use --force to poll now)".to_owned(),
+            None => match (s.status, s.next_due_at) {
+                (SourceStatus::Ok, _) | (_, None) => {
+                    "not due yet (use --force to poll now)".to_owned()
+                }
+                (status, Some(due)) => format!(
+                    "{status}, backing off: next try {} (use --force to poll now)",
+                    short_time(due)
+                ),
+            },
             Some(FetchOutcome::NotModified) => "ok, unchanged since last poll".to_owned(),
             Some(FetchOutcome::Ok) => {
                 let mut line = format!("ok, {} new, {} updated", s.new, s.updated);
@@ -154,7 +162,11 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
             h.map(|h| h.mentions_seen).unwrap_or(0),
             h.and_then(|h| h.last_error.clone()).unwrap_or_default(),
         ));
-        if let Some(moved) = h.filter(|h| h.url != source.location.to_string()) {
+        let configured = source.location.to_string();
+        let moved = h.filter(|h| {
+            h.config_url.as_deref() == Some(configured.as_str()) && h.url != configured
+        });
+        if let Some(moved) = moved {
             text.push_str(&format!(
                 "{:<20}  moved permanently to {} (used from now on; update the config to match)\n",
                 "", moved.url

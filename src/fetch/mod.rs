@@ -39,7 +39,7 @@ pub enum FetchError {
     #[error("cannot connect: {0}; check the url, or wait for the site to come back")]
     Connect(String),
     /// The server answered with an error status.
-    #[error("server answered {status}{hint}")]
+    #[error("server answered {status}{hint}{}", wait_note(*.retry_after))]
     Status {
         /// HTTP status.
         status: StatusCode,
@@ -111,6 +111,19 @@ pub enum FetchError {
     /// Anything else on the wire.
     #[error("request failed: {0}; Earshot will retry later")]
     Other(String),
+}
+
+/// "; it asked to wait 1h" when the server sent a `Retry-After`.
+fn wait_note(retry_after: Option<Duration>) -> String {
+    retry_after
+        .map(|wait| {
+            let wait = Duration::from_secs(wait.as_secs());
+            format!(
+                "; it asked Earshot to wait {}",
+                humantime::format_duration(wait)
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// How a failure should be shown and scheduled.

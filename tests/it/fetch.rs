@@ -148,7 +148,7 @@ async fn every_kind_of_failure_stays_with_its_source_and_the_others_land() {
         ("huge", "larger than the 1048576-byte cap"),
         ("malformed", "not a readable RSS, Atom or JSON feed"),
         ("loop-a", "redirect loop"),
-        ("busy", "429"),
+        ("busy", "429 Too Many Requests (too many requests: Earshot will back off); it asked Earshot to wait 1h"),
         ("walled", "bot protection"),
         ("moment", "bot protection"),
     ];
