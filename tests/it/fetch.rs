@@ -284,3 +284,46 @@ async fn never_more_than_two_requests_at_once_to_one_host() {
     assert!(!report.any_failed(), "{report:?}");
     assert_eq!(server.stats().max_in_flight.load(Ordering::SeqCst), 2);
 }
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[tokio::test]
+async fn gzip_is_accepted_and_the_cap_applies_after_decompression() {
+    let server = Server::start().await;
+    server.route(
+        "/social.json",
+        Reply::ok(
+            "application/feed+json",
+            gzip(&sample("feeds/social-mentions.json")),
+        )
+        .header("Content-Encoding", "gzip"),
+    );
+    // 8 MiB of spaces compress to a few KiB: a small download, a huge body.
+    server.route(
+        "/bomb.json",
+        Reply::ok("application/feed+json", gzip(&vec![b' '; 8 * 1024 * 1024]))
+            .header("Content-Encoding", "gzip"),
+    );
+    let harness = Harness::new(config(&format!(
+        "{}{}[fetch]\nmax_body_bytes = 1048576\ncontact = \"mailto:owner@harbor.example\"\n",
+        feed("social", &server.url("/social.json")),
+        feed("bomb", &server.url("/bomb.json")),
+    )));
+    let report = harness.poll().await;
+    assert_eq!(outcome(&report, "social"), Some(FetchOutcome::Ok));
+    assert!(error_of(&report, "bomb").contains("larger than the 1048576-byte cap"));
+    let request = &server.received("/social.json")[0];
+    assert!(request.headers["accept-encoding"].contains("gzip"));
+    assert_eq!(
+        request.headers["user-agent"],
+        format!(
+            "Earshot/{} (+mailto:owner@harbor.example)",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
+}
