@@ -234,6 +234,12 @@ impl Fetcher {
         }
     }
 
+    /// The `Crawl-delay` the host of `url` asks for (once its robots.txt was read), to
+    /// wait between the pages of one source.
+    pub fn crawl_delay(&self, url: &url::Url) -> Option<Duration> {
+        self.robots.crawl_delay(url)
+    }
+
     async fn read_file(&self, path: &std::path::Path) -> Result<Fetched, FetchError> {
         let bytes = tokio::fs::read(path)
             .await

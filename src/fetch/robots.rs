@@ -16,6 +16,8 @@ use super::{FetchError, Fetched};
 pub const ROBOTS_AGENT: &str = "Earshot";
 /// How long a robots.txt is trusted.
 pub const ROBOTS_TTL: Duration = Duration::from_secs(24 * 3600);
+/// Longest `Crawl-delay` honoured between the pages of one source.
+pub const MAX_CRAWL_DELAY: Duration = Duration::from_secs(10);
 
 /// What one host's robots.txt says.
 pub(crate) enum Rules {
@@ -44,6 +46,17 @@ impl Rules {
         match texting_robots::Robot::new(ROBOTS_AGENT, bytes) {
             Ok(robot) => Rules::Parsed(Box::new(robot)),
             Err(_) => Rules::AllowAll,
+        }
+    }
+
+    /// The `Crawl-delay` asked of Earshot, capped at [`MAX_CRAWL_DELAY`].
+    pub(crate) fn crawl_delay(&self) -> Option<Duration> {
+        match self {
+            Rules::AllowAll => None,
+            Rules::Parsed(robot) => robot
+                .delay
+                .filter(|d| d.is_finite() && *d > 0.0)
+                .map(|d| Duration::from_secs_f32(d).min(MAX_CRAWL_DELAY)),
         }
     }
 
@@ -112,6 +125,13 @@ impl RobotsCache {
         }
     }
 
+    /// The host's `Crawl-delay`, when its robots.txt is cached and asks for one.
+    pub(crate) fn crawl_delay(&self, url: &url::Url) -> Option<Duration> {
+        let slot = self.slot(&host_key(url));
+        let entry = slot.try_lock().ok()?;
+        entry.as_ref()?.rules.crawl_delay()
+    }
+
     fn slot(&self, key: &str) -> Arc<tokio::sync::Mutex<Option<Entry>>> {
         let mut hosts = self.hosts.lock().unwrap_or_else(|p| p.into_inner());
         hosts.entry(key.to_owned()).or_default().clone()
@@ -136,6 +156,15 @@ mod tests {
         let everyone = Rules::parse(b"User-agent: *\nDisallow: /private/\n");
         assert!(!everyone.allows(&url("https://x.test/private/a")));
         assert!(everyone.allows(&url("https://x.test/public")));
+    }
+
+    #[test]
+    fn crawl_delay_is_read_and_capped() {
+        let slow = Rules::parse(b"User-agent: *\nCrawl-delay: 2\n");
+        assert_eq!(slow.crawl_delay(), Some(Duration::from_secs(2)));
+        let silly = Rules::parse(b"User-agent: *\nCrawl-delay: 3600\n");
+        assert_eq!(silly.crawl_delay(), Some(MAX_CRAWL_DELAY));
+        assert_eq!(Rules::AllowAll.crawl_delay(), None);
     }
 
     #[test]

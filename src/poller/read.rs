@@ -74,7 +74,7 @@ impl Pipeline {
     }
 
     /// The first page's reviews, then `next_page` links up to `max_pages`, each fetched
-    /// politely. A later page that fails is logged and ends the walk; what was read stays.
+    /// politely (robots.txt, host limits, its `Crawl-delay` between pages). A later page that fails is logged and ends the walk; what was read stays.
     async fn read_pages(
         &self,
         source: &Source,
@@ -92,6 +92,9 @@ impl Pipeline {
             let Some(url) = next.take().filter(|u| !seen.contains(u)) else {
                 break;
             };
+            if let Some(delay) = self.fetcher.crawl_delay(&url) {
+                tokio::time::sleep(delay).await;
+            }
             match self.next_page(source, &url).await {
                 Ok(more) => {
                     items.extend(more.items);
