@@ -114,7 +114,7 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+            return Ok(Fetched::NotModified { moved_to });
         }
         if !status.is_success() {
             return Err(self.status_error(response).await);

@@ -173,7 +173,10 @@ pub struct Validators {
 #[derive(Debug)]
 pub enum Fetched {
     /// 304 Not Modified.
-    NotModified,
+    NotModified {
+        /// Where permanent redirects (301/308) led, as for a body.
+        moved_to: Option<url::Url>,
+    },
     /// New content.
     Body {
         /// The bytes, at most the cap.
@@ -188,6 +191,15 @@ pub enum Fetched {
         /// the address to use from now on.
         moved_to: Option<url::Url>,
     },
+}
+
+impl Fetched {
+    /// The new permanent address, if redirects said so.
+    pub fn moved_to(&self) -> Option<&url::Url> {
+        match self {
+            Fetched::NotModified { moved_to } | Fetched::Body { moved_to, .. } => moved_to.as_ref(),
+        }
+    }
 }
 
 /// The shared client (cheap to clone).

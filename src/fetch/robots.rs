@@ -32,7 +32,7 @@ impl Rules {
     pub(crate) fn from_fetch(result: Result<Fetched, FetchError>) -> Result<Rules, String> {
         match result {
             Ok(Fetched::Body { bytes, .. }) => Ok(Rules::parse(&bytes)),
-            Ok(Fetched::NotModified) => Ok(Rules::AllowAll),
+            Ok(Fetched::NotModified { .. }) => Ok(Rules::AllowAll),
             Err(FetchError::Status { status, .. }) if status.is_client_error() => {
                 Ok(Rules::AllowAll)
             }

@@ -34,20 +34,20 @@ impl Pipeline {
             SourceKind::Feed => self.fetcher.fetch(location, &validators).await?,
             SourceKind::Page => self.fetcher.fetch_page(location, &validators).await?,
         };
+        if let Some(moved) = fetched.moved_to() {
+            tracing::info!(source = %source.name, "moved permanently to {moved}; using the new address from now on");
+            state.url = Some(moved.to_string());
+        }
         let Fetched::Body {
             bytes,
             content_type,
             validators,
             final_url,
-            moved_to,
+            ..
         } = fetched
         else {
             return Ok(None);
         };
-        if let Some(moved) = moved_to {
-            tracing::info!(source = %source.name, "moved permanently to {moved}; using the new address from now on");
-            state.url = Some(moved.to_string());
-        }
         let hash = body_hash(&bytes);
         let unchanged = state.body_hash.as_deref() == Some(hash.as_str());
         let items = if unchanged {
@@ -140,7 +140,9 @@ impl Pipeline {
                     },
                 )
             }
-            Fetched::NotModified => Err(Failure::error("next page answered 304 to a plain GET")),
+            Fetched::NotModified { .. } => {
+                Err(Failure::error("next page answered 304 to a plain GET"))
+            }
         }
     }
 }

@@ -327,3 +327,24 @@ async fn gzip_is_accepted_and_the_cap_applies_after_decompression() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_move_is_remembered_even_when_the_new_address_answers_304() {
+    let server = Server::start().await;
+    server.route("/a.json", social().header("ETag", "\"same\""));
+    let harness = Harness::new(config(&feed("social", &server.url("/a.json"))));
+    harness.poll().await;
+    server.route("/a.json", Reply::redirect(308, "/b.json"));
+    server.route("/b.json", Reply::status(304));
+    let report = harness.poll().await;
+    assert_eq!(report.sources[0].outcome, Some(FetchOutcome::NotModified));
+    assert_eq!(
+        server.received("/b.json")[0]
+            .headers
+            .get("if-none-match")
+            .map(String::as_str),
+        Some("\"same\"")
+    );
+    let health = harness.store().source_health().unwrap();
+    assert_eq!(health[0].url, server.url("/b.json"));
+}
