@@ -48,6 +48,8 @@ pub struct SourceReport {
     pub status: SourceStatus,
     /// When it will be polled next.
     pub next_due_at: Option<DateTime<Utc>>,
+    /// Skipped: another poll (maybe another Earshot process) was fetching it.
+    pub busy: bool,
 }
 
 /// What a whole cycle did.
@@ -160,14 +162,25 @@ pub async fn poll_cycle(
 }
 
 /// Poll one source now (due or not) and store the result. A panic while fetching or
-/// parsing is recorded as this source's failure, like any other error.
+/// parsing is recorded as this source's failure, like any other error. A source another
+/// poll is fetching right now is skipped (`busy`): never two fetches of one source at once.
 pub async fn poll_source(
     pipeline: Arc<Pipeline>,
     store: Arc<Mutex<Store>>,
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
-    let state = lock(&store).source_state(&source.name)?;
+    let (claimed, state) = {
+        let store = lock(&store);
+        let claimed = store.claim_source(&source.name, &source.location.to_string())?;
+        (claimed, store.source_state(&source.name)?)
+    };
+    if !claimed {
+        tracing::debug!(source = %source.name, "skipped: another poll is fetching it right now");
+        let mut report = SourceReport::idle(&source.name, &state);
+        report.busy = true;
+        return Ok(report);
+    }
     let work = {
         let (pipeline, source, state) = (pipeline.clone(), source.clone(), state.clone());
         async move { prepare(&pipeline, source, state, now).await }
@@ -220,6 +233,7 @@ impl SourceReport {
             dropped: 0,
             status: state.status,
             next_due_at: state.next_due_at,
+            busy: false,
         }
     }
 }

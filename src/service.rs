@@ -101,6 +101,7 @@ impl Polls {
         };
         let name = self.running.remove(&id).unwrap_or_default();
         match joined {
+            Ok((_, Ok(report))) if report.busy => {}
             Ok((_, Ok(report))) => {
                 tracing::info!(source = %name, new = report.new, updated = report.updated, status = %report.status, "polled");
             }

@@ -110,6 +110,7 @@ pub fn cycle_report(report: &CycleReport) -> String {
     let mut text = String::new();
     for s in &report.sources {
         let line = match &s.outcome {
+            None if s.busy => "skipped: another Earshot process is polling it right now".to_owned(),
             None if s.status == SourceStatus::Disabled => {
                 "disabled (410 Gone): put its new url in the config, or --force".to_owned()
             }

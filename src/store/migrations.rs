@@ -113,6 +113,8 @@ const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE sources ADD COLUMN config_url TEXT;
     ALTER TABLE sources ADD COLUMN had_items INTEGER NOT NULL DEFAULT 0;
+    -- set while some Earshot process polls the source, so no other polls it at once
+    ALTER TABLE sources ADD COLUMN lease_until TEXT;
     CREATE TABLE source_events (
         id INTEGER PRIMARY KEY,
         source TEXT NOT NULL,

@@ -7,6 +7,8 @@ use super::{parse_ts, ts, Store, StoreError};
 
 /// Fetch-log lines kept per source (older ones are pruned as new ones arrive).
 pub const FETCH_LOG_KEPT: i64 = 100;
+/// How long a claim on a source lasts if its poller dies without recording the fetch.
+pub const LEASE_SECS: i64 = 600;
 
 /// What the poller remembers about a source between fetches.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -152,6 +154,21 @@ impl Store {
         Ok(state.unwrap_or_default())
     }
 
+    /// Claim `name` for one poll, unless another poll (this process or another) holds it.
+    /// `record_fetch` releases the claim; a crashed poller's claim lapses after
+    /// [`LEASE_SECS`]. Uses the wall clock, whatever time the cycle pretends it is.
+    pub fn claim_source(&self, name: &str, url: &str) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::seconds(LEASE_SECS);
+        let changed = self.conn.execute(
+            "INSERT INTO sources (name, url, lease_until) VALUES (?1, ?2, ?4) \
+             ON CONFLICT(name) DO UPDATE SET lease_until = ?4 \
+             WHERE lease_until IS NULL OR lease_until < ?3",
+            params![name, url, ts(now), ts(until)],
+        )?;
+        Ok(changed == 1)
+    }
+
     /// Record one fetch: health, validators, next due time, a line of history (none for
     /// "not modified": a 304 writes only the health row), and a state transition event.
     /// `url` is the configured URL; `state.url`, when set, is the one in use.
@@ -181,7 +198,7 @@ impl Store {
             "UPDATE sources SET etag = ?2, last_modified = ?3, body_hash = ?4, last_fetch_at = ?5, \
              last_success_at = CASE WHEN ?6 IS NULL THEN ?5 ELSE last_success_at END, \
              last_error = ?6, consecutive_failures = ?7, next_due_at = ?8, config_url = ?9, \
-             state = ?10, had_items = ?11 WHERE name = ?1",
+             state = ?10, had_items = ?11, lease_until = NULL WHERE name = ?1",
             params![
                 name,
                 state.etag,
@@ -273,6 +290,29 @@ fn log_fetch(
 #[cfg(test)]
 mod tests {
     use super::SourceStatus::*;
+    use super::*;
+
+    #[test]
+    fn a_source_is_claimed_by_one_poll_at_a_time() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(store.claim_source("a", "https://x.test/a").unwrap());
+        assert!(!store.claim_source("a", "https://x.test/a").unwrap());
+        assert!(store.claim_source("b", "https://x.test/b").unwrap());
+        store
+            .transaction(|tx| {
+                let state = SourceState::default();
+                Store::record_fetch(
+                    tx,
+                    "a",
+                    "https://x.test/a",
+                    Utc::now(),
+                    &FetchOutcome::Ok,
+                    &state,
+                )
+            })
+            .unwrap();
+        assert!(store.claim_source("a", "https://x.test/a").unwrap());
+    }
 
     #[test]
     fn transitions_worth_an_alert() {

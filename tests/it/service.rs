@@ -66,3 +66,27 @@ async fn run_polls_each_source_on_schedule_without_overlap_and_stops_cleanly() {
     );
     assert_eq!(store.source_state("slow").unwrap().status, SourceStatus::Ok);
 }
+
+#[tokio::test]
+async fn two_polls_at_once_fetch_a_source_only_once() {
+    let server = Server::start().await;
+    server.route(
+        "/slow.json",
+        Reply::ok(
+            "application/feed+json",
+            sample("feeds/social-mentions.json"),
+        )
+        .behave(Behavior::Slow(Duration::from_millis(300))),
+    );
+    let harness = crate::common::Harness::new(config(&format!(
+        "[[source]]\nname = \"slow\"\nurl = \"{}\"\n",
+        server.url("/slow.json")
+    )));
+    let (a, b) = tokio::join!(harness.poll(), harness.poll());
+    let busy: Vec<bool> = [&a, &b].iter().map(|r| r.sources[0].busy).collect();
+    assert_eq!(busy.iter().filter(|b| **b).count(), 1, "{a:?} {b:?}");
+    assert_eq!(server.received("/slow.json").len(), 1);
+    assert_eq!(harness.store().mention_count().unwrap(), 11);
+    // The claim is released once the fetch is recorded.
+    assert!(!harness.poll().await.sources[0].busy);
+}
