@@ -159,7 +159,10 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
             state,
             time(h.and_then(|h| h.last_fetch_at)),
             time(h.and_then(|h| h.last_success_at)),
-            time(h.and_then(|h| h.next_due_at)),
+            time(
+                h.filter(|h| h.state != SourceStatus::Disabled)
+                    .and_then(|h| h.next_due_at)
+            ),
             h.map(|h| h.mentions_seen).unwrap_or(0),
             h.and_then(|h| h.last_error.clone()).unwrap_or_default(),
         ));

@@ -74,7 +74,8 @@ impl Pipeline {
     }
 
     /// The first page's reviews, then `next_page` links up to `max_pages`, each fetched
-    /// politely (robots.txt, host limits, its `Crawl-delay` between pages). A later page that fails is logged and ends the walk; what was read stays.
+    /// politely (robots.txt, host limits, its `Crawl-delay` between pages). A later page
+    /// that fails is logged and ends the walk; what was read stays.
     async fn read_pages(
         &self,
         source: &Source,
