@@ -22,6 +22,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(20);
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on a response body, after decompression.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
+/// Default number of requests in flight at once, all hosts together.
+pub const DEFAULT_MAX_CONCURRENT: usize = 8;
+/// Default number of failed cycles in a row after which a source is shown as broken.
+pub const DEFAULT_BROKEN_AFTER: u32 = 3;
 /// Default web log address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -148,6 +152,10 @@ pub struct FetchSettings {
     pub max_body_bytes: u64,
     /// Contact put in the User-Agent.
     pub contact: Option<String>,
+    /// Requests in flight at once, all hosts together (each host gets at most 2).
+    pub max_concurrent: usize,
+    /// Failed cycles in a row after which a source is "broken" (and alerts once).
+    pub broken_after: u32,
 }
 
 /// Triage rules from `[triage]`.
@@ -272,6 +280,8 @@ struct RawFetch {
     connect_timeout: Option<Spanned<String>>,
     max_body_bytes: Option<u64>,
     contact: Option<String>,
+    max_concurrent: Option<Spanned<usize>>,
+    broken_after: Option<Spanned<u32>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -322,16 +332,7 @@ impl Validator<'_> {
     fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
         let business = self.business(raw.business)?;
         let sources = self.sources(raw.sources)?;
-        let fetch = FetchSettings {
-            timeout: self.duration_or(raw.fetch.timeout, "fetch.timeout", DEFAULT_TIMEOUT)?,
-            connect_timeout: self.duration_or(
-                raw.fetch.connect_timeout,
-                "fetch.connect_timeout",
-                DEFAULT_CONNECT_TIMEOUT,
-            )?,
-            max_body_bytes: raw.fetch.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-            contact: raw.fetch.contact,
-        };
+        let fetch = self.fetch(raw.fetch)?;
         let triage = self.triage(raw.triage)?;
         Ok(Config {
             business,
@@ -359,6 +360,38 @@ impl Validator<'_> {
             },
             web_listen: raw.web.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
         })
+    }
+
+    fn fetch(&self, raw: RawFetch) -> Result<FetchSettings, ConfigError> {
+        Ok(FetchSettings {
+            timeout: self.duration_or(raw.timeout, "fetch.timeout", DEFAULT_TIMEOUT)?,
+            connect_timeout: self.duration_or(
+                raw.connect_timeout,
+                "fetch.connect_timeout",
+                DEFAULT_CONNECT_TIMEOUT,
+            )?,
+            max_body_bytes: raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            contact: raw.contact,
+            max_concurrent: self
+                .at_least_one(raw.max_concurrent, "fetch.max_concurrent")?
+                .unwrap_or(DEFAULT_MAX_CONCURRENT),
+            broken_after: self
+                .at_least_one(raw.broken_after, "fetch.broken_after")?
+                .unwrap_or(DEFAULT_BROKEN_AFTER),
+        })
+    }
+
+    fn at_least_one<T: PartialOrd + From<u8>>(
+        &self,
+        value: Option<Spanned<T>>,
+        key: &str,
+    ) -> Result<Option<T>, ConfigError> {
+        match value {
+            Some(v) if *v.get_ref() < T::from(1) => {
+                Err(self.invalid(v.span(), key, "must be at least 1"))
+            }
+            other => Ok(other.map(Spanned::into_inner)),
+        }
     }
 
     fn business(&self, raw: RawBusiness) -> Result<Business, ConfigError> {
@@ -573,6 +606,20 @@ mod tests {
         assert!(err.contains("line 6"), "{err}");
         assert!(err.contains("source.interval"), "{err}");
         assert!(err.contains("30s, 15m"), "{err}");
+    }
+
+    #[test]
+    fn fetch_limits_default_and_refuse_zero() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.fetch.broken_after, DEFAULT_BROKEN_AFTER);
+        assert_eq!(config.fetch.max_concurrent, DEFAULT_MAX_CONCURRENT);
+        let err = parse(&format!("{MINIMAL}[fetch]\nbroken_after = 0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("fetch.broken_after") && err.contains("line 4"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The pipeline, one module per step:
 //! source → [`fetch`] → [`sources`] (extract, keep relevant, dedupe key) → [`sentiment`]
 //! → [`triage`] → [`store`] → mention log ([`cli`]). [`poller`] ties one cycle together and
-//! [`service`] runs it on a schedule.
+//! [`service`] runs it on a schedule ([`schedule`] decides when, and how healthy a source is).
 
 pub mod casework;
 pub mod cli;
@@ -12,6 +12,7 @@ pub mod customers;
 pub mod fetch;
 pub mod model;
 pub mod poller;
+pub mod schedule;
 pub mod sentiment;
 pub mod service;
 pub mod sources;

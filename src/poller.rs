@@ -3,25 +3,25 @@
 //! line in its report, never a reason to stop the cycle.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
-use crate::config::{Config, Location, Source, SourceKind, TriageSettings};
-use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::config::{Config, Source, TriageSettings};
+use crate::fetch::Fetcher;
+use crate::schedule::{self, Failure};
 use crate::sentiment::{Analyzer, Options};
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
-use crate::sources::{encoding, feed, page, RawItem};
-use crate::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store, StoreError};
+use crate::sources::RawItem;
+use crate::store::{
+    FetchOutcome, MentionUpdate, NewMention, SourceState, SourceStatus, Store, StoreError,
+};
 use crate::triage::triage;
 
-/// Longest wait between attempts at a failing source.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(6 * 3600);
-/// Sources fetched at the same time.
-const CONCURRENT_SOURCES: usize = 16;
+pub use crate::fetch::retry::{backoff, MAX_BACKOFF};
+
+mod read;
 
 /// Everything a cycle needs that does not change between cycles.
 pub struct Pipeline {
@@ -44,6 +44,12 @@ pub struct SourceReport {
     pub updated: usize,
     /// Items dropped because they do not name the business.
     pub dropped: usize,
+    /// Health after this cycle (ok, failing, blocked, broken, disabled).
+    pub status: SourceStatus,
+    /// When it will be polled next.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Skipped: another poll (maybe another Earshot process) was fetching it.
+    pub busy: bool,
 }
 
 /// What a whole cycle did.
@@ -121,7 +127,7 @@ impl Pipeline {
 }
 
 /// Poll every due source (or only `only`), store the results, report per source.
-/// `force` ignores the schedule and backoff.
+/// `force` ignores the schedule, backoff, `Retry-After` and a 410's disabling.
 pub async fn poll_cycle(
     pipeline: Arc<Pipeline>,
     store: Arc<Mutex<Store>>,
@@ -131,41 +137,85 @@ pub async fn poll_cycle(
 ) -> Result<CycleReport, StoreError> {
     let mut reports = Vec::new();
     let mut tasks = JoinSet::new();
-    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_SOURCES));
     for source in &pipeline.config.sources {
         if only.is_some_and(|name| name != source.name) {
             continue;
         }
         let state = lock(&store).source_state(&source.name)?;
-        if !force && state.next_due_at.is_some_and(|due| due > now) {
-            reports.push(SourceReport::idle(&source.name));
+        if !schedule::is_due(source, &state, now, force) {
+            reports.push(SourceReport::idle(&source.name, &state));
             continue;
         }
-        let (pipeline, source, limit) = (pipeline.clone(), source.clone(), limit.clone());
-        tasks.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            prepare(&pipeline, source, state, now).await
-        });
+        let (pipeline, store, source) = (pipeline.clone(), store.clone(), source.clone());
+        tasks.spawn(poll_source(pipeline, store, source, now));
     }
     while let Some(joined) = tasks.join_next().await {
-        let prepared = match joined {
-            Ok(prepared) => prepared,
-            Err(panic) => {
-                tracing::error!("a source task panicked: {panic}");
-                continue;
-            }
-        };
-        let (store, pipeline) = (store.clone(), pipeline.clone());
-        let report = tokio::task::spawn_blocking(move || {
-            write(&mut lock(&store), prepared, &pipeline.config.triage, now)
-        })
-        .await
-        .expect("the store writer does not panic")?;
-        reports.push(report);
+        match joined {
+            Ok(report) => reports.push(report?),
+            // poll_source catches panics in fetching and parsing; this is the store writer.
+            Err(panic) => tracing::error!("a source task panicked while storing: {panic}"),
+        }
     }
     let order = |name: &str| pipeline.config.sources.iter().position(|s| s.name == name);
     reports.sort_by_key(|r| order(&r.name));
     Ok(CycleReport { sources: reports })
+}
+
+/// Poll one source now (due or not) and store the result. A panic while fetching or
+/// parsing is recorded as this source's failure, like any other error. A source another
+/// poll is fetching right now is skipped (`busy`): never two fetches of one source at once.
+pub async fn poll_source(
+    pipeline: Arc<Pipeline>,
+    store: Arc<Mutex<Store>>,
+    source: Source,
+    now: DateTime<Utc>,
+) -> Result<SourceReport, StoreError> {
+    let (claimed, state) = {
+        let store = lock(&store);
+        let claimed = store.claim_source(&source.name, &source.location.to_string())?;
+        (claimed, store.source_state(&source.name)?)
+    };
+    if !claimed {
+        tracing::debug!(source = %source.name, "skipped: another poll is fetching it right now");
+        let mut report = SourceReport::idle(&source.name, &state);
+        report.busy = true;
+        return Ok(report);
+    }
+    let work = {
+        let (pipeline, source, state) = (pipeline.clone(), source.clone(), state.clone());
+        async move { prepare(&pipeline, source, state, now).await }
+    };
+    let prepared = match catch_panic(work).await {
+        Ok(prepared) => prepared,
+        Err(panic) => {
+            let failure = Failure::error(format!(
+                "internal error while polling this source ({panic}); this is a bug in Earshot, please report it"
+            ));
+            pipeline.failed(source, state, failure, now)
+        }
+    };
+    tokio::task::spawn_blocking(move || {
+        write(&mut lock(&store), prepared, &pipeline.config.triage, now)
+    })
+    .await
+    .expect("the store writer does not panic")
+}
+
+/// Run `work` on its own task so a panic comes back as an error message.
+pub async fn catch_panic<T: Send + 'static>(
+    work: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T, String> {
+    tokio::spawn(work).await.map_err(|error| {
+        if !error.is_panic() {
+            return "the task was cancelled".to_owned();
+        }
+        let panic = error.into_panic();
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_owned())
+    })
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
@@ -176,13 +226,16 @@ fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
 }
 
 impl SourceReport {
-    fn idle(name: &str) -> SourceReport {
+    fn idle(name: &str, state: &SourceState) -> SourceReport {
         SourceReport {
             name: name.to_owned(),
             outcome: None,
             new: 0,
             updated: 0,
             dropped: 0,
+            status: state.status,
+            next_due_at: state.next_due_at,
+            busy: false,
         }
     }
 }
@@ -193,120 +246,64 @@ async fn prepare(
     mut state: SourceState,
     now: DateTime<Utc>,
 ) -> Prepared {
-    let url = source.location.to_string();
-    let validators = Validators {
-        etag: state.etag.clone(),
-        last_modified: state.last_modified.clone(),
-    };
-    let result = match pipeline.fetcher.fetch(&source.location, &validators).await {
-        Ok(Fetched::NotModified) => Ok(None),
-        Ok(Fetched::Body {
-            bytes,
-            validators,
-            content_type,
-            ..
-        }) => {
-            let hash = body_hash(&bytes);
-            state.etag = validators.etag;
-            state.last_modified = validators.last_modified;
-            if state.body_hash.as_deref() == Some(hash.as_str()) {
-                Ok(None)
-            } else {
-                state.body_hash = Some(hash);
-                extract(&source, &bytes, content_type.as_deref()).map(Some)
-            }
-        }
-        Err(e) => Err(e.to_string()),
-    };
-    let (outcome, mentions, dropped) = match result {
-        Ok(None) => (FetchOutcome::NotModified, Vec::new(), 0),
+    schedule::rebase(&mut state, &source);
+    let location = schedule::location(&source, &state);
+    match pipeline.read(&source, &location, &mut state).await {
+        Ok(None) => pipeline.done(source, state, FetchOutcome::NotModified, Vec::new(), now),
         Ok(Some(items)) => {
             let (mentions, dropped) = pipeline.mentions_from(&source, items);
-            (FetchOutcome::Ok, mentions, dropped)
+            let mut prepared = pipeline.done(source, state, FetchOutcome::Ok, mentions, now);
+            prepared.dropped = dropped;
+            prepared
         }
-        Err(message) => (FetchOutcome::Failed(message), Vec::new(), 0),
-    };
-    schedule(&mut state, &source, &outcome, now);
-    Prepared {
-        source,
-        url,
-        outcome,
-        state,
-        mentions,
-        dropped,
+        Err(failure) => pipeline.failed(source, state, failure, now),
     }
 }
 
-fn extract(
-    source: &Source,
-    bytes: &[u8],
-    content_type: Option<&str>,
-) -> Result<Vec<RawItem>, String> {
-    match source.kind {
-        SourceKind::Feed => {
-            let base = match &source.location {
-                Location::Http(url) => Some(url.as_str()),
-                Location::File(_) => None,
-            };
-            feed::parse_feed(bytes, content_type, base).map_err(|e| e.to_string())
-        }
-        SourceKind::Page => {
-            let html = encoding::decode_html(bytes, content_type);
-            let base = match &source.location {
-                Location::Http(url) => url.clone(),
-                Location::File(path) => file_url(path),
-            };
-            let extract = page::extract_reviews(&html, &base, source.selectors.as_ref())
-                .map_err(|e| e.to_string())?;
-            if extract.items.is_empty() {
-                return Err(match source.selectors {
-                    Some(_) => "the page's selectors matched nothing: the site may have changed its layout; check [source.selectors]".into(),
-                    None => "no schema.org reviews found in the page's JSON-LD: add CSS selectors for this site".into(),
-                });
-            }
-            Ok(extract.items)
+impl Pipeline {
+    fn done(
+        &self,
+        source: Source,
+        mut state: SourceState,
+        outcome: FetchOutcome,
+        mentions: Vec<NewMention>,
+        now: DateTime<Utc>,
+    ) -> Prepared {
+        schedule::schedule(
+            &mut state,
+            &source,
+            None,
+            self.config.fetch.broken_after,
+            now,
+        );
+        Prepared {
+            url: source.location.to_string(),
+            source,
+            outcome,
+            state,
+            mentions,
+            dropped: 0,
         }
     }
-}
 
-fn file_url(path: &std::path::Path) -> url::Url {
-    let absolute = std::env::current_dir()
-        .map(|d| d.join(path))
-        .unwrap_or_else(|_| path.to_owned());
-    url::Url::from_file_path(&absolute)
-        .unwrap_or_else(|_| url::Url::parse("file:///").expect("a valid URL"))
-}
-
-fn body_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Next due time: the interval after success, exponential backoff after failures.
-fn schedule(state: &mut SourceState, source: &Source, outcome: &FetchOutcome, now: DateTime<Utc>) {
-    let wait = match outcome {
-        FetchOutcome::Failed(_) => {
-            state.consecutive_failures += 1;
-            backoff(source.interval, state.consecutive_failures)
+    fn failed(
+        &self,
+        source: Source,
+        mut state: SourceState,
+        failure: Failure,
+        now: DateTime<Utc>,
+    ) -> Prepared {
+        let broken_after = self.config.fetch.broken_after;
+        schedule::schedule(&mut state, &source, Some(&failure), broken_after, now);
+        Prepared {
+            url: source.location.to_string(),
+            source,
+            outcome: FetchOutcome::Failed(failure.message),
+            state,
+            mentions: Vec::new(),
+            dropped: 0,
         }
-        _ => {
-            state.consecutive_failures = 0;
-            source.interval
-        }
-    };
-    state.next_due_at =
-        Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6)));
-}
-
-/// interval × 2^(failures-1), capped at [`MAX_BACKOFF`] (never below the interval).
-pub fn backoff(interval: Duration, failures: u32) -> Duration {
-    let factor = 2u32.saturating_pow(failures.saturating_sub(1).min(16));
-    interval
-        .saturating_mul(factor)
-        .min(MAX_BACKOFF.max(interval))
+    }
 }
 
 impl Pipeline {
@@ -371,7 +368,7 @@ fn write(
     rules: &TriageSettings,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
-    let mut report = SourceReport::idle(&prepared.source.name);
+    let mut report = SourceReport::idle(&prepared.source.name, &prepared.state);
     report.dropped = prepared.dropped;
     let customers = store.customer_index()?;
     store.transaction(|tx| {
@@ -409,14 +406,10 @@ fn write(
 mod tests {
     use super::*;
 
-    #[test]
-    fn backoff_doubles_and_caps() {
-        let m15 = Duration::from_secs(900);
-        assert_eq!(backoff(m15, 1), m15);
-        assert_eq!(backoff(m15, 2), m15 * 2);
-        assert_eq!(backoff(m15, 3), m15 * 4);
-        assert_eq!(backoff(m15, 40), MAX_BACKOFF);
-        let daily = Duration::from_secs(86_400);
-        assert_eq!(backoff(daily, 5), daily);
+    #[tokio::test]
+    async fn a_panic_comes_back_as_a_message() {
+        let caught = catch_panic(async { panic!("selector blew up") }).await;
+        assert_eq!(caught.unwrap_err(), "selector blew up");
+        assert_eq!(catch_panic(async { 7 }).await, Ok(7));
     }
 }

@@ -1,20 +1,29 @@
-//! `earshot run`: poll each source on its schedule until Ctrl-C or SIGTERM.
+//! `earshot run`: poll each source on its own schedule until Ctrl-C or SIGTERM.
 //!
-//! Each source's writes are one transaction, so stopping between or during cycles loses
-//! nothing that was committed and never stores half a source.
+//! Every source is its own task, started when it is due and never while its previous
+//! poll still runs, so a slow or failing source delays no other. Each source's writes are
+//! one transaction, so stopping between or during polls loses nothing that was committed
+//! and never stores half a source.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::Utc;
+use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::config::Config;
-use crate::poller::{poll_cycle, Pipeline};
-use crate::store::Store;
+use crate::poller::{poll_source, Pipeline, SourceReport};
+use crate::schedule::is_due;
+use crate::store::{Store, StoreError};
 
 /// Longest sleep between schedule checks (a source added to the config waits no longer).
 const MAX_IDLE: Duration = Duration::from_secs(30);
+/// Shortest sleep between schedule checks.
+const MIN_IDLE: Duration = Duration::from_millis(200);
+/// How long polls in flight may take to finish after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Run the service until a shutdown signal.
 pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
@@ -22,7 +31,8 @@ pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
     runtime.block_on(serve(config, store, shutdown_signal()))
 }
 
-/// The polling loop; returns when `shutdown` completes.
+/// The polling loop; returns when `shutdown` completes (after polls in flight finish, or
+/// [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     config: Arc<Config>,
     store: Arc<Mutex<Store>>,
@@ -34,36 +44,112 @@ pub async fn serve(
         sources = config.sources.len(),
         "earshot running; Ctrl-C to stop"
     );
+    let mut polls = Polls::default();
     loop {
-        let cycle = poll_cycle(pipeline.clone(), store.clone(), None, false, Utc::now());
-        let report = tokio::select! {
-            report = cycle => report?,
-            () = &mut shutdown => break,
-        };
-        for source in report.sources.iter().filter(|s| s.outcome.is_some()) {
-            tracing::info!(source = %source.name, new = source.new, updated = source.updated, "polled");
-        }
-        let wait = until_next_due(&store, &config);
+        polls.start_due(&pipeline, &store);
+        let wait = polls.until_next_due(&store, &config);
         tokio::select! {
+            Some(joined) = polls.tasks.join_next_with_id() => polls.finished(joined),
             () = tokio::time::sleep(wait) => {}
             () = &mut shutdown => break,
         }
     }
+    polls.drain().await;
     tracing::info!("stopped cleanly");
     Ok(())
 }
 
-fn until_next_due(store: &Mutex<Store>, config: &Config) -> Duration {
-    let store = store.lock().unwrap_or_else(|p| p.into_inner());
-    let now = Utc::now();
-    config
-        .sources
-        .iter()
-        .filter_map(|s| store.source_state(&s.name).ok()?.next_due_at)
-        .map(|due| (due - now).to_std().unwrap_or(Duration::ZERO))
-        .min()
-        .unwrap_or(MAX_IDLE)
-        .clamp(Duration::from_millis(200), MAX_IDLE)
+/// The polls in flight, by task, so a finished (or panicked) task frees its source.
+#[derive(Default)]
+struct Polls {
+    tasks: JoinSet<Result<SourceReport, StoreError>>,
+    running: HashMap<Id, String>,
+}
+
+impl Polls {
+    fn is_running(&self, name: &str) -> bool {
+        self.running.values().any(|n| n == name)
+    }
+
+    /// Start every due source that is not already being polled.
+    fn start_due(&mut self, pipeline: &Arc<Pipeline>, store: &Arc<Mutex<Store>>) {
+        let now = Utc::now();
+        for source in &pipeline.config().sources {
+            if self.is_running(&source.name) {
+                continue;
+            }
+            let state = match lock(store).source_state(&source.name) {
+                Ok(state) => state,
+                Err(e) => {
+                    tracing::error!(source = %source.name, "cannot read its schedule: {e}");
+                    continue;
+                }
+            };
+            if !is_due(source, &state, now, false) {
+                continue;
+            }
+            let work = poll_source(pipeline.clone(), store.clone(), source.clone(), now);
+            let handle = self.tasks.spawn(work);
+            self.running.insert(handle.id(), source.name.clone());
+        }
+    }
+
+    fn finished(&mut self, joined: Result<(Id, Result<SourceReport, StoreError>), JoinError>) {
+        let id = match &joined {
+            Ok((id, _)) => *id,
+            Err(error) => error.id(),
+        };
+        let name = self.running.remove(&id).unwrap_or_default();
+        match joined {
+            Ok((_, Ok(report))) if report.busy => {}
+            Ok((_, Ok(report))) => {
+                tracing::info!(source = %name, new = report.new, updated = report.updated, status = %report.status, "polled");
+            }
+            Ok((_, Err(error))) => {
+                tracing::error!(source = %name, "cannot store the poll: {error}")
+            }
+            Err(error) => tracing::error!(source = %name, "the poll task died: {error}"),
+        }
+    }
+
+    /// Time until the next source not already running is due.
+    fn until_next_due(&self, store: &Mutex<Store>, config: &Config) -> Duration {
+        let store = lock(store);
+        let now = Utc::now();
+        config
+            .sources
+            .iter()
+            .filter(|s| !self.is_running(&s.name))
+            .filter_map(|s| {
+                let state = store.source_state(&s.name).ok()?;
+                is_due(s, &state, now, false)
+                    .then_some(Duration::ZERO)
+                    .or_else(|| (state.next_due_at? - now).to_std().ok())
+            })
+            .min()
+            .unwrap_or(MAX_IDLE)
+            .clamp(MIN_IDLE, MAX_IDLE)
+    }
+
+    /// Let polls in flight finish for a while, then cancel the rest.
+    async fn drain(&mut self) {
+        let all_done = async {
+            while let Some(joined) = self.tasks.join_next_with_id().await {
+                self.finished(joined);
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, all_done)
+            .await
+            .is_err()
+        {
+            tracing::warn!("cancelling polls still running after {SHUTDOWN_GRACE:?}");
+            self.tasks.shutdown().await;
+        }
+    }
+}
+
+fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

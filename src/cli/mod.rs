@@ -57,7 +57,14 @@ pub enum Command {
         id: i64,
     },
     /// Health of each source.
-    Sources,
+    Sources {
+        /// Show the last fetches (and their errors) of this source instead.
+        #[arg(long, value_name = "NAME")]
+        history: Option<String>,
+        /// How many fetches `--history` shows.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
     /// Mark a case as seen.
     Ack {
         /// Mention id.
@@ -310,8 +317,14 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{text}");
             Ok(())
         }
-        Command::Sources => {
+        Command::Sources { ref history, limit } => {
             let (config, store) = open(&cli)?;
+            if let Some(name) = history {
+                known_source(&config, name)?;
+                let entries = lock(&store).source_history(name, limit)?;
+                print!("{}", output::history_table(name, &entries));
+                return Ok(());
+            }
             let health = lock(&store).source_health()?;
             print!("{}", output::sources_table(&config, &health));
             Ok(())
@@ -339,18 +352,23 @@ fn poll(
     force: bool,
 ) -> Result<()> {
     if let Some(name) = only {
-        if !config.sources.iter().any(|s| s.name == name) {
-            let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
-            bail!(
-                "no source named '{name}' in the config; the sources are: {}",
-                names.join(", ")
-            );
-        }
+        known_source(&config, name)?;
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let pipeline = Arc::new(Pipeline::new(config)?);
     let report = runtime.block_on(poll_cycle(pipeline, store, only, force, Utc::now()))?;
     print!("{}", output::cycle_report(&report));
+    Ok(())
+}
+
+fn known_source(config: &Config, name: &str) -> Result<()> {
+    if !config.sources.iter().any(|s| s.name == name) {
+        let names: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+        bail!(
+            "no source named '{name}' in the config; the sources are: {}",
+            names.join(", ")
+        );
+    }
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::model::Mention;
 use crate::poller::CycleReport;
 use crate::sentiment::Analyzer;
-use crate::store::{FetchOutcome, SourceHealth};
+use crate::store::{FetchLogEntry, FetchOutcome, SourceHealth, SourceStatus};
 
 /// Print the log in the chosen format.
 pub fn print_mentions(mentions: &[Mention], format: Format) -> Result<()> {
@@ -114,7 +114,19 @@ pub fn cycle_report(report: &CycleReport) -> String {
     let mut text = String::new();
     for s in &report.sources {
         let line = match &s.outcome {
-            None => "not due yet (use --force to poll now)".to_owned(),
+            None if s.busy => "skipped: another Earshot process is polling it right now".to_owned(),
+            None if s.status == SourceStatus::Disabled => {
+                "disabled (410 Gone): put its new url in the config, or --force".to_owned()
+            }
+            None => match (s.status, s.next_due_at) {
+                (SourceStatus::Ok, _) | (_, None) => {
+                    "not due yet (use --force to poll now)".to_owned()
+                }
+                (status, Some(due)) => format!(
+                    "{status}, backing off: next try {} (use --force to poll now)",
+                    short_time(due)
+                ),
+            },
             Some(FetchOutcome::NotModified) => "ok, unchanged since last poll".to_owned(),
             Some(FetchOutcome::Ok) => {
                 let mut line = format!("ok, {} new, {} updated", s.new, s.updated);
@@ -123,7 +135,10 @@ pub fn cycle_report(report: &CycleReport) -> String {
                 }
                 line
             }
-            Some(FetchOutcome::Failed(error)) => format!("FAILED: {error}"),
+            Some(FetchOutcome::Failed(error)) => match s.status {
+                SourceStatus::Failing => format!("FAILED: {error}"),
+                status => format!("FAILED ({}): {error}", status.as_str().to_uppercase()),
+            },
         };
         text.push_str(&format!("{:<20} {line}\n", s.name));
     }
@@ -135,26 +150,52 @@ pub fn cycle_report(report: &CycleReport) -> String {
 /// `earshot sources`: every configured source with its health.
 pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
     let mut text = format!(
-        "{:<20}  {:<7}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+        "{:<20}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
         "SOURCE", "STATE", "LAST FETCH", "LAST SUCCESS", "NEXT DUE", "MENTIONS", "LAST ERROR"
     );
     for source in &config.sources {
         let h = health.iter().find(|h| h.name == source.name);
-        let state = match h {
-            None => "never",
-            Some(h) if h.last_error.is_some() => "failing",
-            Some(_) => "ok",
-        };
+        let state = h.map_or("never", |h| h.state.as_str());
         let time = |t: Option<DateTime<Utc>>| t.map(short_time).unwrap_or_else(|| "-".into());
         text.push_str(&format!(
-            "{:<20}  {:<7}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+            "{:<20}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
             clip(&source.name, 20),
             state,
             time(h.and_then(|h| h.last_fetch_at)),
             time(h.and_then(|h| h.last_success_at)),
-            time(h.and_then(|h| h.next_due_at)),
+            time(
+                h.filter(|h| h.state != SourceStatus::Disabled)
+                    .and_then(|h| h.next_due_at)
+            ),
             h.map(|h| h.mentions_seen).unwrap_or(0),
             h.and_then(|h| h.last_error.clone()).unwrap_or_default(),
+        ));
+        let configured = source.location.to_string();
+        let moved = h.filter(|h| {
+            h.config_url.as_deref() == Some(configured.as_str()) && h.url != configured
+        });
+        if let Some(moved) = moved {
+            text.push_str(&format!(
+                "{:<20}  moved permanently to {} (used from now on; update the config to match)\n",
+                "", moved.url
+            ));
+        }
+    }
+    text
+}
+
+/// `earshot sources --history NAME`: the last fetches of one source, newest first.
+pub fn history_table(name: &str, entries: &[FetchLogEntry]) -> String {
+    if entries.is_empty() {
+        return format!("No fetches recorded for '{name}' yet (unchanged polls leave no line).\n");
+    }
+    let mut text = format!("{:<16}  {:<8}  {}\n", "WHEN", "OUTCOME", "DETAIL");
+    for e in entries {
+        text.push_str(&format!(
+            "{:<16}  {:<8}  {}\n",
+            short_time(e.at),
+            e.outcome,
+            e.detail.as_deref().unwrap_or("")
         ));
     }
     text

@@ -107,6 +107,24 @@ const MIGRATIONS: &[&str] = &[
         VALUES (new.id, new.title, new.text, new.author);
     END;
     "#,
+    // 2: fetching: the configured url beside the one in use (permanent redirects), whether
+    // a source ever gave items (selectors that stop matching are news), and its state
+    // transitions (ok -> broken -> ok, disabled) for the alerts.
+    r#"
+    ALTER TABLE sources ADD COLUMN config_url TEXT;
+    ALTER TABLE sources ADD COLUMN had_items INTEGER NOT NULL DEFAULT 0;
+    -- set while some Earshot process polls the source, so no other polls it at once
+    ALTER TABLE sources ADD COLUMN lease_until TEXT;
+    CREATE TABLE source_events (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        at TEXT NOT NULL,
+        -- 'broken', 'recovered' or 'disabled'
+        kind TEXT NOT NULL,
+        detail TEXT
+    );
+    CREATE INDEX source_events_at ON source_events (at);
+    "#,
 ];
 
 /// Apply every migration the file has not seen, each in its own transaction.

@@ -7,6 +7,7 @@ mod cases;
 mod customers;
 mod mentions;
 mod migrations;
+mod source_log;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +18,8 @@ use rusqlite::Connection;
 pub use cases::CaseAction;
 pub use customers::{CustomerDetail, CustomerSummary, ImportSummary};
 pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
-pub use sources::{FetchOutcome, SourceHealth, SourceState};
+pub use source_log::{FetchLogEntry, SourceTransition};
+pub use sources::{FetchOutcome, SourceHealth, SourceState, SourceStatus};
 
 /// A storage problem, worded for the person running Earshot.
 #[derive(Debug, thiserror::Error)]

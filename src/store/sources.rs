@@ -5,6 +5,11 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
 
+/// Fetch-log lines kept per source (older ones are pruned as new ones arrive).
+pub const FETCH_LOG_KEPT: i64 = 100;
+/// How long a claim on a source lasts if its poller dies without recording the fetch.
+pub const LEASE_SECS: i64 = 600;
+
 /// What the poller remembers about a source between fetches.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SourceState {
@@ -18,6 +23,72 @@ pub struct SourceState {
     pub consecutive_failures: u32,
     /// When it may be fetched next.
     pub next_due_at: Option<DateTime<Utc>>,
+    /// The URL in use, when permanent redirects moved it away from the configured one.
+    pub url: Option<String>,
+    /// The configured URL when `url` was recorded (a new one in the config wins).
+    pub config_url: Option<String>,
+    /// Health: ok, failing, blocked, broken, disabled.
+    pub status: SourceStatus,
+    /// Whether the source ever gave items (a page that stops matching is then broken).
+    pub had_items: bool,
+}
+
+/// A source's health as `earshot sources` shows it and the alerts watch it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceStatus {
+    /// Last attempt worked.
+    #[default]
+    Ok,
+    /// Failing, not for long yet: retried with backoff.
+    Failing,
+    /// A bot wall refuses Earshot.
+    Blocked,
+    /// Failed `[fetch] broken_after` cycles in a row, or its selectors stopped matching.
+    Broken,
+    /// 410 Gone: not fetched again until its url changes in the config.
+    Disabled,
+}
+
+impl SourceStatus {
+    /// The word stored and shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::Ok => "ok",
+            SourceStatus::Failing => "failing",
+            SourceStatus::Blocked => "blocked",
+            SourceStatus::Broken => "broken",
+            SourceStatus::Disabled => "disabled",
+        }
+    }
+
+    fn parse(text: &str) -> SourceStatus {
+        match text {
+            "failing" => SourceStatus::Failing,
+            "blocked" => SourceStatus::Blocked,
+            "broken" => SourceStatus::Broken,
+            "disabled" => SourceStatus::Disabled,
+            _ => SourceStatus::Ok,
+        }
+    }
+
+    /// The event worth an alert when health goes from `self` to `next`:
+    /// `broken`, `disabled` or `recovered`.
+    pub fn transition(self, next: SourceStatus) -> Option<&'static str> {
+        use SourceStatus::{Broken, Disabled, Ok};
+        match (self, next) {
+            (from, Broken) if from != Broken => Some("broken"),
+            (from, Disabled) if from != Disabled => Some("disabled"),
+            (Broken | Disabled, Ok) => Some("recovered"),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for SourceStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// How one fetch of a source ended.
@@ -36,8 +107,12 @@ pub enum FetchOutcome {
 pub struct SourceHealth {
     /// Source name.
     pub name: String,
-    /// URL last used.
+    /// URL in use (after permanent redirects).
     pub url: String,
+    /// URL in the config when last fetched.
+    pub config_url: Option<String>,
+    /// ok, failing, blocked, broken or disabled.
+    pub state: SourceStatus,
     /// Last attempt.
     pub last_fetch_at: Option<DateTime<Utc>>,
     /// Last success.
@@ -58,8 +133,8 @@ impl Store {
         let state = self
             .conn
             .query_row(
-                "SELECT etag, last_modified, body_hash, consecutive_failures, next_due_at \
-                 FROM sources WHERE name = ?1",
+                "SELECT etag, last_modified, body_hash, consecutive_failures, next_due_at, \
+                 url, config_url, state, had_items FROM sources WHERE name = ?1",
                 [name],
                 |r| {
                     Ok(SourceState {
@@ -68,6 +143,10 @@ impl Store {
                         body_hash: r.get(2)?,
                         consecutive_failures: r.get(3)?,
                         next_due_at: r.get::<_, Option<String>>(4)?.as_deref().and_then(parse_ts),
+                        url: r.get(5)?,
+                        config_url: r.get(6)?,
+                        status: SourceStatus::parse(&r.get::<_, String>(7)?),
+                        had_items: r.get(8)?,
                     })
                 },
             )
@@ -75,7 +154,24 @@ impl Store {
         Ok(state.unwrap_or_default())
     }
 
-    /// Record one fetch: health, validators, next due time, and a line of history.
+    /// Claim `name` for one poll, unless another poll (this process or another) holds it.
+    /// `record_fetch` releases the claim; a crashed poller's claim lapses after
+    /// [`LEASE_SECS`]. Uses the wall clock, whatever time the cycle pretends it is.
+    pub fn claim_source(&self, name: &str, url: &str) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::seconds(LEASE_SECS);
+        let changed = self.conn.execute(
+            "INSERT INTO sources (name, url, lease_until) VALUES (?1, ?2, ?4) \
+             ON CONFLICT(name) DO UPDATE SET lease_until = ?4 \
+             WHERE lease_until IS NULL OR lease_until < ?3",
+            params![name, url, ts(now), ts(until)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// Record one fetch: health, validators, next due time, a line of history (none for
+    /// "not modified": a 304 writes only the health row), and a state transition event.
+    /// `url` is the configured URL; `state.url`, when set, is the one in use.
     pub fn record_fetch(
         tx: &Transaction<'_>,
         name: &str,
@@ -84,9 +180,15 @@ impl Store {
         outcome: &FetchOutcome,
         state: &SourceState,
     ) -> Result<(), StoreError> {
+        let previous: Option<String> = tx
+            .query_row("SELECT state FROM sources WHERE name = ?1", [name], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        let in_use = state.url.as_deref().unwrap_or(url);
         tx.execute(
             "INSERT INTO sources (name, url) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET url = ?2",
-            params![name, url],
+            params![name, in_use],
         )?;
         let error = match outcome {
             FetchOutcome::Failed(message) => Some(message.as_str()),
@@ -95,7 +197,8 @@ impl Store {
         tx.execute(
             "UPDATE sources SET etag = ?2, last_modified = ?3, body_hash = ?4, last_fetch_at = ?5, \
              last_success_at = CASE WHEN ?6 IS NULL THEN ?5 ELSE last_success_at END, \
-             last_error = ?6, consecutive_failures = ?7, next_due_at = ?8 WHERE name = ?1",
+             last_error = ?6, consecutive_failures = ?7, next_due_at = ?8, config_url = ?9, \
+             state = ?10, had_items = ?11, lease_until = NULL WHERE name = ?1",
             params![
                 name,
                 state.etag,
@@ -105,17 +208,23 @@ impl Store {
                 error,
                 state.consecutive_failures,
                 state.next_due_at.map(ts),
+                url,
+                state.status.as_str(),
+                state.had_items,
             ],
         )?;
-        let kind = match outcome {
-            FetchOutcome::Ok => "ok",
-            FetchOutcome::NotModified => "not-modified",
-            FetchOutcome::Failed(_) => "failed",
-        };
-        tx.execute(
-            "INSERT INTO fetch_log (source, at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
-            params![name, ts(now), kind, error],
-        )?;
+        if *outcome != FetchOutcome::NotModified {
+            log_fetch(tx, name, now, outcome, state.status)?;
+        }
+        let previous = previous
+            .as_deref()
+            .map_or(SourceStatus::Ok, SourceStatus::parse);
+        if let Some(kind) = previous.transition(state.status) {
+            tx.execute(
+                "INSERT INTO source_events (source, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+                params![name, ts(now), kind, error],
+            )?;
+        }
         Ok(())
     }
 
@@ -124,7 +233,7 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT s.name, s.url, s.last_fetch_at, s.last_success_at, s.last_error, \
              s.consecutive_failures, s.next_due_at, \
-             (SELECT COUNT(*) FROM mentions m WHERE m.source = s.name) \
+             (SELECT COUNT(*) FROM mentions m WHERE m.source = s.name), s.config_url, s.state \
              FROM sources s ORDER BY s.name",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -140,8 +249,80 @@ impl Store {
                 consecutive_failures: r.get(5)?,
                 next_due_at: time(6)?,
                 mentions_seen: r.get(7)?,
+                config_url: r.get(8)?,
+                state: SourceStatus::parse(&r.get::<_, String>(9)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+fn log_fetch(
+    tx: &Transaction<'_>,
+    name: &str,
+    now: DateTime<Utc>,
+    outcome: &FetchOutcome,
+    status: SourceStatus,
+) -> Result<(), StoreError> {
+    let (kind, detail) = match outcome {
+        FetchOutcome::Failed(message) => {
+            let kind = match status {
+                SourceStatus::Blocked => "blocked",
+                SourceStatus::Disabled => "gone",
+                _ => "failed",
+            };
+            (kind, Some(message.as_str()))
+        }
+        _ => ("ok", None),
+    };
+    tx.execute(
+        "INSERT INTO fetch_log (source, at, outcome, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![name, ts(now), kind, detail],
+    )?;
+    tx.execute(
+        "DELETE FROM fetch_log WHERE source = ?1 AND id NOT IN \
+         (SELECT id FROM fetch_log WHERE source = ?1 ORDER BY id DESC LIMIT ?2)",
+        params![name, FETCH_LOG_KEPT],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceStatus::*;
+    use super::*;
+
+    #[test]
+    fn a_source_is_claimed_by_one_poll_at_a_time() {
+        let mut store = Store::open_in_memory().unwrap();
+        assert!(store.claim_source("a", "https://x.test/a").unwrap());
+        assert!(!store.claim_source("a", "https://x.test/a").unwrap());
+        assert!(store.claim_source("b", "https://x.test/b").unwrap());
+        store
+            .transaction(|tx| {
+                let state = SourceState::default();
+                Store::record_fetch(
+                    tx,
+                    "a",
+                    "https://x.test/a",
+                    Utc::now(),
+                    &FetchOutcome::Ok,
+                    &state,
+                )
+            })
+            .unwrap();
+        assert!(store.claim_source("a", "https://x.test/a").unwrap());
+    }
+
+    #[test]
+    fn transitions_worth_an_alert() {
+        assert_eq!(Ok.transition(Broken), Some("broken"));
+        assert_eq!(Failing.transition(Broken), Some("broken"));
+        assert_eq!(Broken.transition(Broken), None);
+        assert_eq!(Broken.transition(Ok), Some("recovered"));
+        assert_eq!(Ok.transition(Disabled), Some("disabled"));
+        assert_eq!(Disabled.transition(Ok), Some("recovered"));
+        assert_eq!(Failing.transition(Ok), None);
+        assert_eq!(Ok.transition(Blocked), None);
     }
 }

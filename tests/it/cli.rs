@@ -236,3 +236,30 @@ fn eval_prints_model_and_baseline_and_names_bad_lines() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.tsv:2"), "{stderr}");
 }
+
+#[test]
+fn sources_shows_state_and_history_shows_the_errors() {
+    let dir = fresh_checkout();
+    std::fs::remove_file(dir.path().join("feeds/social-mentions.json")).unwrap();
+    let first = stdout(&earshot(dir.path(), &["poll"]));
+    assert!(first.contains("4 sources ok, 1 failed"), "{first}");
+    let again = stdout(&earshot(dir.path(), &["poll"]));
+    assert!(
+        again.contains("failing, backing off: next try"),
+        "a manual poll honours the backoff: {again}"
+    );
+    let table = stdout(&earshot(dir.path(), &["sources"]));
+    let social = table.lines().find(|l| l.starts_with("social ")).unwrap();
+    assert!(
+        social.contains("failing") && social.contains("cannot read"),
+        "{table}"
+    );
+    let history = stdout(&earshot(dir.path(), &["sources", "--history", "social"]));
+    assert!(
+        history.contains("failed") && history.contains("social-mentions.json"),
+        "{history}"
+    );
+    let unknown = earshot(dir.path(), &["sources", "--history", "nope"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no source named 'nope'"));
+}

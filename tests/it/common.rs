@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use earshot::config::Config;
 use earshot::poller::{poll_cycle, CycleReport, Pipeline};
@@ -22,6 +24,22 @@ pub struct Reply {
     pub status: u16,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    pub behavior: Behavior,
+}
+
+/// How the server misbehaves (or not) when sending a reply.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Behavior {
+    /// Send the reply at once.
+    Normal,
+    /// Wait this long, then send the reply (to measure concurrency).
+    Slow(Duration),
+    /// Read the request and never answer.
+    Hang,
+    /// Read the request and reset the connection.
+    Reset,
+    /// Stream this many bytes of body in 64 KiB chunks, without Content-Length.
+    Stream(u64),
 }
 
 impl Reply {
@@ -30,6 +48,7 @@ impl Reply {
             status: 200,
             headers: vec![("Content-Type".into(), content_type.into())],
             body: body.into(),
+            behavior: Behavior::Normal,
         }
     }
 
@@ -38,7 +57,18 @@ impl Reply {
             status,
             headers: vec![],
             body: Vec::new(),
+            behavior: Behavior::Normal,
         }
+    }
+
+    /// A redirect to `location` with the given 3xx status.
+    pub fn redirect(status: u16, location: &str) -> Reply {
+        Reply::status(status).header("Location", location)
+    }
+
+    pub fn behave(mut self, behavior: Behavior) -> Reply {
+        self.behavior = behavior;
+        self
     }
 
     pub fn header(mut self, name: &str, value: &str) -> Reply {
@@ -60,6 +90,22 @@ pub struct Server {
     pub base: String,
     routes: Arc<Mutex<HashMap<String, Reply>>>,
     received: Arc<Mutex<Vec<Received>>>,
+    stats: Arc<Stats>,
+}
+
+/// What the server measured.
+#[derive(Default)]
+pub struct Stats {
+    in_flight: AtomicUsize,
+    /// Most requests it was answering at once (all paths: one host).
+    pub max_in_flight: AtomicUsize,
+    in_flight_by_path: Mutex<HashMap<String, usize>>,
+    /// Most requests for one path it was answering at once.
+    pub max_in_flight_one_path: AtomicUsize,
+    /// Body bytes a `Stream` reply managed to write before the client went away.
+    pub streamed: AtomicU64,
+    /// Set when a `Stream` reply ended (finished or cut off).
+    pub stream_done: AtomicBool,
 }
 
 impl Server {
@@ -70,6 +116,7 @@ impl Server {
             base,
             routes: Default::default(),
             received: Default::default(),
+            stats: Default::default(),
         };
         let handle = server.clone();
         tokio::spawn(async move {
@@ -98,12 +145,27 @@ impl Server {
             .collect()
     }
 
-    async fn answer(self, mut socket: tokio::net::TcpStream) {
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    async fn answer(self, socket: tokio::net::TcpStream) {
+        self.stats.in_flight.fetch_add(1, Ordering::SeqCst);
+        let now = self.stats.in_flight.load(Ordering::SeqCst);
+        self.stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
+        let path = self.answer_inner(socket).await;
+        self.stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+        if let Some(path) = path {
+            self.stats.leave_path(&path);
+        }
+    }
+
+    async fn answer_inner(&self, mut socket: tokio::net::TcpStream) -> Option<String> {
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n\r\n") {
             if socket.read(&mut byte).await.unwrap_or(0) == 0 {
-                return;
+                return None;
             }
             head.push(byte[0]);
         }
@@ -124,6 +186,7 @@ impl Server {
             path: path.clone(),
             headers,
         });
+        self.stats.enter_path(&path);
         let reply = self
             .routes
             .lock()
@@ -131,6 +194,20 @@ impl Server {
             .get(&path)
             .cloned()
             .unwrap_or(Reply::status(404));
+        match reply.behavior {
+            Behavior::Hang => std::future::pending::<()>().await,
+            Behavior::Reset => {
+                #[allow(deprecated)]
+                let _ = socket.set_linger(Some(Duration::ZERO));
+                return Some(path);
+            }
+            Behavior::Slow(delay) => tokio::time::sleep(delay).await,
+            Behavior::Stream(total) => {
+                self.stream(&mut socket, &reply, total).await;
+                return Some(path);
+            }
+            Behavior::Normal => {}
+        }
         let mut out = format!(
             "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
             reply.status,
@@ -143,7 +220,57 @@ impl Server {
         let _ = socket.write_all(out.as_bytes()).await;
         let _ = socket.write_all(&reply.body).await;
         let _ = socket.shutdown().await;
+        Some(path)
     }
+
+    /// A body of `total` bytes in chunks, until done or the client hangs up.
+    async fn stream(&self, socket: &mut tokio::net::TcpStream, reply: &Reply, total: u64) {
+        let mut out = format!("HTTP/1.1 {} X\r\nConnection: close\r\n", reply.status);
+        for (name, value) in &reply.headers {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        out.push_str("\r\n");
+        let chunk = vec![b'x'; 64 * 1024];
+        if socket.write_all(out.as_bytes()).await.is_ok() {
+            while self.stats.streamed.load(Ordering::SeqCst) < total {
+                if socket.write_all(&chunk).await.is_err() {
+                    break;
+                }
+                self.stats
+                    .streamed
+                    .fetch_add(chunk.len() as u64, Ordering::SeqCst);
+            }
+        }
+        self.stats.stream_done.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Stats {
+    fn enter_path(&self, path: &str) {
+        let mut by_path = self.in_flight_by_path.lock().unwrap();
+        let count = by_path.entry(path.to_owned()).or_default();
+        *count += 1;
+        self.max_in_flight_one_path
+            .fetch_max(*count, Ordering::SeqCst);
+    }
+
+    fn leave_path(&self, path: &str) {
+        if let Some(count) = self.in_flight_by_path.lock().unwrap().get_mut(path) {
+            *count = count.saturating_sub(1);
+        }
+    }
+}
+
+/// Wait until `done` holds, checking every 20 ms for at most `limit`.
+pub async fn wait_until(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < limit {
+        if done() {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    done()
 }
 
 /// A config for the sample business with the given `[[source]]` tables.
@@ -183,6 +310,13 @@ impl Harness {
         )
         .await
         .unwrap()
+    }
+
+    /// One cycle at `now`, honouring the schedule unless `force` (like `poll` / `poll --force`).
+    pub async fn poll_at(&self, force: bool, now: chrono::DateTime<chrono::Utc>) -> CycleReport {
+        poll_cycle(self.pipeline.clone(), self.store.clone(), None, force, now)
+            .await
+            .unwrap()
     }
 
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {

@@ -4,5 +4,8 @@ mod cli;
 mod common;
 mod customers;
 mod encoding;
+mod fetch;
+mod pages;
 mod poll;
 mod sentiment;
+mod service;

@@ -1,0 +1,288 @@
+//! The wire: one reqwest client, redirects followed by hand (to see permanent moves and
+//! loops), status codes turned into [`FetchError`]s, and the body read under the cap.
+
+use reqwest::header::{
+    HeaderMap, HeaderName, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    LOCATION, RETRY_AFTER,
+};
+use reqwest::{Response, StatusCode};
+
+use super::retry::parse_retry_after;
+use super::robots::RobotsFetch;
+use super::{FetchError, Fetched, Fetcher, Validators, MAX_REDIRECTS};
+use crate::config::FetchSettings;
+
+/// The one client: compression, timeouts, User-Agent, and no automatic redirects.
+pub(super) fn build(settings: &FetchSettings) -> Result<reqwest::Client, FetchError> {
+    let agent = match &settings.contact {
+        Some(contact) => format!("Earshot/{} (+{contact})", env!("CARGO_PKG_VERSION")),
+        None => format!("Earshot/{}", env!("CARGO_PKG_VERSION")),
+    };
+    reqwest::Client::builder()
+        .user_agent(agent)
+        .connect_timeout(settings.connect_timeout)
+        .timeout(settings.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .gzip(true)
+        .brotli(true)
+        .build()
+        .map_err(|e| FetchError::Other(e.to_string()))
+}
+
+/// Where the redirects of one fetch have led so far.
+struct Hops {
+    visited: Vec<url::Url>,
+    /// The target of the permanent hops taken from the start, while all were permanent.
+    moved_to: Option<url::Url>,
+    all_permanent: bool,
+}
+
+impl Hops {
+    fn follow(&mut self, status: StatusCode, next: url::Url) -> Result<(), FetchError> {
+        if self.visited.contains(&next) {
+            return Err(FetchError::RedirectLoop {
+                url: next.to_string(),
+                hops: self.visited.len(),
+            });
+        }
+        self.all_permanent &= matches!(status.as_u16(), 301 | 308);
+        if self.all_permanent {
+            self.moved_to = Some(next.clone());
+        }
+        self.visited.push(next);
+        Ok(())
+    }
+}
+
+impl Fetcher {
+    /// GET `start`, following up to [`MAX_REDIRECTS`] hops; `robots` checks every hop.
+    pub(super) async fn get_following(
+        &self,
+        start: url::Url,
+        validators: &Validators,
+        robots: bool,
+    ) -> Result<Fetched, FetchError> {
+        let mut hops = Hops {
+            visited: vec![start.clone()],
+            moved_to: None,
+            all_permanent: true,
+        };
+        let mut url = start.clone();
+        for _ in 0..=MAX_REDIRECTS {
+            if robots {
+                self.robots
+                    .check(&url, |robots_url| self.robots_txt(robots_url))
+                    .await?;
+            }
+            let _permit = self.hosts.acquire(&url).await;
+            let response = self.send(url.clone(), validators).await?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = redirect_target(&response, &url)?;
+                hops.follow(status, next.clone())?;
+                url = next;
+                continue;
+            }
+            return self.finish(response, hops.moved_to).await;
+        }
+        Err(FetchError::TooManyRedirects {
+            limit: MAX_REDIRECTS,
+            url: start.to_string(),
+        })
+    }
+
+    fn robots_txt(&self, url: url::Url) -> RobotsFetch<'_> {
+        Box::pin(async move { self.get_following(url, &Validators::default(), false).await })
+    }
+
+    async fn send(&self, url: url::Url, validators: &Validators) -> Result<Response, FetchError> {
+        let mut request = self.client.get(url);
+        if let Some(etag) = &validators.etag {
+            request = request.header(IF_NONE_MATCH, etag);
+        }
+        if let Some(modified) = &validators.last_modified {
+            request = request.header(IF_MODIFIED_SINCE, modified);
+        }
+        request.send().await.map_err(|e| self.classify(e))
+    }
+
+    /// Status → error or body, read under the cap.
+    async fn finish(
+        &self,
+        mut response: Response,
+        moved_to: Option<url::Url>,
+    ) -> Result<Fetched, FetchError> {
+        let status = response.status();
+        if status == StatusCode::NOT_MODIFIED {
+            return Ok(Fetched::NotModified { moved_to });
+        }
+        if !status.is_success() {
+            return Err(self.status_error(response).await);
+        }
+        let limit = self.settings.max_body_bytes;
+        if response.content_length().is_some_and(|len| len > limit) {
+            return Err(FetchError::TooLarge { limit });
+        }
+        let headers = response.headers().clone();
+        let final_url = Some(response.url().to_string());
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                // Dropping the response closes the connection: the rest is never read.
+                return Err(FetchError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Fetched::Body {
+            bytes,
+            content_type: header(&headers, CONTENT_TYPE),
+            validators: Validators {
+                etag: header(&headers, ETAG),
+                last_modified: header(&headers, LAST_MODIFIED),
+            },
+            final_url,
+            moved_to,
+        })
+    }
+
+    /// The error for a non-2xx, non-3xx answer. A bot wall may only show in its page,
+    /// so the first few KiB of a 403/429/503 body are read to tell it from a plain error.
+    async fn status_error(&self, mut response: Response) -> FetchError {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let url = response.url().to_string();
+        let retry_after = header(&headers, RETRY_AFTER)
+            .and_then(|v| parse_retry_after(&v, chrono::Utc::now()))
+            .filter(|_| matches!(status.as_u16(), 429 | 503));
+        let walled_status = matches!(status.as_u16(), 403 | 429 | 503);
+        let mut prefix = Vec::new();
+        while walled_status && prefix.len() < SNIFF_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => prefix.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        if walled_status && is_bot_wall(&headers, &prefix) {
+            return FetchError::Blocked {
+                status,
+                retry_after,
+            };
+        }
+        if status == StatusCode::GONE {
+            return FetchError::Gone { url };
+        }
+        FetchError::Status {
+            status,
+            hint: status_hint(status),
+            retry_after,
+        }
+    }
+
+    fn classify(&self, error: reqwest::Error) -> FetchError {
+        if error.is_timeout() {
+            FetchError::Timeout(self.settings.timeout)
+        } else if error.is_connect() {
+            FetchError::Connect(root_cause(&error))
+        } else {
+            FetchError::Other(root_cause(&error))
+        }
+    }
+}
+
+fn redirect_target(response: &Response, from: &url::Url) -> Result<url::Url, FetchError> {
+    let bad = || FetchError::BadRedirect {
+        status: response.status(),
+    };
+    let location = header(response.headers(), LOCATION).ok_or_else(bad)?;
+    let next = from.join(&location).map_err(|_| bad())?;
+    if matches!(next.scheme(), "http" | "https") {
+        Ok(next)
+    } else {
+        Err(bad())
+    }
+}
+
+/// How much of an error page is read to recognise a bot wall.
+const SNIFF_BYTES: usize = 16 * 1024;
+
+/// Marks of the common bot walls (Cloudflare, DataDome, Imperva, AWS WAF, DDoS-Guard) in
+/// the headers or the first bytes of the page.
+fn is_bot_wall(headers: &HeaderMap, body: &[u8]) -> bool {
+    let has = |name: &'static str| headers.contains_key(HeaderName::from_static(name));
+    let value = |name: &'static str| header(headers, HeaderName::from_static(name));
+    let challenged = value("cf-mitigated")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("challenge"))
+        || value("x-amzn-waf-action").is_some_and(|v| matches!(v.trim(), "challenge" | "captcha"))
+        || has("x-datadome")
+        || value("server").is_some_and(|v| v.eq_ignore_ascii_case("ddos-guard"));
+    challenged || {
+        let page = String::from_utf8_lossy(body).to_ascii_lowercase();
+        const MARKS: [&str; 6] = [
+            "challenge-platform",
+            "cf-chl-",
+            "<title>just a moment...</title>",
+            "captcha-delivery.com",
+            "_incapsula_resource",
+            "attention required! | cloudflare",
+        ];
+        MARKS.iter().any(|mark| page.contains(mark))
+    }
+}
+
+fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
+    headers.get(name)?.to_str().ok().map(str::to_owned)
+}
+
+fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+fn status_hint(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        401 | 403 => " (access denied: the site may block automated readers)",
+        404 => " (not found: check the source's url)",
+        429 => " (too many requests: Earshot will back off)",
+        500..=599 => " (the site has a problem; Earshot will retry)",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bot_walls_are_recognised_by_header_or_page() {
+        let mut headers = HeaderMap::new();
+        assert!(!is_bot_wall(&headers, b"<h1>Forbidden</h1>"));
+        assert!(is_bot_wall(
+            &headers,
+            b"<html><head><title>Just a moment...</title>"
+        ));
+        headers.insert("cf-mitigated", "challenge".parse().unwrap());
+        assert!(is_bot_wall(&headers, b""));
+    }
+
+    #[test]
+    fn only_an_unbroken_chain_of_permanent_hops_moves_the_source() {
+        let u = |p: &str| url::Url::parse(&format!("https://x.test{p}")).unwrap();
+        let mut hops = Hops {
+            visited: vec![u("/a")],
+            moved_to: None,
+            all_permanent: true,
+        };
+        hops.follow(StatusCode::MOVED_PERMANENTLY, u("/b")).unwrap();
+        hops.follow(StatusCode::FOUND, u("/c")).unwrap();
+        hops.follow(StatusCode::PERMANENT_REDIRECT, u("/d"))
+            .unwrap();
+        assert_eq!(hops.moved_to, Some(u("/b")));
+        assert!(matches!(
+            hops.follow(StatusCode::FOUND, u("/a")),
+            Err(FetchError::RedirectLoop { .. })
+        ));
+    }
+}

@@ -1,0 +1,222 @@
+//! Reading a source: fetch (conditionally), skip an unchanged body, extract items from a
+//! feed or from a review page and the pages after it.
+
+use sha2::{Digest, Sha256};
+
+use super::Pipeline;
+use crate::config::{Location, Source, SourceKind};
+use crate::fetch::{Fetched, Validators};
+use crate::schedule::{Failure, FailureKind};
+use crate::sources::{encoding, feed, page, RawItem};
+use crate::store::SourceState;
+
+/// A page as fetched: bytes, their declared type, and the address links resolve against.
+struct Body {
+    bytes: Vec<u8>,
+    content_type: Option<String>,
+    url: url::Url,
+}
+
+impl Pipeline {
+    /// Fetch and extract; `None` when nothing changed. Validators and the body hash are
+    /// kept only once the body was read successfully, so a failed parse is retried.
+    pub(super) async fn read(
+        &self,
+        source: &Source,
+        location: &Location,
+        state: &mut SourceState,
+    ) -> Result<Option<Vec<RawItem>>, Failure> {
+        let validators = Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        };
+        let fetched = match source.kind {
+            SourceKind::Feed => self.fetcher.fetch(location, &validators).await?,
+            SourceKind::Page => self.fetcher.fetch_page(location, &validators).await?,
+        };
+        if let Some(moved) = fetched.moved_to() {
+            tracing::info!(source = %source.name, "moved permanently to {moved}; using the new address from now on");
+            state.url = Some(moved.to_string());
+        }
+        let Fetched::Body {
+            bytes,
+            content_type,
+            validators,
+            final_url,
+            ..
+        } = fetched
+        else {
+            return Ok(None);
+        };
+        let hash = body_hash(&bytes);
+        let unchanged = state.body_hash.as_deref() == Some(hash.as_str());
+        let items = if unchanged {
+            None
+        } else {
+            let url = final_url
+                .and_then(|u| url::Url::parse(&u).ok())
+                .unwrap_or_else(|| base_url(location));
+            let body = Body {
+                bytes,
+                content_type,
+                url,
+            };
+            Some(match source.kind {
+                SourceKind::Feed => extract_feed(&body)?,
+                SourceKind::Page => self.read_pages(source, body, state.had_items).await?,
+            })
+        };
+        state.etag = validators.etag;
+        state.last_modified = validators.last_modified;
+        state.body_hash = Some(hash);
+        state.had_items |= items.as_ref().is_some_and(|i| !i.is_empty());
+        Ok(items)
+    }
+
+    /// The first page's reviews, then `next_page` links up to `max_pages`, each fetched
+    /// politely (robots.txt, host limits, its `Crawl-delay` between pages). A later page
+    /// that fails is logged and ends the walk; what was read stays.
+    async fn read_pages(
+        &self,
+        source: &Source,
+        first: Body,
+        had_items: bool,
+    ) -> Result<Vec<RawItem>, Failure> {
+        let extract = extract_page(source, &first)?;
+        if extract.items.is_empty() {
+            return Err(nothing_matched(source, had_items));
+        }
+        let mut items = extract.items;
+        let mut next = extract.next_page;
+        let mut seen = vec![first.url];
+        for _ in 1..source.max_pages {
+            let Some(url) = next.take().filter(|u| !seen.contains(u)) else {
+                break;
+            };
+            if let Some(delay) = self.fetcher.crawl_delay(&url) {
+                tokio::time::sleep(delay).await;
+            }
+            match self.next_page(source, &url).await {
+                Ok(more) => {
+                    items.extend(more.items);
+                    next = more.next_page;
+                    seen.push(url);
+                }
+                Err(failure) => {
+                    tracing::warn!(source = %source.name, "stopped at {url}: {}", failure.message);
+                    break;
+                }
+            }
+        }
+        Ok(items)
+    }
+
+    async fn next_page(
+        &self,
+        source: &Source,
+        url: &url::Url,
+    ) -> Result<page::PageExtract, Failure> {
+        let location = next_location(&source.location, url)
+            .ok_or_else(|| Failure::error(format!("next page {url} is not on a usable scheme")))?;
+        match self
+            .fetcher
+            .fetch_page(&location, &Validators::default())
+            .await?
+        {
+            Fetched::Body {
+                bytes,
+                content_type,
+                final_url,
+                ..
+            } => {
+                let url = final_url
+                    .and_then(|u| url::Url::parse(&u).ok())
+                    .unwrap_or_else(|| url.clone());
+                extract_page(
+                    source,
+                    &Body {
+                        bytes,
+                        content_type,
+                        url,
+                    },
+                )
+            }
+            Fetched::NotModified { .. } => {
+                Err(Failure::error("next page answered 304 to a plain GET"))
+            }
+        }
+    }
+}
+
+/// Where a `next_page` link may lead: http(s) from the web, `file:` only from a file.
+fn next_location(first: &Location, url: &url::Url) -> Option<Location> {
+    match (first, url.scheme()) {
+        (Location::Http(_), "http" | "https") => Some(Location::Http(url.clone())),
+        (Location::File(_), "file") => url.to_file_path().ok().map(Location::File),
+        _ => None,
+    }
+}
+
+fn extract_feed(body: &Body) -> Result<Vec<RawItem>, Failure> {
+    let base = Some(body.url.as_str()).filter(|_| body.url.scheme() != "file");
+    feed::parse_feed(&body.bytes, body.content_type.as_deref(), base)
+        .map_err(|e| Failure::error(e.to_string()))
+}
+
+fn extract_page(source: &Source, body: &Body) -> Result<page::PageExtract, Failure> {
+    let html = encoding::decode_html(&body.bytes, body.content_type.as_deref());
+    page::extract_reviews(&html, &body.url, source.selectors.as_ref())
+        .map_err(|e| Failure::error(e.to_string()))
+}
+
+fn nothing_matched(source: &Source, had_items: bool) -> Failure {
+    match (&source.selectors, had_items) {
+        (Some(_), true) => Failure {
+            kind: FailureKind::LayoutChanged,
+            ..Failure::error("the page's selectors matched nothing although they matched before: the site probably changed its layout; update [source.selectors]")
+        },
+        (None, true) => Failure {
+            kind: FailureKind::LayoutChanged,
+            ..Failure::error("the page no longer has schema.org reviews in its JSON-LD although it had before: the site changed; add CSS selectors for it")
+        },
+        (Some(_), false) => Failure::error("the page's selectors matched nothing: the site may have changed its layout; check [source.selectors]"),
+        (None, false) => Failure::error("no schema.org reviews found in the page's JSON-LD: add CSS selectors for this site"),
+    }
+}
+
+fn base_url(location: &Location) -> url::Url {
+    match location {
+        Location::Http(url) => url.clone(),
+        Location::File(path) => file_url(path),
+    }
+}
+
+fn file_url(path: &std::path::Path) -> url::Url {
+    let absolute = std::env::current_dir()
+        .map(|d| d.join(path))
+        .unwrap_or_else(|_| path.to_owned());
+    url::Url::from_file_path(&absolute)
+        .unwrap_or_else(|_| url::Url::parse("file:///").expect("a valid URL"))
+}
+
+fn body_hash(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_pages_never_jump_from_the_web_to_local_files() {
+        let web = Location::Http(url::Url::parse("https://x.test/r").unwrap());
+        let file = url::Url::parse("file:///etc/passwd").unwrap();
+        assert_eq!(next_location(&web, &file), None);
+        let page2 = url::Url::parse("https://x.test/r?page=2").unwrap();
+        assert_eq!(next_location(&web, &page2), Some(Location::Http(page2)));
+    }
+}

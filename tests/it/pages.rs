@@ -1,0 +1,198 @@
+//! Review pages over HTTP: pagination, robots.txt, and breakage as news.
+
+use chrono::Utc;
+use earshot::store::{FetchOutcome, SourceStatus};
+
+use crate::common::{config, Harness, Reply, Server};
+
+const SELECTORS: &str = r#"selectors = { item = ".review", author = ".author", text = ".body", link = "a.permalink@href", next = "a.next@href" }"#;
+
+fn page_source(name: &str, url: &str, extra: &str) -> String {
+    format!(
+        "[[source]]\nname = \"{name}\"\nkind = \"page\"\nurl = \"{url}\"\n{SELECTORS}\n{extra}\n"
+    )
+}
+
+/// A page with two reviews numbered from `first`, linking to `next` when given.
+fn reviews_page(first: usize, next: Option<&str>) -> Reply {
+    let mut html = String::from("<html><body>");
+    for n in first..first + 2 {
+        html.push_str(&format!(
+            "<div class=\"review\"><span class=\"author\">Guest {n}</span>\
+             <p class=\"body\">Review number {n}: the sourdough was lovely.</p>\
+             <a class=\"permalink\" href=\"/r/{n}\">link</a></div>"
+        ));
+    }
+    if let Some(next) = next {
+        html.push_str(&format!("<a class=\"next\" href=\"{next}\">Next</a>"));
+    }
+    html.push_str("</body></html>");
+    Reply::ok("text/html; charset=utf-8", html)
+}
+
+fn paged_server(server: &Server) {
+    server.route("/reviews", reviews_page(1, Some("/reviews?page=2")));
+    server.route("/reviews?page=2", reviews_page(3, Some("/reviews?page=3")));
+    server.route("/reviews?page=3", reviews_page(5, Some("/reviews")));
+}
+
+#[tokio::test]
+async fn pagination_follows_next_links_up_to_max_pages() {
+    let server = Server::start().await;
+    paged_server(&server);
+    let harness = Harness::new(config(&format!(
+        "{}{}",
+        page_source("all", &server.url("/reviews"), "max_pages = 5"),
+        page_source("two", &server.url("/reviews"), "max_pages = 2"),
+    )));
+    let report = harness.poll().await;
+    let new = |name: &str| report.sources.iter().find(|s| s.name == name).unwrap().new;
+    assert_eq!(
+        new("all"),
+        6,
+        "three pages, and the link back to page 1 is not followed"
+    );
+    assert_eq!(new("two"), 4);
+    assert_eq!(server.received("/reviews?page=3").len(), 1);
+}
+
+#[tokio::test]
+async fn robots_txt_is_honoured_for_pages_and_cached_per_host() {
+    let server = Server::start().await;
+    server.route(
+        "/robots.txt",
+        Reply::ok("text/plain", "User-agent: *\nDisallow: /private/\n"),
+    );
+    server.route("/private/reviews", reviews_page(1, None));
+    server.route("/reviews", reviews_page(1, None));
+    server.route(
+        "/private/feed.json",
+        Reply::ok(
+            "application/feed+json",
+            crate::common::sample("feeds/social-mentions.json"),
+        ),
+    );
+    let harness = Harness::new(config(&format!(
+        "{}{}[[source]]\nname = \"feed\"\nurl = \"{}\"\n",
+        page_source("hidden", &server.url("/private/reviews"), ""),
+        page_source("open", &server.url("/reviews"), ""),
+        server.url("/private/feed.json"),
+    )));
+    let report = harness.poll().await;
+    let outcome = |name: &str| {
+        report
+            .sources
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap()
+            .outcome
+            .clone()
+    };
+    match outcome("hidden") {
+        Some(FetchOutcome::Failed(e)) => assert!(
+            e.contains("robots.txt of 127.0.0.1 disallows /private/reviews"),
+            "{e}"
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(server.received("/private/reviews").is_empty());
+    assert_eq!(outcome("open"), Some(FetchOutcome::Ok));
+    assert_eq!(
+        outcome("feed"),
+        Some(FetchOutcome::Ok),
+        "feeds do not consult robots.txt"
+    );
+    harness.poll().await;
+    assert_eq!(
+        server.received("/robots.txt").len(),
+        1,
+        "cached for the host"
+    );
+}
+
+#[tokio::test]
+async fn selectors_that_stop_matching_are_broken_at_once_and_recovery_is_recorded() {
+    let server = Server::start().await;
+    server.route("/reviews", reviews_page(1, None));
+    let harness = Harness::new(config(&page_source("site", &server.url("/reviews"), "")));
+    let start = Utc::now() - chrono::Duration::seconds(1);
+    harness.poll().await;
+
+    server.route(
+        "/reviews",
+        Reply::ok(
+            "text/html",
+            "<html><body><div class=\"new-layout\">hi</div></body></html>",
+        ),
+    );
+    let report = harness.poll().await;
+    match &report.sources[0].outcome {
+        Some(FetchOutcome::Failed(e)) => assert!(e.contains("changed its layout"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(report.sources[0].status, SourceStatus::Broken);
+
+    server.route("/reviews", reviews_page(3, None));
+    let report = harness.poll().await;
+    assert_eq!(report.sources[0].status, SourceStatus::Ok);
+    let kinds: Vec<String> = harness
+        .store()
+        .source_transitions_since(start)
+        .unwrap()
+        .into_iter()
+        .map(|t| t.kind)
+        .collect();
+    assert_eq!(kinds, ["broken", "recovered"]);
+}
+
+#[tokio::test]
+async fn a_page_that_never_matched_is_failing_not_broken() {
+    let server = Server::start().await;
+    server.route(
+        "/reviews",
+        Reply::ok("text/html", "<html><body>nothing</body></html>"),
+    );
+    let harness = Harness::new(config(&page_source("site", &server.url("/reviews"), "")));
+    let report = harness.poll().await;
+    assert_eq!(report.sources[0].status, SourceStatus::Failing);
+    // The failed body was not remembered: the same body is parsed (and fails) again.
+    let again = harness.poll().await;
+    assert!(matches!(
+        again.sources[0].outcome,
+        Some(FetchOutcome::Failed(_))
+    ));
+}
+
+#[tokio::test]
+async fn failing_broken_after_cycles_in_a_row_is_broken_until_a_success() {
+    let server = Server::start().await;
+    server.route("/feed.json", Reply::status(502));
+    let harness = Harness::new(config(&format!(
+        "[[source]]\nname = \"flaky\"\nurl = \"{}\"\n[fetch]\nbroken_after = 3\n",
+        server.url("/feed.json")
+    )));
+    let start = Utc::now() - chrono::Duration::seconds(1);
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(harness.poll().await.sources[0].status);
+    }
+    use SourceStatus::{Broken, Failing};
+    assert_eq!(statuses, [Failing, Failing, Broken, Broken]);
+
+    server.route(
+        "/feed.json",
+        Reply::ok(
+            "application/feed+json",
+            crate::common::sample("feeds/social-mentions.json"),
+        ),
+    );
+    assert_eq!(harness.poll().await.sources[0].status, SourceStatus::Ok);
+    let events = harness.store().source_transitions_since(start).unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["broken", "recovered"]);
+    assert!(events[0].detail.as_deref().unwrap().contains("502"));
+    let history = harness.store().source_history("flaky", 10).unwrap();
+    assert_eq!(history.len(), 5);
+    assert_eq!(history[0].outcome, "ok");
+    assert_eq!(history[1].outcome, "failed");
+}
