@@ -9,7 +9,9 @@
 //! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run).
 
 mod log;
+mod poll;
 mod report;
+mod scoring;
 mod text;
 
 use report::Table;
@@ -20,8 +22,14 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let mut table = Table::default();
-    let full = (1_000_000.0 * scale) as usize;
-    for mentions in [full / 10, full] {
+    let sized = |n: f64| ((n * scale) as usize).max(1);
+    for bytes in [sized(5e6), sized(50e6)] {
+        scoring::run(&mut table, bytes);
+    }
+    for sources in [sized(100.0), sized(1000.0)] {
+        poll::run(&mut table, sources);
+    }
+    for mentions in [sized(1e5), sized(1e6)] {
         log::run(&mut table, mentions, (mentions / 10).max(1));
     }
     println!("\n{}", table.render());
