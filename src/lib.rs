@@ -2,9 +2,10 @@
 //!
 //! The pipeline, one module per step:
 //! source → [`fetch`] → [`sources`] (extract, keep relevant, dedupe key) → [`sentiment`]
-//! → [`triage`] → [`store`] → mention log ([`cli`]). [`poller`] ties one cycle together and
-//! [`service`] runs it on a schedule.
+//! → [`triage`] → [`store`] → [`alert`] (outbox, email, digest) and the mention log
+//! ([`cli`]). [`poller`] ties one cycle together and [`service`] runs it on a schedule.
 
+pub mod alert;
 pub mod cli;
 pub mod config;
 pub mod fetch;

@@ -11,6 +11,7 @@ use tokio::task::JoinSet;
 
 use crate::config::{Config, Location, Source, SourceKind};
 use crate::fetch::{Fetched, Fetcher, Validators};
+use crate::model::Priority;
 use crate::sentiment::{Analyzer, Options};
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
@@ -44,6 +45,8 @@ pub struct SourceReport {
     pub updated: usize,
     /// Items dropped because they do not name the business.
     pub dropped: usize,
+    /// Alert emails queued in the outbox (urgent and high mentions).
+    pub alerts_queued: usize,
 }
 
 /// What a whole cycle did.
@@ -64,11 +67,14 @@ impl CycleReport {
         let skipped = count(Option::is_none);
         let new: usize = self.sources.iter().map(|s| s.new).sum();
         let updated: usize = self.sources.iter().map(|s| s.updated).sum();
+        let alerts: usize = self.sources.iter().map(|s| s.alerts_queued).sum();
         let mut text = format!("{ok} sources ok, {failed} failed");
         if skipped > 0 {
             text.push_str(&format!(", {skipped} not due yet"));
         }
-        text.push_str(&format!("; mentions: {new} new, {updated} updated"));
+        text.push_str(&format!(
+            "; mentions: {new} new, {updated} updated; alerts queued: {alerts}"
+        ));
         text
     }
 
@@ -181,6 +187,7 @@ impl SourceReport {
             new: 0,
             updated: 0,
             dropped: 0,
+            alerts_queued: 0,
         }
     }
 }
@@ -363,11 +370,13 @@ fn write(
     report.dropped = prepared.dropped;
     store.transaction(|tx| {
         for mention in &prepared.mentions {
-            match Store::upsert_mention(tx, mention, now)? {
+            let stored = Store::upsert_mention(tx, mention, now)?;
+            match stored {
                 MentionUpdate::Inserted(_) => report.new += 1,
                 MentionUpdate::Edited(_) => report.updated += 1,
                 MentionUpdate::Unchanged(_) => {}
             }
+            report.alerts_queued += usize::from(queue_alert(tx, stored, mention, now)?);
         }
         Store::record_fetch(
             tx,
@@ -383,6 +392,24 @@ fn write(
     }
     report.outcome = Some(prepared.outcome);
     Ok(report)
+}
+
+/// Queue the alert of a new urgent/high mention, or of an edit that made one negative,
+/// in the transaction that stores it. The outbox key (one alert per mention) makes a
+/// re-fetch, a second edit or a restart a no-op.
+fn queue_alert(
+    tx: &rusqlite::Transaction<'_>,
+    stored: MentionUpdate,
+    mention: &NewMention,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let alerting = matches!(mention.priority, Priority::Urgent | Priority::High);
+    match stored {
+        MentionUpdate::Inserted(id) | MentionUpdate::Edited(id) if alerting => {
+            Store::queue_alert(tx, id, now)
+        }
+        _ => Ok(false),
+    }
 }
 
 #[cfg(test)]

@@ -90,7 +90,7 @@ impl Analyzer {
                 });
             }
         }
-        let v = f32::max(-1.0, f32::min(1.0, v));
+        let v = v.clamp(-1.0, 1.0);
         let label = if v < self.o.negative_below {
             Label::Negative
         } else if v > self.o.positive_above {

@@ -3,8 +3,10 @@
 //! Synchronous rusqlite behind methods named for intent; async code calls it from a
 //! blocking thread. Schema changes are append-only migrations tracked by `user_version`.
 
+mod digest;
 mod mentions;
 mod migrations;
+mod outbox;
 mod sources;
 
 use std::path::{Path, PathBuf};
@@ -12,7 +14,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use digest::DigestData;
 pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
+pub use outbox::{OutboxEntry, OutboxKind, Rendered};
 pub use sources::{FetchOutcome, SourceHealth, SourceState};
 
 /// A storage problem, worded for the person running Earshot.

@@ -1,0 +1,78 @@
+//! What the digest reports, read in one place: open cases, new mentions by sentiment,
+//! praise from known customers, failing sources.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::mentions::{mention_from_row, SELECT_MENTION};
+use super::{ts, SourceHealth, Store, StoreError};
+use crate::model::Mention;
+
+/// The digest's content for one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestData {
+    /// Start of the period (new mentions are counted from here).
+    pub since: DateTime<Utc>,
+    /// End of the period.
+    pub until: DateTime<Utc>,
+    /// Cases somebody still owes an answer, oldest first.
+    pub open_cases: Vec<Mention>,
+    /// Mentions first seen in the period, newest first.
+    pub new_mentions: Vec<Mention>,
+    /// Positive mentions in the period from linked customers, to thank by name.
+    pub to_thank: Vec<Mention>,
+    /// Sources whose last fetch failed.
+    pub failing_sources: Vec<SourceHealth>,
+}
+
+impl Store {
+    /// Everything the digest for `since..until` shows.
+    pub fn digest_data(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<DigestData, StoreError> {
+        let open_cases = self.query_mentions(
+            "WHERE m.status NOT IN ('resolved', 'recovered') \
+             AND (m.priority IN ('urgent', 'high') OR m.status IN ('acknowledged', 'promised')) \
+             AND m.fetched_at < ?2 AND ?1 = ?1 ORDER BY m.fetched_at, m.id",
+            since,
+            until,
+        )?;
+        let new_mentions = self.query_mentions(
+            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 ORDER BY m.fetched_at DESC, m.id DESC",
+            since,
+            until,
+        )?;
+        let to_thank = self.query_mentions(
+            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 AND m.label = 'positive' \
+             AND m.customer_id IS NOT NULL ORDER BY m.fetched_at, m.id",
+            since,
+            until,
+        )?;
+        let failing_sources = self
+            .source_health()?
+            .into_iter()
+            .filter(|s| s.last_error.is_some())
+            .collect();
+        Ok(DigestData {
+            since,
+            until,
+            open_cases,
+            new_mentions,
+            to_thank,
+            failing_sources,
+        })
+    }
+
+    fn query_mentions(
+        &self,
+        tail: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!("{SELECT_MENTION} {tail}"))?;
+        let rows = stmt.query_map(params![ts(since), ts(until)], mention_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

@@ -1,0 +1,525 @@
+//! The alert outbox: every email Earshot owes the owner, from queueing to delivery.
+//!
+//! A row is queued in the transaction that stores its cause and is keyed by that cause
+//! (`dedupe_key`), so re-fetches, edits and restarts never queue it twice. The dispatcher
+//! claims a row ("sending") before it talks to the server and marks it "sent" after the
+//! server accepted it; a "sending" row older than the lease belonged to a process that died
+//! mid-send and is taken again (at-least-once for that one narrow window).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use super::{parse_ts, ts, Store, StoreError};
+
+/// What an outbox row is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxKind {
+    /// An urgent or high mention, sent at once.
+    Alert,
+    /// An urgent/high case nobody acknowledged within `respond_within`.
+    Escalation,
+    /// A promise past its due date.
+    Reminder,
+    /// The scheduled digest.
+    Digest,
+    /// "N more negative mentions": alerts beyond the hourly cap.
+    Flood,
+}
+
+impl OutboxKind {
+    /// The name stored in the database and shown by `earshot outbox`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Alert => "alert",
+            OutboxKind::Escalation => "escalation",
+            OutboxKind::Reminder => "reminder",
+            OutboxKind::Digest => "digest",
+            OutboxKind::Flood => "flood",
+        }
+    }
+
+    fn parse(text: &str) -> OutboxKind {
+        match text {
+            "escalation" => OutboxKind::Escalation,
+            "reminder" => OutboxKind::Reminder,
+            "digest" => OutboxKind::Digest,
+            "flood" => OutboxKind::Flood,
+            _ => OutboxKind::Alert,
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxEntry {
+    /// Row id.
+    pub id: i64,
+    /// What it is for.
+    pub kind: OutboxKind,
+    /// The mention it is about, if any.
+    pub mention_id: Option<i64>,
+    /// pending, sending, sent, failed or rolled.
+    pub status: String,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// Not before this time.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When it was accepted by the server (or written as a file).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Subject, once rendered.
+    pub subject: Option<String>,
+    /// Digest: start of the period; reminder: the promise's due date.
+    pub detail: Option<String>,
+    /// Flood summary this alert was folded into.
+    pub rolled_into: Option<i64>,
+}
+
+/// A row's rendered message, kept so a retry sends the very same bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Subject (for the listing).
+    pub subject: String,
+    /// Envelope recipients.
+    pub recipients: Vec<String>,
+    /// The RFC 5322 message.
+    pub message: Vec<u8>,
+}
+
+const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, next_attempt_at, \
+    attempts, sent_at, last_error, subject, detail, rolled_into FROM outbox";
+
+impl Store {
+    /// Queue the immediate alert of an urgent/high mention, inside the transaction that
+    /// stores it. Returns false when this mention was already alerted (or queued).
+    pub fn queue_alert(
+        tx: &Transaction<'_>,
+        mention_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        insert_row(
+            tx,
+            OutboxKind::Alert,
+            Some(mention_id),
+            &format!("alert:{mention_id}"),
+            None,
+            now,
+        )
+    }
+
+    /// Queue one escalation for every alerted urgent/high case still `new` whose alert was
+    /// queued at or before `cutoff`. Returns how many were queued.
+    pub fn queue_escalations(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let ids = ids(
+                tx,
+                "SELECT a.mention_id FROM outbox a JOIN mentions m ON m.id = a.mention_id \
+                 WHERE a.kind = 'alert' AND a.created_at <= ?1 AND m.status = 'new' \
+                 AND m.priority IN ('urgent', 'high') \
+                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.dedupe_key = 'escalation:' || m.id)",
+                &ts(cutoff),
+            )?;
+            let mut queued = 0;
+            for id in ids {
+                let key = format!("escalation:{id}");
+                queued += usize::from(insert_row(
+                    tx,
+                    OutboxKind::Escalation,
+                    Some(id),
+                    &key,
+                    None,
+                    now,
+                )?);
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Queue one reminder per promise that is past its due date and not resolved.
+    pub fn queue_reminders(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT id, promise_due_at FROM mentions WHERE status = 'promised' \
+                 AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
+            )?;
+            let due: Vec<(i64, String)> = stmt
+                .query_map([ts(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut queued = 0;
+            for (id, due_at) in due {
+                let key = format!("reminder:{id}:{due_at}");
+                queued += usize::from(insert_row(
+                    tx,
+                    OutboxKind::Reminder,
+                    Some(id),
+                    &key,
+                    Some(&due_at),
+                    now,
+                )?);
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Queue the digest for the period starting at `period_start` (once per period).
+    pub fn queue_digest(
+        &mut self,
+        period_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let start = ts(period_start);
+        self.transaction(|tx| {
+            insert_row(
+                tx,
+                OutboxKind::Digest,
+                None,
+                &format!("digest:{start}"),
+                Some(&start),
+                now,
+            )
+        })
+    }
+
+    /// Rows to send now: pending and due (or all pending when `ignore_schedule`), and
+    /// "sending" rows whose claim is older than `lease_cutoff` (their process died).
+    pub fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_cutoff: DateTime<Utc>,
+        ignore_schedule: bool,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let due = if ignore_schedule {
+            "9999".to_owned()
+        } else {
+            ts(now)
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT_ENTRY} WHERE (status = 'pending' AND next_attempt_at <= ?1) \
+             OR (status = 'sending' AND claimed_at <= ?2) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![due, ts(lease_cutoff)], entry_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Take a row for sending; false if another dispatcher took it first.
+    pub fn claim_outbox(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_cutoff: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?2 WHERE id = ?1 \
+             AND (status = 'pending' OR (status = 'sending' AND claimed_at <= ?3))",
+            params![id, ts(now), ts(lease_cutoff)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The message rendered for a row earlier, if any.
+    pub fn outbox_rendered(&self, id: i64) -> Result<Option<Rendered>, StoreError> {
+        type Parts = (Option<String>, Option<String>, Option<Vec<u8>>);
+        let row: Option<Parts> = self
+            .conn
+            .query_row(
+                "SELECT subject, recipients, message FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((Some(subject), Some(recipients), Some(message))) => Some(Rendered {
+                subject,
+                recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+                message,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Keep a row's rendered message, so every attempt sends the same bytes.
+    pub fn save_rendered(&mut self, id: i64, rendered: &Rendered) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET subject = ?2, recipients = ?3, message = ?4 WHERE id = ?1",
+            params![
+                id,
+                rendered.subject,
+                serde_json::to_string(&rendered.recipients).unwrap_or_else(|_| "[]".into()),
+                rendered.message,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The server accepted it.
+    pub fn mark_sent(&mut self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, \
+             last_error = NULL WHERE id = ?1",
+            params![id, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// A failure worth retrying: back to pending, not before `next_attempt_at`.
+    pub fn mark_retry(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = ?2, \
+             next_attempt_at = ?3 WHERE id = ?1",
+            params![id, error, ts(next_attempt_at)],
+        )?;
+        Ok(())
+    }
+
+    /// Not attempted because the server is unreachable: wait like the row that was tried.
+    pub fn defer_outbox(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3 \
+             WHERE id = ?1 AND status = 'pending'",
+            params![id, error, ts(next_attempt_at)],
+        )?;
+        Ok(())
+    }
+
+    /// The server refused it for good (5xx): keep its reply for `earshot outbox`.
+    pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 \
+             WHERE id = ?1",
+            params![id, error],
+        )?;
+        Ok(())
+    }
+
+    /// Make pending and failed rows due now (`earshot outbox --retry`). Returns how many.
+    pub fn retry_outbox_now(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        Ok(self.conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 \
+             WHERE status IN ('pending', 'failed')",
+            [ts(now)],
+        )?)
+    }
+
+    /// Immediate alerts claimed for sending since `since` (the flood guard's count).
+    pub fn alerts_sent_since(&self, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' \
+             AND status IN ('sending', 'sent') AND claimed_at >= ?1",
+            [ts(since)],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
+    /// Fold an alert over the hourly cap into the next flood summary.
+    pub fn roll_alert(&mut self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'rolled' WHERE id = ?1 AND status = 'pending'",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Queue one flood summary for the rolled alerts not yet summarised, unless a summary
+    /// was queued within the last hour (`since`). Returns the new row's id.
+    pub fn queue_flood(
+        &mut self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.transaction(|tx| {
+            let waiting: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'rolled' AND rolled_into IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            let recent: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'flood' AND created_at >= ?1",
+                [ts(since)],
+                |r| r.get(0),
+            )?;
+            if waiting == 0 || recent > 0 {
+                return Ok(None);
+            }
+            insert_row(
+                tx,
+                OutboxKind::Flood,
+                None,
+                &format!("flood:{}", ts(now)),
+                None,
+                now,
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE outbox SET rolled_into = ?1 WHERE status = 'rolled' AND rolled_into IS NULL",
+                [id],
+            )?;
+            Ok(Some(id))
+        })
+    }
+
+    /// The mentions folded into a flood summary, oldest first.
+    pub fn flood_members(&self, flood_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mention_id FROM outbox WHERE rolled_into = ?1 AND mention_id IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([flood_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The outbox for `earshot outbox`, newest first; `status` filters when given.
+    pub fn outbox(&self, status: Option<&str>) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT_ENTRY} WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([status], entry_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One outbox row.
+    pub fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{SELECT_ENTRY} WHERE id = ?1"),
+                [id],
+                entry_from_row,
+            )
+            .optional()?)
+    }
+}
+
+/// INSERT OR IGNORE one row; true when it was new.
+fn insert_row(
+    tx: &Transaction<'_>,
+    kind: OutboxKind,
+    mention_id: Option<i64>,
+    key: &str,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+         next_attempt_at, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
+        params![kind.as_str(), mention_id, key, ts(now), detail],
+    )?;
+    Ok(changed == 1)
+}
+
+fn ids(tx: &Transaction<'_>, sql: &str, arg: &str) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = tx.prepare(sql)?;
+    let rows = stmt.query_map([arg], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
+    };
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        kind: OutboxKind::parse(&r.get::<_, String>(1)?),
+        mention_id: r.get(2)?,
+        status: r.get(3)?,
+        created_at: time(4)?.unwrap_or_default(),
+        next_attempt_at: time(5)?.unwrap_or_default(),
+        attempts: r.get(6)?,
+        sent_at: time(7)?,
+        last_error: r.get(8)?,
+        subject: r.get(9)?,
+        detail: r.get(10)?,
+        rolled_into: r.get(11)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        parse_ts(text).unwrap()
+    }
+
+    fn store_with_mention() -> (Store, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .transaction(|tx| {
+                tx.execute(
+                    "INSERT INTO mentions (source, key, content_hash, text, fetched_at, score, \
+                     label, priority) VALUES ('s', 'k', 'h', 'cold coffee', \
+                     '2026-11-23T10:00:00Z', -0.5, 'negative', 'high')",
+                    [],
+                )?;
+                Ok(tx.last_insert_rowid())
+            })
+            .unwrap();
+        (store, id)
+    }
+
+    #[test]
+    fn the_same_mention_queues_one_alert() {
+        let (mut store, id) = store_with_mention();
+        let now = at("2026-11-23T10:00:00Z");
+        assert!(store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap());
+        assert!(!store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap());
+        assert_eq!(store.outbox(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_claim_is_exclusive_until_its_lease_expires() {
+        let (mut store, id) = store_with_mention();
+        let now = at("2026-11-23T10:00:00Z");
+        store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap();
+        let row = store.outbox(None).unwrap()[0].id;
+        let cutoff = at("2026-11-23T09:55:00Z");
+        assert!(store.claim_outbox(row, now, cutoff).unwrap());
+        assert!(!store.claim_outbox(row, now, cutoff).unwrap());
+        assert!(store.due_outbox(now, cutoff, false).unwrap().is_empty());
+        // Ten minutes later the claimer is presumed dead: the row is due again.
+        let later = at("2026-11-23T10:10:00Z");
+        let later_cutoff = at("2026-11-23T10:05:00Z");
+        assert_eq!(
+            store.due_outbox(later, later_cutoff, false).unwrap().len(),
+            1
+        );
+        assert!(store.claim_outbox(row, later, later_cutoff).unwrap());
+    }
+
+    #[test]
+    fn escalations_wait_for_the_deadline_and_happen_once() {
+        let (mut store, id) = store_with_mention();
+        let queued = at("2026-11-23T10:00:00Z");
+        store
+            .transaction(|tx| Store::queue_alert(tx, id, queued))
+            .unwrap();
+        let early = at("2026-11-23T09:00:00Z");
+        assert_eq!(store.queue_escalations(early, queued).unwrap(), 0);
+        let cutoff = at("2026-11-23T10:00:00Z");
+        assert_eq!(store.queue_escalations(cutoff, cutoff).unwrap(), 1);
+        assert_eq!(store.queue_escalations(cutoff, cutoff).unwrap(), 0);
+    }
+}
