@@ -126,11 +126,11 @@ pub fn reminder(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
     doc.section("What to do");
     doc.commands(&[
         (
-            format!("earshot resolve {} --note \"…\"", m.id),
+            format!("earshot resolve {} --note \"...\"", m.id),
             "done: close the case",
         ),
         (
-            format!("earshot promise {} --due 2d --note \"…\"", m.id),
+            format!("earshot promise {} --due 2d --note \"...\"", m.id),
             "new date",
         ),
         (format!("earshot show {}", m.id), "everything about it"),
@@ -255,17 +255,17 @@ fn actions(doc: &mut Doc, id: i64, respond_within: Duration) {
     doc.section("What to do");
     doc.commands(&[
         (
-            format!("earshot ack {id} --note \"…\""),
+            format!("earshot ack {id} --note \"...\""),
             &format!(
                 "you are on it (otherwise this escalates after {})",
                 human(respond_within)
             ),
         ),
         (
-            format!("earshot promise {id} --due 2d --note \"…\""),
+            format!("earshot promise {id} --due 2d --note \"...\""),
             "record what you promised and by when",
         ),
-        (format!("earshot resolve {id} --note \"…\""), "done"),
+        (format!("earshot resolve {id} --note \"...\""), "done"),
         (format!("earshot show {id}"), "everything about it"),
     ]);
 }
@@ -424,7 +424,6 @@ impl Doc {
     }
 
     pub(super) fn quote(&mut self, text: &str) {
-        self.text.push('\n');
         for line in text.lines() {
             self.text.push_str(&format!("> {line}\n"));
         }

@@ -139,9 +139,11 @@ fn parse_url(text: &str) -> Result<(String, u16, TlsMode), String> {
         match (key.as_ref(), value.as_ref(), tls) {
             ("tls", "required", TlsMode::Opportunistic) => tls = TlsMode::Required,
             ("tls", "opportunistic", _) => {}
-            _ => return Err(format!(
+            _ => {
+                return Err(format!(
                 "unknown option '{key}={value}': the only option is ?tls=required (with smtp://)"
-            )),
+            ))
+            }
         }
     }
     let port = url.port().unwrap_or(match tls {
