@@ -375,10 +375,7 @@ pub(super) struct Doc {
 
 impl Doc {
     pub(super) fn title(&mut self, title: &str) {
-        self.text.push_str(&format!(
-            "{title}\n{}\n\n",
-            "=".repeat(title.chars().count().min(72))
-        ));
+        self.text.push_str(&format!("{title}\n\n"));
         self.html
             .push_str(&format!("<h2>{}</h2>\n", escape_html(title)));
     }
