@@ -309,13 +309,14 @@ pub(super) fn one_liner(m: &Mention) -> String {
     )
 }
 
+/// The author on one line (a name from the internet may hold line breaks).
 pub(super) fn author(m: &Mention) -> String {
-    m.author
-        .as_deref()
-        .map(str::trim)
-        .filter(|a| !a.is_empty())
-        .unwrap_or("(unknown author)")
-        .to_owned()
+    let name = m.author.as_deref().map(header_safe).unwrap_or_default();
+    if name.is_empty() {
+        "(unknown author)".to_owned()
+    } else {
+        name
+    }
 }
 
 pub(super) fn short(time: DateTime<Utc>) -> String {
