@@ -95,8 +95,8 @@ async fn dispatch_loop(
                     retrying = pass.retrying,
                     failed = pass.failed,
                     rolled = pass.rolled,
-                    "outbox: {}",
-                    pass.errors.join("; ")
+                    errors = %pass.errors.join("; "),
+                    "outbox"
                 );
             }
             Ok(_) => {}
