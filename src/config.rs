@@ -616,6 +616,34 @@ mod tests {
     }
 
     #[test]
+    fn bad_alert_settings_name_key_and_line() {
+        let err = |alerts: &str| {
+            parse(&format!("{MINIMAL}[alerts]\n{alerts}\n"))
+                .unwrap_err()
+                .to_string()
+        };
+        let url = err("smtp_url = \"smtp://me:secret@mail.example.com\"");
+        assert!(
+            url.contains("line 4") && url.contains("alerts.smtp_url"),
+            "{url}"
+        );
+        assert!(url.contains("EARSHOT_SMTP_PASSWORD"), "{url}");
+        let digest = err("digest = \"weekly\"");
+        assert!(
+            digest.contains("alerts.digest") && digest.contains("daily 08:00"),
+            "{digest}"
+        );
+        let cap = err("max_per_hour = 0");
+        assert!(cap.contains("alerts.max_per_hour"), "{cap}");
+        let ok = parse(&format!(
+            "{MINIMAL}[alerts]\nsmtp_url = \"smtps://mail.example.com\"\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.alerts.max_per_hour, DEFAULT_MAX_ALERTS_PER_HOUR);
+        assert_eq!(ok.alerts.timeout, DEFAULT_SMTP_TIMEOUT);
+    }
+
+    #[test]
     fn line_of_counts_from_one() {
         assert_eq!(line_of("a\nb\nc", 0), 1);
         assert_eq!(line_of("a\nb\nc", 4), 3);

@@ -151,7 +151,14 @@ pub fn flood(mentions: &[Mention], max_per_hour: u32) -> Email {
         "More than {max_per_hour} alerts came in within an hour, so the rest are listed here \
          instead of one email each. Check whether something is going on (a review bomb, an outage)."
     ));
-    doc.items(&mentions.iter().map(one_liner).collect::<Vec<_>>());
+    let items: Vec<String> = mentions
+        .iter()
+        .map(|m| match m.priority {
+            Priority::Urgent => format!("URGENT {}", one_liner(m)),
+            _ => one_liner(m),
+        })
+        .collect();
+    doc.items(&items);
     doc.section("What to do");
     doc.commands(&[
         (

@@ -309,13 +309,19 @@ impl Store {
         Ok(())
     }
 
-    /// Make pending and failed rows due now (`earshot outbox --retry`). Returns how many.
+    /// Make pending and failed rows due now (`earshot outbox --retry`). A failed row is
+    /// rendered afresh, so a corrected `[alerts] to` applies. Returns how many.
     pub fn retry_outbox_now(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        Ok(self.conn.execute(
-            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1 \
-             WHERE status IN ('pending', 'failed')",
+        let failed = self.conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, subject = NULL, \
+             recipients = NULL, message = NULL WHERE status = 'failed'",
             [ts(now)],
-        )?)
+        )?;
+        let pending = self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = ?1 WHERE status = 'pending'",
+            [ts(now)],
+        )?;
+        Ok(failed + pending)
     }
 
     /// Immediate alerts claimed for sending since `since` (the flood guard's count).

@@ -480,7 +480,6 @@ async fn a_refused_recipient_fails_with_the_server_reply() {
         ..Default::default()
     });
     let s = Setup::new("");
-    s.sql(""); // the database exists
     let config = Arc::new({
         let mut c = (*s.config).clone();
         c.alerts.to = vec!["gone@rejected.test".into()];
@@ -499,6 +498,15 @@ async fn a_refused_recipient_fails_with_the_server_reply() {
         "{error}"
     );
     assert!(server.messages().is_empty());
+
+    // The owner fixes [alerts] to and runs `earshot outbox --retry`: it is sent afresh.
+    let later = now + minutes(60);
+    s.store.lock().unwrap().retry_outbox_now(later).unwrap();
+    let fixed = s.dispatcher(smtp(&server.url(), None));
+    assert_eq!(fixed.send_due(later, true).await.unwrap().sent, 1);
+    let mails = server.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].header("X-RcptTo"), Some("owner@example.com"));
 }
 
 #[tokio::test]
