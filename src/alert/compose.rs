@@ -13,7 +13,7 @@ use lettre::Message;
 
 use super::AlertContext;
 use crate::model::{Mention, Priority};
-use crate::store::Event;
+use crate::store::{Event, SourceHealth};
 
 /// A composed message, before addressing.
 #[derive(Debug, Clone, PartialEq)]
@@ -168,6 +168,49 @@ pub fn flood(mentions: &[Mention], max_per_hour: u32) -> Email {
         ("earshot show ID".into(), "one of them in full"),
     ]);
     doc.finish(format!("[Negative] {n} more negative mentions"))
+}
+
+/// A source stopped working: the owner may be missing complaints.
+pub fn source_down(source: &SourceHealth) -> Email {
+    let mut doc = Doc::default();
+    doc.title(&format!("Earshot cannot read {} any more", source.name));
+    doc.para("Until it is fixed, mentions from this source are not seen, and no alert about them can reach you.");
+    source_fields(&mut doc, source);
+    doc.section("What to do");
+    doc.commands(&[
+        ("earshot sources".into(), "health of every source"),
+        (
+            format!("earshot poll --source {} --force", source.name),
+            "try it again now",
+        ),
+    ]);
+    doc.para("If the site changed its layout, update this source's selectors in the config.");
+    doc.finish(format!("[Source down] {}", header_safe(&source.name)))
+}
+
+/// A source that broke works again.
+pub fn source_up(source: &SourceHealth) -> Email {
+    let mut doc = Doc::default();
+    doc.title(&format!("{} works again", source.name));
+    doc.para("Earshot reads this source again; mentions it missed meanwhile are picked up if the source still lists them.");
+    source_fields(&mut doc, source);
+    doc.finish(format!("[Source back] {}", header_safe(&source.name)))
+}
+
+fn source_fields(doc: &mut Doc, source: &SourceHealth) {
+    doc.field("Source", &source.name);
+    doc.link("URL", &source.url);
+    if let Some(error) = &source.last_error {
+        doc.field("Error", error);
+    }
+    let last = source.last_success_at.map(|t| format!("{} UTC", short(t)));
+    doc.field("Last success", last.as_deref().unwrap_or("never"));
+    if source.consecutive_failures > 0 {
+        doc.field(
+            "Failures in a row",
+            &source.consecutive_failures.to_string(),
+        );
+    }
 }
 
 /// A message that proves the mail setup works.

@@ -20,7 +20,7 @@ use super::compose::{self, Addressing, ComposeError, Email};
 use super::digest::{self, DigestSchedule};
 use super::transport::{SendError, Transport};
 use crate::config::Config;
-use crate::store::{OutboxEntry, OutboxKind, Rendered, Store, StoreError};
+use crate::store::{OutboxEntry, OutboxKind, Rendered, SourceHealth, Store, StoreError};
 
 /// A "sending" row older than this belonged to a process that died mid-send.
 pub const SEND_LEASE: Duration = Duration::from_secs(10 * 60);
@@ -28,6 +28,8 @@ pub const SEND_LEASE: Duration = Duration::from_secs(10 * 60);
 pub const RETRY_BASE: Duration = Duration::from_secs(30);
 /// Longest retry delay.
 pub const RETRY_MAX: Duration = Duration::from_secs(3600);
+/// Failures in a row after which a source counts as broken (a layout change: at once).
+pub const SOURCE_DOWN_AFTER_FAILURES: u32 = 3;
 /// A digest more than this late (the service was down at its time) is skipped.
 const DIGEST_GRACE: chrono::Duration = chrono::Duration::hours(6);
 
@@ -99,6 +101,7 @@ impl Dispatcher {
         let mut store = self.lock();
         let mut queued = store.queue_escalations(now - respond, now)?;
         queued += store.queue_reminders(now)?;
+        queued += store.queue_source_alerts(SOURCE_DOWN_AFTER_FAILURES, now)?;
         if let Some(schedule) = self.config.alerts.digest.as_deref() {
             let schedule = DigestSchedule::parse(schedule).ok();
             if let Some(slot) = schedule.map(|s| s.latest_slot(now, self.offset())) {
@@ -291,6 +294,24 @@ impl Dispatcher {
                     mentions.push(store.mention_detail(id)?.mention);
                 }
                 compose::flood(&mentions, self.config.alerts.max_per_hour)
+            }
+            OutboxKind::SourceDown | OutboxKind::SourceUp => {
+                let name = entry.detail.clone().unwrap_or_default();
+                let health = store.source_health()?.into_iter().find(|h| h.name == name);
+                let health = health.unwrap_or_else(|| SourceHealth {
+                    name,
+                    url: String::new(),
+                    last_fetch_at: None,
+                    last_success_at: None,
+                    last_error: None,
+                    consecutive_failures: 0,
+                    next_due_at: None,
+                    mentions_seen: 0,
+                });
+                match entry.kind {
+                    OutboxKind::SourceDown => compose::source_down(&health),
+                    _ => compose::source_up(&health),
+                }
             }
         })
     }

@@ -25,6 +25,10 @@ pub enum OutboxKind {
     Digest,
     /// "N more negative mentions": alerts beyond the hourly cap.
     Flood,
+    /// A source broke (layout changed, or failing several cycles in a row).
+    SourceDown,
+    /// A source that broke works again.
+    SourceUp,
 }
 
 impl OutboxKind {
@@ -36,6 +40,8 @@ impl OutboxKind {
             OutboxKind::Reminder => "reminder",
             OutboxKind::Digest => "digest",
             OutboxKind::Flood => "flood",
+            OutboxKind::SourceDown => "source-down",
+            OutboxKind::SourceUp => "source-up",
         }
     }
 
@@ -45,6 +51,8 @@ impl OutboxKind {
             "reminder" => OutboxKind::Reminder,
             "digest" => OutboxKind::Digest,
             "flood" => OutboxKind::Flood,
+            "source-down" => OutboxKind::SourceDown,
+            "source-up" => OutboxKind::SourceUp,
             _ => OutboxKind::Alert,
         }
     }
@@ -185,6 +193,60 @@ impl Store {
                 Some(&start),
                 now,
             )
+        })
+    }
+
+    /// Queue one "source down" per breakage (a layout change at once, other failures
+    /// after `failures` cycles in a row) and one "source back" when it recovers. A
+    /// breakage is identified by the source's last success before it.
+    pub fn queue_source_alerts(
+        &mut self,
+        failures: u32,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let mut queued = 0;
+            let mut stmt = tx.prepare(
+                "SELECT name, COALESCE(last_success_at, 'never') FROM sources \
+                 WHERE consecutive_failures >= ?1 OR (consecutive_failures >= 1 AND \
+                 (last_error LIKE '%selectors matched nothing%' \
+                  OR last_error LIKE '%no schema.org reviews found%'))",
+            )?;
+            let broken: Vec<(String, String)> = stmt
+                .query_map([failures], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (name, since) in broken {
+                let key = format!("source-down:{name}:{since}");
+                queued += usize::from(insert_row(
+                    tx,
+                    OutboxKind::SourceDown,
+                    None,
+                    &key,
+                    Some(&name),
+                    now,
+                )?);
+            }
+            let mut stmt = tx.prepare(
+                "SELECT o.dedupe_key, o.detail FROM outbox o JOIN sources s ON s.name = o.detail \
+                 WHERE o.kind = 'source-down' AND s.consecutive_failures = 0 \
+                 AND NOT EXISTS (SELECT 1 FROM outbox u \
+                   WHERE u.dedupe_key = 'source-up:' || substr(o.dedupe_key, 13))",
+            )?;
+            let recovered: Vec<(String, String)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            for (down_key, name) in recovered {
+                let key = format!("source-up:{}", &down_key["source-down:".len()..]);
+                queued += usize::from(insert_row(
+                    tx,
+                    OutboxKind::SourceUp,
+                    None,
+                    &key,
+                    Some(&name),
+                    now,
+                )?);
+            }
+            Ok(queued)
         })
     }
 

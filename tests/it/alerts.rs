@@ -811,3 +811,31 @@ fn alerts_test_names_each_way_the_mail_setup_can_fail() {
     let (ok, out) = alerts_test(&format!("{to}\noutbox_dir = \"out\""), &[]);
     assert!(ok && out.contains("written to out/"), "{out}");
 }
+
+#[tokio::test]
+async fn a_broken_source_alerts_once_and_once_more_when_it_recovers() {
+    let s = Setup::new("");
+    let now = t("2026-11-23T10:00:00Z");
+    let d = s.dispatcher(s.files());
+    std::fs::remove_file(s.dir.path().join("feed.json")).unwrap();
+    for cycle in 0..2 {
+        assert!(s.poll(now + minutes(cycle * 15)).await.any_failed());
+    }
+    // Two failures in a row may be a blip: no alert yet.
+    assert_eq!(d.tick(now + minutes(20)).await.unwrap().sent, 0);
+    for cycle in 2..5 {
+        s.poll(now + minutes(cycle * 15)).await;
+        assert_eq!(
+            d.tick(now + minutes(cycle * 15)).await.unwrap().sent,
+            usize::from(cycle == 2)
+        );
+    }
+    s.feed(&[("r1", "Sam", "I love the bread here.")]);
+    assert!(!s.poll(now + minutes(90)).await.any_failed());
+    assert_eq!(d.tick(now + minutes(90)).await.unwrap().sent, 1);
+    assert_eq!(d.tick(now + minutes(120)).await.unwrap().sent, 0);
+    let subjects: Vec<String> = s.eml().iter().map(|m| m.subject().to_owned()).collect();
+    assert_eq!(subjects, ["[Source down] reviews", "[Source back] reviews"]);
+    let down = &s.eml()[0];
+    assert!(down.text.contains("Failures in a row: 3"), "{}", down.text);
+}
