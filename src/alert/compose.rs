@@ -1,4 +1,5 @@
 //! Pure composition: turn a case into an email the owner can act on from a phone.
+//! (The text/HTML rendering and escaping live in [`super::doc`].)
 //!
 //! Every message has a plain-text and an HTML part built from the same [`Doc`], so the two
 //! never disagree and escaping happens in one place. Text from the internet is escaped in
@@ -11,6 +12,9 @@ use chrono::{DateTime, Utc};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::Message;
 
+pub use super::doc::{escape_html, header_safe};
+
+use super::doc::{clip, Doc};
 use super::AlertContext;
 use crate::model::{Mention, Priority};
 use crate::store::{Event, SourceHealth};
@@ -382,182 +386,94 @@ fn human(d: Duration) -> String {
     }
 }
 
-/// One line, no control characters (CR/LF cannot inject headers), at most 120 chars.
-pub fn header_safe(text: &str) -> String {
-    let flat: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    clip(&flat.split_whitespace().collect::<Vec<_>>().join(" "), 120)
-}
-
-pub(super) fn clip(text: &str, width: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= width {
-        return flat;
-    }
-    let mut cut: String = flat.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
-/// Escape text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// A message body written once and rendered as text and as HTML.
-#[derive(Default)]
-pub(super) struct Doc {
-    text: String,
-    html: String,
-}
-
-impl Doc {
-    pub(super) fn title(&mut self, title: &str) {
-        self.text.push_str(&format!("{title}\n\n"));
-        self.html
-            .push_str(&format!("<h2>{}</h2>\n", escape_html(title)));
-    }
-
-    pub(super) fn section(&mut self, heading: &str) {
-        self.text.push_str(&format!(
-            "\n{heading}\n{}\n",
-            "-".repeat(heading.chars().count())
-        ));
-        self.html
-            .push_str(&format!("<h3>{}</h3>\n", escape_html(heading)));
-    }
-
-    pub(super) fn para(&mut self, text: &str) {
-        self.text.push_str(text);
-        self.text.push_str("\n\n");
-        self.html
-            .push_str(&format!("<p>{}</p>\n", escape_html(text)));
-    }
-
-    pub(super) fn field(&mut self, label: &str, value: &str) {
-        self.text.push_str(&format!("{label}: {value}\n"));
-        self.html.push_str(&format!(
-            "<div><b>{}:</b> {}</div>\n",
-            escape_html(label),
-            escape_html(value)
-        ));
-    }
-
-    /// A link; only http(s) URLs become clickable in HTML.
-    pub(super) fn link(&mut self, label: &str, url: &str) {
-        self.text.push_str(&format!("{label}: {url}\n"));
-        let lower = url.trim().to_ascii_lowercase();
-        let value = if lower.starts_with("https://") || lower.starts_with("http://") {
-            format!("<a href=\"{0}\">{0}</a>", escape_html(url.trim()))
-        } else {
-            escape_html(url)
-        };
-        self.html.push_str(&format!(
-            "<div><b>{}:</b> {value}</div>\n",
-            escape_html(label)
-        ));
-    }
-
-    pub(super) fn quote(&mut self, text: &str) {
-        for line in text.lines() {
-            self.text.push_str(&format!("> {line}\n"));
-        }
-        self.text.push('\n');
-        let lines: Vec<String> = text.lines().map(escape_html).collect();
-        self.html.push_str(&format!(
-            "<blockquote style=\"border-left:3px solid #c33;margin:1em 0;padding-left:1em\">{}</blockquote>\n",
-            lines.join("<br>\n")
-        ));
-    }
-
-    pub(super) fn preformatted(&mut self, text: &str) {
-        self.text.push_str(text.trim_end());
-        self.text.push('\n');
-        self.html
-            .push_str(&format!("<pre>{}</pre>\n", escape_html(text.trim_end())));
-    }
-
-    pub(super) fn items(&mut self, items: &[String]) {
-        if items.is_empty() {
-            self.para("(none)");
-            return;
-        }
-        self.html.push_str("<ul>\n");
-        for item in items {
-            self.text.push_str(&format!("- {item}\n"));
-            self.html
-                .push_str(&format!("<li>{}</li>\n", escape_html(item)));
-        }
-        self.html.push_str("</ul>\n");
-    }
-
-    pub(super) fn commands(&mut self, commands: &[(String, &str)]) {
-        self.html.push_str("<table>\n");
-        for (command, what) in commands {
-            self.text.push_str(&format!("  {command}\n      {what}\n"));
-            self.html.push_str(&format!(
-                "<tr><td><code>{}</code></td><td>{}</td></tr>\n",
-                escape_html(command),
-                escape_html(what)
-            ));
-        }
-        self.html.push_str("</table>\n");
-    }
-
-    pub(super) fn finish(self, subject: String) -> Email {
-        Email {
-            subject: header_safe(&subject),
-            text: self.text,
-            html: format!(
-                "<!DOCTYPE html>\n<html><body style=\"font-family:sans-serif\">\n{}</body></html>\n",
-                self.html
-            ),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{CaseStatus, Label, Term};
+    use crate::store::StoredDetail;
 
-    #[test]
-    fn header_safe_flattens_line_breaks() {
-        assert_eq!(
-            header_safe("Eve\r\nBcc: victim@example.com"),
-            "Eve Bcc: victim@example.com"
-        );
-        assert!(!header_safe("a\u{0}\u{85}b").chars().any(char::is_control));
+    fn context(priority: Priority, author: &str, text: &str) -> AlertContext {
+        let at = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        AlertContext {
+            detail: StoredDetail {
+                mention: Mention {
+                    id: 42,
+                    source: "reviews".into(),
+                    url: Some("https://reviews.test/r/42".into()),
+                    author: Some(author.into()),
+                    title: None,
+                    text: text.into(),
+                    published_at: None,
+                    fetched_at: at,
+                    rating: Some(1.0),
+                    score: -0.72,
+                    label: Label::Negative,
+                    terms: vec![Term {
+                        term: "rude".into(),
+                        weight: -0.6,
+                    }],
+                    priority,
+                    status: CaseStatus::New,
+                    customer: None,
+                },
+                priority_reasons: vec!["A-list (tier A), lifetime value 3,200".into()],
+                events: vec![Event {
+                    at,
+                    kind: "new".into(),
+                    note: None,
+                    due_at: None,
+                    by: None,
+                }],
+            },
+            customer_card: Some("Tier A, lifetime value 3,200\n2 past mentions".into()),
+            suggested_reply: Some("Dear Jane, we are sorry.".into()),
+        }
     }
 
     #[test]
-    fn html_is_escaped() {
-        assert_eq!(
-            escape_html("<script>\"x\" & 'y'</script>"),
-            "&lt;script&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/script&gt;"
+    fn an_alert_has_everything_to_act_on() {
+        let four_hours = Duration::from_secs(4 * 3600);
+        let email = alert(
+            &context(Priority::Urgent, "Jane\r\nBcc: x@y.z", "Rude <b>staff</b>"),
+            four_hours,
         );
+        assert_eq!(email.subject, "[URGENT] reviews: Jane Bcc: x@y.z");
+        for expected in [
+            "Rude <b>staff</b>",
+            "https://reviews.test/r/42",
+            "-0.72 (negative), driven by \"rude\" -0.60",
+            "Why urgent: A-list (tier A), lifetime value 3,200",
+            "2 past mentions",
+            "Dear Jane, we are sorry.",
+            "earshot ack 42",
+            "escalates after 4h",
+        ] {
+            assert!(email.text.contains(expected), "{expected}: {}", email.text);
+        }
+        assert!(email.html.contains("Rude &lt;b&gt;staff&lt;/b&gt;"));
+        let high = alert(&context(Priority::High, "Jane", "Cold."), four_hours);
+        assert_eq!(high.subject, "[Negative] reviews: Jane");
     }
 
     #[test]
-    fn only_web_links_are_clickable() {
-        let mut doc = Doc::default();
-        doc.link("Link", "javascript:alert(1)");
-        doc.link("Link", "https://example.com/?a=1&b=\"2\"");
-        assert!(!doc.html.contains("href=\"javascript"));
-        assert!(doc
-            .html
-            .contains("href=\"https://example.com/?a=1&amp;b=&quot;2&quot;\""));
+    fn a_built_message_is_multipart_and_refuses_bad_addresses() {
+        let email = test_message("Harbor Street Bakery");
+        let mut to = Addressing {
+            from: "earshot@bakery.test".into(),
+            to: vec!["owner@example.com".into()],
+            message_id: "earshot.test.1@bakery.test".into(),
+            date: Utc::now(),
+        };
+        let bytes = String::from_utf8(build_message(&email, &to).unwrap()).unwrap();
+        assert!(
+            bytes.contains("Content-Type: multipart/alternative"),
+            "{bytes}"
+        );
+        assert!(bytes.contains("Message-ID: <earshot.test.1@bakery.test>"));
+        to.to = vec!["not an address".into()];
+        let err = build_message(&email, &to).unwrap_err().to_string();
+        assert!(err.contains("[alerts] to"), "{err}");
     }
 }

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
 
-use super::compose::{author, clip, one_liner, short, Doc, Email};
+use super::compose::{author, one_liner, short, Email};
+use super::doc::{clip, Doc};
 use crate::model::Label;
 use crate::store::DigestData;
 

@@ -9,12 +9,15 @@
 pub mod compose;
 pub mod digest;
 pub mod dispatcher;
+mod doc;
+mod failure;
 pub mod transport;
 
 use crate::store::{Store, StoreError, StoredDetail};
 
 pub use dispatcher::{Dispatcher, PassReport};
-pub use transport::{SendError, Transport};
+pub use failure::{FailureKind, SendError};
+pub use transport::Transport;
 
 /// Everything an alert about one mention shows.
 #[derive(Debug, Clone)]

@@ -7,6 +7,7 @@ mod digest;
 mod mentions;
 mod migrations;
 mod outbox;
+mod schedule;
 mod sources;
 
 use std::path::{Path, PathBuf};
