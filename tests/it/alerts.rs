@@ -392,6 +392,18 @@ fn a_dispatcher_killed_mid_send_loses_nothing_and_sends_each_alert_once() {
         (count_status(&db, "sending"), count_status(&db, "pending")),
         (1, 1)
     );
+    let listing = earshot(&["outbox"]).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("1 pending, 1 sending, 0 sent"),
+        "{listing}"
+    );
+    let digest = earshot(&["digest"]).output().unwrap();
+    let digest = String::from_utf8_lossy(&digest.stdout);
+    assert!(
+        digest.contains("Open cases (2)") && digest.contains("2 negative"),
+        "{digest}"
+    );
 
     // Restart against a working server.
     let server = SmtpServer::start();
@@ -838,4 +850,27 @@ async fn a_broken_source_alerts_once_and_once_more_when_it_recovers() {
     assert_eq!(subjects, ["[Source down] reviews", "[Source back] reviews"]);
     let down = &s.eml()[0];
     assert!(down.text.contains("Failures in a row: 3"), "{}", down.text);
+}
+
+#[tokio::test]
+async fn earshot_run_sends_the_alerts_of_its_first_cycle_and_stops_cleanly() {
+    let s = Setup::new("");
+    s.feed(&[("r1", "Ann", RUDE)]);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(earshot::service::serve(
+        s.config.clone(),
+        s.store.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while s.eml().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no alert written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(()).unwrap();
+    service.await.unwrap().unwrap();
+    assert_eq!(s.eml()[0].subject(), "[Negative] reviews: Ann");
+    assert_eq!(s.statuses(), ["sent"]);
 }
