@@ -45,7 +45,9 @@ pub fn digest(config: Arc<Config>, store: Arc<Mutex<Store>>, send: bool) -> Resu
     let now = Utc::now();
     let since = now - chrono::Duration::days(1);
     if !send {
-        let data = store_lock(&store).digest_data(since, now)?;
+        // Times are stored to the second: include mentions stored in this very second.
+        let until = now + chrono::Duration::seconds(1);
+        let data = store_lock(&store).digest_data(since, until)?;
         let email = digest::compose(&data, &config.business.name);
         println!("Subject: {}\n\n{}", email.subject, email.text);
         return Ok(());

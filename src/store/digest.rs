@@ -15,7 +15,7 @@ pub struct DigestData {
     pub since: DateTime<Utc>,
     /// End of the period.
     pub until: DateTime<Utc>,
-    /// Cases somebody still owes an answer, oldest first.
+    /// Cases somebody still owes an answer (as of now, whatever the period), oldest first.
     pub open_cases: Vec<Mention>,
     /// Mentions first seen in the period, newest first.
     pub new_mentions: Vec<Mention>,
@@ -35,7 +35,7 @@ impl Store {
         let open_cases = self.query_mentions(
             "WHERE m.status NOT IN ('resolved', 'recovered') \
              AND (m.priority IN ('urgent', 'high') OR m.status IN ('acknowledged', 'promised')) \
-             AND m.fetched_at < ?2 AND ?1 = ?1 ORDER BY m.fetched_at, m.id",
+             AND ?1 = ?1 AND ?2 = ?2 ORDER BY m.fetched_at, m.id",
             since,
             until,
         )?;
