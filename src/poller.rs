@@ -11,7 +11,6 @@ use tokio::task::JoinSet;
 
 use crate::config::{Config, Location, Source, SourceKind};
 use crate::fetch::{Fetched, Fetcher, Validators};
-use crate::model::Priority;
 use crate::sentiment::{Analyzer, Options};
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
@@ -370,13 +369,21 @@ fn write(
     report.dropped = prepared.dropped;
     store.transaction(|tx| {
         for mention in &prepared.mentions {
-            let stored = Store::upsert_mention(tx, mention, now)?;
-            match stored {
-                MentionUpdate::Inserted(_) => report.new += 1,
-                MentionUpdate::Edited(_) => report.updated += 1,
-                MentionUpdate::Unchanged(_) => {}
-            }
-            report.alerts_queued += usize::from(queue_alert(tx, stored, mention, now)?);
+            let id = match Store::upsert_mention(tx, mention, now)? {
+                MentionUpdate::Inserted(id) => {
+                    report.new += 1;
+                    id
+                }
+                MentionUpdate::Edited(id) => {
+                    report.updated += 1;
+                    id
+                }
+                MentionUpdate::Unchanged(_) => continue,
+            };
+            // A new urgent/high mention, or an edit that made one negative, alerts in this
+            // transaction; the outbox key (one alert per mention) makes a re-fetch, a
+            // second edit or a restart a no-op.
+            report.alerts_queued += usize::from(Store::queue_alert(tx, id, now)?);
         }
         Store::record_fetch(
             tx,
@@ -392,24 +399,6 @@ fn write(
     }
     report.outcome = Some(prepared.outcome);
     Ok(report)
-}
-
-/// Queue the alert of a new urgent/high mention, or of an edit that made one negative,
-/// in the transaction that stores it. The outbox key (one alert per mention) makes a
-/// re-fetch, a second edit or a restart a no-op.
-fn queue_alert(
-    tx: &rusqlite::Transaction<'_>,
-    stored: MentionUpdate,
-    mention: &NewMention,
-    now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let alerting = matches!(mention.priority, Priority::Urgent | Priority::High);
-    match stored {
-        MentionUpdate::Inserted(id) | MentionUpdate::Edited(id) if alerting => {
-            Store::queue_alert(tx, id, now)
-        }
-        _ => Ok(false),
-    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::mentions::{mention_from_row, SELECT_MENTION};
 use super::{ts, SourceHealth, Store, StoreError};
 use crate::model::Mention;
 
@@ -65,14 +64,22 @@ impl Store {
         })
     }
 
+    /// The mentions matching `tail` (a WHERE clause over `mentions m` with ?1 = since and
+    /// ?2 = until), each read through the log's own query.
     fn query_mentions(
         &self,
         tail: &str,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<Vec<Mention>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!("{SELECT_MENTION} {tail}"))?;
-        let rows = stmt.query_map(params![ts(since), ts(until)], mention_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT m.id FROM mentions m {tail}"))?;
+        let ids: Vec<i64> = stmt
+            .query_map(params![ts(since), ts(until)], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.into_iter()
+            .map(|id| Ok(self.mention_detail(id)?.mention))
+            .collect()
     }
 }

@@ -121,7 +121,7 @@ pub struct StoredDetail {
     pub events: Vec<Event>,
 }
 
-pub(super) const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
+const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
@@ -384,7 +384,7 @@ pub(crate) fn fts_query(text: &str) -> Option<String> {
     Some(words.join(" "))
 }
 
-pub(super) fn mention_from_row(r: &Row<'_>) -> rusqlite::Result<Mention> {
+fn mention_from_row(r: &Row<'_>) -> rusqlite::Result<Mention> {
     let label: String = r.get(10)?;
     let terms: String = r.get(11)?;
     let priority: String = r.get(12)?;

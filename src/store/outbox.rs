@@ -102,13 +102,22 @@ const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, nex
     attempts, sent_at, last_error, subject, detail, rolled_into FROM outbox";
 
 impl Store {
-    /// Queue the immediate alert of an urgent/high mention, inside the transaction that
-    /// stores it. Returns false when this mention was already alerted (or queued).
+    /// Queue the immediate alert of a mention whose stored priority is urgent or high,
+    /// inside the transaction that stores (and triages) it. Returns false when it is not
+    /// urgent or high, or was already alerted (or queued).
     pub fn queue_alert(
         tx: &Transaction<'_>,
         mention_id: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let alerting: bool = tx.query_row(
+            "SELECT priority IN ('urgent', 'high') FROM mentions WHERE id = ?1",
+            [mention_id],
+            |r| r.get(0),
+        )?;
+        if !alerting {
+            return Ok(false);
+        }
         insert_row(
             tx,
             OutboxKind::Alert,
@@ -355,6 +364,22 @@ mod tests {
             .transaction(|tx| Store::queue_alert(tx, id, now))
             .unwrap());
         assert_eq!(store.outbox(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn only_urgent_and_high_mentions_alert() {
+        let (mut store, id) = store_with_mention();
+        store
+            .transaction(|tx| {
+                tx.execute("UPDATE mentions SET priority = 'low' WHERE id = ?1", [id])?;
+                Ok(())
+            })
+            .unwrap();
+        let now = at("2026-11-23T10:00:00Z");
+        assert!(!store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap());
+        assert!(store.outbox(None).unwrap().is_empty());
     }
 
     #[test]
