@@ -389,44 +389,39 @@ fn human(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CaseStatus, Label, Term};
-    use crate::store::StoredDetail;
+    use crate::model::{Label, Term};
+    use crate::store::{NewMention, Store};
 
+    /// A stored mention, read back as the dispatcher reads it.
     fn context(priority: Priority, author: &str, text: &str) -> AlertContext {
         let at = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
+        let new = NewMention {
+            source: "reviews".into(),
+            key: "k42".into(),
+            content_hash: "h".into(),
+            url: Some("https://reviews.test/r/42".into()),
+            author: Some(author.into()),
+            title: None,
+            text: text.into(),
+            published_at: None,
+            rating: Some(1.0),
+            score: -0.72,
+            label: Label::Negative,
+            terms: vec![Term {
+                term: "rude".into(),
+                weight: -0.6,
+            }],
+            priority,
+            priority_reasons: vec!["A-list (tier A), lifetime value 3,200".into()],
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .transaction(|tx| Store::upsert_mention(tx, &new, at))
+            .unwrap();
         AlertContext {
-            detail: StoredDetail {
-                mention: Mention {
-                    id: 42,
-                    source: "reviews".into(),
-                    url: Some("https://reviews.test/r/42".into()),
-                    author: Some(author.into()),
-                    title: None,
-                    text: text.into(),
-                    published_at: None,
-                    fetched_at: at,
-                    rating: Some(1.0),
-                    score: -0.72,
-                    label: Label::Negative,
-                    terms: vec![Term {
-                        term: "rude".into(),
-                        weight: -0.6,
-                    }],
-                    priority,
-                    status: CaseStatus::New,
-                    customer: None,
-                },
-                priority_reasons: vec!["A-list (tier A), lifetime value 3,200".into()],
-                events: vec![Event {
-                    at,
-                    kind: "new".into(),
-                    note: None,
-                    due_at: None,
-                    by: None,
-                }],
-            },
+            detail: store.mention_detail(1).unwrap(),
             customer_card: Some("Tier A, lifetime value 3,200\n2 past mentions".into()),
             suggested_reply: Some("Dear Jane, we are sorry.".into()),
         }
@@ -447,7 +442,7 @@ mod tests {
             "Why urgent: A-list (tier A), lifetime value 3,200",
             "2 past mentions",
             "Dear Jane, we are sorry.",
-            "earshot ack 42",
+            "earshot ack 1",
             "escalates after 4h",
         ] {
             assert!(email.text.contains(expected), "{expected}: {}", email.text);
