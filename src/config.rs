@@ -26,6 +26,10 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = 5 * 1024 * 1024;
 pub const DEFAULT_MAX_CONCURRENT: usize = 8;
 /// Default number of failed cycles in a row after which a source is shown as broken.
 pub const DEFAULT_BROKEN_AFTER: u32 = 3;
+/// Default cap on immediate alerts per hour (`[alerts] max_per_hour`).
+pub const DEFAULT_MAX_ALERTS_PER_HOUR: u32 = 20;
+/// Default SMTP timeout (`[alerts] timeout`).
+pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default web log address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -190,6 +194,10 @@ pub struct AlertSettings {
     pub digest: Option<String>,
     /// Extra recipients of escalations.
     pub escalate_to: Vec<String>,
+    /// Immediate alerts per hour; beyond that they roll into one summary.
+    pub max_per_hour: u32,
+    /// Time allowed for each SMTP step (connect, each command).
+    pub timeout: Duration,
 }
 
 impl Config {
@@ -308,11 +316,13 @@ struct RawAlerts {
     #[serde(default)]
     to: Vec<String>,
     from: Option<String>,
-    smtp_url: Option<String>,
+    smtp_url: Option<Spanned<String>>,
     outbox_dir: Option<PathBuf>,
-    digest: Option<String>,
+    digest: Option<Spanned<String>>,
     #[serde(default)]
     escalate_to: Vec<String>,
+    max_per_hour: Option<Spanned<u32>>,
+    timeout: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -334,6 +344,7 @@ impl Validator<'_> {
         let sources = self.sources(raw.sources)?;
         let fetch = self.fetch(raw.fetch)?;
         let triage = self.triage(raw.triage)?;
+        let alerts = self.alerts(raw.alerts)?;
         Ok(Config {
             business,
             database: raw
@@ -344,20 +355,7 @@ impl Validator<'_> {
             fetch,
             triage,
             sentiment_terms: raw.sentiment.terms.into_iter().collect(),
-            alerts: AlertSettings {
-                to: raw.alerts.to,
-                from: raw
-                    .alerts
-                    .from
-                    .unwrap_or_else(|| "earshot@localhost".to_owned()),
-                smtp_url: raw.alerts.smtp_url,
-                outbox_dir: raw
-                    .alerts
-                    .outbox_dir
-                    .unwrap_or_else(|| PathBuf::from("data/outbox")),
-                digest: raw.alerts.digest,
-                escalate_to: raw.alerts.escalate_to,
-            },
+            alerts,
             web_listen: raw.web.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
         })
     }
@@ -510,6 +508,48 @@ impl Validator<'_> {
         }
     }
 
+    fn alerts(&self, raw: RawAlerts) -> Result<AlertSettings, ConfigError> {
+        let checked =
+            |value: Option<Spanned<String>>, key: &str, check: fn(&str) -> Result<(), String>| {
+                match value {
+                    Some(v) => {
+                        check(v.get_ref()).map_err(|msg| self.invalid(v.span(), key, &msg))?;
+                        Ok(Some(v.into_inner()))
+                    }
+                    None => Ok(None),
+                }
+            };
+        let smtp_url = checked(raw.smtp_url, "alerts.smtp_url", |url| {
+            crate::alert::transport::SmtpSettings::check_url(url)
+        })?;
+        let digest = checked(raw.digest, "alerts.digest", |text| {
+            crate::alert::digest::DigestSchedule::parse(text).map(|_| ())
+        })?;
+        let max_per_hour = match raw.max_per_hour {
+            Some(v) if *v.get_ref() == 0 => {
+                return Err(self.invalid(
+                    v.span(),
+                    "alerts.max_per_hour",
+                    "must be at least 1 (alerts beyond it roll into one summary)",
+                ))
+            }
+            Some(v) => v.into_inner(),
+            None => DEFAULT_MAX_ALERTS_PER_HOUR,
+        };
+        Ok(AlertSettings {
+            to: raw.to,
+            from: raw.from.unwrap_or_else(|| "earshot@localhost".to_owned()),
+            smtp_url,
+            outbox_dir: raw
+                .outbox_dir
+                .unwrap_or_else(|| PathBuf::from("data/outbox")),
+            digest,
+            escalate_to: raw.escalate_to,
+            max_per_hour,
+            timeout: self.duration_or(raw.timeout, "alerts.timeout", DEFAULT_SMTP_TIMEOUT)?,
+        })
+    }
+
     fn triage(&self, raw: RawTriage) -> Result<TriageSettings, ConfigError> {
         Ok(TriageSettings {
             negative_below: raw.negative_below.unwrap_or(-0.05),
@@ -620,6 +660,34 @@ mod tests {
             err.contains("fetch.broken_after") && err.contains("line 4"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn bad_alert_settings_name_key_and_line() {
+        let err = |alerts: &str| {
+            parse(&format!("{MINIMAL}[alerts]\n{alerts}\n"))
+                .unwrap_err()
+                .to_string()
+        };
+        let url = err("smtp_url = \"smtp://me:secret@mail.example.com\"");
+        assert!(
+            url.contains("line 4") && url.contains("alerts.smtp_url"),
+            "{url}"
+        );
+        assert!(url.contains("EARSHOT_SMTP_PASSWORD"), "{url}");
+        let digest = err("digest = \"weekly\"");
+        assert!(
+            digest.contains("alerts.digest") && digest.contains("daily 08:00"),
+            "{digest}"
+        );
+        let cap = err("max_per_hour = 0");
+        assert!(cap.contains("alerts.max_per_hour"), "{cap}");
+        let ok = parse(&format!(
+            "{MINIMAL}[alerts]\nsmtp_url = \"smtps://mail.example.com\"\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.alerts.max_per_hour, DEFAULT_MAX_ALERTS_PER_HOUR);
+        assert_eq!(ok.alerts.timeout, DEFAULT_SMTP_TIMEOUT);
     }
 
     #[test]

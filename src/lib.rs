@@ -2,9 +2,11 @@
 //!
 //! The pipeline, one module per step:
 //! source → [`fetch`] → [`sources`] (extract, keep relevant, dedupe key) → [`sentiment`]
-//! → [`triage`] → [`store`] → mention log ([`cli`]). [`poller`] ties one cycle together and
-//! [`service`] runs it on a schedule ([`schedule`] decides when, and how healthy a source is).
+//! → [`triage`] → [`store`] → [`alert`] (outbox, email, digest) and the mention log
+//! ([`cli`]). [`poller`] ties one cycle together and [`service`] runs it on a schedule
+//! ([`schedule`] decides when, and how healthy a source is).
 
+pub mod alert;
 pub mod casework;
 pub mod cli;
 pub mod config;

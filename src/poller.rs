@@ -50,6 +50,8 @@ pub struct SourceReport {
     pub next_due_at: Option<DateTime<Utc>>,
     /// Skipped: another poll (maybe another Earshot process) was fetching it.
     pub busy: bool,
+    /// Alert emails queued in the outbox (urgent and high mentions).
+    pub alerts_queued: usize,
 }
 
 /// What a whole cycle did.
@@ -70,11 +72,14 @@ impl CycleReport {
         let skipped = count(Option::is_none);
         let new: usize = self.sources.iter().map(|s| s.new).sum();
         let updated: usize = self.sources.iter().map(|s| s.updated).sum();
+        let alerts: usize = self.sources.iter().map(|s| s.alerts_queued).sum();
         let mut text = format!("{ok} sources ok, {failed} failed");
         if skipped > 0 {
             text.push_str(&format!(", {skipped} not due yet"));
         }
-        text.push_str(&format!("; mentions: {new} new, {updated} updated"));
+        text.push_str(&format!(
+            "; mentions: {new} new, {updated} updated; alerts queued: {alerts}"
+        ));
         text
     }
 
@@ -236,6 +241,7 @@ impl SourceReport {
             status: state.status,
             next_due_at: state.next_due_at,
             busy: false,
+            alerts_queued: 0,
         }
     }
 }
@@ -385,6 +391,10 @@ fn write(
                 MentionUpdate::Unchanged(_) => continue,
             };
             Store::link_and_triage(tx, id, &customers, rules)?;
+            // A new urgent/high mention, or an edit that made one negative, alerts in this
+            // transaction; the outbox key (one alert per mention) makes a re-fetch, a
+            // second edit or a restart a no-op.
+            report.alerts_queued += usize::from(Store::queue_alert(tx, id, now)?);
         }
         Store::record_fetch(
             tx,

@@ -1,9 +1,12 @@
-//! `earshot run`: poll each source on its own schedule until Ctrl-C or SIGTERM.
+//! `earshot run`: poll each source on its own schedule and send alerts until Ctrl-C or
+//! SIGTERM.
 //!
 //! Every source is its own task, started when it is due and never while its previous
 //! poll still runs, so a slow or failing source delays no other. Each source's writes are
 //! one transaction, so stopping between or during polls loses nothing that was committed
-//! and never stores half a source.
+//! and never stores half a source. The alert dispatcher runs beside the polls: woken when
+//! a poll queued alerts and every [`DISPATCH_EVERY`]; on shutdown it finishes the message
+//! it is sending, then stops.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +16,7 @@ use anyhow::{Context, Result};
 use chrono::Utc;
 use tokio::task::{Id, JoinError, JoinSet};
 
+use crate::alert::{Dispatcher, Transport};
 use crate::config::Config;
 use crate::poller::{poll_source, Pipeline, SourceReport};
 use crate::schedule::is_due;
@@ -24,6 +28,8 @@ const MAX_IDLE: Duration = Duration::from_secs(30);
 const MIN_IDLE: Duration = Duration::from_millis(200);
 /// How long polls in flight may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// How often the dispatcher looks for due alerts, retries, escalations and the digest.
+pub const DISPATCH_EVERY: Duration = Duration::from_secs(20);
 
 /// Run the service until a shutdown signal.
 pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
@@ -31,23 +37,49 @@ pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
     runtime.block_on(serve(config, store, shutdown_signal()))
 }
 
-/// The polling loop; returns when `shutdown` completes (after polls in flight finish, or
-/// [`SHUTDOWN_GRACE`]).
+/// Polls and the alert dispatcher; returns when `shutdown` completes (after polls in
+/// flight finish, or [`SHUTDOWN_GRACE`], and the message being sent is sent).
 pub async fn serve(
     config: Arc<Config>,
     store: Arc<Mutex<Store>>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let pipeline = Arc::new(Pipeline::new(config.clone())?);
-    tokio::pin!(shutdown);
+    let transport = Transport::from_config(&config.alerts)?;
     tracing::info!(
         sources = config.sources.len(),
+        alerts = %transport.describe(),
         "earshot running; Ctrl-C to stop"
     );
-    let mut polls = Polls::default();
+    let dispatcher = Dispatcher::new(config.clone(), store.clone(), transport);
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped));
+    poll_loop(&config, &pipeline, &store, wake, shutdown).await;
+    let _ = stop.send(true);
+    if let Err(panic) = dispatching.await {
+        tracing::error!("the alert dispatcher panicked: {panic}");
+    }
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// Start each source when due until `shutdown`, then let polls in flight finish.
+async fn poll_loop(
+    config: &Config,
+    pipeline: &Arc<Pipeline>,
+    store: &Arc<Mutex<Store>>,
+    wake: Arc<tokio::sync::Notify>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    tokio::pin!(shutdown);
+    let mut polls = Polls {
+        wake,
+        ..Polls::default()
+    };
     loop {
-        polls.start_due(&pipeline, &store);
-        let wait = polls.until_next_due(&store, &config);
+        polls.start_due(pipeline, store);
+        let wait = polls.until_next_due(store, config);
         tokio::select! {
             Some(joined) = polls.tasks.join_next_with_id() => polls.finished(joined),
             () = tokio::time::sleep(wait) => {}
@@ -55,8 +87,6 @@ pub async fn serve(
         }
     }
     polls.drain().await;
-    tracing::info!("stopped cleanly");
-    Ok(())
 }
 
 /// The polls in flight, by task, so a finished (or panicked) task frees its source.
@@ -64,6 +94,8 @@ pub async fn serve(
 struct Polls {
     tasks: JoinSet<Result<SourceReport, StoreError>>,
     running: HashMap<Id, String>,
+    /// Wakes the dispatcher when a poll queued alerts.
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl Polls {
@@ -103,7 +135,10 @@ impl Polls {
         match joined {
             Ok((_, Ok(report))) if report.busy => {}
             Ok((_, Ok(report))) => {
-                tracing::info!(source = %name, new = report.new, updated = report.updated, status = %report.status, "polled");
+                tracing::info!(source = %name, new = report.new, updated = report.updated, alerts = report.alerts_queued, status = %report.status, "polled");
+                if report.alerts_queued > 0 {
+                    self.wake.notify_one();
+                }
             }
             Ok((_, Err(error))) => {
                 tracing::error!(source = %name, "cannot store the poll: {error}")
@@ -144,6 +179,39 @@ impl Polls {
         {
             tracing::warn!("cancelling polls still running after {SHUTDOWN_GRACE:?}");
             self.tasks.shutdown().await;
+        }
+    }
+}
+
+/// Send due alerts whenever woken or every [`DISPATCH_EVERY`], until `stopped` turns true.
+/// A pass in progress is never interrupted: shutdown waits for the message being sent.
+async fn dispatch_loop(
+    dispatcher: Dispatcher,
+    wake: Arc<tokio::sync::Notify>,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match dispatcher.tick(Utc::now()).await {
+            Ok(pass) if pass.sent + pass.retrying + pass.failed + pass.rolled > 0 => {
+                tracing::info!(
+                    sent = pass.sent,
+                    retrying = pass.retrying,
+                    failed = pass.failed,
+                    rolled = pass.rolled,
+                    errors = %pass.errors.join("; "),
+                    "outbox"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!("outbox: {e}"),
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = tokio::time::sleep(DISPATCH_EVERY) => {}
+            _ = stopped.changed() => return,
+        }
+        if *stopped.borrow() {
+            return;
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The `earshot` command line: argument definitions and dispatch. Output formats live in
 //! [`output`]; `show` in [`show`].
 
+mod alerts;
 mod cases;
 mod customers;
 mod output;
@@ -134,6 +135,31 @@ pub enum Command {
         /// Text to score; omit to read lines from stdin.
         text: Vec<String>,
     },
+    /// Alert emails: pending, sent and failed, with the last error.
+    Outbox {
+        /// Send pending and failed messages now, ignoring the retry schedule.
+        #[arg(long)]
+        retry: bool,
+    },
+    /// The digest of the last 24 hours: printed, or sent with --send.
+    Digest {
+        /// Send it instead of printing it.
+        #[arg(long)]
+        send: bool,
+    },
+    /// Check the email setup.
+    Alerts {
+        /// What to do.
+        #[command(subcommand)]
+        action: AlertsAction,
+    },
+}
+
+/// `earshot alerts …`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// Send one test message; says exactly what is wrong when it cannot.
+    Test,
 }
 
 /// `earshot customers …`.
@@ -329,6 +355,17 @@ pub fn run(cli: Cli) -> Result<()> {
             print!("{}", output::sources_table(&config, &health));
             Ok(())
         }
+        Command::Outbox { retry } => {
+            let (config, store) = open(&cli)?;
+            alerts::outbox(config, store, retry)
+        }
+        Command::Digest { send } => {
+            let (config, store) = open(&cli)?;
+            alerts::digest(config, store, send)
+        }
+        Command::Alerts {
+            action: AlertsAction::Test,
+        } => alerts::test(&Config::load(&cli.config)?),
     }
 }
 

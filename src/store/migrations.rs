@@ -125,6 +125,38 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX source_events_at ON source_events (at);
     "#,
+    // 3: the alert outbox: one row per email to send, written in the transaction that
+    // stores its cause, so an alert is never lost between storing and sending.
+    r#"
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        -- alert | escalation | reminder | digest | flood
+        kind TEXT NOT NULL,
+        mention_id INTEGER REFERENCES mentions(id),
+        -- one row per cause ("alert:42", "reminder:42:<due>", "digest:<day>"): the same
+        -- mention never alerts twice, whatever re-fetches, edits and restarts happen
+        dedupe_key TEXT NOT NULL UNIQUE,
+        -- pending | sending | sent | failed | rolled (folded into a flood summary)
+        status TEXT NOT NULL DEFAULT 'pending',
+        created_at TEXT NOT NULL,
+        next_attempt_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        -- when a dispatcher took it; a 'sending' row older than the lease was abandoned
+        claimed_at TEXT,
+        sent_at TEXT,
+        last_error TEXT,
+        subject TEXT,
+        -- JSON list of envelope recipients, and the message exactly as first rendered
+        recipients TEXT,
+        message BLOB,
+        rolled_into INTEGER REFERENCES outbox(id),
+        -- digest: the start of the period it covers; reminder: the promise's due date
+        detail TEXT
+    );
+    CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+    CREATE INDEX outbox_mention ON outbox (mention_id);
+    CREATE INDEX outbox_claimed ON outbox (kind, claimed_at);
+    "#,
 ];
 
 /// Apply every migration the file has not seen, each in its own transaction.

@@ -5,8 +5,11 @@
 
 mod cases;
 mod customers;
+mod digest;
 mod mentions;
 mod migrations;
+mod outbox;
+mod schedule;
 mod source_log;
 mod sources;
 
@@ -17,7 +20,9 @@ use rusqlite::Connection;
 
 pub use cases::CaseAction;
 pub use customers::{CustomerDetail, CustomerSummary, ImportSummary};
+pub use digest::DigestData;
 pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
+pub use outbox::{OutboxEntry, OutboxKind, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};
 pub use sources::{FetchOutcome, SourceHealth, SourceState, SourceStatus};
 

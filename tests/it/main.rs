@@ -1,5 +1,6 @@
 //! Integration tests: one binary (compiled once), one module per area.
 
+mod alerts;
 mod cli;
 mod common;
 mod customers;
@@ -9,3 +10,4 @@ mod pages;
 mod poll;
 mod sentiment;
 mod service;
+mod smtp;

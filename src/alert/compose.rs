@@ -1,0 +1,474 @@
+//! Pure composition: turn a case into an email the owner can act on from a phone.
+//! (The text/HTML rendering and escaping live in [`super::doc`].)
+//!
+//! Every message has a plain-text and an HTML part built from the same [`Doc`], so the two
+//! never disagree and escaping happens in one place. Text from the internet is escaped in
+//! the HTML part and never reaches a header unsanitised. No store access here: callers pass
+//! the data in.
+
+use std::time::{Duration, SystemTime};
+
+use chrono::{DateTime, Utc};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+
+pub use super::doc::{escape_html, header_safe};
+
+use super::doc::{clip, Doc};
+use super::AlertContext;
+use crate::model::{Mention, Priority};
+use crate::store::{Event, SourceHealth};
+
+/// A composed message, before addressing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Email {
+    /// Subject line (already safe for a header).
+    pub subject: String,
+    /// The text/plain part.
+    pub text: String,
+    /// The text/html part.
+    pub html: String,
+}
+
+/// Who a message is from and to, and its identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Addressing {
+    /// Sender address.
+    pub from: String,
+    /// Recipients.
+    pub to: Vec<String>,
+    /// Message-ID without the angle brackets (stable per outbox row).
+    pub message_id: String,
+    /// Date header.
+    pub date: DateTime<Utc>,
+}
+
+/// A message that cannot be built, worded for the person editing the config.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// An address that does not parse.
+    #[error(
+        "'{address}' in [alerts] {key} is not an email address: write it like owner@example.com"
+    )]
+    Address {
+        /// The bad address.
+        address: String,
+        /// `from`, `to` or `escalate_to`.
+        key: &'static str,
+    },
+    /// No recipient configured.
+    #[error("no recipient: set [alerts] to = [\"you@example.com\"] in the config")]
+    NoRecipient,
+    /// lettre refused the message.
+    #[error("cannot build the email: {0}")]
+    Build(#[from] lettre::error::Error),
+}
+
+/// The immediate alert for an urgent or high mention.
+pub fn alert(ctx: &AlertContext, respond_within: Duration) -> Email {
+    let m = &ctx.detail.mention;
+    let tag = match m.priority {
+        Priority::Urgent => "[URGENT]",
+        _ => "[Negative]",
+    };
+    let mut doc = Doc::default();
+    let headline = match m.priority {
+        Priority::Urgent => "Urgent: a complaint that needs you today",
+        _ => "A negative mention",
+    };
+    doc.title(&format!("{headline} ({} on {})", author(m), m.source));
+    case_body(&mut doc, ctx);
+    actions(&mut doc, m.id, respond_within);
+    doc.finish(format!(
+        "{tag} {}: {}",
+        header_safe(&m.source),
+        header_safe(&author(m))
+    ))
+}
+
+/// The one escalation of a case nobody acknowledged in time.
+pub fn escalation(ctx: &AlertContext, respond_within: Duration) -> Email {
+    let m = &ctx.detail.mention;
+    let mut doc = Doc::default();
+    let hours = human(respond_within);
+    doc.title(&format!(
+        "Nobody has answered this {} case in {hours}",
+        m.priority
+    ));
+    doc.para(&format!(
+        "Earshot alerted you about it on {}; it is still not acknowledged.",
+        short(m.fetched_at)
+    ));
+    case_body(&mut doc, ctx);
+    actions(&mut doc, m.id, respond_within);
+    doc.finish(format!(
+        "[Escalation] no answer in {hours}: {}: {}",
+        header_safe(&m.source),
+        header_safe(&author(m))
+    ))
+}
+
+/// The one reminder of a promise past its due date.
+pub fn reminder(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
+    let m = &ctx.detail.mention;
+    let mut doc = Doc::default();
+    doc.title(&format!(
+        "A promise to {} was due {}",
+        author(m),
+        short(due)
+    ));
+    if let Some(promise) = ctx
+        .detail
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "promised")
+    {
+        doc.field("Promised", promise.note.as_deref().unwrap_or("(no note)"));
+    }
+    case_body(&mut doc, ctx);
+    doc.section("What to do");
+    doc.commands(&[
+        (
+            format!("earshot resolve {} --note \"...\"", m.id),
+            "done: close the case",
+        ),
+        (
+            format!("earshot promise {} --due 2d --note \"...\"", m.id),
+            "new date",
+        ),
+        (format!("earshot show {}", m.id), "everything about it"),
+    ]);
+    doc.finish(format!(
+        "[Reminder] promise overdue: {}: {}",
+        header_safe(&m.source),
+        header_safe(&author(m))
+    ))
+}
+
+/// "N more negative mentions": the alerts beyond the hourly cap, in one message.
+pub fn flood(mentions: &[Mention], max_per_hour: u32) -> Email {
+    let mut doc = Doc::default();
+    let n = mentions.len();
+    doc.title(&format!("{n} more negative mentions"));
+    doc.para(&format!(
+        "More than {max_per_hour} alerts came in within an hour, so the rest are listed here \
+         instead of one email each. Check whether something is going on (a review bomb, an outage)."
+    ));
+    let items: Vec<String> = mentions
+        .iter()
+        .map(|m| match m.priority {
+            Priority::Urgent => format!("URGENT {}", one_liner(m)),
+            _ => one_liner(m),
+        })
+        .collect();
+    doc.items(&items);
+    doc.section("What to do");
+    doc.commands(&[
+        (
+            "earshot mentions --status new --sentiment negative".into(),
+            "the whole list",
+        ),
+        ("earshot show ID".into(), "one of them in full"),
+    ]);
+    doc.finish(format!("[Negative] {n} more negative mentions"))
+}
+
+/// A source stopped working: the owner may be missing complaints.
+pub fn source_down(source: &SourceHealth) -> Email {
+    let mut doc = Doc::default();
+    doc.title(&format!("Earshot cannot read {} any more", source.name));
+    doc.para("Until it is fixed, mentions from this source are not seen, and no alert about them can reach you.");
+    source_fields(&mut doc, source);
+    doc.section("What to do");
+    doc.commands(&[
+        ("earshot sources".into(), "health of every source"),
+        (
+            format!("earshot poll --source {} --force", source.name),
+            "try it again now",
+        ),
+    ]);
+    doc.para("If the site changed its layout, update this source's selectors in the config.");
+    doc.finish(format!("[Source down] {}", header_safe(&source.name)))
+}
+
+/// A source that broke works again.
+pub fn source_up(source: &SourceHealth) -> Email {
+    let mut doc = Doc::default();
+    doc.title(&format!("{} works again", source.name));
+    doc.para("Earshot reads this source again; mentions it missed meanwhile are picked up if the source still lists them.");
+    source_fields(&mut doc, source);
+    doc.finish(format!("[Source back] {}", header_safe(&source.name)))
+}
+
+fn source_fields(doc: &mut Doc, source: &SourceHealth) {
+    doc.field("Source", &source.name);
+    doc.link("URL", &source.url);
+    if let Some(error) = &source.last_error {
+        doc.field("Error", error);
+    }
+    let last = source.last_success_at.map(|t| format!("{} UTC", short(t)));
+    doc.field("Last success", last.as_deref().unwrap_or("never"));
+    if source.consecutive_failures > 0 {
+        doc.field(
+            "Failures in a row",
+            &source.consecutive_failures.to_string(),
+        );
+    }
+}
+
+/// A message that proves the mail setup works.
+pub fn test_message(business: &str) -> Email {
+    let mut doc = Doc::default();
+    doc.title("Earshot can reach you");
+    doc.para(&format!(
+        "This is a test from Earshot for {business}. Alerts about complaints will arrive like this one."
+    ));
+    doc.finish(format!(
+        "[Earshot] test message for {}",
+        header_safe(business)
+    ))
+}
+
+/// Build the RFC 5322 message: multipart/alternative with the text and HTML parts.
+pub fn build_message(email: &Email, to: &Addressing) -> Result<Vec<u8>, ComposeError> {
+    let from = mailbox(&to.from, "from")?;
+    let mut builder = Message::builder()
+        .from(from)
+        .subject(header_safe(&email.subject))
+        .message_id(Some(format!("<{}>", to.message_id)))
+        .date(SystemTime::from(to.date));
+    if to.to.is_empty() {
+        return Err(ComposeError::NoRecipient);
+    }
+    for address in &to.to {
+        builder = builder.to(mailbox(address, "to")?);
+    }
+    let body = MultiPart::alternative_plain_html(email.text.clone(), email.html.clone());
+    Ok(builder.multipart(body)?.formatted())
+}
+
+fn mailbox(address: &str, key: &'static str) -> Result<Mailbox, ComposeError> {
+    address.trim().parse().map_err(|_| ComposeError::Address {
+        address: header_safe(address),
+        key,
+    })
+}
+
+/// The part every case message shares: what was said, where, why it matters, history.
+fn case_body(doc: &mut Doc, ctx: &AlertContext) {
+    let m = &ctx.detail.mention;
+    if !ctx.detail.priority_reasons.is_empty() {
+        doc.field(
+            &format!("Why {}", m.priority),
+            &ctx.detail.priority_reasons.join("; "),
+        );
+    }
+    if let Some(title) = &m.title {
+        doc.field("Title", title);
+    }
+    doc.quote(m.text.trim());
+    if let Some(url) = &m.url {
+        doc.link("Link", url);
+    }
+    doc.field("Source", &m.source);
+    doc.field("Author", &author(m));
+    if let Some(published) = m.published_at {
+        doc.field("Published", &format!("{} UTC", short(published)));
+    }
+    if let Some(rating) = m.rating {
+        doc.field("Rating", &format!("{rating} of 5 stars"));
+    }
+    doc.field("Score", &score_line(m));
+    customer(doc, ctx);
+    if let Some(reply) = &ctx.suggested_reply {
+        doc.section("Suggested reply");
+        doc.quote(reply);
+    }
+    doc.section("Case history");
+    doc.items(&ctx.detail.events.iter().map(event_line).collect::<Vec<_>>());
+}
+
+fn customer(doc: &mut Doc, ctx: &AlertContext) {
+    doc.section("Customer");
+    match (&ctx.customer_card, &ctx.detail.mention.customer) {
+        (Some(card), _) => doc.preformatted(card),
+        (None, Some(c)) => {
+            let tier = c
+                .tier
+                .as_deref()
+                .map(|t| format!(", tier {t}"))
+                .unwrap_or_default();
+            doc.para(&format!("{} (customer #{}{tier})", c.name, c.id));
+        }
+        (None, None) => doc.para("Not linked to a known customer."),
+    }
+}
+
+fn actions(doc: &mut Doc, id: i64, respond_within: Duration) {
+    doc.section("What to do");
+    doc.commands(&[
+        (
+            format!("earshot ack {id} --note \"...\""),
+            &format!(
+                "you are on it (otherwise this escalates after {})",
+                human(respond_within)
+            ),
+        ),
+        (
+            format!("earshot promise {id} --due 2d --note \"...\""),
+            "record what you promised and by when",
+        ),
+        (format!("earshot resolve {id} --note \"...\""), "done"),
+        (format!("earshot show {id}"), "everything about it"),
+    ]);
+}
+
+fn score_line(m: &Mention) -> String {
+    let mut line = format!("{:+.2} ({})", m.score, m.label);
+    if !m.terms.is_empty() {
+        let terms: Vec<String> = m
+            .terms
+            .iter()
+            .map(|t| format!("\"{}\" {:+.2}", t.term, t.weight))
+            .collect();
+        line.push_str(&format!(", driven by {}", terms.join(", ")));
+    }
+    line
+}
+
+fn event_line(e: &Event) -> String {
+    let mut line = format!("{} {}", short(e.at), e.kind);
+    if let Some(due) = e.due_at {
+        line.push_str(&format!(" (due {})", short(due)));
+    }
+    if let Some(by) = &e.by {
+        line.push_str(&format!(" by {by}"));
+    }
+    if let Some(note) = &e.note {
+        line.push_str(&format!(": {note}"));
+    }
+    line
+}
+
+/// "#12 reviews-site, Jane D. (-0.62): first words…"
+pub(super) fn one_liner(m: &Mention) -> String {
+    format!(
+        "#{} {}, {} ({:+.2}): {}",
+        m.id,
+        m.source,
+        author(m),
+        m.score,
+        clip(&m.text, 90)
+    )
+}
+
+/// The author on one line (a name from the internet may hold line breaks).
+pub(super) fn author(m: &Mention) -> String {
+    let name = m.author.as_deref().map(header_safe).unwrap_or_default();
+    if name.is_empty() {
+        "(unknown author)".to_owned()
+    } else {
+        name
+    }
+}
+
+pub(super) fn short(time: DateTime<Utc>) -> String {
+    time.format("%Y-%m-%d %H:%M").to_string()
+}
+
+fn human(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        s if s % 86_400 == 0 && s > 0 => format!("{}d", s / 86_400),
+        s if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
+        s => format!("{}m", s.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Label, Term};
+    use crate::store::{NewMention, Store};
+
+    /// A stored mention, read back as the dispatcher reads it.
+    fn context(priority: Priority, author: &str, text: &str) -> AlertContext {
+        let at = DateTime::parse_from_rfc3339("2026-11-23T10:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let new = NewMention {
+            source: "reviews".into(),
+            key: "k42".into(),
+            content_hash: "h".into(),
+            url: Some("https://reviews.test/r/42".into()),
+            author: Some(author.into()),
+            title: None,
+            text: text.into(),
+            published_at: None,
+            rating: Some(1.0),
+            score: -0.72,
+            label: Label::Negative,
+            terms: vec![Term {
+                term: "rude".into(),
+                weight: -0.6,
+            }],
+            priority,
+            priority_reasons: vec!["A-list (tier A), lifetime value 3,200".into()],
+        };
+        let mut store = Store::open_in_memory().unwrap();
+        store
+            .transaction(|tx| Store::upsert_mention(tx, &new, at))
+            .unwrap();
+        AlertContext {
+            detail: store.mention_detail(1).unwrap(),
+            customer_card: Some("Tier A, lifetime value 3,200\n2 past mentions".into()),
+            suggested_reply: Some("Dear Jane, we are sorry.".into()),
+        }
+    }
+
+    #[test]
+    fn an_alert_has_everything_to_act_on() {
+        let four_hours = Duration::from_secs(4 * 3600);
+        let email = alert(
+            &context(Priority::Urgent, "Jane\r\nBcc: x@y.z", "Rude <b>staff</b>"),
+            four_hours,
+        );
+        assert_eq!(email.subject, "[URGENT] reviews: Jane Bcc: x@y.z");
+        for expected in [
+            "Rude <b>staff</b>",
+            "https://reviews.test/r/42",
+            "-0.72 (negative), driven by \"rude\" -0.60",
+            "Why urgent: A-list (tier A), lifetime value 3,200",
+            "2 past mentions",
+            "Dear Jane, we are sorry.",
+            "earshot ack 1",
+            "escalates after 4h",
+        ] {
+            assert!(email.text.contains(expected), "{expected}: {}", email.text);
+        }
+        assert!(email.html.contains("Rude &lt;b&gt;staff&lt;/b&gt;"));
+        let high = alert(&context(Priority::High, "Jane", "Cold."), four_hours);
+        assert_eq!(high.subject, "[Negative] reviews: Jane");
+    }
+
+    #[test]
+    fn a_built_message_is_multipart_and_refuses_bad_addresses() {
+        let email = test_message("Harbor Street Bakery");
+        let mut to = Addressing {
+            from: "earshot@bakery.test".into(),
+            to: vec!["owner@example.com".into()],
+            message_id: "earshot.test.1@bakery.test".into(),
+            date: Utc::now(),
+        };
+        let bytes = String::from_utf8(build_message(&email, &to).unwrap()).unwrap();
+        assert!(
+            bytes.contains("Content-Type: multipart/alternative"),
+            "{bytes}"
+        );
+        assert!(bytes.contains("Message-ID: <earshot.test.1@bakery.test>"));
+        to.to = vec!["not an address".into()];
+        let err = build_message(&email, &to).unwrap_err().to_string();
+        assert!(err.contains("[alerts] to"), "{err}");
+    }
+}

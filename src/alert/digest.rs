@@ -1,0 +1,205 @@
+//! The digest: when it is due ("daily 08:00") and what it says. Pure: the store hands in
+//! a [`DigestData`].
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+
+use super::compose::{author, one_liner, short, Email};
+use super::doc::{clip, Doc};
+use crate::model::Label;
+use crate::store::DigestData;
+
+/// When the digest goes out: every day at a local time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DigestSchedule {
+    /// Time of day, in the machine's local time.
+    pub at: NaiveTime,
+}
+
+impl DigestSchedule {
+    /// Parse `daily HH:MM`.
+    pub fn parse(text: &str) -> Result<DigestSchedule, String> {
+        let bad = || format!("'{text}' is not a digest schedule: write it like \"daily 08:00\"");
+        let rest = text.trim().strip_prefix("daily").ok_or_else(bad)?.trim();
+        let at = NaiveTime::parse_from_str(rest, "%H:%M").map_err(|_| bad())?;
+        Ok(DigestSchedule { at })
+    }
+
+    /// The most recent scheduled time at or before `now`, for a clock at `offset` from UTC.
+    pub fn latest_slot(&self, now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
+        let local = now.with_timezone(&offset);
+        let today = local.date_naive().and_time(self.at);
+        let slot = today - offset;
+        let slot = DateTime::<Utc>::from_naive_utc_and_offset(slot, Utc);
+        if slot > now {
+            slot - Duration::days(1)
+        } else {
+            slot
+        }
+    }
+}
+
+/// Compose the digest for `business`.
+pub fn compose(data: &DigestData, business: &str) -> Email {
+    let mut doc = Doc::default();
+    doc.title(&format!(
+        "{business}: digest for {} to {} UTC",
+        short(data.since),
+        short(data.until)
+    ));
+    open_cases(&mut doc, data);
+    new_mentions(&mut doc, data);
+    to_thank(&mut doc, data);
+    failing(&mut doc, data);
+    doc.section("What to do");
+    doc.commands(&[
+        ("earshot mentions --status open".into(), "every open case"),
+        ("earshot show ID".into(), "one mention in full"),
+        ("earshot sources".into(), "source health"),
+    ]);
+    doc.finish(format!(
+        "[Earshot] digest for {business}: {} open cases, {} new mentions",
+        data.open_cases.len(),
+        data.new_mentions.len()
+    ))
+}
+
+fn open_cases(doc: &mut Doc, data: &DigestData) {
+    doc.section(&format!(
+        "Open cases ({}), oldest first",
+        data.open_cases.len()
+    ));
+    let items: Vec<String> = data
+        .open_cases
+        .iter()
+        .map(|m| {
+            format!(
+                "{} old, {} {}: {}",
+                age(data.until - m.fetched_at),
+                m.priority,
+                m.status,
+                one_liner(m)
+            )
+        })
+        .collect();
+    doc.items(&items);
+}
+
+fn new_mentions(doc: &mut Doc, data: &DigestData) {
+    let count = |label: Label| {
+        data.new_mentions
+            .iter()
+            .filter(|m| m.label == label)
+            .count()
+    };
+    doc.section(&format!("New mentions ({})", data.new_mentions.len()));
+    doc.para(&format!(
+        "{} negative, {} neutral, {} positive.",
+        count(Label::Negative),
+        count(Label::Neutral),
+        count(Label::Positive)
+    ));
+    let negatives: Vec<String> = data
+        .new_mentions
+        .iter()
+        .filter(|m| m.label == Label::Negative)
+        .map(one_liner)
+        .collect();
+    if !negatives.is_empty() {
+        doc.items(&negatives);
+    }
+}
+
+fn to_thank(doc: &mut Doc, data: &DigestData) {
+    if data.to_thank.is_empty() {
+        return;
+    }
+    doc.section("Say thank you");
+    let items: Vec<String> = data
+        .to_thank
+        .iter()
+        .map(|m| {
+            let name = m
+                .customer
+                .as_ref()
+                .map(|c| c.name.clone())
+                .unwrap_or_else(|| author(m));
+            format!("{name} on {} (#{}): {}", m.source, m.id, clip(&m.text, 90))
+        })
+        .collect();
+    doc.items(&items);
+}
+
+fn failing(doc: &mut Doc, data: &DigestData) {
+    if data.failing_sources.is_empty() {
+        return;
+    }
+    doc.section("Sources that are failing");
+    let items: Vec<String> = data
+        .failing_sources
+        .iter()
+        .map(|s| {
+            let since = s
+                .last_success_at
+                .map(|t| format!("last success {}", short(t)))
+                .unwrap_or_else(|| "never succeeded".into());
+            format!(
+                "{}: {} ({since}, {} failures in a row)",
+                s.name,
+                s.last_error.as_deref().unwrap_or("failing"),
+                s.consecutive_failures
+            )
+        })
+        .collect();
+    doc.items(&items);
+}
+
+/// "3d 4h", "5h", "40m".
+fn age(d: Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    match (minutes / 1440, (minutes % 1440) / 60, minutes % 60) {
+        (0, 0, m) => format!("{m}m"),
+        (0, h, _) => format!("{h}h"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn schedule_parses_and_finds_the_latest_slot() {
+        let s = DigestSchedule::parse("daily 08:00").unwrap();
+        let utc = FixedOffset::east_opt(0).unwrap();
+        assert_eq!(
+            s.latest_slot(at("2026-11-23T09:00:00Z"), utc),
+            at("2026-11-23T08:00:00Z")
+        );
+        assert_eq!(
+            s.latest_slot(at("2026-11-23T07:59:00Z"), utc),
+            at("2026-11-22T08:00:00Z")
+        );
+        let paris = FixedOffset::east_opt(3600).unwrap();
+        assert_eq!(
+            s.latest_slot(at("2026-11-23T07:30:00Z"), paris),
+            at("2026-11-23T07:00:00Z")
+        );
+        assert!(DigestSchedule::parse("weekly")
+            .unwrap_err()
+            .contains("daily 08:00"));
+        assert!(DigestSchedule::parse("daily 25:00").is_err());
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(age(Duration::minutes(40)), "40m");
+        assert_eq!(age(Duration::minutes(5 * 60 + 3)), "5h");
+        assert_eq!(age(Duration::minutes(3 * 1440 + 4 * 60)), "3d 4h");
+    }
+}

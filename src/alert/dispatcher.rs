@@ -1,0 +1,398 @@
+//! The dispatcher: queue what time makes due (escalations, reminders, the digest), then
+//! send every due outbox row.
+//!
+//! Delivery guarantee: a row is marked "sending" (claimed) before the server is contacted
+//! and "sent" as soon as it accepted the message, so a row the server accepted is never
+//! sent again. If the process dies between the server's acceptance and that mark (the
+//! seconds of one SMTP transaction), the row is still "sending" and is taken again once
+//! its claim is older than [`SEND_LEASE`]: for that narrow window Earshot chooses
+//! at-least-once, because a lost complaint costs more than a duplicate email (the
+//! duplicate carries the same Message-ID, so mail clients can fold it). A row that was
+//! queued but not yet claimed when the process died is simply sent once after restart.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Offset, Utc};
+
+use super::alert_context;
+use super::compose::{self, Addressing, ComposeError, Email};
+use super::digest::{self, DigestSchedule};
+use super::transport::{SendError, Transport};
+use crate::config::Config;
+use crate::store::{
+    OutboxEntry, OutboxKind, Rendered, SourceHealth, SourceStatus, Store, StoreError,
+};
+
+/// A "sending" row older than this belonged to a process that died mid-send.
+pub const SEND_LEASE: Duration = Duration::from_secs(10 * 60);
+/// First retry delay; doubled per failed attempt.
+pub const RETRY_BASE: Duration = Duration::from_secs(30);
+/// Longest retry delay.
+pub const RETRY_MAX: Duration = Duration::from_secs(3600);
+/// A digest more than this late (the service was down at its time) is skipped.
+const DIGEST_GRACE: chrono::Duration = chrono::Duration::hours(6);
+
+/// What one dispatcher pass did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PassReport {
+    /// Rows queued by the schedule (escalations, reminders, digest).
+    pub queued: usize,
+    /// Accepted by the server (or written as files).
+    pub sent: usize,
+    /// Left pending for a later attempt.
+    pub retrying: usize,
+    /// Refused for good.
+    pub failed: usize,
+    /// Folded into a flood summary.
+    pub rolled: usize,
+    /// The distinct errors met, for the log and the CLI.
+    pub errors: Vec<String>,
+}
+
+/// Sends the outbox through one transport.
+pub struct Dispatcher {
+    config: Arc<Config>,
+    store: Arc<Mutex<Store>>,
+    transport: Transport,
+    offset: Option<FixedOffset>,
+}
+
+enum Outcome {
+    Sent,
+    Retry(SendError, DateTime<Utc>),
+    Failed(String),
+}
+
+impl Dispatcher {
+    /// A dispatcher for `config`'s recipients over `transport`.
+    pub fn new(config: Arc<Config>, store: Arc<Mutex<Store>>, transport: Transport) -> Dispatcher {
+        Dispatcher {
+            config,
+            store,
+            transport,
+            offset: None,
+        }
+    }
+
+    /// Read the digest time at this UTC offset instead of the machine's local time.
+    pub fn with_utc_offset(mut self, offset: FixedOffset) -> Dispatcher {
+        self.offset = Some(offset);
+        self
+    }
+
+    /// The transport in use.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// Queue what is due at `now`, then send every due row.
+    pub async fn tick(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
+        let queued = self.schedule(now)?;
+        let mut report = self.send_due(now, false).await?;
+        report.queued = queued;
+        Ok(report)
+    }
+
+    /// Queue escalations, overdue-promise reminders and the digest that are due at `now`.
+    pub fn schedule(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let respond = chrono::Duration::from_std(self.config.triage.respond_within)
+            .unwrap_or(chrono::Duration::hours(4));
+        let mut store = self.lock();
+        let mut queued = store.queue_escalations(now - respond, now)?;
+        queued += store.queue_reminders(now)?;
+        queued += store.queue_source_alerts(now)?;
+        if let Some(schedule) = self.config.alerts.digest.as_deref() {
+            let schedule = DigestSchedule::parse(schedule).ok();
+            if let Some(slot) = schedule.map(|s| s.latest_slot(now, self.offset())) {
+                if now - slot <= DIGEST_GRACE {
+                    queued +=
+                        usize::from(store.queue_digest(slot - chrono::Duration::days(1), now)?);
+                }
+            }
+        }
+        Ok(queued)
+    }
+
+    /// Send due rows (all pending rows when `ignore_schedule`), then any flood summary.
+    pub async fn send_due(
+        &self,
+        now: DateTime<Utc>,
+        ignore_schedule: bool,
+    ) -> Result<PassReport, StoreError> {
+        let lease_cutoff = now - lease();
+        let due = self.lock().due_outbox(now, lease_cutoff, ignore_schedule)?;
+        let hour_ago = now - chrono::Duration::hours(1);
+        let mut alerts_this_hour = self.lock().alerts_sent_since(hour_ago)?;
+        let max = self.config.alerts.max_per_hour as usize;
+        let mut report = PassReport::default();
+        let mut down: Option<(SendError, DateTime<Utc>)> = None;
+        for entry in due {
+            if let Some((error, next)) = &down {
+                // The server is unreachable: wait with the row that just failed.
+                self.lock().defer_outbox(entry.id, &error.message, *next)?;
+                report.retrying += 1;
+                continue;
+            }
+            let fresh_alert = entry.kind == OutboxKind::Alert && entry.status == "pending";
+            if fresh_alert && alerts_this_hour >= max {
+                self.lock().roll_alert(entry.id)?;
+                report.rolled += 1;
+                continue;
+            }
+            if !self.lock().claim_outbox(entry.id, now, lease_cutoff)? {
+                continue;
+            }
+            if entry.kind == OutboxKind::Alert {
+                alerts_this_hour += 1;
+            }
+            if let Some(error) = self.deliver(&entry, now, &mut report).await? {
+                down = Some(error);
+            }
+        }
+        if down.is_none() {
+            self.send_flood(hour_ago, now, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn send_flood(
+        &self,
+        hour_ago: DateTime<Utc>,
+        now: DateTime<Utc>,
+        report: &mut PassReport,
+    ) -> Result<(), StoreError> {
+        let Some(id) = self.lock().queue_flood(hour_ago, now)? else {
+            return Ok(());
+        };
+        let entry = self.lock().outbox_entry(id)?;
+        if let Some(entry) = entry {
+            if self.lock().claim_outbox(id, now, now - lease())? {
+                self.deliver(&entry, now, report).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Render (once), send and record one claimed row. Returns the error and retry time
+    /// when the server itself is unreachable, so the rest of the pass can wait too.
+    async fn deliver(
+        &self,
+        entry: &OutboxEntry,
+        now: DateTime<Utc>,
+        report: &mut PassReport,
+    ) -> Result<Option<(SendError, DateTime<Utc>)>, StoreError> {
+        let outcome = match self.rendered(entry, now) {
+            Ok(rendered) => self.send(entry, &rendered, now).await,
+            Err(Rendering::Store(e)) => return Err(e),
+            Err(Rendering::Compose(e)) => Outcome::Failed(e.to_string()),
+        };
+        let mut store = self.lock();
+        let mut down = None;
+        match outcome {
+            Outcome::Sent => {
+                store.mark_sent(entry.id, now)?;
+                report.sent += 1;
+            }
+            Outcome::Failed(error) => {
+                tracing::error!(outbox = entry.id, "alert not delivered: {error}");
+                store.mark_failed(entry.id, &error)?;
+                note(report, &error);
+                report.failed += 1;
+            }
+            Outcome::Retry(error, next) => {
+                tracing::warn!(outbox = entry.id, "alert delivery will be retried: {error}");
+                store.mark_retry(entry.id, &error.message, next)?;
+                note(report, &error.message);
+                report.retrying += 1;
+                if error.is_connection() {
+                    down = Some((error, next));
+                }
+            }
+        }
+        Ok(down)
+    }
+
+    async fn send(&self, entry: &OutboxEntry, rendered: &Rendered, now: DateTime<Utc>) -> Outcome {
+        let file_name = format!(
+            "{}-{:06}-{}.eml",
+            entry.created_at.format("%Y%m%d-%H%M%S"),
+            entry.id,
+            entry.kind.as_str()
+        );
+        let result = self
+            .transport
+            .send(
+                &self.config.alerts.from,
+                &rendered.recipients,
+                &rendered.message,
+                &file_name,
+            )
+            .await;
+        match result {
+            Ok(()) => Outcome::Sent,
+            Err(e) if e.is_permanent() => Outcome::Failed(e.message),
+            Err(e) => {
+                let delay = retry_delay(entry.attempts + 1, 0.8 + fastrand::f64() * 0.4);
+                let next =
+                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+                Outcome::Retry(e, next)
+            }
+        }
+    }
+
+    /// The row's message: the one rendered at its first attempt, or a new one (kept).
+    fn rendered(&self, entry: &OutboxEntry, now: DateTime<Utc>) -> Result<Rendered, Rendering> {
+        if let Some(rendered) = self.lock().outbox_rendered(entry.id)? {
+            return Ok(rendered);
+        }
+        let email = self.compose(entry)?;
+        let mut to = self.config.alerts.to.clone();
+        if entry.kind == OutboxKind::Escalation {
+            to.extend(self.config.alerts.escalate_to.iter().cloned());
+        }
+        let addressing = Addressing {
+            from: self.config.alerts.from.clone(),
+            to: to.clone(),
+            message_id: message_id(entry, &self.config.alerts.from),
+            date: now,
+        };
+        let rendered = Rendered {
+            message: compose::build_message(&email, &addressing)?,
+            subject: email.subject,
+            recipients: to,
+        };
+        self.lock().save_rendered(entry.id, &rendered)?;
+        Ok(rendered)
+    }
+
+    fn compose(&self, entry: &OutboxEntry) -> Result<Email, Rendering> {
+        let store = self.lock();
+        let respond = self.config.triage.respond_within;
+        let mention = || entry.mention_id.ok_or(StoreError::NoSuchMention(0));
+        Ok(match entry.kind {
+            OutboxKind::Alert => compose::alert(
+                &alert_context(&store, mention()?, &self.config.business.name)?,
+                respond,
+            ),
+            OutboxKind::Escalation => compose::escalation(
+                &alert_context(&store, mention()?, &self.config.business.name)?,
+                respond,
+            ),
+            OutboxKind::Reminder => {
+                let due = entry.detail.as_deref().and_then(crate::store::parse_ts);
+                compose::reminder(
+                    &alert_context(&store, mention()?, &self.config.business.name)?,
+                    due.unwrap_or(entry.created_at),
+                )
+            }
+            OutboxKind::Digest => {
+                let since = entry.detail.as_deref().and_then(crate::store::parse_ts);
+                let since = since.unwrap_or(entry.created_at - chrono::Duration::days(1));
+                let data = store.digest_data(since, since + chrono::Duration::days(1))?;
+                digest::compose(&data, &self.config.business.name)
+            }
+            OutboxKind::Flood => {
+                let mut mentions = Vec::new();
+                for id in store.flood_members(entry.id)? {
+                    mentions.push(store.mention_detail(id)?.mention);
+                }
+                compose::flood(&mentions, self.config.alerts.max_per_hour)
+            }
+            OutboxKind::SourceDown | OutboxKind::SourceUp => {
+                let name = entry.detail.clone().unwrap_or_default();
+                let health = store.source_health()?.into_iter().find(|h| h.name == name);
+                let health = health.unwrap_or_else(|| SourceHealth {
+                    name,
+                    url: String::new(),
+                    config_url: None,
+                    state: SourceStatus::Broken,
+                    last_fetch_at: None,
+                    last_success_at: None,
+                    last_error: None,
+                    consecutive_failures: 0,
+                    next_due_at: None,
+                    mentions_seen: 0,
+                });
+                match entry.kind {
+                    OutboxKind::SourceDown => compose::source_down(&health),
+                    _ => compose::source_up(&health),
+                }
+            }
+        })
+    }
+
+    fn offset(&self) -> FixedOffset {
+        self.offset
+            .unwrap_or_else(|| chrono::Local::now().offset().fix())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+enum Rendering {
+    Store(StoreError),
+    Compose(ComposeError),
+}
+
+impl From<StoreError> for Rendering {
+    fn from(e: StoreError) -> Self {
+        Rendering::Store(e)
+    }
+}
+
+impl From<ComposeError> for Rendering {
+    fn from(e: ComposeError) -> Self {
+        Rendering::Compose(e)
+    }
+}
+
+fn note(report: &mut PassReport, error: &str) {
+    if !report.errors.iter().any(|e| e == error) {
+        report.errors.push(error.to_owned());
+    }
+}
+
+fn lease() -> chrono::Duration {
+    chrono::Duration::from_std(SEND_LEASE).unwrap_or(chrono::Duration::minutes(10))
+}
+
+/// Stable per row, so a message sent twice after a crash is recognisably the same one.
+fn message_id(entry: &OutboxEntry, from: &str) -> String {
+    let domain = from
+        .rsplit_once('@')
+        .map(|(_, d)| d.trim_end_matches('>').trim())
+        .filter(|d| !d.is_empty())
+        .unwrap_or("localhost");
+    format!(
+        "earshot.{}.{}.{}@{domain}",
+        entry.kind.as_str(),
+        entry.id,
+        entry.created_at.timestamp()
+    )
+}
+
+/// Delay before attempt `attempts + 1`: [`RETRY_BASE`] doubled per failure, capped at
+/// [`RETRY_MAX`], times `jitter` (0.8–1.2 in production, so many alerts do not retry in step).
+pub fn retry_delay(attempts: u32, jitter: f64) -> Duration {
+    let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
+    RETRY_BASE
+        .saturating_mul(factor)
+        .min(RETRY_MAX)
+        .mul_f64(jitter.clamp(0.5, 1.5))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delay_doubles_caps_and_jitters() {
+        assert_eq!(retry_delay(1, 1.0), Duration::from_secs(30));
+        assert_eq!(retry_delay(2, 1.0), Duration::from_secs(60));
+        assert_eq!(retry_delay(30, 1.0), RETRY_MAX);
+        assert_eq!(retry_delay(1, 0.8), Duration::from_secs(24));
+    }
+}

@@ -1,0 +1,58 @@
+//! Alerts: tell the owner about complaints by email, and never lose one.
+//!
+//! The poller queues an outbox row in the transaction that stores an urgent or high
+//! mention (`store::outbox`). The [`dispatcher`] turns due rows into messages
+//! ([`compose`], [`digest`]) and hands them to a [`transport`] (SMTP, or `.eml` files),
+//! retrying with backoff while the server is down. Composition is pure; the dispatcher is
+//! the only part that touches both the store and the network.
+
+pub mod compose;
+pub mod digest;
+pub mod dispatcher;
+mod doc;
+mod failure;
+pub mod transport;
+
+use crate::store::{Store, StoreError, StoredDetail};
+
+pub use dispatcher::{Dispatcher, PassReport};
+pub use failure::{FailureKind, SendError};
+pub use transport::Transport;
+
+/// Everything an alert about one mention shows.
+#[derive(Debug, Clone)]
+pub struct AlertContext {
+    /// The mention, its priority reasons and its case history.
+    pub detail: StoredDetail,
+    /// HOOK (issue 4, customer linking): the customer card (tier, lifetime value, past
+    /// mentions, open cases) as plain text lines. `None` shows the linked customer's name
+    /// only, or "Not linked to a known customer".
+    pub customer_card: Option<String>,
+    /// HOOK (issue 4): a suggested reply addressing the customer by name. `None` leaves
+    /// the section out.
+    pub suggested_reply: Option<String>,
+}
+
+/// The context of an alert about `mention_id`, read from the store.
+pub fn alert_context(
+    store: &Store,
+    mention_id: i64,
+    business: &str,
+) -> Result<AlertContext, StoreError> {
+    let detail = store.mention_detail(mention_id)?;
+    let customer = match &detail.mention.customer {
+        Some(c) => Some(store.customer_detail(c.id)?.summary),
+        None => None,
+    };
+    let suggested_reply = crate::casework::suggested_reply(
+        &detail.mention,
+        customer.as_ref().map(|c| c.name.as_str()),
+        &detail.priority_reasons,
+        business,
+    );
+    Ok(AlertContext {
+        customer_card: customer.as_ref().map(crate::casework::customer_card),
+        suggested_reply,
+        detail,
+    })
+}

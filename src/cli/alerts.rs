@@ -1,0 +1,188 @@
+//! `earshot outbox`, `earshot digest` and `earshot alerts test`: the owner's view of the
+//! email side, and the way to check the mail setup before relying on it.
+
+use std::sync::{Arc, Mutex};
+
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
+
+use super::output::short_time;
+use crate::alert::compose::{self, Addressing};
+use crate::alert::{digest, Dispatcher, PassReport, Transport};
+use crate::config::Config;
+use crate::store::{OutboxEntry, Store};
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Runtime::new().context("cannot start the async runtime")
+}
+
+fn dispatcher(config: &Arc<Config>, store: &Arc<Mutex<Store>>) -> Result<Dispatcher> {
+    let transport = Transport::from_config(&config.alerts)?;
+    Ok(Dispatcher::new(config.clone(), store.clone(), transport))
+}
+
+/// `earshot outbox [--retry]`.
+pub fn outbox(config: Arc<Config>, store: Arc<Mutex<Store>>, retry: bool) -> Result<()> {
+    let mut problem = None;
+    if retry {
+        let now = Utc::now();
+        let dispatcher = dispatcher(&config, &store)?;
+        store_lock(&store).retry_outbox_now(now)?;
+        let pass = runtime()?.block_on(dispatcher.send_due(now, true))?;
+        println!("{}", pass_summary(&pass, dispatcher.transport()));
+        problem = undelivered(&pass);
+    }
+    let entries = store_lock(&store).outbox(None)?;
+    print!("{}", outbox_table(&entries));
+    match problem {
+        Some(reason) => bail!("{reason}"),
+        None => Ok(()),
+    }
+}
+
+/// `earshot digest [--send]`.
+pub fn digest(config: Arc<Config>, store: Arc<Mutex<Store>>, send: bool) -> Result<()> {
+    let now = Utc::now();
+    let since = now - chrono::Duration::days(1);
+    if !send {
+        // Times are stored to the second: include mentions stored in this very second.
+        let until = now + chrono::Duration::seconds(1);
+        let data = store_lock(&store).digest_data(since, until)?;
+        let email = digest::compose(&data, &config.business.name);
+        println!("Subject: {}\n\n{}", email.subject, email.text);
+        return Ok(());
+    }
+    let dispatcher = dispatcher(&config, &store)?;
+    store_lock(&store).queue_digest(since, now)?;
+    let pass = runtime()?.block_on(dispatcher.send_due(now, false))?;
+    println!("{}", pass_summary(&pass, dispatcher.transport()));
+    match undelivered(&pass) {
+        Some(reason) => bail!("{reason}"),
+        None => Ok(()),
+    }
+}
+
+/// `earshot alerts test`: connect, secure, log in, then send one message.
+pub fn test(config: &Config) -> Result<()> {
+    let transport = Transport::from_config(&config.alerts)
+        .map_err(|e| anyhow::anyhow!("alerts test failed: {e}"))?;
+    let to = config.alerts.to.clone();
+    println!(
+        "Sending a test message to {} via {}",
+        to.join(", "),
+        transport.describe()
+    );
+    let email = compose::test_message(&config.business.name);
+    let now = Utc::now();
+    let addressing = Addressing {
+        from: config.alerts.from.clone(),
+        to: to.clone(),
+        message_id: format!("earshot.test.{}@earshot", now.timestamp_millis()),
+        date: now,
+    };
+    let message = compose::build_message(&email, &addressing)
+        .map_err(|e| anyhow::anyhow!("alerts test failed: {e}"))?;
+    let file_name = format!("{}-test.eml", now.format("%Y%m%d-%H%M%S"));
+    runtime()?
+        .block_on(async {
+            transport.check().await?;
+            transport
+                .send(&config.alerts.from, &to, &message, &file_name)
+                .await
+        })
+        .map_err(|e| anyhow::anyhow!("alerts test failed: {e}"))?;
+    match &transport {
+        Transport::Files(dir) => println!("ok: written to {}", dir.join(file_name).display()),
+        Transport::Smtp { .. } => println!("ok: the server accepted the test message"),
+    }
+    Ok(())
+}
+
+fn store_lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn undelivered(pass: &PassReport) -> Option<String> {
+    let left = pass.retrying + pass.failed;
+    (left > 0).then(|| {
+        format!(
+            "{left} message(s) not delivered: {}",
+            pass.errors
+                .first()
+                .map(String::as_str)
+                .unwrap_or("see `earshot outbox`")
+        )
+    })
+}
+
+fn pass_summary(pass: &PassReport, transport: &Transport) -> String {
+    let mut text = format!(
+        "via {}: {} sent, {} to retry, {} failed",
+        transport.describe(),
+        pass.sent,
+        pass.retrying,
+        pass.failed
+    );
+    if pass.rolled > 0 {
+        text.push_str(&format!(
+            ", {} folded into a summary (over max_per_hour)",
+            pass.rolled
+        ));
+    }
+    text
+}
+
+/// The outbox as a table, newest first, with each failure's last error under its row.
+pub fn outbox_table(entries: &[OutboxEntry]) -> String {
+    if entries.is_empty() {
+        return "The outbox is empty: no alert has been queued yet.\n".into();
+    }
+    let count = |status: &str| entries.iter().filter(|e| e.status == status).count();
+    let mut text = format!(
+        "{} pending, {} sending, {} sent, {} failed, {} rolled into summaries\n\n",
+        count("pending"),
+        count("sending"),
+        count("sent"),
+        count("failed"),
+        count("rolled")
+    );
+    text.push_str(&format!(
+        "{:>5}  {:<10}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
+        "ID", "KIND", "STATUS", "MENTION", "QUEUED", "TRIES", "SENT / NEXT TRY", "SUBJECT"
+    ));
+    for e in entries {
+        text.push_str(&format!(
+            "{:>5}  {:<10}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
+            e.id,
+            e.kind.as_str(),
+            e.status,
+            e.mention_id
+                .map(|m| format!("#{m}"))
+                .unwrap_or_else(|| "-".into()),
+            short_time(e.created_at),
+            e.attempts,
+            when(e),
+            e.subject.as_deref().unwrap_or("")
+        ));
+        if let Some(error) = e.last_error.as_deref().filter(|_| e.status != "sent") {
+            text.push_str(&format!("       last error: {error}\n"));
+        }
+    }
+    text
+}
+
+fn when(e: &OutboxEntry) -> String {
+    let t = |time: DateTime<Utc>| short_time(time);
+    match e.status.as_str() {
+        "sent" => e
+            .sent_at
+            .map(|s| format!("sent {}", t(s)))
+            .unwrap_or_default(),
+        "pending" => format!("next {}", t(e.next_attempt_at)),
+        "rolled" => e
+            .rolled_into
+            .map(|id| format!("in summary #{id}"))
+            .unwrap_or_else(|| "awaiting summary".into()),
+        _ => String::new(),
+    }
+}

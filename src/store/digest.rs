@@ -1,0 +1,85 @@
+//! What the digest reports, read in one place: open cases, new mentions by sentiment,
+//! praise from known customers, failing sources.
+
+use chrono::{DateTime, Utc};
+use rusqlite::params;
+
+use super::{ts, SourceHealth, Store, StoreError};
+use crate::model::Mention;
+
+/// The digest's content for one period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DigestData {
+    /// Start of the period (new mentions are counted from here).
+    pub since: DateTime<Utc>,
+    /// End of the period.
+    pub until: DateTime<Utc>,
+    /// Cases somebody still owes an answer (as of now, whatever the period), oldest first.
+    pub open_cases: Vec<Mention>,
+    /// Mentions first seen in the period, newest first.
+    pub new_mentions: Vec<Mention>,
+    /// Positive mentions in the period from linked customers, to thank by name.
+    pub to_thank: Vec<Mention>,
+    /// Sources whose last fetch failed.
+    pub failing_sources: Vec<SourceHealth>,
+}
+
+impl Store {
+    /// Everything the digest for `since..until` shows.
+    pub fn digest_data(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<DigestData, StoreError> {
+        let open_cases = self.query_mentions(
+            "WHERE m.status NOT IN ('resolved', 'recovered') \
+             AND (m.priority IN ('urgent', 'high') OR m.status IN ('acknowledged', 'promised')) \
+             AND ?1 = ?1 AND ?2 = ?2 ORDER BY m.fetched_at, m.id",
+            since,
+            until,
+        )?;
+        let new_mentions = self.query_mentions(
+            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 ORDER BY m.fetched_at DESC, m.id DESC",
+            since,
+            until,
+        )?;
+        let to_thank = self.query_mentions(
+            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 AND m.label = 'positive' \
+             AND m.customer_id IS NOT NULL ORDER BY m.fetched_at, m.id",
+            since,
+            until,
+        )?;
+        let failing_sources = self
+            .source_health()?
+            .into_iter()
+            .filter(|s| s.last_error.is_some())
+            .collect();
+        Ok(DigestData {
+            since,
+            until,
+            open_cases,
+            new_mentions,
+            to_thank,
+            failing_sources,
+        })
+    }
+
+    /// The mentions matching `tail` (a WHERE clause over `mentions m` with ?1 = since and
+    /// ?2 = until), each read through the log's own query.
+    fn query_mentions(
+        &self,
+        tail: &str,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT m.id FROM mentions m {tail}"))?;
+        let ids: Vec<i64> = stmt
+            .query_map(params![ts(since), ts(until)], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.into_iter()
+            .map(|id| Ok(self.mention_detail(id)?.mention))
+            .collect()
+    }
+}

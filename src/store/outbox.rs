@@ -1,0 +1,420 @@
+//! The alert outbox: every email Earshot owes the owner, from queueing to delivery.
+//!
+//! A row is queued in the transaction that stores its cause and is keyed by that cause
+//! (`dedupe_key`), so re-fetches, edits and restarts never queue it twice. The dispatcher
+//! claims a row ("sending") before it talks to the server and marks it "sent" after the
+//! server accepted it; a "sending" row older than the lease belonged to a process that died
+//! mid-send and is taken again (at-least-once for that one narrow window).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Row, Transaction};
+
+use super::{parse_ts, ts, Store, StoreError};
+
+/// What an outbox row is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxKind {
+    /// An urgent or high mention, sent at once.
+    Alert,
+    /// An urgent/high case nobody acknowledged within `respond_within`.
+    Escalation,
+    /// A promise past its due date.
+    Reminder,
+    /// The scheduled digest.
+    Digest,
+    /// "N more negative mentions": alerts beyond the hourly cap.
+    Flood,
+    /// A source broke (layout changed, or failing several cycles in a row).
+    SourceDown,
+    /// A source that broke works again.
+    SourceUp,
+}
+
+impl OutboxKind {
+    /// The name stored in the database and shown by `earshot outbox`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Alert => "alert",
+            OutboxKind::Escalation => "escalation",
+            OutboxKind::Reminder => "reminder",
+            OutboxKind::Digest => "digest",
+            OutboxKind::Flood => "flood",
+            OutboxKind::SourceDown => "source-down",
+            OutboxKind::SourceUp => "source-up",
+        }
+    }
+
+    fn parse(text: &str) -> OutboxKind {
+        match text {
+            "escalation" => OutboxKind::Escalation,
+            "reminder" => OutboxKind::Reminder,
+            "digest" => OutboxKind::Digest,
+            "flood" => OutboxKind::Flood,
+            "source-down" => OutboxKind::SourceDown,
+            "source-up" => OutboxKind::SourceUp,
+            _ => OutboxKind::Alert,
+        }
+    }
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxEntry {
+    /// Row id.
+    pub id: i64,
+    /// What it is for.
+    pub kind: OutboxKind,
+    /// The mention it is about, if any.
+    pub mention_id: Option<i64>,
+    /// pending, sending, sent, failed or rolled.
+    pub status: String,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+    /// Not before this time.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Delivery attempts so far.
+    pub attempts: u32,
+    /// When it was accepted by the server (or written as a file).
+    pub sent_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// Subject, once rendered.
+    pub subject: Option<String>,
+    /// Digest: start of the period; reminder: the promise's due date.
+    pub detail: Option<String>,
+    /// Flood summary this alert was folded into.
+    pub rolled_into: Option<i64>,
+}
+
+/// A row's rendered message, kept so a retry sends the very same bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rendered {
+    /// Subject (for the listing).
+    pub subject: String,
+    /// Envelope recipients.
+    pub recipients: Vec<String>,
+    /// The RFC 5322 message.
+    pub message: Vec<u8>,
+}
+
+const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, next_attempt_at, \
+    attempts, sent_at, last_error, subject, detail, rolled_into FROM outbox";
+
+impl Store {
+    /// Queue the immediate alert of a mention whose stored priority is urgent or high,
+    /// inside the transaction that stores (and triages) it. Returns false when it is not
+    /// urgent or high, or was already alerted (or queued).
+    pub fn queue_alert(
+        tx: &Transaction<'_>,
+        mention_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let alerting: bool = tx.query_row(
+            "SELECT priority IN ('urgent', 'high') FROM mentions WHERE id = ?1",
+            [mention_id],
+            |r| r.get(0),
+        )?;
+        if !alerting {
+            return Ok(false);
+        }
+        insert_row(
+            tx,
+            OutboxKind::Alert,
+            Some(mention_id),
+            &format!("alert:{mention_id}"),
+            None,
+            now,
+        )
+    }
+
+    /// Rows to send now: pending and due (or all pending when `ignore_schedule`), and
+    /// "sending" rows whose claim is older than `lease_cutoff` (their process died).
+    pub fn due_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_cutoff: DateTime<Utc>,
+        ignore_schedule: bool,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let due = if ignore_schedule {
+            "9999".to_owned()
+        } else {
+            ts(now)
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT_ENTRY} WHERE (status = 'pending' AND next_attempt_at <= ?1) \
+             OR (status = 'sending' AND claimed_at <= ?2) ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(params![due, ts(lease_cutoff)], entry_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Take a row for sending; false if another dispatcher took it first.
+    pub fn claim_outbox(
+        &mut self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_cutoff: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let changed = self.conn.execute(
+            "UPDATE outbox SET status = 'sending', claimed_at = ?2 WHERE id = ?1 \
+             AND (status = 'pending' OR (status = 'sending' AND claimed_at <= ?3))",
+            params![id, ts(now), ts(lease_cutoff)],
+        )?;
+        Ok(changed == 1)
+    }
+
+    /// The message rendered for a row earlier, if any.
+    pub fn outbox_rendered(&self, id: i64) -> Result<Option<Rendered>, StoreError> {
+        type Parts = (Option<String>, Option<String>, Option<Vec<u8>>);
+        let row: Option<Parts> = self
+            .conn
+            .query_row(
+                "SELECT subject, recipients, message FROM outbox WHERE id = ?1",
+                [id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        Ok(match row {
+            Some((Some(subject), Some(recipients), Some(message))) => Some(Rendered {
+                subject,
+                recipients: serde_json::from_str(&recipients).unwrap_or_default(),
+                message,
+            }),
+            _ => None,
+        })
+    }
+
+    /// Keep a row's rendered message, so every attempt sends the same bytes.
+    pub fn save_rendered(&mut self, id: i64, rendered: &Rendered) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET subject = ?2, recipients = ?3, message = ?4 WHERE id = ?1",
+            params![
+                id,
+                rendered.subject,
+                serde_json::to_string(&rendered.recipients).unwrap_or_else(|_| "[]".into()),
+                rendered.message,
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The server accepted it.
+    pub fn mark_sent(&mut self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, \
+             last_error = NULL WHERE id = ?1",
+            params![id, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// A failure worth retrying: back to pending, not before `next_attempt_at`.
+    pub fn mark_retry(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = ?2, \
+             next_attempt_at = ?3 WHERE id = ?1",
+            params![id, error, ts(next_attempt_at)],
+        )?;
+        Ok(())
+    }
+
+    /// Not attempted because the server is unreachable: wait like the row that was tried.
+    pub fn defer_outbox(
+        &mut self,
+        id: i64,
+        error: &str,
+        next_attempt_at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3 \
+             WHERE id = ?1 AND status = 'pending'",
+            params![id, error, ts(next_attempt_at)],
+        )?;
+        Ok(())
+    }
+
+    /// The server refused it for good (5xx): keep its reply for `earshot outbox`.
+    pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 \
+             WHERE id = ?1",
+            params![id, error],
+        )?;
+        Ok(())
+    }
+
+    /// Make pending and failed rows due now (`earshot outbox --retry`). A failed row is
+    /// rendered afresh, so a corrected `[alerts] to` applies. Returns how many.
+    pub fn retry_outbox_now(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let failed = self.conn.execute(
+            "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, subject = NULL, \
+             recipients = NULL, message = NULL WHERE status = 'failed'",
+            [ts(now)],
+        )?;
+        let pending = self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = ?1 WHERE status = 'pending'",
+            [ts(now)],
+        )?;
+        Ok(failed + pending)
+    }
+
+    /// The outbox for `earshot outbox`, newest first; `status` filters when given.
+    pub fn outbox(&self, status: Option<&str>) -> Result<Vec<OutboxEntry>, StoreError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT_ENTRY} WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
+        ))?;
+        let rows = stmt.query_map([status], entry_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One outbox row.
+    pub fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                &format!("{SELECT_ENTRY} WHERE id = ?1"),
+                [id],
+                entry_from_row,
+            )
+            .optional()?)
+    }
+}
+
+/// INSERT OR IGNORE one row; true when it was new.
+pub(super) fn insert_row(
+    tx: &Transaction<'_>,
+    kind: OutboxKind,
+    mention_id: Option<i64>,
+    key: &str,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+         next_attempt_at, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
+        params![kind.as_str(), mention_id, key, ts(now), detail],
+    )?;
+    Ok(changed == 1)
+}
+
+pub(super) fn ids(tx: &Transaction<'_>, sql: &str, arg: &str) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = tx.prepare(sql)?;
+    let rows = stmt.query_map([arg], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
+    let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
+    };
+    Ok(OutboxEntry {
+        id: r.get(0)?,
+        kind: OutboxKind::parse(&r.get::<_, String>(1)?),
+        mention_id: r.get(2)?,
+        status: r.get(3)?,
+        created_at: time(4)?.unwrap_or_default(),
+        next_attempt_at: time(5)?.unwrap_or_default(),
+        attempts: r.get(6)?,
+        sent_at: time(7)?,
+        last_error: r.get(8)?,
+        subject: r.get(9)?,
+        detail: r.get(10)?,
+        rolled_into: r.get(11)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        parse_ts(text).unwrap()
+    }
+
+    fn store_with_mention() -> (Store, i64) {
+        let mut store = Store::open_in_memory().unwrap();
+        let id = store
+            .transaction(|tx| {
+                tx.execute(
+                    "INSERT INTO mentions (source, key, content_hash, text, fetched_at, score, \
+                     label, priority) VALUES ('s', 'k', 'h', 'cold coffee', \
+                     '2026-11-23T10:00:00Z', -0.5, 'negative', 'high')",
+                    [],
+                )?;
+                Ok(tx.last_insert_rowid())
+            })
+            .unwrap();
+        (store, id)
+    }
+
+    #[test]
+    fn the_same_mention_queues_one_alert() {
+        let (mut store, id) = store_with_mention();
+        let now = at("2026-11-23T10:00:00Z");
+        assert!(store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap());
+        assert!(!store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap());
+        assert_eq!(store.outbox(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn only_urgent_and_high_mentions_alert() {
+        let (mut store, id) = store_with_mention();
+        store
+            .transaction(|tx| {
+                tx.execute("UPDATE mentions SET priority = 'low' WHERE id = ?1", [id])?;
+                Ok(())
+            })
+            .unwrap();
+        let now = at("2026-11-23T10:00:00Z");
+        assert!(!store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap());
+        assert!(store.outbox(None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_claim_is_exclusive_until_its_lease_expires() {
+        let (mut store, id) = store_with_mention();
+        let now = at("2026-11-23T10:00:00Z");
+        store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap();
+        let row = store.outbox(None).unwrap()[0].id;
+        let cutoff = at("2026-11-23T09:55:00Z");
+        assert!(store.claim_outbox(row, now, cutoff).unwrap());
+        assert!(!store.claim_outbox(row, now, cutoff).unwrap());
+        assert!(store.due_outbox(now, cutoff, false).unwrap().is_empty());
+        // Ten minutes later the claimer is presumed dead: the row is due again.
+        let later = at("2026-11-23T10:10:00Z");
+        let later_cutoff = at("2026-11-23T10:05:00Z");
+        assert_eq!(
+            store.due_outbox(later, later_cutoff, false).unwrap().len(),
+            1
+        );
+        assert!(store.claim_outbox(row, later, later_cutoff).unwrap());
+    }
+
+    #[test]
+    fn escalations_wait_for_the_deadline_and_happen_once() {
+        let (mut store, id) = store_with_mention();
+        let queued = at("2026-11-23T10:00:00Z");
+        store
+            .transaction(|tx| Store::queue_alert(tx, id, queued))
+            .unwrap();
+        let early = at("2026-11-23T09:00:00Z");
+        assert_eq!(store.queue_escalations(early, queued).unwrap(), 0);
+        let cutoff = at("2026-11-23T10:00:00Z");
+        assert_eq!(store.queue_escalations(cutoff, cutoff).unwrap(), 1);
+        assert_eq!(store.queue_escalations(cutoff, cutoff).unwrap(), 0);
+    }
+}

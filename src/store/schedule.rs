@@ -1,0 +1,178 @@
+//! What time and volume put in the outbox: escalations, overdue-promise reminders, the
+//! digest, source breakages and recoveries, and the flood guard's summaries. Each is keyed
+//! by its cause, so asking again (every dispatcher tick) never queues it twice.
+
+use chrono::{DateTime, Utc};
+
+use super::outbox::{ids, insert_row, OutboxKind};
+use super::{ts, Store, StoreError};
+
+impl Store {
+    /// Queue one escalation for every alerted urgent/high case still `new` whose alert was
+    /// queued at or before `cutoff`. Returns how many were queued.
+    pub fn queue_escalations(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let ids = ids(
+                tx,
+                "SELECT a.mention_id FROM outbox a JOIN mentions m ON m.id = a.mention_id \
+                 WHERE a.kind = 'alert' AND a.created_at <= ?1 AND m.status = 'new' \
+                 AND m.priority IN ('urgent', 'high') \
+                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.dedupe_key = 'escalation:' || m.id)",
+                &ts(cutoff),
+            )?;
+            let mut queued = 0;
+            for id in ids {
+                let key = format!("escalation:{id}");
+                queued += usize::from(insert_row(
+                    tx,
+                    OutboxKind::Escalation,
+                    Some(id),
+                    &key,
+                    None,
+                    now,
+                )?);
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Queue one reminder per promise that is past its due date and not resolved.
+    pub fn queue_reminders(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT id, promise_due_at FROM mentions WHERE status = 'promised' \
+                 AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
+            )?;
+            let due: Vec<(i64, String)> = stmt
+                .query_map([ts(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut queued = 0;
+            for (id, due_at) in due {
+                let key = format!("reminder:{id}:{due_at}");
+                queued += usize::from(insert_row(
+                    tx,
+                    OutboxKind::Reminder,
+                    Some(id),
+                    &key,
+                    Some(&due_at),
+                    now,
+                )?);
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Queue the digest for the period starting at `period_start` (once per period).
+    pub fn queue_digest(
+        &mut self,
+        period_start: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let start = ts(period_start);
+        self.transaction(|tx| {
+            insert_row(
+                tx,
+                OutboxKind::Digest,
+                None,
+                &format!("digest:{start}"),
+                Some(&start),
+                now,
+            )
+        })
+    }
+
+    /// Queue one "source down" for each time a source broke or was disabled, and one
+    /// "source back" when it recovered: one email per transition the poller recorded.
+    pub fn queue_source_alerts(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT e.id, e.source, e.kind FROM source_events e WHERE NOT EXISTS \
+                 (SELECT 1 FROM outbox o WHERE o.dedupe_key = 'source-event:' || e.id) ORDER BY e.id",
+            )?;
+            let events: Vec<(i64, String, String)> = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            let mut queued = 0;
+            for (id, source, kind) in events {
+                let kind = match kind.as_str() {
+                    "recovered" => OutboxKind::SourceUp,
+                    _ => OutboxKind::SourceDown,
+                };
+                let key = format!("source-event:{id}");
+                queued += usize::from(insert_row(tx, kind, None, &key, Some(&source), now)?);
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Immediate alerts claimed for sending since `since` (the flood guard's count).
+    pub fn alerts_sent_since(&self, since: DateTime<Utc>) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' \
+             AND status IN ('sending', 'sent') AND claimed_at >= ?1",
+            [ts(since)],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
+    /// Fold an alert over the hourly cap into the next flood summary.
+    pub fn roll_alert(&mut self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET status = 'rolled' WHERE id = ?1 AND status = 'pending'",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Queue one flood summary for the rolled alerts not yet summarised, unless a summary
+    /// was queued within the last hour (`since`). Returns the new row's id.
+    pub fn queue_flood(
+        &mut self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        self.transaction(|tx| {
+            let waiting: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE status = 'rolled' AND rolled_into IS NULL",
+                [],
+                |r| r.get(0),
+            )?;
+            let recent: i64 = tx.query_row(
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'flood' AND created_at >= ?1",
+                [ts(since)],
+                |r| r.get(0),
+            )?;
+            if waiting == 0 || recent > 0 {
+                return Ok(None);
+            }
+            insert_row(
+                tx,
+                OutboxKind::Flood,
+                None,
+                &format!("flood:{}", ts(now)),
+                None,
+                now,
+            )?;
+            let id = tx.last_insert_rowid();
+            tx.execute(
+                "UPDATE outbox SET rolled_into = ?1 WHERE status = 'rolled' AND rolled_into IS NULL",
+                [id],
+            )?;
+            Ok(Some(id))
+        })
+    }
+
+    /// The mentions folded into a flood summary, oldest first.
+    pub fn flood_members(&self, flood_id: i64) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT mention_id FROM outbox WHERE rolled_into = ?1 AND mention_id IS NOT NULL ORDER BY id",
+        )?;
+        let rows = stmt.query_map([flood_id], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

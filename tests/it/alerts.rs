@@ -1,0 +1,876 @@
+//! Alerts end to end: the poller queues, the dispatcher sends to a real SMTP server
+//! (aiosmtpd on 127.0.0.1) or writes `.eml` files, and nothing is lost or sent twice.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use earshot::alert::dispatcher::SEND_LEASE;
+use earshot::alert::transport::{SmtpSettings, SMTP_PASSWORD_ENV, SMTP_USER_ENV};
+use earshot::alert::{Dispatcher, Transport};
+use earshot::config::Config;
+use earshot::model::{Label, Priority};
+use earshot::poller::{poll_cycle, CycleReport, Pipeline};
+use earshot::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store};
+
+use crate::common::config;
+use crate::smtp::{free_port, read_dir_mails, require_aiosmtpd, Mail, Options, SmtpServer};
+
+fn t(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+fn minutes(n: i64) -> chrono::Duration {
+    chrono::Duration::minutes(n)
+}
+
+/// One item of the test feed: (id, author, text).
+type Item<'a> = (&'a str, &'a str, &'a str);
+
+fn write_feed(path: &Path, items: &[Item<'_>]) {
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|(id, author, text)| {
+            serde_json::json!({
+                "id": id,
+                "url": format!("https://reviews.test/r/{id}"),
+                "content_text": text,
+                "date_published": "2026-11-20T10:00:00Z",
+                "authors": [{ "name": author }],
+            })
+        })
+        .collect();
+    let feed = serde_json::json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "reviews",
+        "items": items,
+    });
+    std::fs::write(path, feed.to_string()).unwrap();
+}
+
+/// A temp dir with a feed file, a database and the pipeline, plus `[alerts]` settings.
+struct Setup {
+    dir: tempfile::TempDir,
+    config: Arc<Config>,
+    store: Arc<Mutex<Store>>,
+    pipeline: Arc<Pipeline>,
+}
+
+impl Setup {
+    fn new(alerts: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let feed = dir.path().join("feed.json");
+        write_feed(&feed, &[]);
+        let config = Arc::new(config(&format!(
+            "[[source]]\nname = \"reviews\"\nurl = \"file://{}\"\n\n[alerts]\n\
+             to = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
+             outbox_dir = \"{}\"\n{alerts}\n",
+            feed.display(),
+            dir.path().join("outbox").display()
+        )));
+        let store = Store::open(&dir.path().join("earshot.db")).unwrap();
+        Setup {
+            pipeline: Arc::new(Pipeline::new(config.clone()).unwrap()),
+            config,
+            store: Arc::new(Mutex::new(store)),
+            dir,
+        }
+    }
+
+    fn feed(&self, items: &[Item<'_>]) {
+        write_feed(&self.dir.path().join("feed.json"), items);
+    }
+
+    async fn poll(&self, now: DateTime<Utc>) -> CycleReport {
+        poll_cycle(self.pipeline.clone(), self.store.clone(), None, true, now)
+            .await
+            .unwrap()
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("earshot.db")
+    }
+
+    fn outbox_dir(&self) -> PathBuf {
+        self.dir.path().join("outbox")
+    }
+
+    fn dispatcher(&self, transport: Transport) -> Dispatcher {
+        Dispatcher::new(self.config.clone(), self.store.clone(), transport)
+            .with_utc_offset(FixedOffset::east_opt(0).unwrap())
+    }
+
+    fn files(&self) -> Transport {
+        Transport::Files(self.outbox_dir())
+    }
+
+    fn eml(&self) -> Vec<Mail> {
+        read_dir_mails(&self.outbox_dir())
+    }
+
+    /// Store a mention as the poller does: upsert, and queue its alert in the same transaction.
+    fn insert(&self, mention: NewMention, now: DateTime<Utc>) -> i64 {
+        self.store
+            .lock()
+            .unwrap()
+            .transaction(|tx| {
+                let id = match Store::upsert_mention(tx, &mention, now)? {
+                    MentionUpdate::Inserted(id)
+                    | MentionUpdate::Edited(id)
+                    | MentionUpdate::Unchanged(id) => id,
+                };
+                if matches!(mention.priority, Priority::Urgent | Priority::High) {
+                    Store::queue_alert(tx, id, now)?;
+                }
+                Ok(id)
+            })
+            .unwrap()
+    }
+
+    fn sql(&self, sql: &str) {
+        rusqlite::Connection::open(self.db())
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+
+    fn statuses(&self) -> Vec<String> {
+        let entries = self.store.lock().unwrap().outbox(None).unwrap();
+        entries.into_iter().rev().map(|e| e.status).collect()
+    }
+}
+
+fn mention(key: &str, author: &str, text: &str, priority: Priority) -> NewMention {
+    let label = match priority {
+        Priority::Urgent | Priority::High => Label::Negative,
+        Priority::Normal => Label::Neutral,
+        Priority::Low => Label::Positive,
+    };
+    NewMention {
+        source: "reviews".into(),
+        key: key.into(),
+        content_hash: format!("hash-{key}-{text}"),
+        url: Some(format!("https://reviews.test/r/{key}")),
+        author: Some(author.into()),
+        title: None,
+        text: text.into(),
+        published_at: None,
+        rating: None,
+        score: if label == Label::Negative { -0.7 } else { 0.6 },
+        label,
+        terms: vec![],
+        priority,
+        priority_reasons: if priority == Priority::Urgent {
+            vec!["2nd complaint in 90 days".into()]
+        } else {
+            vec![]
+        },
+    }
+}
+
+fn smtp(url: &str, login: Option<(&str, &str)>) -> Transport {
+    let settings = SmtpSettings::new(url, Duration::from_secs(10), |name| match login {
+        Some((user, _)) if name == SMTP_USER_ENV => Some(user.to_owned()),
+        Some((_, password)) if name == SMTP_PASSWORD_ENV => Some(password.to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    Transport::smtp(settings).unwrap()
+}
+
+const RUDE: &str = "The staff were rude and the coffee was cold.";
+
+#[tokio::test]
+async fn urgent_and_high_mentions_each_send_one_email_and_never_again() {
+    let server = SmtpServer::start();
+    let s = Setup::new("");
+    s.feed(&[("r1", "Jane Doe", RUDE)]);
+    let now = t("2026-11-23T10:00:00Z");
+    let report = s.poll(now).await;
+    assert_eq!(report.sources[0].alerts_queued, 1, "{report:?}");
+    let urgent_id = s.insert(
+        mention(
+            "vip-1",
+            "Maria Lopez",
+            "Cold coffee AGAIN. Rude staff.",
+            Priority::Urgent,
+        ),
+        now,
+    );
+
+    let pass = s
+        .dispatcher(smtp(&server.url(), None))
+        .tick(now)
+        .await
+        .unwrap();
+    assert_eq!(pass.sent, 2, "{pass:?}");
+    let mails = server.messages();
+    assert_eq!(mails.len(), 2);
+    let urgent = mails
+        .iter()
+        .find(|m| m.subject().starts_with("[URGENT]"))
+        .unwrap();
+    let high = mails
+        .iter()
+        .find(|m| m.subject().starts_with("[Negative]"))
+        .unwrap();
+    assert_eq!(urgent.subject(), "[URGENT] reviews: Maria Lopez");
+    assert_eq!(high.subject(), "[Negative] reviews: Jane Doe");
+    for mail in [urgent, high] {
+        assert_eq!(mail.header("To"), Some("owner@example.com"));
+        assert_eq!(mail.header("X-RcptTo"), Some("owner@example.com"));
+        assert_eq!(mail.header("From"), Some("earshot@bakery.test"));
+        assert!(mail
+            .header("Content-Type")
+            .unwrap()
+            .starts_with("multipart/alternative"));
+        assert!(
+            !mail.text.is_empty() && mail.html.contains("<h2>"),
+            "{mail:?}"
+        );
+        for part in [&mail.text, &mail.html] {
+            assert!(part.contains("Score"), "{part}");
+            assert!(part.contains("Case history"), "{part}");
+            assert!(part.contains("https://reviews.test/r/"), "{part}");
+        }
+    }
+    assert!(high.text.contains(RUDE), "{}", high.text);
+    assert!(
+        high.text.contains("\"rude\""),
+        "driving terms: {}",
+        high.text
+    );
+    assert!(high.text.contains("earshot ack 1"), "{}", high.text);
+    assert!(
+        urgent.text.contains("2nd complaint in 90 days"),
+        "{}",
+        urgent.text
+    );
+    assert!(urgent.text.contains(&format!("earshot ack {urgent_id}")));
+
+    // A re-poll of the same feed queues nothing and sends nothing.
+    assert_eq!(s.poll(now + minutes(15)).await.sources[0].alerts_queued, 0);
+    let again = s.dispatcher(smtp(&server.url(), None));
+    assert_eq!(again.tick(now + minutes(15)).await.unwrap().sent, 0);
+
+    // A restart (a new store and dispatcher on the same file) sends nothing either.
+    let restarted = Arc::new(Mutex::new(Store::open(&s.db()).unwrap()));
+    let dispatcher = Dispatcher::new(s.config.clone(), restarted, smtp(&server.url(), None));
+    assert_eq!(dispatcher.tick(now + minutes(30)).await.unwrap().sent, 0);
+    assert_eq!(server.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn an_edit_that_turns_a_mention_negative_alerts_once() {
+    let s = Setup::new("");
+    let now = t("2026-11-23T10:00:00Z");
+    s.feed(&[("r1", "Sam", "I love the bread here, lovely staff.")]);
+    assert_eq!(s.poll(now).await.sources[0].alerts_queued, 0);
+    s.feed(&[("r1", "Sam", RUDE)]);
+    let edited = s.poll(now + minutes(15)).await;
+    assert_eq!(edited.sources[0].updated, 1);
+    assert_eq!(edited.sources[0].alerts_queued, 1);
+    s.feed(&[("r1", "Sam", "Edit: rude staff, cold coffee, never again.")]);
+    assert_eq!(s.poll(now + minutes(30)).await.sources[0].alerts_queued, 0);
+    let pass = s
+        .dispatcher(s.files())
+        .tick(now + minutes(30))
+        .await
+        .unwrap();
+    assert_eq!(pass.sent, 1);
+    let mails = s.eml();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject(), "[Negative] reviews: Sam");
+    assert!(mails[0].text.contains("never again"), "{}", mails[0].text);
+}
+
+#[tokio::test]
+async fn alerts_wait_while_the_server_is_down_and_each_arrives_once_when_it_is_back() {
+    let port = free_port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let s = Setup::new("");
+    s.feed(&[
+        ("r1", "Ann", RUDE),
+        ("r2", "Ben", "Rude cashier, cold tea."),
+        ("r3", "Cat", "Cold croissant and rude service."),
+    ]);
+    let now = t("2026-11-23T10:00:00Z");
+    assert_eq!(s.poll(now).await.sources[0].alerts_queued, 3);
+
+    let down = s.dispatcher(smtp(&url, None));
+    let pass = down.tick(now).await.unwrap();
+    assert_eq!((pass.sent, pass.retrying), (0, 3), "{pass:?}");
+    let entries = s.store.lock().unwrap().outbox(None).unwrap();
+    for e in &entries {
+        assert_eq!(e.status, "pending");
+        assert!(e.next_attempt_at > now);
+        let error = e.last_error.as_deref().unwrap();
+        assert!(error.contains("refused the connection"), "{error}");
+    }
+    // Before the backoff ends nothing is attempted.
+    assert_eq!(
+        down.tick(now + chrono::Duration::seconds(10))
+            .await
+            .unwrap(),
+        Default::default()
+    );
+
+    require_aiosmtpd();
+    let server = SmtpServer::start_on(port);
+    let pass = down.tick(now + minutes(60)).await.unwrap();
+    assert_eq!(pass.sent, 3, "{pass:?}");
+    assert_eq!(down.tick(now + minutes(90)).await.unwrap().sent, 0);
+    let mails = server.messages();
+    assert_eq!(mails.len(), 3);
+    let ids: HashSet<&str> = mails
+        .iter()
+        .map(|m| m.header("Message-ID").unwrap())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(s.statuses(), ["sent", "sent", "sent"]);
+}
+
+#[test]
+fn a_dispatcher_killed_mid_send_loses_nothing_and_sends_each_alert_once() {
+    require_aiosmtpd();
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.json");
+    write_feed(
+        &feed,
+        &[
+            ("r1", "Ann", RUDE),
+            ("r2", "Ben", "Rude cashier, cold tea."),
+        ],
+    );
+    // A server that accepts connections and never says a word: the send hangs.
+    let black_hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hole_url = format!("smtp://{}", black_hole.local_addr().unwrap());
+    let config_text = |smtp_url: &str| {
+        format!(
+            "[business]\nname = \"Harbor Street Bakery\"\n[storage]\ndatabase = \"{}\"\n\
+             [[source]]\nname = \"reviews\"\nurl = \"file://{}\"\n[alerts]\n\
+             to = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
+             smtp_url = \"{smtp_url}\"\ntimeout = \"60s\"\n",
+            dir.path().join("e.db").display(),
+            feed.display()
+        )
+    };
+    let config_path = dir.path().join("earshot.toml");
+    std::fs::write(&config_path, config_text(&hole_url)).unwrap();
+    let earshot = |args: &[&str]| {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("earshot"));
+        command
+            .arg("--config")
+            .arg(&config_path)
+            .args(args)
+            .env_remove(SMTP_USER_ENV)
+            .env_remove(SMTP_PASSWORD_ENV);
+        command
+    };
+
+    let polled = earshot(&["poll"]).output().unwrap();
+    let summary = String::from_utf8_lossy(&polled.stdout);
+    assert!(summary.contains("alerts queued: 2"), "{summary}");
+
+    let mut sender = earshot(&["outbox", "--retry"]).spawn().unwrap();
+    let db = dir.path().join("e.db");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while count_status(&db, "sending") == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no row reached 'sending'"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    sender.kill().unwrap(); // SIGKILL, mid-send
+    sender.wait().unwrap();
+    assert_eq!(
+        (count_status(&db, "sending"), count_status(&db, "pending")),
+        (1, 1)
+    );
+    let listing = earshot(&["outbox"]).output().unwrap();
+    let listing = String::from_utf8_lossy(&listing.stdout);
+    assert!(
+        listing.contains("1 pending, 1 sending, 0 sent"),
+        "{listing}"
+    );
+    let digest = earshot(&["digest"]).output().unwrap();
+    let digest = String::from_utf8_lossy(&digest.stdout);
+    assert!(
+        digest.contains("Open cases (2)") && digest.contains("2 negative"),
+        "{digest}"
+    );
+
+    // Restart against a working server.
+    let server = SmtpServer::start();
+    let config = Config::parse(&config_text(&server.url()), Path::new("t.toml")).unwrap();
+    let store = Arc::new(Mutex::new(Store::open(&db).unwrap()));
+    let dispatcher = Dispatcher::new(Arc::new(config), store, smtp(&server.url(), None));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let now = Utc::now();
+    assert_eq!(
+        rt.block_on(dispatcher.send_due(now, false)).unwrap().sent,
+        1
+    );
+    let lease = chrono::Duration::from_std(SEND_LEASE).unwrap();
+    let later = now + lease + minutes(1);
+    assert_eq!(
+        rt.block_on(dispatcher.send_due(later, false)).unwrap().sent,
+        1
+    );
+    assert_eq!(
+        rt.block_on(dispatcher.send_due(later + minutes(5), false))
+            .unwrap()
+            .sent,
+        0
+    );
+    let mails = server.messages();
+    let subjects: HashSet<&str> = mails.iter().map(Mail::subject).collect();
+    assert_eq!(mails.len(), 2, "{subjects:?}");
+    assert_eq!(
+        subjects,
+        HashSet::from(["[Negative] reviews: Ann", "[Negative] reviews: Ben"])
+    );
+    drop(black_hole);
+}
+
+fn count_status(db: &Path, status: &str) -> i64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    conn.query_row(
+        "SELECT COUNT(*) FROM outbox WHERE status = ?1",
+        [status],
+        |r| r.get(0),
+    )
+    .unwrap_or(0)
+}
+
+#[tokio::test]
+async fn a_required_login_and_a_wrong_password_fail_clearly_and_lose_nothing() {
+    let server = SmtpServer::start_with(Options {
+        auth: Some("owner:right-password"),
+        ..Default::default()
+    });
+    let s = Setup::new("");
+    s.feed(&[("r1", "Ann", RUDE)]);
+    let now = t("2026-11-23T10:00:00Z");
+    s.poll(now).await;
+
+    let wrong = s.dispatcher(smtp(&server.url(), Some(("owner", "wrong-password"))));
+    assert_eq!(wrong.tick(now).await.unwrap().retrying, 1);
+    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    let error = entry.last_error.unwrap();
+    assert_eq!(entry.status, "pending");
+    assert!(error.contains("rejected the login for 'owner'"), "{error}");
+    assert!(
+        error.contains(SMTP_PASSWORD_ENV) && !error.contains("wrong-password"),
+        "{error}"
+    );
+
+    let anonymous = s.dispatcher(smtp(&server.url(), None));
+    assert_eq!(anonymous.tick(now + minutes(60)).await.unwrap().retrying, 1);
+    let entries = s.store.lock().unwrap().outbox(None).unwrap();
+    assert!(entries[0]
+        .last_error
+        .as_deref()
+        .unwrap()
+        .contains("requires a login"));
+
+    let right = s.dispatcher(smtp(&server.url(), Some(("owner", "right-password"))));
+    assert_eq!(right.tick(now + minutes(120)).await.unwrap().sent, 1);
+    assert_eq!(server.messages().len(), 1);
+    assert_eq!(s.statuses(), ["sent"]);
+}
+
+#[tokio::test]
+async fn a_refused_recipient_fails_with_the_server_reply() {
+    let server = SmtpServer::start_with(Options {
+        reject_domain: Some("rejected.test"),
+        ..Default::default()
+    });
+    let s = Setup::new("");
+    let config = Arc::new({
+        let mut c = (*s.config).clone();
+        c.alerts.to = vec!["gone@rejected.test".into()];
+        c
+    });
+    s.feed(&[("r1", "Ann", RUDE)]);
+    let now = t("2026-11-23T10:00:00Z");
+    s.poll(now).await;
+    let dispatcher = Dispatcher::new(config, s.store.clone(), smtp(&server.url(), None));
+    assert_eq!(dispatcher.tick(now).await.unwrap().failed, 1);
+    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    assert_eq!(entry.status, "failed");
+    let error = entry.last_error.unwrap();
+    assert!(
+        error.contains("550") && error.contains("Recipient address rejected"),
+        "{error}"
+    );
+    assert!(server.messages().is_empty());
+
+    // The owner fixes [alerts] to and runs `earshot outbox --retry`: it is sent afresh.
+    let later = now + minutes(60);
+    s.store.lock().unwrap().retry_outbox_now(later).unwrap();
+    let fixed = s.dispatcher(smtp(&server.url(), None));
+    assert_eq!(fixed.send_due(later, true).await.unwrap().sent, 1);
+    let mails = server.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].header("X-RcptTo"), Some("owner@example.com"));
+}
+
+#[tokio::test]
+async fn an_author_name_cannot_inject_headers_and_html_is_escaped() {
+    let server = SmtpServer::start();
+    let s = Setup::new("");
+    let now = t("2026-11-23T10:00:00Z");
+    let mut evil = mention(
+        "x1",
+        "Eve\r\nBcc: victim@example.com",
+        "<script>alert('x')</script> rude & cold <b>coffee</b>",
+        Priority::High,
+    );
+    evil.url = Some("https://reviews.test/r?a=1&b=\"2\"".into());
+    s.insert(evil, now);
+    assert_eq!(
+        s.dispatcher(smtp(&server.url(), None))
+            .tick(now)
+            .await
+            .unwrap()
+            .sent,
+        1
+    );
+    let mail = &server.messages()[0];
+    assert_eq!(mail.header("X-RcptTo"), Some("owner@example.com"));
+    assert!(mail.header("Bcc").is_none(), "{}", mail.raw);
+    assert!(
+        !mail.raw.lines().any(|l| l.starts_with("Bcc:")),
+        "{}",
+        mail.raw
+    );
+    assert_eq!(
+        mail.subject(),
+        "[Negative] reviews: Eve Bcc: victim@example.com"
+    );
+    assert!(
+        mail.html
+            .contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
+        "{}",
+        mail.html
+    );
+    assert!(
+        mail.html.contains("&lt;b&gt;coffee&lt;/b&gt; ")
+            || mail.html.contains("&lt;b&gt;coffee&lt;/b&gt;")
+    );
+    assert!(!mail.html.contains("<script>") && !mail.html.contains("<b>coffee"));
+    assert!(mail
+        .html
+        .contains("href=\"https://reviews.test/r?a=1&amp;b=&quot;2&quot;\""));
+}
+
+#[tokio::test]
+async fn the_digest_reminders_and_escalations_follow_the_injected_clock() {
+    let s = Setup::new("digest = \"daily 08:00\"\nescalate_to = [\"manager@example.com\"]");
+    let day = t("2026-11-23T00:00:00Z");
+    let complaint = s.insert(
+        mention("c1", "Ann", RUDE, Priority::High),
+        day + minutes(15 * 60),
+    );
+    let handled = s.insert(
+        mention("c2", "Ben", "Cold tea.", Priority::High),
+        day + minutes(15 * 60),
+    );
+    let praise = s.insert(
+        mention("p1", "maria_l", "Lovely bread, thank you!", Priority::Low),
+        day + minutes(16 * 60),
+    );
+    s.sql(&format!(
+        "INSERT INTO customers (id, name, tier) VALUES (7, 'Maria Lopez', 'A');
+         UPDATE mentions SET customer_id = 7 WHERE id = {praise};
+         UPDATE mentions SET status = 'acknowledged' WHERE id = {handled};"
+    ));
+    s.store
+        .lock()
+        .unwrap()
+        .transaction(|tx| {
+            let state = SourceState::default();
+            let failed = FetchOutcome::Failed("HTTP 503 from the server".into());
+            Store::record_fetch(
+                tx,
+                "town-forum",
+                "https://forum.test/feed",
+                day,
+                &failed,
+                &state,
+            )
+        })
+        .unwrap();
+    let d = s.dispatcher(s.files());
+    let sent = |mails: &[Mail], prefix: &str| {
+        mails
+            .iter()
+            .filter(|m| m.subject().starts_with(prefix))
+            .count()
+    };
+
+    // The two alerts go at once (too late for today's digest); no escalation before
+    // respond_within (4h).
+    assert_eq!(d.tick(day + minutes(15 * 60 + 1)).await.unwrap().sent, 2);
+    assert_eq!(d.tick(day + minutes(19 * 60 - 1)).await.unwrap().sent, 0);
+    // 4h after the alert the unacknowledged case escalates, once; the acknowledged one not.
+    assert_eq!(d.tick(day + minutes(19 * 60 + 1)).await.unwrap().sent, 1);
+    assert_eq!(d.tick(day + minutes(20 * 60)).await.unwrap().sent, 0);
+    let mails = s.eml();
+    let escalation = mails
+        .iter()
+        .find(|m| m.subject().starts_with("[Escalation]"))
+        .unwrap();
+    assert_eq!(
+        escalation.subject(),
+        "[Escalation] no answer in 4h: reviews: Ann"
+    );
+    assert_eq!(
+        escalation.header("To"),
+        Some("owner@example.com, manager@example.com")
+    );
+
+    // The digest: not before 08:00 the next day, then once.
+    let next_day = day + chrono::Duration::days(1);
+    assert_eq!(
+        d.tick(next_day + minutes(7 * 60 + 59)).await.unwrap().sent,
+        0
+    );
+    assert_eq!(d.tick(next_day + minutes(8 * 60)).await.unwrap().sent, 1);
+    assert_eq!(d.tick(next_day + minutes(9 * 60)).await.unwrap().sent, 0);
+    let mails = s.eml();
+    assert_eq!(sent(&mails, "[Earshot] digest"), 1);
+    let digest = mails
+        .iter()
+        .find(|m| m.subject().starts_with("[Earshot] digest"))
+        .unwrap();
+    assert_eq!(
+        digest.subject(),
+        "[Earshot] digest for Harbor Street Bakery: 2 open cases, 3 new mentions"
+    );
+    for expected in [
+        "Open cases (2)",
+        &format!("#{complaint} reviews, Ann"),
+        "2 negative, 0 neutral, 1 positive",
+        "Say thank you",
+        "Maria Lopez on reviews",
+        "town-forum: HTTP 503 from the server",
+    ] {
+        assert!(
+            digest.text.contains(expected),
+            "{expected}: {}",
+            digest.text
+        );
+    }
+
+    // A promise due at noon: nothing before, one reminder after, never a second.
+    s.sql(&format!(
+        "UPDATE mentions SET status = 'promised', promise_due_at = '2026-11-24T12:00:00Z' \
+         WHERE id = {complaint};"
+    ));
+    assert_eq!(
+        d.tick(next_day + minutes(11 * 60 + 59)).await.unwrap().sent,
+        0
+    );
+    assert_eq!(
+        d.tick(next_day + minutes(12 * 60 + 1)).await.unwrap().sent,
+        1
+    );
+    assert_eq!(d.tick(next_day + minutes(13 * 60)).await.unwrap().sent, 0);
+    let mails = s.eml();
+    assert_eq!(sent(&mails, "[Reminder] promise overdue: reviews: Ann"), 1);
+    assert_eq!(mails.len(), 2 + 1 + 1 + 1);
+}
+
+#[tokio::test]
+async fn beyond_max_per_hour_alerts_roll_into_one_summary() {
+    let s = Setup::new("max_per_hour = 2");
+    let now = t("2026-11-23T10:00:00Z");
+    for i in 0..5 {
+        s.insert(
+            mention(
+                &format!("f{i}"),
+                &format!("Angry {i}"),
+                RUDE,
+                Priority::High,
+            ),
+            now,
+        );
+    }
+    let d = s.dispatcher(s.files());
+    let pass = d.tick(now).await.unwrap();
+    assert_eq!((pass.sent, pass.rolled), (3, 3), "{pass:?}");
+    assert_eq!(d.tick(now + minutes(5)).await.unwrap().sent, 0);
+    let mails = s.eml();
+    assert_eq!(mails.len(), 3);
+    let summary = mails
+        .iter()
+        .find(|m| m.subject() == "[Negative] 3 more negative mentions")
+        .expect("one summary");
+    for i in 2..5 {
+        assert!(
+            summary.text.contains(&format!("Angry {i}")),
+            "{}",
+            summary.text
+        );
+    }
+    // An hour later the cap is free again.
+    s.insert(
+        mention("f9", "Late", RUDE, Priority::High),
+        now + minutes(61),
+    );
+    assert_eq!(d.tick(now + minutes(61)).await.unwrap().sent, 1);
+    assert_eq!(
+        s.eml().last().unwrap().subject(),
+        "[Negative] reviews: Late"
+    );
+}
+
+/// `earshot alerts test` in a temp dir with this `[alerts]` table.
+fn alerts_test(alerts: &str, env: &[(&str, &str)]) -> (bool, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("earshot.toml");
+    std::fs::write(
+        &path,
+        format!("[business]\nname = \"Harbor Street Bakery\"\n[alerts]\nfrom = \"earshot@bakery.test\"\n{alerts}\n"),
+    )
+    .unwrap();
+    let mut command = assert_cmd::Command::cargo_bin("earshot").unwrap();
+    command
+        .current_dir(dir.path())
+        .env_remove(SMTP_USER_ENV)
+        .env_remove(SMTP_PASSWORD_ENV)
+        .args(["--config", path.to_str().unwrap(), "alerts", "test"]);
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let output = command.output().unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[test]
+fn alerts_test_names_each_way_the_mail_setup_can_fail() {
+    require_aiosmtpd();
+    let to = "to = [\"owner@example.com\"]";
+    let login = [
+        (SMTP_USER_ENV, "owner"),
+        (SMTP_PASSWORD_ENV, "right-password"),
+    ];
+
+    let (ok, out) = alerts_test(
+        &format!("{to}\nsmtp_url = \"smtp://127.0.0.1:{}\"", free_port()),
+        &[],
+    );
+    assert!(!ok && out.contains("refused the connection"), "{out}");
+
+    let (ok, out) = alerts_test(
+        &format!("{to}\nsmtp_url = \"smtp://no-such-host.invalid:2525\""),
+        &[],
+    );
+    assert!(!ok && out.contains("DNS"), "{out}");
+
+    let plain = SmtpServer::start();
+    let (ok, out) = alerts_test(
+        &format!(
+            "{to}\nsmtp_url = \"smtps://127.0.0.1:{}\"\ntimeout = \"5s\"",
+            plain.port
+        ),
+        &[],
+    );
+    assert!(!ok && out.contains("TLS"), "{out}");
+
+    let guarded = SmtpServer::start_with(Options {
+        auth: Some("owner:right-password"),
+        reject_domain: Some("rejected.test"),
+    });
+    let url = format!("smtp_url = \"{}\"", guarded.url());
+    let (ok, out) = alerts_test(
+        &format!("{to}\n{url}"),
+        &[
+            (SMTP_USER_ENV, "owner"),
+            (SMTP_PASSWORD_ENV, "wrong-password"),
+        ],
+    );
+    assert!(!ok && out.contains("rejected the login"), "{out}");
+    assert!(!out.contains("wrong-password"), "{out}");
+
+    let (ok, out) = alerts_test(&format!("to = [\"nobody@rejected.test\"]\n{url}"), &login);
+    assert!(
+        !ok && out.contains("refused the message") && out.contains("550"),
+        "{out}"
+    );
+
+    let (ok, out) = alerts_test(&format!("{to}\n{url}"), &login);
+    assert!(ok && out.contains("ok:"), "{out}");
+    let mails = guarded.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(
+        mails[0].subject(),
+        "[Earshot] test message for Harbor Street Bakery"
+    );
+
+    let (ok, out) = alerts_test(&format!("{to}\noutbox_dir = \"out\""), &[]);
+    assert!(ok && out.contains("written to out/"), "{out}");
+}
+
+#[tokio::test]
+async fn a_broken_source_alerts_once_and_once_more_when_it_recovers() {
+    let s = Setup::new("");
+    let now = t("2026-11-23T10:00:00Z");
+    let d = s.dispatcher(s.files());
+    std::fs::remove_file(s.dir.path().join("feed.json")).unwrap();
+    for cycle in 0..2 {
+        assert!(s.poll(now + minutes(cycle * 15)).await.any_failed());
+    }
+    // Two failures in a row may be a blip: no alert yet.
+    assert_eq!(d.tick(now + minutes(20)).await.unwrap().sent, 0);
+    for cycle in 2..5 {
+        s.poll(now + minutes(cycle * 15)).await;
+        assert_eq!(
+            d.tick(now + minutes(cycle * 15)).await.unwrap().sent,
+            usize::from(cycle == 2)
+        );
+    }
+    s.feed(&[("r1", "Sam", "I love the bread here.")]);
+    assert!(!s.poll(now + minutes(90)).await.any_failed());
+    assert_eq!(d.tick(now + minutes(90)).await.unwrap().sent, 1);
+    assert_eq!(d.tick(now + minutes(120)).await.unwrap().sent, 0);
+    let subjects: Vec<String> = s.eml().iter().map(|m| m.subject().to_owned()).collect();
+    assert_eq!(subjects, ["[Source down] reviews", "[Source back] reviews"]);
+    let down = &s.eml()[0];
+    assert!(down.text.contains("Failures in a row: 3"), "{}", down.text);
+}
+
+#[tokio::test]
+async fn earshot_run_sends_the_alerts_of_its_first_cycle_and_stops_cleanly() {
+    let s = Setup::new("");
+    s.feed(&[("r1", "Ann", RUDE)]);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let service = tokio::spawn(earshot::service::serve(
+        s.config.clone(),
+        s.store.clone(),
+        async move {
+            let _ = stopped.await;
+        },
+    ));
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while s.eml().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "no alert written");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(()).unwrap();
+    service.await.unwrap().unwrap();
+    assert_eq!(s.eml()[0].subject(), "[Negative] reviews: Ann");
+    assert_eq!(s.statuses(), ["sent"]);
+}
