@@ -2,8 +2,8 @@
 //!
 //! The pipeline, one module per step:
 //! source → [`fetch`] → [`sources`] (extract, keep relevant, dedupe key) → [`sentiment`]
-//! → [`triage`] → [`store`] → mention log ([`cli`]). [`poller`] ties one cycle together and
-//! [`service`] runs it on a schedule.
+//! → [`triage`] → [`store`] → mention log ([`cli`], [`web`]). [`poller`] ties one cycle together
+//! and [`service`] runs it on a schedule beside the web log.
 
 pub mod casework;
 pub mod cli;
@@ -17,3 +17,4 @@ pub mod service;
 pub mod sources;
 pub mod store;
 pub mod triage;
+pub mod web;

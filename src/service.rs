@@ -1,4 +1,5 @@
-//! `earshot run`: poll each source on its schedule until Ctrl-C or SIGTERM.
+//! `earshot run`: poll each source on its schedule and serve the web log, until Ctrl-C or
+//! SIGTERM.
 //!
 //! Each source's writes are one transaction, so stopping between or during cycles loses
 //! nothing that was committed and never stores half a source.
@@ -16,10 +17,23 @@ use crate::store::Store;
 /// Longest sleep between schedule checks (a source added to the config waits no longer).
 const MAX_IDLE: Duration = Duration::from_secs(30);
 
-/// Run the service until a shutdown signal.
+/// Run the service (poll loop and web log) until a shutdown signal.
 pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(serve(config, store, shutdown_signal()))
+    runtime.block_on(async {
+        // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
+        let token = crate::web::token_from_env();
+        let listener = crate::web::bind(&config.web_listen, token.as_deref()).await?;
+        let state = crate::web::AppState::new(config.clone(), store.clone(), token);
+        let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+        let web = tokio::spawn(crate::web::serve(listener, state, async {
+            let _ = web_stopped.await;
+        }));
+        let polled = serve(config, store, shutdown_signal()).await;
+        let _ = stop_web.send(());
+        web.await.context("the web log task failed")??;
+        polled
+    })
 }
 
 /// The polling loop; returns when `shutdown` completes.

@@ -8,6 +8,7 @@ mod customers;
 mod mentions;
 mod migrations;
 mod sources;
+mod stats;
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +17,11 @@ use rusqlite::Connection;
 
 pub use cases::CaseAction;
 pub use customers::{CustomerDetail, CustomerSummary, ImportSummary};
-pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
+pub use mentions::{
+    Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter, StoredDetail,
+};
 pub use sources::{FetchOutcome, SourceHealth, SourceState};
+pub use stats::WeekSentiment;
 
 /// A storage problem, worded for the person running Earshot.
 #[derive(Debug, thiserror::Error)]
