@@ -5,3 +5,4 @@ mod common;
 mod customers;
 mod encoding;
 mod poll;
+mod web;
