@@ -1,5 +1,6 @@
 //! Integration tests: one binary (compiled once), one module per area.
 
+mod browser;
 mod cli;
 mod common;
 mod customers;

@@ -166,6 +166,15 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
     let text = |name: &str, label: &str, value: &Option<String>, hint: &str| {
         html! { label { (label) input type="text" name=(name) value=[given(value)] placeholder=(hint); } }
     };
+    let more_open = [
+        &query.priority,
+        &query.source,
+        &query.customer,
+        &query.since,
+        &query.limit,
+    ]
+    .iter()
+    .any(|v| given(v).is_some());
     html! {
         form.filters.card method="get" action="/" {
             label.wide { "Search"
@@ -173,12 +182,17 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
             }
             (select("sentiment", "Sentiment", &query.sentiment, &["negative", "neutral", "positive"]))
             (select("status", "Status", &query.status, &["open", "new", "acknowledged", "promised", "resolved", "recovered"]))
-            (select("priority", "Priority", &query.priority, &["urgent", "high", "normal", "low"]))
-            (select("source", "Source", &query.source, &sources))
-            (text("customer", "Customer", &query.customer, "name"))
-            (text("since", "Since", &query.since, "7d or 2026-11-01"))
-            (text("limit", "Per page", &query.limit, "50"))
-            div { button type="submit" { "Filter" } " " a href="/" { "clear" } }
+            details.wide open[more_open] {
+                summary { "More filters" }
+                div.filters {
+                    (select("priority", "Priority", &query.priority, &["urgent", "high", "normal", "low"]))
+                    (select("source", "Source", &query.source, &sources))
+                    (text("customer", "Customer", &query.customer, "name"))
+                    (text("since", "Since", &query.since, "7d or 2026-11-01"))
+                    (text("limit", "Per page", &query.limit, "50"))
+                }
+            }
+            div.wide { button type="submit" { "Filter" } " " a href="/" { "clear" } }
         }
     }
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::casework::{customer_card, suggested_reply};
 use crate::customers::Candidate;
-use crate::model::Term;
+use crate::model::{CaseStatus, Term};
 use crate::store::{CustomerSummary, StoredDetail};
 use crate::web::csrf::{Visitor, CSRF_FIELD};
 use crate::web::layout::{badges, external_link, shell, time, Nav};
@@ -98,7 +98,7 @@ pub async fn page(
                 p { button type="button" data-copy="reply" { "Copy reply" } }
             }
         }
-        @if m.status.is_open() { (actions(m.id, &visitor)) }
+        @if m.status.is_open() { (actions(m.id, m.status, &visitor)) }
         h2 { "History" }
         div.table-wrap { table {
             thead { tr { th { "When" } th { "What" } th { "By" } th { "Note" } } }
@@ -140,6 +140,8 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                 }
             }
             @if !view.customers.is_empty() {
+                details {
+                summary { @if view.customer.is_some() { "Link to a different customer" } @else { "Link to a customer" } }
                 form method="post" action={"/mentions/" (id) "/link"} {
                     input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
                     input type="hidden" name="by" value=(visitor.name);
@@ -152,34 +154,32 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                     }
                     button.secondary type="submit" { "Link" }
                 }
+                }
             }
         }
     }
 }
 
-fn actions(id: i64, visitor: &Visitor) -> Markup {
-    let common = html! {
-        input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-        label { "Your name" input type="text" name="by" value=(visitor.name) maxlength="60"; }
-    };
+/// One form, one button per step: the note (and due date) go with whichever is pressed.
+fn actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
+    let to = |step: &str| format!("/mentions/{id}/{step}");
     html! {
         h2 { "Work the case" }
-        div.actions {
-            form.card method="post" action={"/mentions/" (id) "/ack"} {
-                (common)
-                label { "Note (optional)" input type="text" name="note" placeholder="called her back"; }
-                button type="submit" { "Acknowledge" }
+        form.card.case method="post" action=(to("resolve")) {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+            div.fields {
+                label { "Your name" input type="text" name="by" value=(visitor.name) maxlength="60"; }
+                label { "Due (for a promise)" input type="text" name="due" placeholder="2d or 2026-11-30"; }
+                label.wide { "Note: what you did or promised"
+                    input type="text" name="note" maxlength="2000" placeholder="called her back; replacement cake Saturday";
+                }
             }
-            form.card method="post" action={"/mentions/" (id) "/promise"} {
-                (common)
-                label { "Due" input type="text" name="due" required placeholder="2d or 2026-11-30"; }
-                label { "What was promised" input type="text" name="note" required placeholder="replacement cake Saturday"; }
-                button type="submit" { "Record promise" }
-            }
-            form.card method="post" action={"/mentions/" (id) "/resolve"} {
-                (common)
-                label { "Note (optional)" input type="text" name="note" placeholder="refunded"; }
-                button type="submit" { "Resolve" }
+            div.buttons {
+                @if status == CaseStatus::New {
+                    button type="submit" formaction=(to("ack")) name="step" value="ack" { "Acknowledge" }
+                }
+                button type="submit" formaction=(to("promise")) name="step" value="promise" { "Record promise" }
+                button type="submit" formaction=(to("resolve")) name="step" value="resolve" { "Resolve" }
             }
         }
     }
