@@ -89,16 +89,19 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound("no such page".into()) })
         .layer(from_fn_with_state(state.clone(), auth::require_login))
         .layer(from_fn_with_state(state.clone(), csrf::session_and_csrf))
-        .layer(from_fn(security_headers))
+        .layer(from_fn(log_and_secure))
         .with_state(state)
 }
 
-/// Headers every response carries: no inline script, no framing, no referrer to review sites.
-async fn security_headers(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+/// Log each request, and add the headers every response carries: no inline script, no
+/// framing, no referrer to review sites.
+async fn log_and_secure(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
     let mut response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64, "web request");
     let headers = response.headers_mut();
     let fixed = [
         (

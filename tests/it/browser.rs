@@ -253,6 +253,12 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
     wait_for(&client, "article.mention").await;
     screenshot(&client, "web-log-phone.png").await;
     client.set_window_size(1280, 1000).await.unwrap();
+    client
+        .goto(&format!("{base}/chart?weeks=52"))
+        .await
+        .unwrap();
+    wait_for(&client, "svg.chart polyline").await;
+    screenshot(&client, "web-chart-desktop.png").await;
 
     // The hostile mention: shown as text, no script, no image, no javascript: link.
     for path in [format!("/mentions/{hostile}"), "/?search=rude".to_owned()] {
