@@ -130,6 +130,30 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
         .unwrap_or_else(|e| panic!("no {css} on the page: {e}"))
 }
 
+/// Wait for the "Done: …" notice of this step (the previous page's notice may linger
+/// until the browser has navigated).
+async fn wait_for_notice(client: &Client, step: &str) {
+    let xpath = format!("//p[@class='notice' and contains(., '{step}')]");
+    client
+        .wait()
+        .at_most(ELEMENT_WAIT)
+        .for_element(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("no notice that the case was {step}: {e}"));
+}
+
+/// Wait until the address holds `part` (a form submitted, a link followed).
+async fn wait_for_url(client: &Client, part: &str) {
+    let started = Instant::now();
+    while !client.current_url().await.unwrap().as_str().contains(part) {
+        assert!(
+            started.elapsed() < ELEMENT_WAIT,
+            "the address never held {part}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn count(client: &Client, css: &str) -> usize {
     client.find_all(Locator::Css(css)).await.unwrap().len()
 }
@@ -170,13 +194,8 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         .click()
         .await
         .unwrap();
+    wait_for_url(&client, "sentiment=negative").await;
     wait_for(&client, "article.mention").await;
-    assert!(client
-        .current_url()
-        .await
-        .unwrap()
-        .as_str()
-        .contains("sentiment=negative"));
     let shown = count(&client, "article.mention").await;
     assert!(shown > 0 && shown == count(&client, "article.mention.negative").await);
     assert_no_dialog(&client, "the log").await;
@@ -199,8 +218,7 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         .click()
         .await
         .unwrap();
-    let notice = wait_for(&client, "p.notice").await;
-    assert!(notice.text().await.unwrap().contains("acknowledged"));
+    wait_for_notice(&client, "acknowledged").await;
 
     wait_for(&client, "form.case input[name=due]")
         .await
@@ -221,8 +239,7 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         .click()
         .await
         .unwrap();
-    let notice = wait_for(&client, "p.notice").await;
-    assert!(notice.text().await.unwrap().contains("promised"));
+    wait_for_notice(&client, "promised").await;
     assert_eq!(
         harness.store().mention_detail(id).unwrap().mention.status,
         CaseStatus::Promised
@@ -237,8 +254,7 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         .click()
         .await
         .unwrap();
-    let notice = wait_for(&client, "p.notice").await;
-    assert!(notice.text().await.unwrap().contains("resolved"));
+    wait_for_notice(&client, "resolved").await;
     let detail = harness.store().mention_detail(id).unwrap();
     assert_eq!(detail.mention.status, CaseStatus::Resolved);
     let kinds: Vec<&str> = detail.events.iter().map(|e| e.kind.as_str()).collect();
