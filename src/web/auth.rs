@@ -15,7 +15,7 @@ use axum::{Extension, Form};
 use maud::html;
 use serde::Deserialize;
 
-use super::csrf::{cookie, set_cookie, Session, Visitor, CSRF_FIELD};
+use super::csrf::{cookie, set_cookie, Session, Visitor, CSRF_FIELD, SESSION_MAX_AGE_SECS};
 use super::layout::{shell, Nav};
 use super::AppState;
 
@@ -23,8 +23,6 @@ use super::AppState;
 pub const TOKEN_ENV: &str = "EARSHOT_WEB_TOKEN";
 /// Cookie proving the session logged in.
 pub const AUTH_COOKIE: &str = "earshot_auth";
-/// How long a login lasts (30 days), unless the process restarts.
-const LOGIN_MAX_AGE_SECS: u64 = 30 * 24 * 3600;
 
 /// The web problem that stops Earshot from starting.
 #[derive(Debug, thiserror::Error)]
@@ -63,12 +61,41 @@ pub fn logged_in(state: &AppState, headers: &HeaderMap, session: &Session) -> bo
     cookie(headers, AUTH_COOKIE).is_some_and(|tag| state.keys.verify("auth", &session.0, &tag))
 }
 
-/// Send visitors who have not logged in to the login page.
+/// Whether the request names this machine: without a token, a page asked for under any
+/// other host name is a DNS-rebinding attempt by a web site the staff member is visiting.
+pub fn host_is_local(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST) else {
+        return true;
+    };
+    let host = host.to_str().unwrap_or("").trim().to_ascii_lowercase();
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => host
+            .rsplit_once(':')
+            .map_or(host.as_str(), |(name, _)| name),
+    };
+    name == "localhost"
+        || name.ends_with(".localhost")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Send visitors who have not logged in to the login page; without a token, serve only
+/// requests addressed to this machine by a loopback name.
 pub async fn require_login(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
+    if state.token.is_none() && !host_is_local(request.headers()) {
+        tracing::warn!(host = ?request.headers().get(header::HOST), "refused: not a loopback host name");
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "open the web log as http://127.0.0.1:PORT/ or http://localhost:PORT/",
+        )
+            .into_response();
+    }
     let path = request.uri().path();
     let open = path == "/login" || path.starts_with("/static/");
     let session = request.extensions().get::<Session>().cloned();
@@ -86,8 +113,11 @@ pub async fn require_login(
     }
 }
 
-/// The login form.
-pub async fn login_page(visitor: Visitor) -> Response {
+/// The login form (straight to the log when no token is set).
+pub async fn login_page(State(state): State<AppState>, visitor: Visitor) -> Response {
+    if state.token.is_none() {
+        return Redirect::to("/").into_response();
+    }
     login_form(&visitor, None, StatusCode::OK)
 }
 
@@ -135,7 +165,7 @@ pub async fn login(
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(AUTH_COOKIE, &tag, Some(LOGIN_MAX_AGE_SECS)),
+        set_cookie(AUTH_COOKIE, &tag, Some(SESSION_MAX_AGE_SECS)),
     );
     response
 }
@@ -155,6 +185,33 @@ mod tests {
 
     fn addr(text: &str) -> Vec<SocketAddr> {
         vec![text.parse().unwrap()]
+    }
+
+    #[test]
+    fn only_loopback_host_names_are_local() {
+        let host = |h: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, h.parse().unwrap());
+            host_is_local(&headers)
+        };
+        for local in [
+            "127.0.0.1:8080",
+            "localhost:8080",
+            "LOCALHOST",
+            "[::1]:8080",
+            "127.0.0.2",
+        ] {
+            assert!(host(local), "{local}");
+        }
+        for remote in [
+            "evil.example:8080",
+            "192.168.1.5:8080",
+            "localhost.evil.example",
+            "[fe80::1]:80",
+        ] {
+            assert!(!host(remote), "{remote}");
+        }
+        assert!(host_is_local(&HeaderMap::new()));
     }
 
     #[test]

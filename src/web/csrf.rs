@@ -24,6 +24,8 @@ pub const NAME_COOKIE: &str = "earshot_name";
 pub const CSRF_FIELD: &str = "csrf";
 /// Largest form body accepted (a note is short).
 const MAX_FORM_BYTES: usize = 64 * 1024;
+/// How long a browser keeps its session (and so its login): 30 days.
+pub const SESSION_MAX_AGE_SECS: u64 = 30 * 24 * 3600;
 /// Random bytes in a session id.
 const SESSION_BYTES: usize = 16;
 

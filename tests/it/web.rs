@@ -208,6 +208,13 @@ async fn the_log_puts_urgent_cases_on_top_and_filters_like_the_cli() {
         "the urgent case is not first"
     );
     assert!(page.set_cookies()[0].contains("HttpOnly; SameSite=Strict"));
+    // Without a token, only loopback host names are served (no DNS rebinding).
+    let rebound = Request::get("/")
+        .header(header::HOST, "attacker.example:8080")
+        .body(Body::empty())
+        .unwrap();
+    let response = app(&harness, None).oneshot(rebound).await.unwrap();
+    assert_eq!(response.status(), StatusCode::MISDIRECTED_REQUEST);
 
     let negatives = web.get("/?sentiment=negative&status=open&since=").await;
     assert_eq!(negatives.status, StatusCode::OK);
