@@ -192,12 +192,20 @@ const COPY_JS: &str = r#"document.addEventListener('click', function (e) {
   if (!b) return;
   var t = document.getElementById(b.getAttribute('data-copy'));
   if (!t) return;
-  var done = function () { b.textContent = 'Copied'; setTimeout(function () { b.textContent = 'Copy reply'; }, 2000); };
-  if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(t.value).then(done);
-  } else {
+  var say = function (text) {
+    b.textContent = text;
+    setTimeout(function () { b.textContent = 'Copy reply'; }, 2500);
+  };
+  var fallback = function () {
     t.focus(); t.select();
-    try { document.execCommand('copy'); done(); } catch (err) {}
+    var ok = false;
+    try { ok = document.execCommand('copy'); } catch (err) {}
+    say(ok ? 'Copied' : 'Selected: press Ctrl+C or long-press to copy');
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(t.value).then(function () { say('Copied'); }, fallback);
+  } else {
+    fallback();
   }
 });
 "#;

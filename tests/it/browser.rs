@@ -244,6 +244,19 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         harness.store().mention_detail(id).unwrap().mention.status,
         CaseStatus::Promised
     );
+    // The copy button's script runs under the page's Content-Security-Policy.
+    let copy = wait_for(&client, "button[data-copy=reply]").await;
+    copy.click().await.unwrap();
+    let started = Instant::now();
+    let mut said = copy.text().await.unwrap();
+    while said == "Copy reply" && started.elapsed() < Duration::from_secs(2) {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        said = copy.text().await.unwrap();
+    }
+    assert!(
+        said == "Copied" || said.starts_with("Selected"),
+        "the copy script did not run: {said}"
+    );
     client.set_window_size(1280, 2300).await.unwrap();
     screenshot(&client, "web-case-desktop.png").await;
     client.set_window_size(390, 2600).await.unwrap();
