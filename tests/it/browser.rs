@@ -185,6 +185,9 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
     client.goto(&format!("{base}/")).await.unwrap();
     wait_for(&client, "article.mention").await;
     screenshot(&client, "web-log-desktop.png").await;
+    client.set_window_size(390, 1400).await.unwrap();
+    screenshot(&client, "web-log-phone.png").await;
+    client.set_window_size(1280, 1000).await.unwrap();
     let sentiment = wait_for(&client, "select[name=sentiment]").await;
     sentiment.select_by_value("negative").await.unwrap();
     client
@@ -276,11 +279,6 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         "{kinds:?}"
     );
 
-    // The log on a phone.
-    client.set_window_size(390, 1400).await.unwrap();
-    client.goto(&format!("{base}/")).await.unwrap();
-    wait_for(&client, "article.mention").await;
-    screenshot(&client, "web-log-phone.png").await;
     client.set_window_size(1280, 1000).await.unwrap();
     client
         .goto(&format!("{base}/chart?weeks=52"))
