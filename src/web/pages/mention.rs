@@ -21,6 +21,9 @@ struct View {
     customers: Vec<CustomerSummary>,
 }
 
+/// The steps `?done=` may confirm (anything else in the address is not echoed).
+const STEPS: [&str; 5] = ["acknowledged", "promised", "resolved", "linked", "unlinked"];
+
 /// `?done=…` after an action, to confirm it.
 #[derive(Debug, Deserialize)]
 pub struct Done {
@@ -58,7 +61,9 @@ pub async fn page(
     );
     let body = html! {
         h1 { "Mention #" (m.id) }
-        @if let Some(done) = done.done.as_deref() { p.notice { "Done: " (done) "." } }
+        @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
+            p.notice { "Done: " (done) "." }
+        }
         div.card {
             p { (badges(m)) }
             @if !view.detail.priority_reasons.is_empty() {
