@@ -601,3 +601,62 @@ async fn serve_answers_on_a_real_socket_and_stops_on_shutdown() {
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+#[test]
+fn earshot_run_serves_the_web_log_beside_the_poller_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let dir = fresh_checkout();
+    let config = dir.path().join("config/earshot.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("listen = \"127.0.0.1:8080\"", "listen = \"127.0.0.1:0\""),
+    )
+    .unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("earshot"))
+        .current_dir(dir.path())
+        .env_remove("EARSHOT_CONFIG")
+        .env_remove("EARSHOT_WEB_TOKEN")
+        .env("EARSHOT_LOG", "info")
+        .arg("run")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, seen) = std::sync::mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let _ = lines.send(line.unwrap_or_default());
+        }
+    });
+    let address = loop {
+        let line = seen
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("earshot run logs the web log's address");
+        if let Some(at) = line.find("web log at http://") {
+            let rest = &line[at + "web log at ".len()..];
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    let body = blocking_get(&address);
+    assert!(body.contains("Mention log"), "{body}");
+    // The first cycle has run, so the poll loop is listening for signals.
+    while !seen
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("earshot run logs its first poll")
+        .contains("polled")
+    {}
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "earshot run exited with {status}");
+}
+
+/// One GET on a throwaway runtime (reqwest is built without its blocking client).
+fn blocking_get(url: &str) -> String {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+}
