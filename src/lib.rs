@@ -3,8 +3,8 @@
 //! The pipeline, one module per step:
 //! source → [`fetch`] → [`sources`] (extract, keep relevant, dedupe key) → [`sentiment`]
 //! → [`triage`] → [`store`] → [`alert`] (outbox, email, digest) and the mention log
-//! ([`cli`]). [`poller`] ties one cycle together and [`service`] runs it on a schedule
-//! ([`schedule`] decides when, and how healthy a source is).
+//! ([`cli`], [`web`]). [`poller`] ties one cycle together and [`service`] runs it on a
+//! schedule beside the web log ([`schedule`] decides when, and how healthy a source is).
 
 pub mod alert;
 pub mod casework;
@@ -20,3 +20,4 @@ pub mod service;
 pub mod sources;
 pub mod store;
 pub mod triage;
+pub mod web;

@@ -7,7 +7,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = earshot::cli::Cli::parse();
     let default_level = match cli.command {
-        earshot::cli::Command::Run => "info",
+        earshot::cli::Command::Run | earshot::cli::Command::Serve => "info",
         _ => "error",
     };
     tracing_subscriber::fmt()

@@ -1,5 +1,5 @@
-//! `earshot run`: poll each source on its own schedule and send alerts until Ctrl-C or
-//! SIGTERM.
+//! `earshot run`: poll each source on its own schedule, send alerts and serve the web log,
+//! until Ctrl-C or SIGTERM.
 //!
 //! Every source is its own task, started when it is due and never while its previous
 //! poll still runs, so a slow or failing source delays no other. Each source's writes are
@@ -31,10 +31,23 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How often the dispatcher looks for due alerts, retries, escalations and the digest.
 pub const DISPATCH_EVERY: Duration = Duration::from_secs(20);
 
-/// Run the service until a shutdown signal.
+/// Run the service (poll loop and web log) until a shutdown signal.
 pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(serve(config, store, shutdown_signal()))
+    runtime.block_on(async {
+        // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
+        let token = crate::web::token_from_env();
+        let listener = crate::web::bind(&config.web_listen, token.as_deref()).await?;
+        let state = crate::web::AppState::new(config.clone(), store.clone(), token);
+        let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
+        let web = tokio::spawn(crate::web::serve(listener, state, async {
+            let _ = web_stopped.await;
+        }));
+        let polled = serve(config, store, shutdown_signal()).await;
+        let _ = stop_web.send(());
+        web.await.context("the web log task failed")??;
+        polled
+    })
 }
 
 /// Polls and the alert dispatcher; returns when `shutdown` completes (after polls in

@@ -7,6 +7,8 @@ mod customers;
 mod output;
 mod show;
 
+pub use cases::parse_due;
+
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -39,8 +41,10 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The service: poll every source on its schedule until Ctrl-C or SIGTERM.
+    /// The service: poll every source on its schedule and serve the web log, until Ctrl-C or SIGTERM.
     Run,
+    /// The web log alone ([web] listen; off loopback needs $EARSHOT_WEB_TOKEN).
+    Serve,
     /// One polling cycle now, then exit.
     Poll {
         /// Only this source.
@@ -234,6 +238,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Run => {
             let (config, store) = open(&cli)?;
             crate::service::run(config, store)
+        }
+        Command::Serve => {
+            let (config, store) = open(&cli)?;
+            crate::web::run(config, store)
         }
         Command::Poll { ref source, force } => {
             let (config, store) = open(&cli)?;

@@ -71,6 +71,16 @@ impl std::str::FromStr for StatusFilter {
     }
 }
 
+/// The order of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    /// Newest first (the CLI's order).
+    #[default]
+    Newest,
+    /// Open urgent cases and overdue promises first, then newest first (the web log).
+    Triage,
+}
+
 /// The log's filters; the CLI and the web page both build one of these.
 #[derive(Debug, Clone, Default)]
 pub struct MentionFilter {
@@ -96,6 +106,8 @@ pub struct MentionFilter {
     pub customer_id: Option<i64>,
     /// The time "overdue" is judged at (default: now).
     pub now: Option<DateTime<Utc>>,
+    /// Row order.
+    pub order: Order,
 }
 
 /// A history entry of a mention: edits and status changes.
@@ -412,7 +424,18 @@ fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSq
         sql.push_str(" WHERE ");
         sql.push_str(&w.clauses.join(" AND "));
     }
-    sql.push_str(" ORDER BY COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC");
+    sql.push_str(" ORDER BY ");
+    if filter.order == Order::Triage {
+        // Needs a person now: an open urgent case, or a promise past its due date.
+        let now = ts(filter.now.unwrap_or_else(Utc::now));
+        w.args.push(Box::new(now));
+        sql.push_str(&format!(
+            "CASE WHEN m.status NOT IN ('resolved', 'recovered') AND (m.priority = 'urgent' \
+             OR (m.status = 'promised' AND m.promise_due_at < ?{})) THEN 0 ELSE 1 END, ",
+            w.args.len()
+        ));
+    }
+    sql.push_str("COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC");
     let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
     sql.push_str(&format!(" LIMIT {limit} OFFSET {}", filter.offset));
     (sql, w.args)

@@ -12,6 +12,7 @@ mod outbox;
 mod schedule;
 mod source_log;
 mod sources;
+mod stats;
 
 use std::path::{Path, PathBuf};
 
@@ -21,10 +22,13 @@ use rusqlite::Connection;
 pub use cases::CaseAction;
 pub use customers::{CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
-pub use mentions::{Event, MentionFilter, MentionUpdate, NewMention, StatusFilter, StoredDetail};
+pub use mentions::{
+    Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter, StoredDetail,
+};
 pub use outbox::{OutboxEntry, OutboxKind, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};
 pub use sources::{FetchOutcome, SourceHealth, SourceState, SourceStatus};
+pub use stats::WeekSentiment;
 
 /// A storage problem, worded for the person running Earshot.
 #[derive(Debug, thiserror::Error)]

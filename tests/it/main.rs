@@ -1,6 +1,7 @@
 //! Integration tests: one binary (compiled once), one module per area.
 
 mod alerts;
+mod browser;
 mod cli;
 mod common;
 mod customers;
@@ -11,3 +12,4 @@ mod poll;
 mod sentiment;
 mod service;
 mod smtp;
+mod web;

@@ -1,0 +1,211 @@
+//! The page shell (navigation, stylesheet, the copy button's script) and small view helpers
+//! shared by the pages. Stylesheet and script are constants served from fixed routes: there
+//! are no static files, so no path can reach the disk.
+
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use maud::{html, Markup, DOCTYPE};
+
+use super::csrf::{Visitor, CSRF_FIELD};
+use crate::model::{CaseStatus, Label, Mention, Priority};
+
+/// Which navigation item is current.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// No navigation (login, errors).
+    None,
+    /// The mention log.
+    Log,
+    /// Customers.
+    Customers,
+    /// Source health.
+    Sources,
+    /// The chart.
+    Chart,
+}
+
+/// A whole page around `body`.
+pub fn shell(title: &str, nav: Nav, visitor: &Visitor, body: Markup) -> Markup {
+    let item = |target: Nav, href: &str, text: &str| {
+        html! { a href=(href) aria-current=[(nav == target).then_some("page")] { (text) } }
+    };
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · Earshot" }
+                link rel="stylesheet" href="/static/style.css";
+                script src="/static/copy.js" defer {}
+            }
+            body {
+                @if nav != Nav::None {
+                    header.top {
+                        a.brand href="/" { "Earshot" }
+                        nav {
+                            (item(Nav::Log, "/", "Mentions"))
+                            (item(Nav::Customers, "/customers", "Customers"))
+                            (item(Nav::Sources, "/sources", "Sources"))
+                            (item(Nav::Chart, "/chart", "Chart"))
+                        }
+                        @if visitor.logged_in {
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+                                button.link type="submit" { "Log out" }
+                            }
+                        }
+                    }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
+/// An error page with the status and what to do.
+pub fn error_page(status: StatusCode, message: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (status.as_u16()) " · Earshot" }
+                link rel="stylesheet" href="/static/style.css";
+            }
+            body { main {
+                h1 { (status.canonical_reason().unwrap_or("Error")) }
+                p.error { (message) }
+                p { a href="/" { "Back to the mention log" } }
+            } }
+        }
+    }
+}
+
+/// A link to `url` only when it is http(s); anything else (`javascript:`, `data:`) is text.
+pub fn external_link(url: &str) -> Markup {
+    match safe_href(url) {
+        Some(href) => {
+            html! { a href=(href) rel="noopener noreferrer nofollow" target="_blank" { (url) } }
+        }
+        None => html! { span.unsafe-url title="not a web link; not clickable" { (url) } },
+    }
+}
+
+/// `url` if it is an absolute http or https URL.
+pub fn safe_href(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url.trim()).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
+}
+
+/// "2026-11-23 14:05 UTC".
+pub fn time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+/// Priority, sentiment and status as coloured badges.
+pub fn badges(m: &Mention) -> Markup {
+    html! {
+        span class={"badge p-" (m.priority.as_str())} { (priority_text(m.priority)) }
+        span class={"badge l-" (m.label.as_str())} { (m.label) " " (format!("{:+.2}", m.score)) }
+        @if m.overdue {
+            span.badge.overdue { "overdue" }
+        } @else {
+            span class={"badge s-" (m.status.as_str())} { (m.status) }
+        }
+    }
+}
+
+fn priority_text(p: Priority) -> &'static str {
+    match p {
+        Priority::Urgent => "URGENT",
+        Priority::High => "high",
+        Priority::Normal => "normal",
+        Priority::Low => "low",
+    }
+}
+
+/// One mention as a card in a list (the log, a customer's history).
+pub fn mention_card(m: &Mention) -> Markup {
+    let urgent = m.status.is_open() && (m.priority == Priority::Urgent || m.overdue);
+    html! {
+        article class={"mention" @if urgent {" needs-you"} @if m.label == Label::Negative {" negative"}} {
+            div.meta {
+                (badges(m))
+                span.who { (m.author.as_deref().unwrap_or("(unknown)")) }
+                @if let Some(c) = &m.customer {
+                    " · " a href={"/customers/" (c.id)} { (c.name) }
+                    @if let Some(tier) = &c.tier { " (tier " (tier) ")" }
+                }
+                span.muted { " · " (m.source) " · " (time(m.when())) }
+            }
+            a.open href={"/mentions/" (m.id)} {
+                @if let Some(title) = &m.title { strong { (clip(title, 120)) } " — " }
+                (clip(&m.text, 280))
+            }
+            @if let Some(due) = m.promise_due_at.filter(|_| m.status == CaseStatus::Promised) {
+                div.muted { "Promise due " (time(due)) }
+            }
+        }
+    }
+}
+
+/// At most `width` characters, with an ellipsis when cut.
+pub fn clip(text: &str, width: usize) -> String {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+/// GET /static/style.css.
+pub async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        include_str!("style.css"),
+    )
+}
+
+/// GET /static/copy.js: the copy button, the only script.
+pub async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        COPY_JS,
+    )
+}
+
+/// Copy the text of `data-copy`'s target; falls back to selecting it where the clipboard
+/// API is unavailable (plain http on the LAN is not a secure context).
+const COPY_JS: &str = r#"document.addEventListener('click', function (e) {
+  var b = e.target.closest('[data-copy]');
+  if (!b) return;
+  var t = document.getElementById(b.getAttribute('data-copy'));
+  if (!t) return;
+  var say = function (text) {
+    b.textContent = text;
+    setTimeout(function () { b.textContent = 'Copy reply'; }, 2500);
+  };
+  var fallback = function () {
+    t.focus(); t.select();
+    var ok = false;
+    try { ok = document.execCommand('copy'); } catch (err) {}
+    say(ok ? 'Copied' : 'Selected: press Ctrl+C or long-press to copy');
+  };
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(t.value).then(function () { say('Copied'); }, fallback);
+  } else {
+    fallback();
+  }
+});
+"#;

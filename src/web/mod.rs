@@ -1,0 +1,215 @@
+//! The web log: staff work the mention log from a browser (the shop's computer or a phone).
+//!
+//! Server-rendered HTML (maud escapes everything by default), no JavaScript build step.
+//! The same query layer as the CLI ([`crate::store::MentionFilter`]). State changes are POST
+//! with a CSRF token ([`csrf`]); off loopback a shared token and login are required ([`auth`]).
+
+pub mod auth;
+pub mod chart;
+pub mod csrf;
+mod layout;
+mod pages;
+
+use std::future::Future;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+
+use anyhow::Context;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+
+pub use auth::{check_exposure, token_from_env, TOKEN_ENV};
+pub use csrf::Keys;
+
+/// Everything a handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database, shared with the poller.
+    pub store: Arc<Mutex<Store>>,
+    /// The validated config.
+    pub config: Arc<Config>,
+    /// Per-process secret for CSRF tokens and login cookies.
+    pub keys: Arc<Keys>,
+    /// `$EARSHOT_WEB_TOKEN`: when set, staff log in with it.
+    pub token: Option<Arc<str>>,
+}
+
+impl AppState {
+    /// State with a fresh random secret.
+    pub fn new(config: Arc<Config>, store: Arc<Mutex<Store>>, token: Option<String>) -> AppState {
+        AppState {
+            store,
+            config,
+            keys: Arc::new(Keys::random()),
+            token: token.filter(|t| !t.is_empty()).map(Arc::from),
+        }
+    }
+
+    /// Run `f` on the store from a blocking thread (rusqlite is synchronous).
+    pub(crate) async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, WebError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+    }
+}
+
+/// Every route of the web log, with sessions, CSRF, login (when a token is set) and
+/// security headers.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::log::page))
+        .route("/mentions/{id}", get(pages::mention::page))
+        .route("/mentions/{id}/ack", post(pages::actions::acknowledge))
+        .route("/mentions/{id}/promise", post(pages::actions::promise))
+        .route("/mentions/{id}/resolve", post(pages::actions::resolve))
+        .route("/mentions/{id}/link", post(pages::actions::link))
+        .route("/mentions/{id}/unlink", post(pages::actions::unlink))
+        .route("/customers", get(pages::customers::list))
+        .route("/customers/{id}", get(pages::customers::detail))
+        .route("/sources", get(pages::sources::page))
+        .route("/chart", get(chart::page))
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/static/style.css", get(layout::stylesheet))
+        .route("/static/copy.js", get(layout::script))
+        .fallback(|| async { WebError::NotFound("no such page".into()) })
+        .layer(from_fn_with_state(state.clone(), auth::require_login))
+        .layer(from_fn_with_state(state.clone(), csrf::session_and_csrf))
+        .layer(from_fn(log_and_secure))
+        .with_state(state)
+}
+
+/// Log each request, and add the headers every response carries: no inline script, no
+/// framing, no referrer to review sites.
+async fn log_and_secure(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = std::time::Instant::now();
+    let mut response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(),
+        elapsed_ms = started.elapsed().as_millis() as u64, "web request");
+    let headers = response.headers_mut();
+    let fixed = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A request that went wrong, as an HTTP status and a page that says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// 400: a filter or form value that does not parse.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 403: a form without a valid CSRF token.
+    #[error("this form has expired or did not come from Earshot; go back, reload the page and try again")]
+    Forbidden,
+    /// 404.
+    #[error("{0}")]
+    NotFound(String),
+    /// 409: e.g. the case is already closed.
+    #[error("{0}")]
+    Conflict(String),
+    /// 500.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for WebError {
+    fn from(error: StoreError) -> WebError {
+        match error {
+            StoreError::NoSuchMention(_) | StoreError::NoSuchCustomer(_) => {
+                WebError::NotFound(error.to_string())
+            }
+            StoreError::CaseClosed { .. } => WebError::Conflict(error.to_string()),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let status = match self {
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status.is_server_error() {
+            tracing::error!(error = %self, "web request failed");
+        }
+        (status, layout::error_page(status, &self.to_string())).into_response()
+    }
+}
+
+/// Bind the configured `[web] listen` address, refusing an address reachable from other
+/// machines unless a token is set.
+pub async fn bind(listen: &str, token: Option<&str>) -> anyhow::Result<TcpListener> {
+    let addrs: Vec<SocketAddr> = listen
+        .to_socket_addrs()
+        .with_context(|| {
+            format!("[web] listen = \"{listen}\" is not an address; write e.g. \"127.0.0.1:8080\"")
+        })?
+        .collect();
+    check_exposure(listen, &addrs, token)?;
+    let listener = TcpListener::bind(addrs.as_slice())
+        .await
+        .with_context(|| {
+            format!("cannot listen on {listen} for the web log; is another program using the port? Change [web] listen")
+        })?;
+    Ok(listener)
+}
+
+/// Serve the web log on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, login = state.token.is_some(), "web log at http://{addr}/");
+    }
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// `earshot serve`: the web log alone, until Ctrl-C or SIGTERM.
+pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let token = token_from_env();
+        let listener = bind(&config.web_listen, token.as_deref()).await?;
+        let state = AppState::new(config, store, token);
+        serve(listener, state, crate::service::shutdown_signal()).await?;
+        Ok(())
+    })
+}

@@ -1,0 +1,162 @@
+//! POST handlers that move a case along: acknowledge, promise, resolve, link, unlink.
+//!
+//! The CSRF token was already checked (see `csrf`). Each change is recorded under the name
+//! staff typed (remembered in a cookie), else the remembered one, else "staff"; then the
+//! browser is sent back to the mention's page (POST/redirect/GET).
+
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::given;
+use crate::store::CaseAction;
+use crate::web::csrf::{remembered_name, set_cookie, NAME_COOKIE};
+use crate::web::{AppState, WebError};
+
+/// Longest name kept for "by".
+const MAX_NAME_CHARS: usize = 60;
+/// Longest note kept.
+const MAX_NOTE_CHARS: usize = 2000;
+/// How long the name cookie lasts (a year).
+const NAME_MAX_AGE_SECS: u64 = 365 * 24 * 3600;
+
+/// The fields of the case forms (each form sends the ones it has).
+#[derive(Debug, Default, Deserialize)]
+pub struct CaseForm {
+    by: Option<String>,
+    note: Option<String>,
+    due: Option<String>,
+    customer: Option<String>,
+}
+
+impl CaseForm {
+    fn note(&self) -> Option<String> {
+        given(&self.note).map(|n| n.chars().take(MAX_NOTE_CHARS).collect())
+    }
+}
+
+/// POST /mentions/{id}/ack.
+pub async fn acknowledge(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    case(state, headers, id, form, |_| Ok(CaseAction::Acknowledge)).await
+}
+
+/// POST /mentions/{id}/promise: `due` is `2d` or a date, like `earshot promise --due`.
+pub async fn promise(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    case(state, headers, id, form, |form| {
+        if form.note().is_none() {
+            return Err(WebError::BadRequest(
+                "say what was promised, e.g. \"replacement cake Saturday\"".into(),
+            ));
+        }
+        let due = given(&form.due)
+            .ok_or_else(|| WebError::BadRequest("give a due date: 2d, 36h or 2026-11-30".into()))?;
+        let due = crate::cli::parse_due(due, Utc::now())
+            .map_err(|e| WebError::BadRequest(format!("{e:#}").replace("--due", "Due")))?;
+        Ok(CaseAction::Promise { due })
+    })
+    .await
+}
+
+/// POST /mentions/{id}/resolve.
+pub async fn resolve(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    case(state, headers, id, form, |_| Ok(CaseAction::Resolve)).await
+}
+
+async fn case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: i64,
+    form: CaseForm,
+    action: impl FnOnce(&CaseForm) -> Result<CaseAction, WebError>,
+) -> Result<Response, WebError> {
+    let action = action(&form)?;
+    let by = actor(&form, &headers);
+    let note = form.note();
+    let who = by.clone();
+    let status = state
+        .with_store(move |s| Ok(s.update_case(id, action, note.as_deref(), &who, Utc::now())?))
+        .await?;
+    tracing::info!(mention = id, %status, by = %by, "case updated from the web");
+    Ok(back(id, status.as_str(), &by))
+}
+
+/// POST /mentions/{id}/link: `customer` is the customer id.
+pub async fn link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    let customer: i64 = given(&form.customer)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| WebError::BadRequest("choose a customer to link".into()))?;
+    set_link(state, headers, id, Some(customer), &form).await
+}
+
+/// POST /mentions/{id}/unlink.
+pub async fn unlink(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    set_link(state, headers, id, None, &form).await
+}
+
+async fn set_link(
+    state: AppState,
+    headers: HeaderMap,
+    id: i64,
+    customer: Option<i64>,
+    form: &CaseForm,
+) -> Result<Response, WebError> {
+    let by = actor(form, &headers);
+    let who = by.clone();
+    let rules = state.config.triage.clone();
+    state
+        .with_store(move |s| Ok(s.set_link(id, customer, &who, &rules, Utc::now())?))
+        .await?;
+    tracing::info!(mention = id, ?customer, by = %by, "link set from the web");
+    let done = if customer.is_some() {
+        "linked"
+    } else {
+        "unlinked"
+    };
+    Ok(back(id, done, &by))
+}
+
+/// Who acts: the form's name, else the remembered one, else "staff".
+fn actor(form: &CaseForm, headers: &HeaderMap) -> String {
+    given(&form.by)
+        .map(|b| b.chars().take(MAX_NAME_CHARS).collect())
+        .unwrap_or_else(|| remembered_name(headers))
+}
+
+/// Back to the mention's page, remembering the name for next time.
+fn back(id: i64, done: &str, by: &str) -> Response {
+    let mut response = Redirect::to(&format!("/mentions/{id}?done={done}")).into_response();
+    let encoded: String = url::form_urlencoded::byte_serialize(by.as_bytes()).collect();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(NAME_COOKIE, &encoded, Some(NAME_MAX_AGE_SECS)),
+    );
+    response
+}

@@ -1,0 +1,201 @@
+//! GET /: the mention log with the CLI's filters as a GET form; open urgent cases and
+//! overdue promises on top, then newest first; paged with limit/offset.
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use super::given;
+use crate::model::Mention;
+use crate::store::{MentionFilter, Order};
+use crate::web::csrf::Visitor;
+use crate::web::layout::{mention_card, shell, Nav};
+use crate::web::{AppState, WebError};
+
+/// Mentions per page unless `limit` says otherwise.
+pub const DEFAULT_LIMIT: usize = 50;
+/// The most mentions one page shows.
+pub const MAX_LIMIT: usize = 500;
+
+/// The log's query string: the CLI's `mentions` filters, as typed.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LogQuery {
+    sentiment: Option<String>,
+    status: Option<String>,
+    priority: Option<String>,
+    customer: Option<String>,
+    source: Option<String>,
+    since: Option<String>,
+    search: Option<String>,
+    limit: Option<String>,
+    offset: Option<String>,
+}
+
+impl LogQuery {
+    /// The store filter these values mean, or what is wrong with one of them.
+    pub fn filter(&self, now: DateTime<Utc>) -> Result<MentionFilter, String> {
+        let number = |value: &Option<String>, name: &str| -> Result<Option<usize>, String> {
+            given(value)
+                .map(|v| v.parse::<usize>())
+                .transpose()
+                .map_err(|_| format!("{name} must be a whole number"))
+        };
+        Ok(MentionFilter {
+            label: given(&self.sentiment)
+                .map(str::parse)
+                .transpose()
+                .map_err(|e: crate::sentiment::ParseLabelError| e.to_string())?,
+            status: given(&self.status).map(str::parse).transpose()?,
+            priority: given(&self.priority).map(str::parse).transpose()?,
+            customer: given(&self.customer).map(str::to_owned),
+            source: given(&self.source).map(str::to_owned),
+            since: given(&self.since)
+                .map(|s| crate::cli::parse_since(s, now))
+                .transpose()
+                .map_err(|e| format!("{e:#}").replace("--since", "Since"))?,
+            search: given(&self.search).map(str::to_owned),
+            limit: Some(
+                number(&self.limit, "limit")?
+                    .unwrap_or(DEFAULT_LIMIT)
+                    .clamp(1, MAX_LIMIT),
+            ),
+            offset: number(&self.offset, "offset")?.unwrap_or(0),
+            now: Some(now),
+            order: Order::Triage,
+            ..MentionFilter::default()
+        })
+    }
+
+    fn href(&self, offset: usize) -> String {
+        let mut query = self.clone();
+        query.offset = (offset > 0).then(|| offset.to_string());
+        format!("/?{}", encode(&query))
+    }
+}
+
+/// Only the non-blank values, so paging links stay short.
+fn encode(query: &LogQuery) -> String {
+    let fields = [
+        ("sentiment", &query.sentiment),
+        ("status", &query.status),
+        ("priority", &query.priority),
+        ("customer", &query.customer),
+        ("source", &query.source),
+        ("since", &query.since),
+        ("search", &query.search),
+        ("limit", &query.limit),
+        ("offset", &query.offset),
+    ];
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in fields {
+        if let Some(value) = given(value) {
+            out.append_pair(name, value);
+        }
+    }
+    out.finish()
+}
+
+/// GET /.
+pub async fn page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<LogQuery>,
+) -> Result<Response, WebError> {
+    let sources: Vec<String> = state
+        .config
+        .sources
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
+    let filter = match query.filter(Utc::now()) {
+        Ok(filter) => filter,
+        Err(message) => {
+            let body = html! { (form(&query, &sources)) p.error { (message) } };
+            let markup = shell("Mentions", Nav::Log, &visitor, body);
+            return Ok((StatusCode::BAD_REQUEST, markup).into_response());
+        }
+    };
+    let limit = filter.limit.unwrap_or(DEFAULT_LIMIT);
+    let offset = filter.offset;
+    let mut probe = filter.clone();
+    probe.limit = Some(limit + 1);
+    let mut mentions = state.with_store(move |s| Ok(s.mentions(&probe)?)).await?;
+    let more = mentions.len() > limit;
+    mentions.truncate(limit);
+    let body = html! {
+        h1 { "Mention log" }
+        (form(&query, &sources))
+        (list(&mentions, offset))
+        nav.paging {
+            @if offset > 0 {
+                a href=(query.href(offset.saturating_sub(limit))) { "← Newer" }
+            } @else { span {} }
+            @if more { a href=(query.href(offset + limit)) { "Older →" } }
+        }
+    };
+    Ok(shell("Mentions", Nav::Log, &visitor, body).into_response())
+}
+
+fn list(mentions: &[Mention], offset: usize) -> Markup {
+    html! {
+        @if mentions.is_empty() {
+            p.card { "No mentions match. Loosen the filters, or wait for the next poll." }
+        } @else {
+            p.muted {
+                "Showing " (offset + 1) "–" (offset + mentions.len())
+                ". Open urgent cases and overdue promises first, then newest first."
+            }
+            @for m in mentions { (mention_card(m)) }
+        }
+    }
+}
+
+fn form(query: &LogQuery, sources: &[String]) -> Markup {
+    let select = |name: &str, label: &str, current: &Option<String>, options: &[&str]| {
+        let current = given(current).unwrap_or("");
+        html! {
+            label { (label)
+                select name=(name) {
+                    option value="" { "any" }
+                    @for o in options { option value=(o) selected[current == *o] { (o) } }
+                }
+            }
+        }
+    };
+    let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let text = |name: &str, label: &str, value: &Option<String>, hint: &str| {
+        html! { label { (label) input type="text" name=(name) value=[given(value)] placeholder=(hint); } }
+    };
+    let more_open = [
+        &query.priority,
+        &query.source,
+        &query.customer,
+        &query.since,
+        &query.limit,
+    ]
+    .iter()
+    .any(|v| given(v).is_some());
+    html! {
+        form.filters.card method="get" action="/" {
+            label.wide { "Search"
+                input type="search" name="search" value=[given(&query.search)] placeholder="words in the text, title or author";
+            }
+            (select("sentiment", "Sentiment", &query.sentiment, &["negative", "neutral", "positive"]))
+            (select("status", "Status", &query.status, &["open", "new", "acknowledged", "promised", "resolved", "recovered"]))
+            details.wide open[more_open] {
+                summary { "More filters" }
+                div.filters {
+                    (select("priority", "Priority", &query.priority, &["urgent", "high", "normal", "low"]))
+                    (select("source", "Source", &query.source, &sources))
+                    (text("customer", "Customer", &query.customer, "name"))
+                    (text("since", "Since", &query.since, "7d or 2026-11-01"))
+                    (text("limit", "Per page", &query.limit, "50"))
+                }
+            }
+            div.wide { button type="submit" { "Filter" } " " a href="/" { "clear" } }
+        }
+    }
+}

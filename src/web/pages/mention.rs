@@ -1,0 +1,264 @@
+//! GET /mentions/{id}: one mention in full, as `earshot show` has it, with the forms that
+//! move the case along.
+
+use axum::extract::{Path, Query, State};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::casework::{customer_card, suggested_reply};
+use crate::customers::Candidate;
+use crate::model::{CaseStatus, Term};
+use crate::store::{CustomerSummary, StoredDetail};
+use crate::web::csrf::{Visitor, CSRF_FIELD};
+use crate::web::layout::{badges, external_link, shell, time, Nav};
+use crate::web::{AppState, WebError};
+
+/// What the page shows, read in one visit to the store.
+struct View {
+    detail: StoredDetail,
+    customer: Option<CustomerSummary>,
+    suggestions: Vec<Candidate>,
+    customers: Vec<CustomerSummary>,
+}
+
+/// The steps `?done=` may confirm (anything else in the address is not echoed).
+const STEPS: [&str; 5] = ["acknowledged", "promised", "resolved", "linked", "unlinked"];
+
+/// `?done=…` after an action, to confirm it.
+#[derive(Debug, Deserialize)]
+pub struct Done {
+    done: Option<String>,
+}
+
+/// GET /mentions/{id}.
+pub async fn page(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Path(id): Path<i64>,
+    Query(done): Query<Done>,
+) -> Result<maud::Markup, WebError> {
+    let view = state
+        .with_store(move |s| {
+            let detail = s.mention_detail(id)?;
+            let customer = match &detail.mention.customer {
+                Some(c) => Some(s.customer_detail(c.id)?.summary),
+                None => None,
+            };
+            Ok(View {
+                suggestions: s.link_suggestions(id)?,
+                customers: s.customers(None)?,
+                detail,
+                customer,
+            })
+        })
+        .await?;
+    let m = &view.detail.mention;
+    let reply = suggested_reply(
+        m,
+        view.customer.as_ref().map(|c| c.name.as_str()),
+        &view.detail.priority_reasons,
+        &state.config.business.name,
+    );
+    let body = html! {
+        h1 { "Mention #" (m.id) }
+        @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
+            p.notice { "Done: " (done) "." }
+        }
+        div.card {
+            p { (badges(m)) }
+            @if !view.detail.priority_reasons.is_empty() {
+                p { "Why " (m.priority) ": " (view.detail.priority_reasons.join("; ")) }
+            }
+            @if let Some(due) = m.promise_due_at {
+                p class=[m.overdue.then_some("error")] {
+                    "Promise due " (time(due)) @if m.overdue { " — OVERDUE" }
+                }
+            }
+            dl.facts {
+                dt { "Source" } dd { (m.source) }
+                dt { "Author" } dd { (m.author.as_deref().unwrap_or("(unknown)")) }
+                @if let Some(p) = m.published_at { dt { "Published" } dd { (time(p)) } }
+                dt { "First seen" } dd { (time(m.fetched_at)) }
+                @if let Some(url) = &m.url { dt { "Link" } dd { (external_link(url)) } }
+                @if let Some(r) = m.rating { dt { "Rating" } dd { (r) " of 5 stars" } }
+            }
+        }
+        div.card {
+            @if let Some(title) = &m.title { h2 { (title) } }
+            p.text { (highlight(&m.text, &m.terms)) }
+            p.muted { "Why this score (" (format!("{:+.2}", m.score)) "): "
+                @if m.terms.is_empty() { "no sentiment words found." }
+                @for (i, t) in m.terms.iter().enumerate() {
+                    @if i > 0 { ", " }
+                    mark class=(if t.weight < 0.0 { "neg" } else { "pos" }) { (t.term) }
+                    " " (format!("{:+.2}", t.weight))
+                }
+            }
+        }
+        (customer_section(&view, &visitor))
+        @if let Some(reply) = reply {
+            h2 { "Suggested reply" }
+            div.card {
+                textarea id="reply" readonly rows="9" { (reply) }
+                p { button type="button" data-copy="reply" { "Copy reply" } }
+            }
+        }
+        @if m.status.is_open() { (actions(m.id, m.status, &visitor)) }
+        h2 { "History" }
+        div.table-wrap { table {
+            thead { tr { th { "When" } th { "What" } th { "By" } th { "Note" } } }
+            tbody { @for e in &view.detail.events { tr {
+                td { (time(e.at)) }
+                td { (e.kind) @if let Some(due) = e.due_at { " (due " (time(due)) ")" } }
+                td { (e.by.as_deref().unwrap_or("")) }
+                td { (e.note.as_deref().unwrap_or("")) }
+            } } }
+        } }
+    };
+    Ok(shell(&format!("Mention #{id}"), Nav::Log, &visitor, body))
+}
+
+fn customer_section(view: &View, visitor: &Visitor) -> Markup {
+    let id = view.detail.mention.id;
+    html! {
+        h2 { "Customer" }
+        div.card {
+            @if let Some(c) = &view.customer {
+                p.pre { (customer_card(c)) }
+                p { a href={"/customers/" (c.id)} { "All of " (c.name) "'s mentions" } }
+                form.inline method="post" action={"/mentions/" (id) "/unlink"} {
+                    input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+                    input type="hidden" name="by" value=(visitor.name);
+                    button.secondary type="submit" { "Unlink: not this customer" }
+                }
+            } @else {
+                p { "Not linked to a known customer." }
+                @for s in &view.suggestions {
+                    form method="post" action={"/mentions/" (id) "/link"} {
+                        input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+                        input type="hidden" name="customer" value=(s.customer_id);
+                        input type="hidden" name="by" value=(visitor.name);
+                        "Possibly " strong { (s.name) } " (#" (s.customer_id) ", " (s.why) ", confidence "
+                        (format!("{:.2}", s.confidence)) ") "
+                        button.secondary type="submit" { "Link to " (s.name) }
+                    }
+                }
+            }
+            @if !view.customers.is_empty() {
+                details {
+                summary { @if view.customer.is_some() { "Link to a different customer" } @else { "Link to a customer" } }
+                form method="post" action={"/mentions/" (id) "/link"} {
+                    input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+                    input type="hidden" name="by" value=(visitor.name);
+                    label { "Link to customer"
+                        select name="customer" {
+                            @for c in &view.customers {
+                                option value=(c.id) { (c.name) " (#" (c.id) ")" }
+                            }
+                        }
+                    }
+                    button.secondary type="submit" { "Link" }
+                }
+                }
+            }
+        }
+    }
+}
+
+/// One form, one button per step: the note (and due date) go with whichever is pressed.
+fn actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
+    let to = |step: &str| format!("/mentions/{id}/{step}");
+    html! {
+        h2 { "Work the case" }
+        form.card.case method="post" action=(to("resolve")) {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+            div.fields {
+                label { "Your name" input type="text" name="by" value=(visitor.name) maxlength="60"; }
+                label { "Due (for a promise)" input type="text" name="due" placeholder="2d or 2026-11-30"; }
+                label.wide { "Note: what you did or promised"
+                    input type="text" name="note" maxlength="2000" placeholder="called her back; replacement cake Saturday";
+                }
+            }
+            div.buttons {
+                @if status == CaseStatus::New {
+                    button type="submit" formaction=(to("ack")) name="step" value="ack" { "Acknowledge" }
+                }
+                button type="submit" formaction=(to("promise")) name="step" value="promise" { "Record promise" }
+                button type="submit" formaction=(to("resolve")) name="step" value="resolve" { "Resolve" }
+            }
+        }
+    }
+}
+
+/// The text with each driving term marked (red for negative, green for positive). Terms
+/// match case-insensitively at the start of a word, through to the end of that word.
+pub fn highlight(text: &str, terms: &[Term]) -> Markup {
+    // ASCII lowercasing keeps byte offsets, so spans found in `lower` index `text`.
+    let lower = text.to_ascii_lowercase();
+    let mut spans: Vec<(usize, usize, bool)> = Vec::new();
+    for term in terms {
+        let needle = term.term.trim().to_ascii_lowercase();
+        if needle.is_empty() {
+            continue;
+        }
+        for (start, _) in lower.match_indices(&needle) {
+            let after_word = lower[..start]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            if after_word {
+                continue;
+            }
+            let tail = start + needle.len();
+            let end = tail
+                + lower[tail..]
+                    .find(|c: char| !c.is_alphanumeric())
+                    .unwrap_or(lower.len() - tail);
+            if spans.iter().all(|&(s, e, _)| end <= s || start >= e) {
+                spans.push((start, end, term.weight < 0.0));
+            }
+        }
+    }
+    spans.sort_unstable();
+    let mut pieces: Vec<(&str, Option<bool>)> = Vec::new();
+    let mut at = 0;
+    for (start, end, negative) in spans {
+        pieces.push((&text[at..start], None));
+        pieces.push((&text[start..end], Some(negative)));
+        at = end;
+    }
+    pieces.push((&text[at..], None));
+    html! {
+        @for (piece, mark) in pieces {
+            @match mark {
+                Some(negative) => mark class=(if negative { "neg" } else { "pos" }) { (piece) },
+                None => (piece),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(t: &str, w: f32) -> Term {
+        Term {
+            term: t.into(),
+            weight: w,
+        }
+    }
+
+    #[test]
+    fn marks_terms_at_word_starts_and_escapes_the_rest() {
+        let html = highlight(
+            "<b>Rude</b> staff, lovely bread; prudence",
+            &[term("rude", -1.0), term("love", 1.0)],
+        )
+        .into_string();
+        assert_eq!(
+            html,
+            "&lt;b&gt;<mark class=\"neg\">Rude</mark>&lt;/b&gt; staff, <mark class=\"pos\">lovely</mark> bread; prudence"
+        );
+    }
+}
