@@ -262,56 +262,39 @@ pub fn run(cli: Cli) -> Result<()> {
             id,
             ref note,
             ref by,
-        } => {
-            let (_, store) = open(&cli)?;
-            let action = CaseAction::Acknowledge;
-            print!(
-                "{}",
-                cases::apply(
-                    &mut lock(&store),
-                    id,
-                    action,
-                    note.as_deref(),
-                    by.as_deref()
-                )?
-            );
-            Ok(())
-        }
+        } => case_step(
+            &cli,
+            id,
+            CaseAction::Acknowledge,
+            note.as_deref(),
+            by.as_deref(),
+        ),
         Command::Promise {
             id,
             ref due,
             ref note,
             ref by,
         } => {
-            let (_, store) = open(&cli)?;
-            let action = CaseAction::Promise {
-                due: cases::parse_due(due, Utc::now())?,
-            };
-            print!(
-                "{}",
-                cases::apply(&mut lock(&store), id, action, Some(note), by.as_deref())?
-            );
-            Ok(())
+            let due = cases::parse_due(due, Utc::now())?;
+            case_step(
+                &cli,
+                id,
+                CaseAction::Promise { due },
+                Some(note),
+                by.as_deref(),
+            )
         }
         Command::Resolve {
             id,
             ref note,
             ref by,
-        } => {
-            let (_, store) = open(&cli)?;
-            let action = CaseAction::Resolve;
-            print!(
-                "{}",
-                cases::apply(
-                    &mut lock(&store),
-                    id,
-                    action,
-                    note.as_deref(),
-                    by.as_deref()
-                )?
-            );
-            Ok(())
-        }
+        } => case_step(
+            &cli,
+            id,
+            CaseAction::Resolve,
+            note.as_deref(),
+            by.as_deref(),
+        ),
         Command::Link {
             mention,
             customer,
@@ -384,6 +367,19 @@ fn open(cli: &Cli) -> Result<(Arc<Config>, Arc<Mutex<Store>>)> {
     }
     let store = Store::open(&config.database)?;
     Ok((Arc::new(config), Arc::new(Mutex::new(store))))
+}
+
+/// `ack`, `promise`, `resolve`: one step of a case, and say what it did.
+fn case_step(
+    cli: &Cli,
+    id: i64,
+    action: CaseAction,
+    note: Option<&str>,
+    by: Option<&str>,
+) -> Result<()> {
+    let (_, store) = open(cli)?;
+    print!("{}", cases::apply(&mut lock(&store), id, action, note, by)?);
+    Ok(())
 }
 
 fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
