@@ -49,6 +49,7 @@ pub fn compose(data: &DigestData, business: &str) -> Email {
     open_cases(&mut doc, data);
     new_mentions(&mut doc, data);
     to_thank(&mut doc, data);
+    recovered(&mut doc, data);
     failing(&mut doc, data);
     doc.section("What to do");
     doc.commands(&[
@@ -126,6 +127,16 @@ fn to_thank(doc: &mut Doc, data: &DigestData) {
             format!("{name} on {} (#{}): {}", m.source, m.id, clip(&m.text, 90))
         })
         .collect();
+    doc.items(&items);
+}
+
+fn recovered(doc: &mut Doc, data: &DigestData) {
+    if data.recovered.is_empty() {
+        return;
+    }
+    doc.section(&format!("Won back ({})", data.recovered.len()));
+    doc.para("These customers updated their complaint after you fixed it:");
+    let items: Vec<String> = data.recovered.iter().map(one_liner).collect();
     doc.items(&items);
 }
 

@@ -1,5 +1,5 @@
 //! What the digest reports, read in one place: open cases, new mentions by sentiment,
-//! praise from known customers, failing sources.
+//! praise from known customers, recovered complaints, failing sources.
 
 use chrono::{DateTime, Utc};
 use rusqlite::params;
@@ -20,6 +20,9 @@ pub struct DigestData {
     pub new_mentions: Vec<Mention>,
     /// Positive mentions in the period from linked customers, to thank by name.
     pub to_thank: Vec<Mention>,
+    /// Resolved complaints whose authors edited them to neutral or positive in the period:
+    /// the fixes that won a customer back.
+    pub recovered: Vec<Mention>,
     /// Sources whose last fetch failed.
     pub failing_sources: Vec<SourceHealth>,
 }
@@ -49,6 +52,12 @@ impl Store {
             since,
             until,
         )?;
+        let recovered = self.query_mentions(
+            "WHERE m.id IN (SELECT e.mention_id FROM mention_events e WHERE e.kind = 'recovered' \
+             AND e.at >= ?1 AND e.at < ?2) ORDER BY m.id",
+            since,
+            until,
+        )?;
         let failing_sources = self
             .source_health()?
             .into_iter()
@@ -60,6 +69,7 @@ impl Store {
             open_cases,
             new_mentions,
             to_thank,
+            recovered,
             failing_sources,
         })
     }

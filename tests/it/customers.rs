@@ -432,4 +432,16 @@ fn a_resolved_complaint_edited_to_praise_is_recovered() {
     assert_eq!(detail.mention.status, CaseStatus::Recovered);
     let ann = store.customers(Some("Ann")).unwrap()[0].clone();
     assert_eq!(ann.recovered, 1);
+    // The digest of the days around the edit shows the recovery; an earlier one does not.
+    let digest = store
+        .digest_data(t + Duration::days(2), t + Duration::days(4))
+        .unwrap();
+    assert_eq!(
+        digest.recovered.iter().map(|m| m.id).collect::<Vec<_>>(),
+        [id]
+    );
+    let email = earshot::alert::digest::compose(&digest, "Harbor Street Bakery");
+    assert!(email.text.contains("Won back (1)"), "{}", email.text);
+    let before = store.digest_data(t, t + Duration::days(1)).unwrap();
+    assert!(before.recovered.is_empty());
 }
