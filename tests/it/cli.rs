@@ -263,3 +263,39 @@ fn sources_shows_state_and_history_shows_the_errors() {
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no source named 'nope'"));
 }
+
+#[test]
+fn sentiment_terms_in_the_config_add_and_override_words_and_phrases() {
+    let dir = tempfile::tempdir().unwrap();
+    let score = |config: &str, text: &str| -> serde_json::Value {
+        std::fs::write(
+            dir.path().join("earshot.toml"),
+            format!("[business]\nname = \"Harbor Street Bakery\"\n{config}"),
+        )
+        .unwrap();
+        serde_json::from_str(&stdout(&earshot(
+            dir.path(),
+            &["--config", "earshot.toml", "score", text],
+        )))
+        .unwrap()
+    };
+    let text = "The cardamom buns were sold out by nine.";
+    let plain = score("", text);
+    assert_ne!(plain["label"], "negative", "{plain}");
+    let owned = score(
+        "[sentiment.terms]\n\"sold out\" = -2.5\n\"cardamom\" = 0.0\n",
+        text,
+    );
+    assert_eq!(owned["label"], "negative", "{owned}");
+    assert!(
+        owned["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["term"] == "sold out"),
+        "{owned}"
+    );
+    // An override replaces a built-in weight.
+    let flipped = score("[sentiment.terms]\n\"great\" = -3.0\n", "great");
+    assert_eq!(flipped["label"], "negative", "{flipped}");
+}
