@@ -341,7 +341,13 @@ impl Pipeline {
     fn new_mention(&self, source: &Source, item: RawItem, key: String) -> NewMention {
         let scored_text = match &item.title {
             Some(title) if !item.text.starts_with(title.as_str()) => {
-                format!("{title}. {}", item.text)
+                // The title is its own sentence; keep its own punctuation ("renovating??").
+                let stop = if title.ends_with(['.', '!', '?']) {
+                    ""
+                } else {
+                    "."
+                };
+                format!("{title}{stop} {}", item.text)
             }
             _ => item.text.clone(),
         };

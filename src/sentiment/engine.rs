@@ -11,12 +11,14 @@ use std::cell::RefCell;
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
 use super::patterns;
 use super::scope::{
-    domain_contrast, is_imperative, negator_before, negator_within, vader_contrast, words_after,
-    words_before, SCOPE_WORDS,
+    domain_contrast, is_imperative, is_sentence_end, negator_before, negator_within,
+    vader_contrast, words_after, words_before, SCOPE_WORDS,
 };
 use super::tokenize::{tokenize, Kind, Tokens};
 use super::wordmap::{build_words, WordMap};
-use super::words::{Info, CAPS_INCR, FUNCTIONAL, NEGATION_SCALAR, NEGATOR};
+use super::words::{
+    Info, CAPS_INCR, CONDITIONALS, FUNCTIONAL, MISC, NEGATION_SCALAR, NEGATOR, SLANG_INTENSIFIERS,
+};
 
 /// VADER's normalisation constant: compound = s / sqrt(s² + ALPHA).
 const NORMALIZE_ALPHA: f32 = 15.0;
@@ -26,6 +28,9 @@ const WINDOW_PADDING: &str = "                ";
 /// Domain: how many words back a negator reaches a functional verb
 /// ("couldn't get it to pair").
 const FUNCTIONAL_SCOPE_WORDS: usize = 5;
+/// Domain: how far back a negator reaches a problem word after "any"
+/// ("it didn't come up with any errors").
+const ANY_SCOPE_WORDS: usize = 7;
 /// Decay of an intensifier's effect with distance (1, 2, 3 words back).
 const BOOST_DECAY: [f32; SCOPE_WORDS] = [1.0, 0.95, 0.9];
 /// Domain: a negated negative word is only mildly positive ("not bad" < "good").
@@ -34,6 +39,13 @@ const DOMAIN_NEGATED_NEGATIVE_SCALAR: f32 = -0.4;
 pub(crate) const FAILED_FUNCTION_WEIGHT: f32 = -1.8;
 /// Weight per "!" (at most four count), as in VADER.
 const EXCLAIM_EMPHASIS: f32 = 0.292;
+/// Domain: politeness and notice words that say nothing in a question
+/// ("Please, does anyone know ...?").
+const QUESTION_FILLERS: &[&str] = &["please", "pls", "plz", "kindly", "fyi", "thx"];
+/// Domain: weight of opinion words in a conditional clause ("if you have problems").
+const CONDITIONAL_SCALAR: f32 = 0.5;
+/// Domain: weight of quoted words relative to the author's own.
+const QUOTED_SCALAR: f32 = 0.3;
 /// Weight per "?" when there are two or three, as in VADER.
 const QUESTION_EMPHASIS: f32 = 0.18;
 
@@ -127,7 +139,13 @@ impl Model {
             };
         }
         lower.truncate(text_len);
-        t.flags_any = t.toks.iter().fold(0, |acc, k| acc | k.info.flags);
+        let (mut flags, mut class) = (0, 0);
+        for k in &t.toks {
+            flags |= k.info.flags;
+            class |= k.info.class;
+        }
+        t.flags_any = flags;
+        t.class_any = class;
     }
 
     /// Whether a lowercase chunk is a known emoticon (or other whole-chunk term).
@@ -152,6 +170,7 @@ impl Model {
         if self.domain {
             patterns::apply(self, toks, hits);
             domain_contrast(toks, hits);
+            questions_and_quotes(toks, hits);
         } else {
             vader_contrast(toks, hits);
         }
@@ -197,7 +216,9 @@ impl Model {
             let single = found.is_none_or(|(n, _)| n == 1);
             if self.domain && single && info.is(FUNCTIONAL) {
                 // "won't play", "didn't work": failure outweighs the verb's own valence.
-                if let Some(neg) = negator_within(t, i, FUNCTIONAL_SCOPE_WORDS) {
+                let neg = negator_within(t, i, FUNCTIONAL_SCOPE_WORDS)
+                    .filter(|&n| t.text(n) != "no" || matches!(t.get(n + 1), "one" | "longer"));
+                if let Some(neg) = neg {
                     hits.push(Hit {
                         start: neg,
                         end: i + 1,
@@ -227,10 +248,21 @@ impl Model {
         if info.boost != 0.0 {
             return true;
         }
+        if self.domain
+            && info.is(MISC)
+            && SLANG_INTENSIFIERS.contains(&t.text(i))
+            && t.toks
+                .get(i + 1)
+                .is_some_and(|n| n.info.valence.is_some_and(|w| w > 0.5))
+        {
+            // "wicked good", "crazy delicious": slang praise, not a complaint.
+            return true;
+        }
         if info.is(NEGATOR) && self.domain {
             return words_after(t, i).any(|k| {
                 let c = t.toks[k].info;
-                !c.is(NEGATOR) && (c.valence.is_some_and(|w| w != 0.0) || c.is(FUNCTIONAL))
+                let functional = c.is(FUNCTIONAL) && t.text(i) != "no";
+                !c.is(NEGATOR) && (c.valence.is_some_and(|w| w != 0.0) || functional)
             });
         }
         t.text(i) == "no" && i + 1 < t.len() && t.toks[i + 1].info.valence.is_some()
@@ -246,7 +278,13 @@ impl Model {
         let mut start = i;
         // The domain model does not negate a negator ("no and no").
         let own_negator = self.domain && n == 1 && t.toks[i].info.is(NEGATOR);
-        if let Some(neg) = negator_before(t, i).filter(|_| !own_negator) {
+        let negator = negator_before(t, i).or_else(|| {
+            // "didn't come up with any errors": "any" carries the negation further.
+            let any =
+                self.domain && w < 0.0 && words_before(t, i).take(2).any(|k| t.text(k) == "any");
+            any.then(|| negator_within(t, i, ANY_SCOPE_WORDS)).flatten()
+        });
+        if let Some(neg) = negator.filter(|_| !own_negator) {
             start = neg;
             if !self.domain || weight > 0.0 {
                 weight *= NEGATION_SCALAR;
@@ -278,6 +316,60 @@ impl Model {
             total += s * BOOST_DECAY[d];
         }
         total
+    }
+}
+
+/// Domain: a question with no clear sentiment word stays neutral (a
+/// "please" in it does not count, nor do its "???"), and words
+/// inside a quotation of two words or more (a cake inscription, what
+/// someone else said) weigh [`QUOTED_SCALAR`] of the author's own.
+fn questions_and_quotes(t: &Tokens, hits: &mut [Hit]) {
+    if hits.is_empty() {
+        return;
+    }
+    if t.questions > 0 {
+        let mut start = 0;
+        for k in 0..t.len() {
+            if !is_sentence_end(t, k) {
+                continue;
+            }
+            if t.text(k) == "?" {
+                for h in hits.iter_mut() {
+                    if (start..k).contains(&h.anchor)
+                        && h.end == h.anchor + 1
+                        && QUESTION_FILLERS.contains(&t.text(h.anchor))
+                    {
+                        h.weight = 0.0;
+                    }
+                }
+            }
+            start = k + 1;
+        }
+    }
+    if t.flags_any & MISC != 0 {
+        for k in 0..t.len() {
+            if !t.toks[k].info.is(MISC) || !CONDITIONALS.contains(&t.text(k)) {
+                continue;
+            }
+            if k > 0 && t.text(k - 1) == "as" {
+                continue; // "as if": sarcasm, not a condition
+            }
+            let end = (k + 1..t.len())
+                .find(|&e| t.kind(e) == Kind::Punct)
+                .unwrap_or(t.len());
+            for h in hits.iter_mut() {
+                if (k..end).contains(&h.anchor) {
+                    h.weight *= CONDITIONAL_SCALAR;
+                }
+            }
+        }
+    }
+    if t.has_quote {
+        for h in hits.iter_mut() {
+            if t.toks[h.anchor].quoted {
+                h.weight *= QUOTED_SCALAR;
+            }
+        }
     }
 }
 
@@ -317,8 +409,8 @@ pub(crate) fn normalize(s: f32) -> f32 {
 /// The explanation text of a hit: its tokens, "2 / 5" shown as "2/5".
 fn term_text(t: &Tokens, h: &Hit) -> String {
     let span = t.span(h.start, h.end);
-    let mut s = if span.contains('/') {
-        span.replace(" / ", "/")
+    let mut s = if span.contains('/') || span.contains(':') {
+        span.replace(" / ", "/").replace(" : ", ":")
     } else {
         span.to_string()
     };
@@ -409,6 +501,75 @@ mod tests {
             model().score("The charger never worked.").label,
             Label::Negative
         );
+    }
+
+    #[test]
+    fn neutral_questions_and_notices_stay_neutral() {
+        for text in [
+            "Please, can someone tell me if they deliver on Sundays???",
+            "Anyone know whether the sourdough is dairy-free?",
+            "Is the patio open this weekend?",
+            "FYI: the shop shuts at noon on Saturdays",
+            "Scaffolding up out front and a planning notice on the door.",
+        ] {
+            assert_eq!(model().score(text).label, Label::Neutral, "{text}");
+        }
+        // A question with a clear sentiment word still counts.
+        assert_eq!(
+            model().score("Why is the service always so rude?").label,
+            Label::Negative
+        );
+    }
+
+    #[test]
+    fn quoted_words_weigh_less_than_the_authors() {
+        let own = v("The sign said it was the best pie and it was ok.");
+        let quoted = v("The sign said \u{201C}the best pie in town\u{201D} and it was ok.");
+        assert!(quoted < own, "{quoted} {own}");
+        let s = model().score("Icing read \"Congrats Dana, so proud\" but the sponge was stale.");
+        assert_eq!(s.label, Label::Negative, "{s:?}");
+    }
+
+    #[test]
+    fn a_device_that_will_not_do_its_job_is_a_complaint() {
+        for text in [
+            "The drive won't eject the disc.",
+            "The scanner wouldn't recognise my laptop.",
+            "It would not load half my CDs.",
+            "The order still hadn't shipped.",
+        ] {
+            assert_eq!(model().score(text).label, Label::Negative, "{text}");
+        }
+        // "no" + a function word is no failure ("no difference in working").
+        assert_ne!(
+            model()
+                .score("There was no difference in working speed.")
+                .label,
+            Label::Negative
+        );
+    }
+
+    #[test]
+    fn any_carries_negation_to_the_problem() {
+        assert_ne!(
+            model().score("The sync never threw up any errors.").label,
+            Label::Negative
+        );
+        assert_ne!(
+            model().score("Setup went with minimal hassle.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            model().score("Any errors are shown in red.").label,
+            Label::Negative
+        );
+    }
+
+    #[test]
+    fn conditional_clauses_weigh_half() {
+        let plain = v("The manual is confusing.");
+        let cond = v("If the manual is confusing, call the shop.");
+        assert!(cond > plain && cond < 0.0, "{cond} {plain}");
     }
 
     #[test]

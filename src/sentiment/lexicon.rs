@@ -282,6 +282,42 @@ mod tests {
     }
 
     #[test]
+    fn domain_idioms_and_prices() {
+        let a = crate::sentiment::shared_for_tests(true);
+        use crate::sentiment::Label::{Negative, Neutral, Positive};
+        for (text, label) in [
+            ("Where has this place been all my life?!", Positive),
+            ("Now that's how you run a cafe.", Positive),
+            ("Bought a dozen rolls, got home with none left.", Positive),
+            ("Worth the drive from the city.", Positive),
+            ("The pastrami was unreal", Positive),
+            ("Big shout-out to Lena at the counter", Positive),
+            ("Ordered the large one, no regrets.", Positive),
+            ("Lattes are getting pricey.", Negative),
+            ("Prices keep creeping up.", Negative),
+            ("They charged extra for oat milk.", Negative),
+            ("Refills used to be free.", Negative),
+            ("Sugar-free syrup available", Neutral),
+            ("Support is nonexistent.", Negative),
+            ("Now it's a nice paperweight.", Negative),
+            ("Buy a better brand of headphones.", Negative),
+            ("I will never buy this brand again.", Negative),
+            ("Keep your receipt.", Negative),
+            ("The same thing happens with every disc.", Negative),
+            ("I tried to contact them for a week.", Negative),
+            ("Totally worth it, I don't regret it.", Positive),
+            ("A timer would have been nice.", Negative),
+            ("Slow staff ruin an otherwise great cafe.", Negative),
+            ("Had to deal with the manager twice.", Negative),
+            ("Cheap parking nearby, you pay at the gate.", Neutral),
+            ("The handle feels cheap.", Negative),
+            ("We sat on the lower floor.", Neutral),
+        ] {
+            assert_eq!(a.score(text).label, label, "{text}");
+        }
+    }
+
+    #[test]
     fn phrase_keys_are_normalised_like_text() {
         let mut l = Lexicon::default();
         l.insert("  Went  above-and-beyond ", 3.0);

@@ -6,7 +6,15 @@
 //! our own: phrases and review vocabulary (`data/domain_lexicon.tsv`),
 //! complaint patterns with no emotional words (waiting times, broken
 //! promises, repeats, failed functions such as "didn't work"), sarcasm,
-//! ratings written in the text, and per-sentence contrast.
+//! ratings written in the text, and per-sentence contrast. Service
+//! complaints without a verb ("coffee cold", "cold fries", "order wrong"),
+//! waits written as two clock times, bare prices ("$6 for a bun"), short
+//! product lives ("worked for two weeks"), praise that did not last
+//! ("great until it broke"), products sent back, and repeat markers on
+//! their own ("it happened again"). Praise idioms ("not too sweet", "worth
+//! the wait"), removed problems ("solved the problem"), conditional
+//! clauses (half weight), quoted words (×0.3) and "please" in a question
+//! are handled so that they do not read as complaints.
 //!
 //! [`Analyzer`] is built once (it compiles the lexicon) and shared; scoring
 //! reuses per-thread buffers and allocates nothing per word.
@@ -17,13 +25,17 @@
 //! Pipeline and files: `tokenize` + `scan` (text to lowercase tokens in one
 //! reused buffer) → `wordmap` (one look-up per token: valence, phrase start,
 //! word class) → `engine` (lexicon and phrase matches, capitals,
-//! intensifiers, negation) → `patterns` + `quantities` (domain rules) →
-//! `scope` (negation reach, contrast) → normalisation to [-1, 1]. Data:
+//! intensifiers, negation) → `patterns` + `quantities` + `complaints`
+//! (domain rules) →
+//! `scope` (negation reach, contrast) → questions, conditionals and quotes
+//! (in `engine`) → normalisation to [-1, 1]. Data:
 //! `lexicon` loads `data/vader_lexicon.txt` and `data/domain_lexicon.tsv`
 //! (`term<TAB>weight`, phrases allowed); `words` holds the word classes.
 
+mod complaints;
 mod engine;
 pub mod eval;
+mod inquiry;
 mod lexicon;
 mod patterns;
 mod quantities;
@@ -68,6 +80,7 @@ impl Label {
 }
 
 impl fmt::Display for Label {
+    /// Writes the lowercase name, honouring width and alignment (`{:<8}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.as_str())
     }
@@ -168,27 +181,57 @@ impl Analyzer {
 
     /// Scores `text`: value in [-1, 1], label and the terms that moved it.
     pub fn score(&self, text: &str) -> Score {
+        let (value, terms) = self.text_value(text);
+        self.finish(value, terms)
+    }
+
+    /// The text's value and terms, after the domain rules that look at the whole text.
+    fn text_value(&self, text: &str) -> (f32, Vec<(String, f32)>) {
         let raw = self.model.run(text);
-        self.finish(raw.value, raw.terms)
+        let (value, mut terms) = (raw.value, raw.terms);
+        if !self.options.domain_layer {
+            return (value, terms);
+        }
+        match inquiry::damp(text, value, &terms) {
+            Some(damped) => {
+                terms.push(("asks for information".to_owned(), 0.0));
+                (damped, terms)
+            }
+            None => (value, terms),
+        }
     }
 
     /// Combines a source's star rating with the text.
     ///
     /// Rule: stars (clamped to 1..=5) map linearly to r in [-1, 1]
-    /// (1 → -1, 3 → 0, 5 → +1). The rating's share is
-    /// `0.7 - 0.4 × |text value|`: 70 % when the text says nothing, down to
-    /// 30 % when the text is as strong as it gets, so a clear text can still
-    /// outweigh a careless rating while a weak text follows the stars.
-    /// value = share × r + (1 - share) × text value. A term "★s/5" is added
-    /// with weight r × 4 (the rating on the lexicon scale). `None` or a
-    /// non-finite rating scores the text alone.
+    /// (1 → -1, 3 → 0, 5 → +1), and value = share × r + (1 - share) × text
+    /// value, where:
+    /// - 1–2 and 4–5 stars: share = `0.7 - 0.4 × |text value|` (70 % when
+    ///   the text says nothing, 30 % when it is as strong as it gets);
+    /// - a middle rating (above 2, below 4 stars) leans on the text: share = 0.3.
+    ///
+    /// Then the rating is the author's own verdict, so two guarantees hold
+    /// for any thresholds in [`Options`]:
+    /// - 1–2 stars never give [`Label::Positive`] (the value is capped at
+    ///   `min(0, positive_above)`; a glowing text with 1 star is Neutral);
+    /// - 4–5 stars never give [`Label::Negative`] unless the text alone
+    ///   scores below -0.5 (otherwise the value is at least
+    ///   `max(0, negative_below)`).
+    ///
+    /// A term "★s/5" is added with weight r × 4 (the rating on the lexicon
+    /// scale). `None` or a non-finite rating scores the text alone.
     pub fn score_with_rating(&self, text: &str, stars: Option<f32>) -> Score {
-        let raw = self.model.run(text);
+        let (text_value, terms) = self.text_value(text);
         match stars.filter(|s| s.is_finite()) {
-            None => self.finish(raw.value, raw.terms),
+            None => self.finish(text_value, terms),
             Some(stars) => {
-                let (value, term) = rating::blend(raw.value, stars);
-                let mut terms = raw.terms;
+                let (value, term) = rating::blend(
+                    text_value,
+                    stars,
+                    self.options.negative_below,
+                    self.options.positive_above,
+                );
+                let mut terms = terms;
                 terms.push(term);
                 self.finish(value, terms)
             }
@@ -313,11 +356,28 @@ mod tests {
         let s = a.score_with_rating("We had lunch.", Some(1.0));
         assert_eq!(s.label, Label::Negative);
         assert!(s.terms.iter().any(|t| t.term == "\u{2605}1/5"), "{s:?}");
-        let s = a.score_with_rating("Absolutely wonderful, the best bakery in town!", Some(2.0));
+        let glowing = "Absolutely wonderful, the best bakery in town!";
+        for stars in [1.0, 2.0] {
+            let s = a.score_with_rating(glowing, Some(stars));
+            assert_ne!(s.label, Label::Positive, "low stars are never positive");
+        }
         assert_eq!(
-            s.label,
+            a.score_with_rating(glowing, Some(3.0)).label,
             Label::Positive,
-            "strong text outweighs a careless rating"
+            "three stars lean on the text"
+        );
+        let grumble = "The coffee was a bit bland today.";
+        assert_eq!(a.score(grumble).label, Label::Negative);
+        assert_ne!(
+            a.score_with_rating(grumble, Some(5.0)).label,
+            Label::Negative,
+            "high stars are never negative for a mild grumble"
+        );
+        let furious = "Worst service ever, rude staff, disgusting food. Never again!";
+        assert_eq!(
+            a.score_with_rating(furious, Some(5.0)).label,
+            Label::Negative,
+            "a strongly negative text still wins over 5 stars"
         );
         assert_eq!(a.score_with_rating("fine", None), a.score("fine"));
         assert_eq!(a.score_with_rating("fine", Some(f32::NAN)), a.score("fine"));
@@ -328,6 +388,7 @@ mod tests {
         for l in [Label::Negative, Label::Neutral, Label::Positive] {
             assert_eq!(l.as_str().parse::<Label>(), Ok(l));
             assert_eq!(l.to_string(), l.as_str());
+            assert_eq!(format!("{l:>9}"), format!("{:>9}", l.as_str()));
             let json = serde_json::to_string(&l).expect("serialize label");
             assert_eq!(json, format!("\"{}\"", l.as_str()));
             assert_eq!(
@@ -346,6 +407,15 @@ mod tests {
         let json = serde_json::to_value(&s).expect("serialize score");
         assert_eq!(json["label"], "negative");
         assert_eq!(json["terms"][0]["term"], "rude");
+    }
+
+    #[test]
+    fn terms_round_trip_through_json() {
+        let s = analyzer().score("rude staff");
+        let json = serde_json::to_string(&s.terms).expect("serialize terms");
+        let back: Vec<Term> = serde_json::from_str(&json).expect("deserialize terms");
+        assert_eq!(back, s.terms);
+        assert_eq!(format!("[{:<8}]", Label::Neutral), "[neutral ]");
     }
 
     #[test]

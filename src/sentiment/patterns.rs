@@ -6,11 +6,15 @@
 //!
 //! [`Info`]: super::words::Info
 
+use super::complaints;
 use super::engine::{Hit, Model};
 use super::quantities;
-use super::scope::{is_sentence_end, negator_before, negator_within};
+use super::scope::{clause_before, is_sentence_end, negator_before, negator_within};
 use super::tokenize::{Kind, Tokens};
-use super::words::{NUMBER_WORD, OH, REPEAT, RETURN, SARCASM, STAR, TOO, TOOK, UNIT, WAIT};
+use super::words::{
+    EXCESS_OK, MISC, NEGATOR, NOT_RETURN_VERBS, NUMBER_WORD, OH, ORDINAL, REMEDIES, REPEAT, RETURN,
+    SARCASM, STAR, TOO, TOOK, UNIT, WAIT,
+};
 
 /// Eye-roll and similar emoji: sarcasm markers on their own.
 const SARCASM_EMOJI: &[&str] = &["\u{1F644}", "\u{1F612}", "\u{1F643}", "\u{1F611}"];
@@ -54,6 +58,8 @@ const REPEAT_MARKERS: &[&[&str]] = &[
 ];
 /// Weight of a repeat marker itself.
 const REPEAT_MARKER_WEIGHT: f32 = -0.8;
+/// Weight of a marker that reports a recurring problem on its own ("it happened again").
+const STRONG_REPEAT_WEIGHT: f32 = -1.4;
 /// Negative hits in a text with a repeat marker are raised by this factor.
 const REPEAT_AMPLIFY: f32 = 1.25;
 /// Weight of "too" + a neutral word ("too salty", "too small").
@@ -64,6 +70,8 @@ const NOT_EXCESS: &[&str] = &[
     "at", "with", "we", "they", "you", "he", "she", "my", "this", "that", "as", "be", "are",
     "were", "had", "have", "will", "would", "can", "could", "or",
 ];
+/// Weight of "not too X" ("not too sweet"): mild praise.
+const NOT_TOO_WEIGHT: f32 = 1.0;
 /// How far back a negator reaches a return word ("I don't think we'll be going back").
 const RETURN_SCOPE_WORDS: usize = 5;
 /// Weight of "won't be back" and its variants.
@@ -80,14 +88,23 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
         quantities::waiting(t, hits);
         quantities::ratings(t, hits);
     }
+    complaints::apply(t, hits);
     if any & TOO != 0 {
         excess(t, hits);
     }
-    if any & REPEAT != 0 {
+    if any & REPEAT != 0 || t.class_any & ORDINAL != 0 {
         repeats(t, hits);
     }
     if any & (SARCASM | OH) != 0 {
         sarcasm(t, hits);
+    }
+    if any & MISC != 0 {
+        quantities::product_life(t, hits);
+        quantities::decline(t, hits);
+        remedies(t, hits);
+    }
+    if any & RETURN != 0 {
+        sent_back(t, hits);
     }
 }
 
@@ -98,12 +115,143 @@ fn no_return(t: &Tokens, hits: &mut Vec<Hit>) {
         if !t.toks[k].info.is(RETURN) || t.toks[k].in_phrase || covered(hits, k) {
             continue;
         }
+        if k > 0 && t.toks[k - 1].info.is(MISC) && NOT_RETURN_VERBS.contains(&t.text(k - 1)) {
+            continue;
+        }
         if let Some(neg) = negator_within(t, k, RETURN_SCOPE_WORDS) {
-            if !covered(hits, neg) {
+            let sending = (neg..k).any(|j| SEND_VERBS.contains(&t.text(j)));
+            if !sending && !covered(hits, neg) {
                 push(hits, neg, k + 1, NO_RETURN_WEIGHT, "");
             }
         }
     }
+}
+
+/// Verbs of sending a product back ("sent mine back", "took it back").
+const SEND_VERBS: &[&str] = &[
+    "sent", "send", "sending", "took", "take", "taking", "shipped", "shipping", "mailed",
+    "mailing", "returned", "boxed", "packed",
+];
+/// Weight of sending a product back.
+const SENT_BACK_WEIGHT: f32 = -1.8;
+
+/// A product sent back: "sent mine back", "took the player back to the
+/// store", "ended up shipping the unit back". Not negated ("didn't have to
+/// send it back").
+fn sent_back(t: &Tokens, hits: &mut Vec<Hit>) {
+    for k in 1..t.len() {
+        if t.text(k) != "back" || t.toks[k].in_phrase || covered(hits, k) {
+            continue;
+        }
+        let verb = clause_before(t, k, 4).find(|&j| SEND_VERBS.contains(&t.text(j)));
+        if let Some(v) = verb {
+            let person = matches!(t.get(v + 1), "us" | "me" | "him" | "her" | "you");
+            // "paid for the shipping back": a noun, not a sending.
+            let noun = v > 0 && matches!(t.text(v - 1), "the" | "for" | "free" | "paid" | "of");
+            if !person && !noun && negator_before(t, v).is_none() && !covered(hits, v) {
+                push(hits, v, k + 1, SENT_BACK_WEIGHT, "");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod send_back_tests {
+    use crate::sentiment::Label;
+
+    fn score(text: &str) -> crate::sentiment::Score {
+        crate::sentiment::shared_for_tests(true).score(text)
+    }
+
+    #[test]
+    fn sending_a_product_back_is_a_complaint() {
+        assert_eq!(score("Boxed the kettle back up.").label, Label::Negative);
+        assert_eq!(
+            score("I took the mixer back to the shop.").label,
+            Label::Negative
+        );
+        assert_eq!(score("Ended up shipping both back.").label, Label::Negative);
+        assert_ne!(
+            score("They paid for the shipping back, quick and kind.").label,
+            Label::Negative
+        );
+        assert_ne!(
+            score("Never had to send anything back.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            score("The waiter took us back to our table.").label,
+            Label::Neutral
+        );
+    }
+}
+
+/// How many words after a remedy verb its problem may come ("solved our
+/// annoying problem").
+const REMEDY_SCOPE_WORDS: usize = 4;
+
+/// A problem that is removed is no complaint: "solved the problem",
+/// "eliminates the glare", "protects against damage". The remedy must not
+/// be negated ("never fixed the problem" stays a complaint).
+fn remedies(t: &Tokens, hits: &mut [Hit]) {
+    for r in 0..t.len() {
+        if !t.toks[r].info.is(MISC) || !REMEDIES.contains(&t.text(r)) {
+            continue;
+        }
+        if negator_before(t, r).is_some() || covered_by_negative(hits, r) && is_failure(t, r) {
+            continue;
+        }
+        // "hope they fix the problem", "tried to solve it": not solved yet.
+        if clause_before(t, r, 3).any(|k| UNREALISED.contains(&t.text(k))) {
+            continue;
+        }
+        let end = (r + 1..t.len())
+            .take_while(|&k| t.kind(k) != Kind::Punct)
+            .take(REMEDY_SCOPE_WORDS)
+            .last()
+            .map_or(r + 1, |k| k + 1);
+        for h in hits.iter_mut() {
+            let problem = !t.toks[h.anchor].info.is(NEGATOR);
+            if problem && h.weight < 0.0 && h.anchor > r && h.anchor < end && h.start > r {
+                h.weight = 0.0;
+            }
+        }
+    }
+}
+
+/// Words before a remedy that say it has not happened.
+const UNREALISED: &[&str] = &[
+    "wish",
+    "hope",
+    "hoping",
+    "will",
+    "would",
+    "should",
+    "need",
+    "needs",
+    "must",
+    "try",
+    "tried",
+    "trying",
+    "could",
+    "can't",
+    "cannot",
+    "supposed",
+    "promised",
+    "attempt",
+    "attempted",
+    "want",
+    "wanted",
+];
+
+/// A remedy word inside a failure phrase of its own ("gone wrong").
+fn is_failure(t: &Tokens, r: usize) -> bool {
+    t.toks[r].in_phrase
+}
+
+fn covered_by_negative(hits: &[Hit], k: usize) -> bool {
+    hits.iter()
+        .any(|h| h.weight < 0.0 && h.start <= k && k < h.end)
 }
 
 /// Whether some hit's span covers token `k`.
@@ -123,48 +271,163 @@ pub(crate) fn push(hits: &mut Vec<Hit>, start: usize, end: usize, weight: f32, n
     }
 }
 
-/// "too" + a word without valence ("too salty", "too small"): a complaint.
+/// "too" + a word without valence ("too salty", "too small") or a taste
+/// word the lexicon rates positive ("too sweet"): a complaint. Negated
+/// right before "too" ("not too sweet", "wasn't too loud") it is mild
+/// praise instead, whatever the lexicon says of the word; "not too good"
+/// (a praise word outside the taste words) stays a complaint.
 fn excess(t: &Tokens, hits: &mut Vec<Hit>) {
     for i in 0..t.len().saturating_sub(1) {
-        if !t.toks[i].info.is(TOO) || t.kind(i + 1) != Kind::Word {
+        let j = i + 1;
+        if !t.toks[i].info.is(TOO) || t.kind(j) != Kind::Word || NOT_EXCESS.contains(&t.text(j)) {
             continue;
         }
-        if NOT_EXCESS.contains(&t.text(i + 1))
-            || t.toks[i + 1].info.valence.is_some()
-            || covered(hits, i)
-            || covered(hits, i + 1)
-            || negator_before(t, i).is_some()
-        {
+        let x = t.toks[j].info;
+        let taste = x.class & EXCESS_OK != 0;
+        let excess_sense = taste || x.valence.is_none_or(|w| w <= 0.0);
+        let negated_here = i > 0 && t.toks[i - 1].info.is(NEGATOR) && !t.toks[i - 1].in_phrase;
+        if negated_here && excess_sense {
+            for h in hits.iter_mut() {
+                if h.start < j + 1 && i - 1 < h.end {
+                    h.weight = 0.0;
+                }
+            }
+            push(hits, i - 1, j + 1, NOT_TOO_WEIGHT, "");
             continue;
         }
-        push(hits, i, i + 2, EXCESS_WEIGHT, "");
+        if negator_before(t, i).is_some() || covered(hits, i) {
+            continue;
+        }
+        if taste && x.valence.is_some_and(|w| w > 0.0) {
+            // "too sweet": the word's praise becomes the complaint.
+            for h in hits.iter_mut().filter(|h| h.anchor == j) {
+                h.weight = 0.0;
+            }
+            push(hits, i, j + 1, EXCESS_WEIGHT, "");
+        } else if x.valence.is_none() && !covered(hits, j) {
+            push(hits, i, j + 1, EXCESS_WEIGHT, "");
+        }
     }
 }
 
 /// Repeat markers in a complaint: the marker counts too and the negatives of
 /// the text are raised. A text with no complaint is left alone ("once again
-/// a great meal").
+/// a great meal"), except that a marker that only ever reports a recurring
+/// problem ("it happened again", "same as last month", "for the second
+/// time", "yet again") is a complaint on its own when nothing is praised.
+/// "Again" after a return verb ("will come again", "see you again") is no
+/// repeat.
 fn repeats(t: &Tokens, hits: &mut Vec<Hit>) {
-    if !hits.iter().any(|h| h.weight < 0.0) {
-        return;
+    let negative = hits.iter().any(|h| h.weight < 0.0);
+    if negative {
+        let Some((i, n)) = find_repeat(t).or_else(|| find_strong_repeat(t)) else {
+            return;
+        };
+        for h in hits.iter_mut().filter(|h| h.weight < 0.0) {
+            h.weight *= REPEAT_AMPLIFY;
+        }
+        if !covered(hits, i) {
+            push(hits, i, i + n, REPEAT_MARKER_WEIGHT, "");
+        }
+    } else if !hits.iter().any(|h| h.weight > 0.0) {
+        if let Some((i, n)) = find_strong_repeat(t) {
+            push(hits, i, i + n, STRONG_REPEAT_WEIGHT, "");
+        }
     }
-    let Some((i, n)) = find_repeat(t) else {
-        return;
-    };
-    for h in hits.iter_mut().filter(|h| h.weight < 0.0) {
-        h.weight *= REPEAT_AMPLIFY;
-    }
-    push(hits, i, i + n, REPEAT_MARKER_WEIGHT, "");
 }
 
+/// Words after which "again" is a return, not a repeat ("come again").
+const RETURN_VERBS: &[&str] = &[
+    "come",
+    "coming",
+    "came",
+    "visit",
+    "visiting",
+    "see",
+    "go",
+    "going",
+    "back",
+    "return",
+    "order",
+    "ordering",
+    "eat",
+    "eating",
+    "buy",
+    "try",
+    "be",
+    "here",
+    "there",
+    "stop",
+    "book",
+    "and",
+    "shop",
+    "use",
+    "it",
+    "them",
+    "this",
+    "again",
+    "sorry",
+    "thanks",
+    "thank",
+    "you",
+    "congrats",
+    "congratulations",
+    "hello",
+    "hi",
+    "welcome",
+];
+
+/// A marker that reports a recurring problem by itself: "yet again",
+/// "happened again", "same as last (time|week|month|year|visit)", "for the
+/// second time", "third time this week", "keeps happening", "not again".
+fn find_strong_repeat(t: &Tokens) -> Option<(usize, usize)> {
+    for i in 0..t.len() {
+        if t.kind(i) != Kind::Word {
+            continue;
+        }
+        let w = t.text(i);
+        let prev = if i > 0 { t.text(i - 1) } else { "" };
+        match w {
+            "again" if matches!(prev, "yet" | "happened" | "happening" | "happens" | "not") => {
+                return Some((i - 1, 2));
+            }
+            "same" if t.get(i + 1) == "as" && t.get(i + 2) == "last" => {
+                return Some((i, 4.min(t.len() - i)));
+            }
+            "keeps" | "kept" if t.get(i + 1) == "happening" => return Some((i, 2)),
+            _ if t.toks[i].info.class & ORDINAL != 0 && t.get(i + 1) == "time" => {
+                let for_the = i >= 2 && t.text(i - 2) == "for" && prev == "the";
+                let this_period =
+                    t.get(i + 2) == "this" && matches!(t.get(i + 3), "week" | "month" | "year");
+                if for_the {
+                    return Some((i - 2, 4));
+                }
+                if this_period {
+                    return Some((i, 4));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A repeat marker of [`REPEAT_MARKERS`], or "again" not after a return verb.
 fn find_repeat(t: &Tokens) -> Option<(usize, usize)> {
     (0..t.len())
         .filter(|&i| t.toks[i].info.is(REPEAT))
         .find_map(|i| {
-            REPEAT_MARKERS
+            let marker = REPEAT_MARKERS
                 .iter()
                 .find(|s| s.iter().enumerate().all(|(d, w)| t.get(i + d) == *w))
-                .map(|s| (i, s.len()))
+                .map(|s| (i, s.len()));
+            marker.or_else(|| {
+                let again = t.text(i) == "again"
+                    && i > 0
+                    && t.kind(i - 1) == Kind::Word
+                    && !RETURN_VERBS.contains(&t.text(i - 1));
+                again.then_some((i, 1))
+            })
         })
 }
 
@@ -261,6 +524,100 @@ mod tests {
         assert_eq!(score("Late yet again.").label, Label::Negative);
         assert_eq!(score("Once again a great meal.").label, Label::Positive);
         assert_eq!(score("Ordered the soup once again.").label, Label::Neutral);
+    }
+
+    #[test]
+    fn repeat_markers_alone_are_complaints() {
+        assert_eq!(
+            score("The app logged me out yet again.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            score("Card declined. Happened again today.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            score("Same as last week, nobody at the desk").label,
+            Label::Negative
+        );
+        assert_eq!(score("Charged for the third time").label, Label::Negative);
+        assert_eq!(score("Fourth time this month.").label, Label::Negative);
+        // Returns and praise are no repeat complaint.
+        assert_ne!(score("We will visit again.").label, Label::Negative);
+        assert_ne!(score("Hope to see you again!").label, Label::Negative);
+        assert_eq!(
+            score("Bought it again and again, love it").label,
+            Label::Positive
+        );
+        assert_eq!(
+            score("Our second time here, lovely as ever").label,
+            Label::Positive
+        );
+        assert_eq!(
+            score("Sorry again for the mix-up, you were great").label,
+            Label::Positive
+        );
+    }
+
+    #[test]
+    fn again_raises_a_complaint() {
+        let once = score("The latte was bitter.").value;
+        let again = score("The latte was bitter again.").value;
+        assert!(again < once, "{again} {once}");
+    }
+
+    #[test]
+    fn not_too_much_is_mild_praise() {
+        assert_eq!(score("Frosting not too sugary.").label, Label::Positive);
+        assert_eq!(
+            score("The curry wasn't too hot for the kids").label,
+            Label::Positive
+        );
+        assert_eq!(score("Music not too loud, nice").label, Label::Positive);
+        assert_eq!(
+            score("The buns were too sweet for me").label,
+            Label::Negative
+        );
+        assert_eq!(score("The soup was not too good.").label, Label::Negative);
+        // A negator further back is no "not too".
+        assert_ne!(score("Don't pack the bag too tight").label, Label::Positive);
+    }
+
+    #[test]
+    fn a_removed_problem_is_no_complaint() {
+        assert_ne!(
+            score("A firmware update solved the freezing problem.").label,
+            Label::Negative
+        );
+        assert_ne!(
+            score("The case protects against scratches.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            score("They never fixed the leaking problem.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            score("Hoping a patch will fix the crashing problem.").label,
+            Label::Negative
+        );
+    }
+
+    #[test]
+    fn slang_praise_is_not_a_complaint() {
+        assert_eq!(score("These tacos are wicked good.").label, Label::Positive);
+        assert_eq!(score("Crazy delicious brisket").label, Label::Positive);
+        // Before no praise word the slang keeps its own sense.
+        assert_eq!(score("The noise was crazy.").label, Label::Negative);
+    }
+
+    #[test]
+    fn bringing_back_is_no_return() {
+        assert_ne!(
+            score("Pressing reset doesn't bring back the menu.").label,
+            Label::Negative
+        );
+        assert_eq!(score("We won't go back.").label, Label::Negative);
     }
 
     #[test]

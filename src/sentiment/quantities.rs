@@ -3,10 +3,12 @@
 //! ("1 star", "2/5", "10/10", "4 out of 5").
 
 use super::engine::Hit;
+use super::patterns::covered;
 use super::patterns::push;
+use super::scope::is_sentence_end;
 use super::scope::negator_before;
 use super::tokenize::{Kind, Tokens};
-use super::words::{ARTICLE, NUMBER_WORD, TOOK, WAIT};
+use super::words::{ARTICLE, DECLINE_WORDS, LIFE_WORDS, MISC, NUMBER_WORD, TOOK, WAIT};
 
 /// Fillers allowed between a wait word and its duration.
 const WAIT_FILLERS: &[&str] = &[
@@ -42,6 +44,7 @@ fn unit_minutes(w: &str) -> Option<f32> {
         "day" | "days" => 1440.0,
         "week" | "weeks" => 10080.0,
         "month" | "months" => 43200.0,
+        "year" | "years" | "yr" | "yrs" => 525_600.0,
         _ => return None,
     })
 }
@@ -119,10 +122,11 @@ fn duration_at(t: &Tokens, i: usize) -> Option<(f32, usize)> {
     None
 }
 
-/// Complaint weight of waiting `minutes`: nothing under a quarter hour.
-fn wait_weight(minutes: f32) -> f32 {
+/// Complaint weight of waiting `minutes`: nothing under a quarter hour,
+/// nor over a year (years between purchases are no service wait).
+pub(crate) fn wait_weight(minutes: f32) -> f32 {
     match minutes {
-        m if m < 15.0 => 0.0,
+        m if !(15.0..=525_600.0).contains(&m) => 0.0,
         m if m < 30.0 => -1.5,
         m if m < 60.0 => -2.0,
         _ => -2.5,
@@ -154,6 +158,7 @@ pub(crate) fn waiting(t: &Tokens, hits: &mut Vec<Hit>) {
         if t.kind(i) == Kind::Number || info.is(NUMBER_WORD | ARTICLE) {
             if let Some((minutes, n)) = duration_at(t, i) {
                 match t.get(i + n) {
+                    "wait" | "waiting" if worth_it(t, i) => {}
                     "wait" | "waiting" | "delay" => {
                         push(hits, i, i + n + 1, wait_weight(minutes), "")
                     }
@@ -168,9 +173,186 @@ pub(crate) fn waiting(t: &Tokens, hits: &mut Vec<Hit>) {
     }
 }
 
+/// Praise of a product's working life that a short life turns round
+/// ("worked great for 3 weeks").
+const LIFE_PRAISE: &[&str] = &[
+    "great",
+    "fine",
+    "well",
+    "perfectly",
+    "ok",
+    "okay",
+    "flawlessly",
+    "beautifully",
+    "good",
+];
+/// Fillers between a life verb and its duration.
+const LIFE_FILLERS: &[&str] = &[
+    "for",
+    "in",
+    "after",
+    "about",
+    "only",
+    "just",
+    "around",
+    "less",
+    "than",
+    "under",
+    "barely",
+    "maybe",
+    "like",
+    "exactly",
+    "approximately",
+    "roughly",
+    "nearly",
+    "almost",
+    "within",
+    "working",
+    "the",
+    "first",
+];
+/// Longest life that is still a complaint for "worked", "lasted", "used".
+const SHORT_LIFE_MINUTES: f32 = 6.0 * 43_200.0;
+/// Longest life that is still a complaint for "died", "broke", "quit".
+const FAILURE_LIFE_MINUTES: f32 = 2.0 * 525_600.0;
+/// Weight of a short product life.
+const SHORT_LIFE_WEIGHT: f32 = -1.8;
+
+/// A product that lasted a short time: "worked for two weeks", "quit in
+/// 10 days", "worked great for a month" (the praise is turned round),
+/// "only used it for 3 months". Not while it still works ("has worked
+/// fine for 2 months now", "lasted 5 years").
+pub(crate) fn product_life(t: &Tokens, hits: &mut Vec<Hit>) {
+    for i in 0..t.len() {
+        let verb = t.text(i);
+        if !t.toks[i].info.is(MISC) || !LIFE_WORDS.contains(&verb) {
+            continue;
+        }
+        let prev = if i > 0 { t.text(i - 1) } else { "" };
+        if matches!(
+            prev,
+            "has" | "have" | "had" | "been" | "it's" | "i've" | "we've"
+        ) || (verb == "used" && prev != "only")
+            || negator_before(t, i).is_some()
+        {
+            continue;
+        }
+        let mut k = i + 1;
+        let praise = LIFE_PRAISE.contains(&t.get(k)).then_some(k);
+        if praise.is_some() {
+            k += 1;
+        }
+        if matches!(t.get(k), "it" | "them" | "mine") {
+            k += 1;
+        }
+        let first = k;
+        while k < t.len() && k < first + 3 && LIFE_FILLERS.contains(&t.text(k)) {
+            k += 1;
+        }
+        if k == first && verb != "lasted" {
+            continue;
+        }
+        let Some((minutes, n)) = duration_at(t, k) else {
+            continue;
+        };
+        let limit = match verb {
+            "worked" | "lasted" | "used" => SHORT_LIFE_MINUTES,
+            _ => FAILURE_LIFE_MINUTES,
+        };
+        let end = k + n;
+        let still = matches!(t.get(end), "now" | "straight" | "and" | "without" | "so")
+            && matches!(
+                t.get(end + 1),
+                "" | "far" | "counting" | "a" | "any" | "no" | "problem" | "problems"
+            );
+        if minutes > limit || still || matches!(t.get(end), "now") {
+            continue;
+        }
+        for h in hits.iter_mut() {
+            let on_praise = praise.is_some_and(|p| h.start <= p && p < h.end);
+            if (on_praise || h.start == i) && h.weight > 0.0 {
+                h.weight = 0.0;
+            }
+        }
+        if let Some(h) = hits.iter_mut().find(|h| h.anchor == i && h.weight < 0.0) {
+            h.weight = h.weight.min(SHORT_LIFE_WEIGHT);
+            h.end = h.end.max(end);
+        } else {
+            push(hits, i, end, SHORT_LIFE_WEIGHT, "");
+        }
+    }
+}
+
+/// Least praise that a decline marker turns round.
+const DECLINE_PRAISE: f32 = 1.0;
+/// Weight of praise that did not last ("great for the first week").
+const DECLINE_WEIGHT: f32 = -1.6;
+
+/// Praise that did not last: "nice while it lasted", "worked fine for the
+/// first month", "loved it until it broke". The praise before the marker in
+/// its sentence no longer counts, and the marker is a complaint.
+pub(crate) fn decline(t: &Tokens, hits: &mut Vec<Hit>) {
+    for m in 0..t.len() {
+        if !t.toks[m].info.is(MISC) || !DECLINE_WORDS.contains(&t.text(m)) {
+            continue;
+        }
+        let end = match t.text(m) {
+            "while" if t.get(m + 1) == "it" && t.get(m + 2) == "lasted" => m + 3,
+            "first" | "1st" if m >= 2 && t.text(m - 2) == "for" && t.text(m - 1) == "the" => {
+                match duration_at(t, m + 1).or_else(|| unit_minutes(t.get(m + 1)).map(|v| (v, 1))) {
+                    Some((_, n)) => m + 1 + n,
+                    None => continue,
+                }
+            }
+            "until" | "till" | "before" => {
+                let sentence_end = (m + 1..t.len())
+                    .find(|&k| is_sentence_end(t, k))
+                    .unwrap_or(t.len());
+                let failure = hits.iter().any(|h| {
+                    h.weight <= -DECLINE_PRAISE && h.anchor > m && h.anchor < sentence_end
+                });
+                if !failure {
+                    continue;
+                }
+                m + 1
+            }
+            _ => continue,
+        };
+        let start = (0..m)
+            .rev()
+            .find(|&k| is_sentence_end(t, k))
+            .map_or(0, |k| k + 1);
+        // Only clear praise ("great", "loved") turns round; "wish" or "ok" do not.
+        let praised = hits
+            .iter()
+            .any(|h| h.weight >= DECLINE_PRAISE && h.anchor >= start && h.anchor < m);
+        if !praised {
+            continue;
+        }
+        for h in hits.iter_mut() {
+            if h.weight > 0.0 && h.anchor >= start && h.anchor < m {
+                h.weight = 0.0;
+            }
+        }
+        if praised && !covered(hits, m) {
+            let from = if t.text(m) == "first" || t.text(m) == "1st" {
+                m - 2
+            } else {
+                m
+            };
+            push(hits, from, end, DECLINE_WEIGHT, "");
+        }
+    }
+}
+
 /// "only took", "just waited": the writer plays the time down (praise, not a complaint).
 fn played_down(t: &Tokens, i: usize) -> bool {
     i > 0 && matches!(t.text(i - 1), "only" | "just" | "barely")
+}
+
+/// "worth the 20 minute wait": a wait the writer found worth it.
+fn worth_it(t: &Tokens, i: usize) -> bool {
+    (i.saturating_sub(3)..i).any(|k| t.text(k) == "worth")
 }
 
 /// "took an hour" is a mild complaint; short tasks are not.
@@ -257,6 +439,7 @@ mod tests {
     #[test]
     fn wait_weights_grow_with_time() {
         assert_eq!(wait_weight(5.0), 0.0);
+        assert_eq!(wait_weight(3.0 * 525_600.0), 0.0);
         assert!(wait_weight(45.0) < wait_weight(20.0));
         assert!(wait_weight(120.0) < wait_weight(45.0));
     }
@@ -285,6 +468,52 @@ mod tests {
             score("We didn't have to wait 20 minutes.").label,
             Label::Neutral
         );
+    }
+
+    #[test]
+    fn a_short_product_life_is_a_complaint() {
+        for text in [
+            "The kettle worked for nine days.",
+            "Blender quit in 3 weeks.",
+            "Toaster worked fine for a month, then nothing.",
+            "Only used it for two months before the hinge snapped.",
+        ] {
+            assert_eq!(score(text).label, Label::Negative, "{text}");
+        }
+        assert!(has_term(
+            "Worked great for 2 weeks",
+            "worked great for 2 weeks"
+        ));
+        assert_ne!(
+            score("It has worked fine for 2 months now.").label,
+            Label::Negative
+        );
+        assert_ne!(score("My old one lasted 9 years.").label, Label::Negative);
+    }
+
+    #[test]
+    fn praise_that_did_not_last_is_a_complaint() {
+        for text in [
+            "The grinder was lovely while it lasted.",
+            "Great blender for the first week.",
+            "Loved this kettle until the handle snapped off and burned me.",
+        ] {
+            assert_eq!(score(text).label, Label::Negative, "{text}");
+        }
+        assert_eq!(score("Lovely cafe, open until 6.").label, Label::Positive);
+        assert_eq!(
+            score("Great visit, for the first time we sat outside.").label,
+            Label::Positive
+        );
+    }
+
+    #[test]
+    fn a_wait_worth_it_is_no_complaint() {
+        assert_eq!(
+            score("The brunch was worth the 30 minute wait.").label,
+            Label::Positive
+        );
+        assert_eq!(score("A 30 minute wait for brunch.").label, Label::Negative);
     }
 
     #[test]

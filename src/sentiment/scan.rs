@@ -100,6 +100,10 @@ pub(crate) fn split_chunk(chunk: &str, out: &mut Tokens) {
         if b.is_ascii() {
             if is_boundary_punct(b as char) {
                 push_punct(b as char, out);
+            } else if b == b'$' {
+                out.pending_currency = true;
+            } else if b == b'"' {
+                out.toggle_quote();
             }
             i += 1;
             continue;
@@ -112,6 +116,12 @@ pub(crate) fn split_chunk(chunk: &str, out: &mut Tokens) {
             push_word(&chunk[i..end], out);
             i = end;
             continue;
+        }
+        match c {
+            '\u{201C}' | '\u{201E}' | '\u{AB}' => out.open_quote(),
+            '\u{201D}' | '\u{BB}' => out.close_quote(),
+            '\u{A3}' | '\u{20AC}' => out.pending_currency = true,
+            _ => {}
         }
         if is_emoji(c) {
             let start = out.begin();

@@ -43,6 +43,11 @@ pub(crate) struct Token {
     /// Part of a multi-word lexicon phrase (set by the scorer): a negator
     /// inside "can't wait" or "without a doubt" negates nothing else.
     pub in_phrase: bool,
+    /// A number written right after a currency sign ("$6", "£4.50").
+    pub currency: bool,
+    /// Inside a quotation of at least two words (“Happy birthday Sam”):
+    /// someone else's words, which weigh less than the author's.
+    pub quoted: bool,
     /// What the model knows about the word (filled in by the model).
     pub info: Info,
 }
@@ -65,6 +70,16 @@ pub(crate) struct Tokens {
     /// Union of the flags of all tokens (set by the model): lets a rule
     /// skip a text that has none of its words.
     pub flags_any: u16,
+    /// Union of the word classes of all tokens (set by the model).
+    pub class_any: u8,
+    /// Some token is [`Token::quoted`].
+    pub has_quote: bool,
+    /// Some number is [`Token::currency`].
+    pub has_currency: bool,
+    /// Scanning state: a currency sign was just seen.
+    pub(crate) pending_currency: bool,
+    /// Scanning state: token index where an open quotation starts.
+    pub(crate) open_quote: Option<usize>,
 }
 
 impl Tokens {
@@ -111,6 +126,43 @@ impl Tokens {
         self.caps_words = 0;
         self.words = 0;
         self.flags_any = 0;
+        self.class_any = 0;
+        self.has_quote = false;
+        self.has_currency = false;
+        self.pending_currency = false;
+        self.open_quote = None;
+    }
+
+    /// A straight double quote: opens a quotation, or closes the open one.
+    pub(crate) fn toggle_quote(&mut self) {
+        match self.open_quote {
+            Some(_) => self.close_quote(),
+            None => self.open_quote = Some(self.toks.len()),
+        }
+    }
+
+    /// An opening curly quote.
+    pub(crate) fn open_quote(&mut self) {
+        self.open_quote.get_or_insert(self.toks.len());
+    }
+
+    /// Closes the open quotation, if any: its tokens are marked quoted when
+    /// it holds at least two words (a one-word "scare quote" is the
+    /// author's own irony and keeps its weight).
+    pub(crate) fn close_quote(&mut self) {
+        let Some(from) = self.open_quote.take() else {
+            return;
+        };
+        let words = self.toks[from..]
+            .iter()
+            .filter(|t| t.kind == Kind::Word)
+            .count();
+        if words >= 2 {
+            for t in &mut self.toks[from..] {
+                t.quoted = true;
+            }
+            self.has_quote = true;
+        }
     }
 
     pub(crate) fn push(&mut self, start: usize, kind: Kind, caps: bool) {
@@ -120,12 +172,16 @@ impl Tokens {
                 self.caps_words += 1;
             }
         }
+        let currency = std::mem::take(&mut self.pending_currency) && kind == Kind::Number;
+        self.has_currency |= currency;
         self.toks.push(Token {
             start: start as u32,
             end: self.lower.len() as u32,
             kind,
             caps,
             in_phrase: false,
+            currency,
+            quoted: false,
             info: Info::default(),
         });
     }
@@ -175,6 +231,8 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens, is_emoticon: &dyn Fn(&str) 
         }
         split_chunk(chunk, out);
     }
+    // An unclosed quotation marks nothing.
+    out.open_quote = None;
 }
 
 /// Like `str::split_whitespace` (empty chunks skipped), faster on ASCII:
@@ -316,6 +374,29 @@ mod tests {
     fn very_long_texts_are_cut() {
         let t = toks(&"word, ".repeat(10_000));
         assert!(t.len() <= MAX_TOKENS + 2, "{}", t.len());
+    }
+
+    #[test]
+    fn quotations_of_two_words_or_more_are_marked() {
+        let t = toks("It said \u{201C}Happy 40th Sam\u{201D} and was \"lovely\" \"so good\"");
+        let quoted: Vec<&str> = (0..t.len())
+            .filter(|&i| t.toks[i].quoted)
+            .map(|i| t.text(i))
+            .collect();
+        assert_eq!(quoted, ["happy", "40th", "sam", "so", "good"]);
+        assert!(t.has_quote);
+        let t = toks("an \"unclosed quote here");
+        assert!(!t.has_quote && t.toks.iter().all(|k| !k.quoted));
+    }
+
+    #[test]
+    fn currency_marks_the_number() {
+        let t = toks("$6 for a bun, 6 buns, \u{a3}4.50 or $ 3");
+        let cur: Vec<&str> = (0..t.len())
+            .filter(|&i| t.toks[i].currency)
+            .map(|i| t.text(i))
+            .collect();
+        assert_eq!(cur, ["6", "4.50", "3"]);
     }
 
     #[test]

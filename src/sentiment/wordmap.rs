@@ -7,6 +7,7 @@ use super::words::{
     DOMAIN_INTENSIFIERS, DOMAIN_NEGATORS, FUNCTIONAL, FUNCTIONAL_VERBS, NEGATOR, PHRASE_PART,
     VADER_DAMPENERS, VADER_INTENSIFIERS, VADER_NEGATORS,
 };
+use super::words::{CLOCK_CUE, COLD_FOOD, DEFECT, EXCESS_OK, FOOD, HOT_FOOD, ORDER, ORDINAL};
 
 /// Word to [`Info`]: short words keyed inline (no pointer to follow), the
 /// rare long ones in a side map.
@@ -75,6 +76,26 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
         set(FUNCTIONAL_VERBS, &|c| c.flags |= FUNCTIONAL);
         for (list, flag) in words::pattern_words() {
             set(list, &|c| c.flags |= flag);
+        }
+        set(words::HOT_FOODS, &|c| c.class |= HOT_FOOD | FOOD);
+        set(words::COLD_FOODS, &|c| c.class |= COLD_FOOD | FOOD);
+        set(words::OTHER_FOODS, &|c| c.class |= FOOD);
+        set(words::ORDERS, &|c| c.class |= ORDER);
+        for (w, _, _) in words::DEFECTS {
+            set(&[w], &|c| c.class |= DEFECT);
+        }
+        set(words::CLOCK_CUES, &|c| c.class |= CLOCK_CUE);
+        set(words::EXCESS_WORDS, &|c| c.class |= EXCESS_OK);
+        set(words::ORDINALS, &|c| c.class |= ORDINAL);
+        for list in [
+            words::CONDITIONALS,
+            words::REMEDIES,
+            words::SLANG_INTENSIFIERS,
+            words::NOT_RETURN_VERBS,
+            words::LIFE_WORDS,
+            words::DECLINE_WORDS,
+        ] {
+            set(list, &|c| c.flags |= words::MISC);
         }
     }
     let mut words = WordMap::default();

@@ -142,7 +142,7 @@ pub(crate) const VADER_NEGATORS: &[&str] = &[
 
 /// Review-domain negators.
 pub(crate) const DOMAIN_NEGATORS: &[&str] = &[
-    "nobody", "noone", "zero", "lack", "lacks", "lacked", "lacking", "w/o",
+    "nobody", "noone", "zero", "lack", "lacks", "lacked", "lacking", "w/o", "minimal",
 ];
 
 /// Contrast words: the clause after them carries the opinion.
@@ -222,6 +222,21 @@ pub(crate) const FUNCTIONAL_VERBS: &[&str] = &[
     "matched",
     "compatible",
     "communicate",
+    "play",
+    "plays",
+    "load",
+    "loads",
+    "eject",
+    "ejects",
+    "boot",
+    "boots",
+    "ship",
+    "shipped",
+    "recognise",
+    "detect",
+    "detects",
+    "install",
+    "installs",
 ];
 
 /// Negates the words after it.
@@ -255,6 +270,302 @@ pub(crate) const STAR: u16 = 1 << 13;
 /// "a", "an", "no": a number only before a unit or "stars" ("an hour", "no stars").
 pub(crate) const ARTICLE: u16 = 1 << 14;
 
+/// Class: a dish or drink served hot ("coffee", "fries").
+pub(crate) const HOT_FOOD: u8 = 1;
+/// Class: a drink or dish served cold ("beer", "soda", "salad").
+pub(crate) const COLD_FOOD: u8 = 1 << 1;
+/// Class: any food or drink ("bread", "steak", "coffee").
+pub(crate) const FOOD: u8 = 1 << 2;
+/// Class: what a customer ordered or was sent ("order", "delivery", "items").
+pub(crate) const ORDER: u8 = 1 << 3;
+/// Class: an adjective of a service defect ("cold", "stale", "wrong").
+pub(crate) const DEFECT: u8 = 1 << 4;
+/// Class: a verb of ordering or receiving, the cue of a clock-time wait ("ordered", "arrived").
+pub(crate) const CLOCK_CUE: u8 = 1 << 5;
+/// Class: a taste or sense word that "too" turns into a complaint even though
+/// the lexicon rates it positive ("too sweet", "too rich").
+pub(crate) const EXCESS_OK: u8 = 1 << 6;
+/// Class: an ordinal of a repeat ("second", "3rd", "umpteenth").
+pub(crate) const ORDINAL: u8 = 1 << 7;
+
+/// Dishes and drinks served hot: "cold" is a defect for them.
+pub(crate) const HOT_FOODS: &[&str] = &[
+    "coffee",
+    "coffees",
+    "latte",
+    "lattes",
+    "cappuccino",
+    "tea",
+    "cocoa",
+    "chocolate",
+    "food",
+    "fries",
+    "pizza",
+    "pizzas",
+    "soup",
+    "burger",
+    "burgers",
+    "meal",
+    "meals",
+    "dinner",
+    "lunch",
+    "breakfast",
+    "eggs",
+    "toast",
+    "pasta",
+    "steak",
+    "chicken",
+    "rice",
+    "noodles",
+    "sandwich",
+    "sandwiches",
+    "bagel",
+    "croissant",
+    "croissants",
+    "pancakes",
+    "waffles",
+    "wings",
+    "tacos",
+    "burrito",
+    "curry",
+    "ramen",
+    "pho",
+    "entree",
+    "entrees",
+    "plate",
+    "plates",
+    "dish",
+    "dishes",
+    "americano",
+    "espresso",
+    "mocha",
+    "bacon",
+    "potatoes",
+    "nuggets",
+    "fish",
+    "pie",
+    "stew",
+];
+/// Drinks and dishes served cold: "warm" or "flat" is a defect for them.
+pub(crate) const COLD_FOODS: &[&str] = &[
+    "beer",
+    "beers",
+    "soda",
+    "sodas",
+    "coke",
+    "pop",
+    "drink",
+    "drinks",
+    "salad",
+    "smoothie",
+    "milkshake",
+    "shake",
+    "lemonade",
+    "champagne",
+    "cider",
+    "prosecco",
+];
+/// Other food words ("bread stale", "cake dry").
+pub(crate) const OTHER_FOODS: &[&str] = &[
+    "bread",
+    "cake",
+    "cakes",
+    "cookie",
+    "cookies",
+    "muffin",
+    "muffins",
+    "pastry",
+    "pastries",
+    "donut",
+    "donuts",
+    "doughnut",
+    "bun",
+    "buns",
+    "roll",
+    "rolls",
+    "scone",
+    "scones",
+    "cupcake",
+    "cupcakes",
+    "crust",
+    "dough",
+    "meat",
+    "pork",
+    "beef",
+    "lamb",
+    "salmon",
+    "shrimp",
+    "veggies",
+    "vegetables",
+    "sushi",
+    "taco",
+    "cheese",
+    "sauce",
+    "brownie",
+    "pretzel",
+    "biscuit",
+    "biscuits",
+];
+/// What a customer ordered or was sent.
+pub(crate) const ORDERS: &[&str] = &[
+    "order", "orders", "delivery", "package", "parcel", "item", "items", "bill", "change",
+    "receipt", "shipment", "box",
+];
+/// Defect adjectives and the noun classes they describe; `true` when the
+/// adjective can also stand before its noun ("cold coffee", not "raw oysters").
+pub(crate) const DEFECTS: &[(&str, u8, bool)] = &[
+    ("cold", HOT_FOOD, true),
+    ("lukewarm", HOT_FOOD | COLD_FOOD, true),
+    ("tepid", HOT_FOOD | COLD_FOOD, true),
+    ("warm", COLD_FOOD, false),
+    ("flat", COLD_FOOD, false),
+    ("raw", FOOD, false),
+    ("undercooked", FOOD, true),
+    ("overcooked", FOOD, true),
+    ("overdone", FOOD, true),
+    ("burnt", FOOD, true),
+    ("burned", FOOD, true),
+    ("stale", FOOD, true),
+    ("soggy", FOOD, true),
+    ("mushy", FOOD, true),
+    ("watery", FOOD, true),
+    ("rubbery", FOOD, true),
+    ("tough", FOOD, false),
+    ("hard", FOOD, false),
+    ("dry", FOOD, false),
+    ("bland", FOOD, true),
+    ("greasy", FOOD, true),
+    ("melted", COLD_FOOD, false),
+    ("wrong", ORDER | FOOD, true),
+    ("missing", ORDER | FOOD, true),
+    ("incomplete", ORDER, true),
+    ("late", ORDER, false),
+    ("damaged", ORDER, true),
+    ("short", ORDER, false),
+];
+/// Verbs of ordering and receiving: two clock times near them are a wait.
+pub(crate) const CLOCK_CUES: &[&str] = &[
+    "ordered",
+    "order",
+    "arrived",
+    "got",
+    "came",
+    "delivered",
+    "delivery",
+    "seated",
+    "served",
+    "booked",
+    "reservation",
+    "called",
+    "waited",
+    "received",
+    "picked",
+    "showed",
+    "placed",
+    "paid",
+    "checked",
+    "food",
+];
+/// Taste and sense words "too" makes a complaint of ("too sweet").
+pub(crate) const EXCESS_WORDS: &[&str] = &[
+    "sweet", "rich", "strong", "sugary", "heavy", "creamy", "cheesy", "spicy", "hot", "busy",
+    "crowded", "loud", "full", "fancy", "bright", "soft", "big", "large",
+];
+/// Ordinals of a repeat ("for the second time").
+pub(crate) const ORDINALS: &[&str] = &[
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "2nd",
+    "3rd",
+    "4th",
+    "5th",
+    "6th",
+    "nth",
+    "umpteenth",
+    "hundredth",
+    "millionth",
+    "tenth",
+    "10th",
+];
+
+/// A word some rule matches by its text (conditionals, remedies, slang
+/// intensifiers): lets those rules skip texts that have none.
+pub(crate) const MISC: u16 = 1 << 15;
+
+/// Open a conditional clause, whose opinion words count half ("if you have problems, ...").
+pub(crate) const CONDITIONALS: &[&str] = &["if", "unless"];
+/// Verbs that remove the problem named after them ("solved the problem",
+/// "protects against damage"): the problem word is no complaint.
+pub(crate) const REMEDIES: &[&str] = &[
+    "solve",
+    "solves",
+    "solved",
+    "solving",
+    "fix",
+    "fixes",
+    "fixed",
+    "fixing",
+    "eliminate",
+    "eliminates",
+    "eliminated",
+    "prevent",
+    "prevents",
+    "prevented",
+    "reduce",
+    "reduces",
+    "reduced",
+    "cure",
+    "cures",
+    "cured",
+    "resolve",
+    "resolves",
+    "resolved",
+    "overcome",
+    "against",
+    "avoid",
+    "avoids",
+    "avoiding",
+    "minimize",
+    "minimizes",
+    "minimise",
+    "minimises",
+];
+/// Negative slang that praises before a praise word ("wicked good", "crazy delicious").
+pub(crate) const SLANG_INTENSIFIERS: &[&str] = &[
+    "wicked",
+    "crazy",
+    "stupid",
+    "insane",
+    "scary",
+    "damn",
+    "freaking",
+    "freakin",
+    "sick",
+    "mad",
+    "ridiculous",
+    "killer",
+    "dangerously",
+    "sinfully",
+    "obscenely",
+];
+/// Verbs with "back" that are no return ("doesn't bring back the picture").
+pub(crate) const NOT_RETURN_VERBS: &[&str] = &[
+    "bring", "brings", "bringing", "brought", "look", "looking", "looked", "turn", "turns", "put",
+    "puts", "play", "plays", "scroll", "sit", "lean", "hold", "roll", "switch", "flip", "fall",
+    "falls", "kick", "step", "hit", "set", "talk", "talked", "talking", "hold",
+];
+
+/// Markers of praise that did not last ("great while it lasted", "fine
+/// for the first month", "loved it until it broke").
+pub(crate) const DECLINE_WORDS: &[&str] = &["while", "first", "1st", "until", "till", "before"];
+/// Verbs of a product's life, matched by text ("worked for two weeks").
+pub(crate) const LIFE_WORDS: &[&str] = &[
+    "worked", "lasted", "used", "quit", "quits", "died", "broke", "failed", "stopped",
+];
+
 /// What the rules need to know about one word, found with one look-up.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct Info {
@@ -266,6 +577,8 @@ pub(crate) struct Info {
     pub boost: f32,
     /// Bit flags ([`NEGATOR`], [`WAIT`], ...).
     pub flags: u16,
+    /// Domain word classes of the complaint rules ([`HOT_FOOD`], [`DEFECT`], ...).
+    pub class: u8,
 }
 
 impl Info {
@@ -298,7 +611,7 @@ pub(crate) fn pattern_words() -> [(&'static [&'static str], u16); 11] {
         (
             &[
                 "minute", "minutes", "min", "mins", "hour", "hours", "hr", "hrs", "day", "days",
-                "week", "weeks", "month", "months",
+                "week", "weeks", "month", "months", "year", "years", "yr", "yrs",
             ],
             UNIT,
         ),
@@ -317,7 +630,7 @@ pub(crate) fn pattern_words() -> [(&'static [&'static str], u16); 11] {
         (
             &[
                 "third", "3rd", "fourth", "4th", "fifth", "5th", "yet", "once", "again", "time",
-                "keeps", "every", "same",
+                "keeps", "kept", "every", "same",
             ],
             REPEAT,
         ),

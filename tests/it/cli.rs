@@ -299,3 +299,89 @@ fn sentiment_terms_in_the_config_add_and_override_words_and_phrases() {
     let flipped = score("[sentiment.terms]\n\"great\" = -3.0\n", "great");
     assert_eq!(flipped["label"], "negative", "{flipped}");
 }
+/// Issue 2 and 4 acceptance on the sample business: after `poll` and `customers import`,
+/// `mentions --sentiment negative` lists the complaints and `--priority urgent` exactly
+/// the A-list complaints and the repeat customer's second complaint.
+#[test]
+fn the_sample_complaints_are_negative_and_exactly_the_vips_and_repeat_are_urgent() {
+    let dir = fresh_checkout();
+    stdout(&earshot(dir.path(), &["poll"]));
+    stdout(&earshot(
+        dir.path(),
+        &["customers", "import", "config/customers.csv"],
+    ));
+    let list = |args: &[&str]| -> Vec<(String, String)> {
+        let mut all = vec!["mentions", "--format", "json"];
+        all.extend_from_slice(args);
+        let json: serde_json::Value =
+            serde_json::from_str(&stdout(&earshot(dir.path(), &all))).unwrap();
+        let mut found: Vec<(String, String)> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| {
+                (
+                    m["author"].as_str().unwrap_or("").to_owned(),
+                    m["text"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found
+    };
+    let negatives = list(&["--sentiment", "negative"]);
+    let expected_negative: Vec<_> = expectations()
+        .into_iter()
+        .filter(|e| e["sentiment"] == "negative")
+        .collect();
+    let missed: Vec<&str> = expected_negative
+        .iter()
+        .filter(|e| !negatives.iter().any(|(author, _)| author == &e["author"]))
+        .map(|e| e["author"].as_str())
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "complaints not listed as negative, by: {missed:?}"
+    );
+    let false_alarms: Vec<&(String, String)> = negatives
+        .iter()
+        .filter(|(author, _)| !expected_negative.iter().any(|e| &e["author"] == author))
+        .collect();
+    assert!(
+        false_alarms.is_empty(),
+        "listed as negative but not complaints: {false_alarms:?}"
+    );
+
+    let urgent: Vec<String> = list(&["--priority", "urgent"])
+        .into_iter()
+        .map(|(author, _)| author)
+        .collect();
+    let mut expected_urgent: Vec<String> = expectations()
+        .into_iter()
+        .filter(|e| e["priority"] == "urgent")
+        .map(|e| e["author"].clone())
+        .collect();
+    expected_urgent.sort();
+    assert_eq!(urgent, expected_urgent);
+    let derek = stdout(&earshot(
+        dir.path(),
+        &[
+            "mentions",
+            "--priority",
+            "urgent",
+            "--customer",
+            "Derek",
+            "--format",
+            "json",
+        ],
+    ));
+    let id = serde_json::from_str::<serde_json::Value>(&derek).unwrap()[0]["id"]
+        .as_i64()
+        .unwrap();
+    let show = stdout(&earshot(dir.path(), &["show", &id.to_string()]));
+    assert!(show.contains("2nd complaint in 90 days"), "{show}");
+    assert!(
+        show.contains("Hi Derek,") && show.contains("not the first time"),
+        "{show}"
+    );
+}

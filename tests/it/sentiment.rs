@@ -102,6 +102,35 @@ fn property_score_is_finite_and_in_range() {
 }
 
 #[test]
+fn property_star_rating_guarantees_hold() {
+    use earshot::sentiment::Label;
+    let a = analyzer();
+    let mut texts = generated_texts();
+    texts.extend(
+        [
+            "Absolutely wonderful, best bakery in town!!!",
+            "Worst service ever, rude and filthy, never again!",
+            "The coffee was a bit cold.",
+            "",
+        ]
+        .map(String::from),
+    );
+    for text in &texts {
+        let alone = a.score(text).value;
+        for stars in [1.0, 1.5, 2.0] {
+            let s = a.score_with_rating(text, Some(stars));
+            assert_ne!(s.label, Label::Positive, "{text:?} {stars}");
+        }
+        for stars in [4.0, 4.5, 5.0] {
+            let s = a.score_with_rating(text, Some(stars));
+            if alone >= -0.5 {
+                assert_ne!(s.label, Label::Negative, "{text:?} {stars} {alone}");
+            }
+        }
+    }
+}
+
+#[test]
 fn property_score_is_deterministic() {
     let (a, b) = (analyzer(), analyzer());
     for text in generated_texts() {
