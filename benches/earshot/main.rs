@@ -6,7 +6,8 @@
 //! 3. the mention log at 1,000,000 mentions: three queries and the database size;
 //! 4. importing 100,000 customers and linking 1,000,000 mentions to them.
 //!
-//! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run).
+//! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run);
+//! `EARSHOT_BENCH_SECTIONS=2,3` runs only those sections (3 includes 4).
 
 mod log;
 mod poll;
@@ -22,15 +23,23 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let mut table = Table::default();
+    let sections = std::env::var("EARSHOT_BENCH_SECTIONS").unwrap_or_else(|_| "1,2,3".into());
+    let wanted = |n: &str| sections.split(',').any(|s| s.trim() == n);
     let sized = |n: f64| ((n * scale) as usize).max(1);
-    for bytes in [sized(5e6), sized(50e6)] {
-        scoring::run(&mut table, bytes);
+    if wanted("1") {
+        for bytes in [sized(5e6), sized(50e6)] {
+            scoring::run(&mut table, bytes);
+        }
     }
-    for sources in [sized(100.0), sized(1000.0)] {
-        poll::run(&mut table, sources);
+    if wanted("2") {
+        for sources in [sized(100.0), sized(1000.0)] {
+            poll::run(&mut table, sources);
+        }
     }
-    for mentions in [sized(1e5), sized(1e6)] {
-        log::run(&mut table, mentions, (mentions / 10).max(1));
+    if wanted("3") {
+        for mentions in [sized(1e5), sized(1e6)] {
+            log::run(&mut table, mentions, (mentions / 10).max(1));
+        }
     }
     println!("\n{}", table.render());
 }

@@ -253,7 +253,7 @@ fn existing_customer(
     if let Some(email) = &record.email {
         let found = tx
             .query_row(
-                "SELECT id FROM customers WHERE lower(email) = ?1 ORDER BY id LIMIT 1",
+                "SELECT id FROM customers WHERE email = ?1 ORDER BY id LIMIT 1",
                 [email],
                 |r| r.get(0),
             )
