@@ -211,11 +211,8 @@ fn bare_price(t: &Tokens, hits: &mut Vec<Hit>) {
 
 #[cfg(test)]
 mod tests {
+    use crate::sentiment::score_for_tests as score;
     use crate::sentiment::Label;
-
-    fn score(text: &str) -> crate::sentiment::Score {
-        crate::sentiment::shared_for_tests(true).score(text)
-    }
 
     #[test]
     fn verbless_defect_after_the_noun() {

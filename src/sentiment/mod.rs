@@ -276,6 +276,18 @@ impl Default for Analyzer {
     }
 }
 
+/// The full model's score of `text` (unit tests of the rules).
+#[cfg(test)]
+pub(crate) fn score_for_tests(text: &str) -> Score {
+    shared_for_tests(true).score(text)
+}
+
+/// Whether the full model explains `text` with `term` (unit tests of the rules).
+#[cfg(test)]
+pub(crate) fn has_term_for_tests(text: &str, term: &str) -> bool {
+    score_for_tests(text).terms.iter().any(|t| t.term == term)
+}
+
 /// One model and one baseline analyzer shared by all unit tests (building
 /// one takes a while in a debug build).
 #[cfg(test)]

@@ -157,11 +157,8 @@ fn sent_back(t: &Tokens, hits: &mut Vec<Hit>) {
 
 #[cfg(test)]
 mod send_back_tests {
+    use crate::sentiment::score_for_tests as score;
     use crate::sentiment::Label;
-
-    fn score(text: &str) -> crate::sentiment::Score {
-        crate::sentiment::shared_for_tests(true).score(text)
-    }
 
     #[test]
     fn sending_a_product_back_is_a_complaint() {
@@ -478,14 +475,7 @@ fn ends_clause(t: &Tokens, k: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::sentiment::Label;
-
-    fn score(text: &str) -> crate::sentiment::Score {
-        crate::sentiment::shared_for_tests(true).score(text)
-    }
-
-    fn has_term(text: &str, term: &str) -> bool {
-        score(text).terms.iter().any(|t| t.term == term)
-    }
+    use crate::sentiment::{has_term_for_tests as has_term, score_for_tests as score};
 
     #[test]
     fn broken_promises_are_complaints() {

@@ -427,14 +427,7 @@ fn rating_weight(ratio: f32) -> f32 {
 mod tests {
     use super::*;
     use crate::sentiment::Label;
-
-    fn score(text: &str) -> crate::sentiment::Score {
-        crate::sentiment::shared_for_tests(true).score(text)
-    }
-
-    fn has_term(text: &str, term: &str) -> bool {
-        score(text).terms.iter().any(|t| t.term == term)
-    }
+    use crate::sentiment::{has_term_for_tests as has_term, score_for_tests as score};
 
     #[test]
     fn wait_weights_grow_with_time() {
