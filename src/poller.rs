@@ -29,7 +29,13 @@ pub struct Pipeline {
     analyzer: Analyzer,
     relevance: Relevance,
     fetcher: Fetcher,
+    /// Sources between the start of their fetch and the end of their write: bounds the
+    /// parsed mentions waiting in memory, however many sources are due at once.
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// Sources in flight per allowed concurrent request (one fetching, one parsing or writing).
+const IN_FLIGHT_PER_REQUEST: usize = 2;
 
 /// What one source did in a cycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,11 +118,13 @@ impl Pipeline {
         });
         let relevance = Relevance::new(config.business_names());
         let fetcher = Fetcher::new(&config.fetch)?;
+        let in_flight = config.fetch.max_concurrent * IN_FLIGHT_PER_REQUEST;
         Ok(Pipeline {
             config,
             analyzer,
             relevance,
             fetcher,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight)),
         })
     }
 
@@ -175,6 +183,12 @@ pub async fn poll_source(
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
+    let _in_flight = pipeline
+        .in_flight
+        .clone()
+        .acquire_owned()
+        .await
+        .expect("the in-flight semaphore is never closed");
     let (claimed, state) = {
         let store = lock(&store);
         let claimed = store.claim_source(&source.name, &source.location.to_string())?;
