@@ -21,3 +21,16 @@ pub mod sources;
 pub mod store;
 pub mod triage;
 pub mod web;
+
+/// Helpers shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use chrono::{DateTime, Utc};
+
+    /// A time written as RFC 3339 text, as the tests write them.
+    pub fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("a valid RFC 3339 time")
+            .with_timezone(&Utc)
+    }
+}

@@ -177,12 +177,7 @@ fn age(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::test_support::at;
 
     #[test]
     fn schedule_parses_and_finds_the_latest_slot() {

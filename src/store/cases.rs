@@ -76,12 +76,7 @@ mod tests {
     use super::*;
     use crate::model::{Label, Priority};
     use crate::store::{MentionFilter, NewMention, StatusFilter};
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::test_support::at;
 
     fn store_with_complaint() -> (Store, i64) {
         let mut store = Store::open_in_memory().unwrap();

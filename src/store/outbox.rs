@@ -332,10 +332,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn at(text: &str) -> DateTime<Utc> {
-        parse_ts(text).unwrap()
-    }
+    use crate::test_support::at;
 
     fn store_with_mention() -> (Store, i64) {
         let mut store = Store::open_in_memory().unwrap();

@@ -58,12 +58,7 @@ mod tests {
     use super::*;
     use crate::model::{Label, Priority};
     use crate::store::{CaseAction, MentionFilter, NewMention, Order};
-
-    fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text)
-            .unwrap()
-            .with_timezone(&Utc)
-    }
+    use crate::test_support::at;
 
     fn add(store: &mut Store, key: &str, source: &str, when: &str, score: f32, priority: Priority) {
         let label = if score < 0.0 {
