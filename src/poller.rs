@@ -15,7 +15,7 @@ use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
 use crate::sources::RawItem;
 use crate::store::{
-    FetchOutcome, MentionUpdate, NewMention, SourceState, SourceStatus, Store, StoreError,
+    lock, FetchOutcome, MentionUpdate, NewMention, SourceState, SourceStatus, Store, StoreError,
 };
 use crate::triage::triage;
 
@@ -235,13 +235,6 @@ pub async fn catch_panic<T: Send + 'static>(
             .or_else(|| panic.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".to_owned())
     })
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl SourceReport {

@@ -20,7 +20,7 @@ use crate::alert::{Dispatcher, Transport};
 use crate::config::Config;
 use crate::poller::{poll_source, Pipeline, SourceReport};
 use crate::schedule::is_due;
-use crate::store::{Store, StoreError};
+use crate::store::{lock, Store, StoreError};
 
 /// Longest sleep between schedule checks (a source added to the config waits no longer).
 const MAX_IDLE: Duration = Duration::from_secs(30);
@@ -227,10 +227,6 @@ async fn dispatch_loop(
             return;
         }
     }
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -328,7 +328,7 @@ impl Dispatcher {
     }
 
     fn lock(&self) -> MutexGuard<'_, Store> {
-        self.store.lock().unwrap_or_else(|p| p.into_inner())
+        crate::store::lock(&self.store)
     }
 }
 

@@ -10,7 +10,7 @@ use super::output::short_time;
 use crate::alert::compose::{self, Addressing};
 use crate::alert::{digest, Dispatcher, PassReport, Transport};
 use crate::config::Config;
-use crate::store::{OutboxEntry, Store};
+use crate::store::{lock, OutboxEntry, Store};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
@@ -27,12 +27,12 @@ pub fn outbox(config: Arc<Config>, store: Arc<Mutex<Store>>, retry: bool) -> Res
     if retry {
         let now = Utc::now();
         let dispatcher = dispatcher(&config, &store)?;
-        store_lock(&store).retry_outbox_now(now)?;
+        lock(&store).retry_outbox_now(now)?;
         let pass = runtime()?.block_on(dispatcher.send_due(now, true))?;
         println!("{}", pass_summary(&pass, dispatcher.transport()));
         problem = undelivered(&pass);
     }
-    let entries = store_lock(&store).outbox(None)?;
+    let entries = lock(&store).outbox(None)?;
     print!("{}", outbox_table(&entries));
     match problem {
         Some(reason) => bail!("{reason}"),
@@ -47,13 +47,13 @@ pub fn digest(config: Arc<Config>, store: Arc<Mutex<Store>>, send: bool) -> Resu
     if !send {
         // Times are stored to the second: include mentions stored in this very second.
         let until = now + chrono::Duration::seconds(1);
-        let data = store_lock(&store).digest_data(since, until)?;
+        let data = lock(&store).digest_data(since, until)?;
         let email = digest::compose(&data, &config.business.name);
         println!("Subject: {}\n\n{}", email.subject, email.text);
         return Ok(());
     }
     let dispatcher = dispatcher(&config, &store)?;
-    store_lock(&store).queue_digest(since, now)?;
+    lock(&store).queue_digest(since, now)?;
     let pass = runtime()?.block_on(dispatcher.send_due(now, false))?;
     println!("{}", pass_summary(&pass, dispatcher.transport()));
     match undelivered(&pass) {
@@ -96,10 +96,6 @@ pub fn test(config: &Config) -> Result<()> {
         Transport::Smtp { .. } => println!("ok: the server accepted the test message"),
     }
     Ok(())
-}
-
-fn store_lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn undelivered(pass: &PassReport) -> Option<String> {

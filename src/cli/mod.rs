@@ -21,7 +21,7 @@ use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::model::{Label, Priority};
 use crate::poller::{poll_cycle, Pipeline};
 use crate::sentiment::{Analyzer, Options};
-use crate::store::{CaseAction, MentionFilter, StatusFilter, Store};
+use crate::store::{lock, CaseAction, MentionFilter, StatusFilter, Store};
 
 /// Earshot: hear every public mention of your business in time.
 #[derive(Debug, Parser)]
@@ -380,10 +380,6 @@ fn case_step(
     let (_, store) = open(cli)?;
     print!("{}", cases::apply(&mut lock(&store), id, action, note, by)?);
     Ok(())
-}
-
-fn lock(store: &Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 fn poll(

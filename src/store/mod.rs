@@ -127,6 +127,14 @@ impl Store {
     }
 }
 
+/// Lock a store shared between tasks. A panic while the lock was held leaves SQLite
+/// consistent (its transaction rolled back), so a poisoned lock is safe to take over.
+pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Timestamps are stored as RFC 3339 UTC to the second, so text order is time order.
 pub(crate) fn ts(time: DateTime<Utc>) -> String {
     time.to_rfc3339_opts(SecondsFormat::Secs, true)

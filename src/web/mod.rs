@@ -59,7 +59,7 @@ impl AppState {
     ) -> Result<T, WebError> {
         let store = self.store.clone();
         tokio::task::spawn_blocking(move || {
-            let mut guard = store.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = crate::store::lock(&store);
             f(&mut guard)
         })
         .await
