@@ -220,6 +220,16 @@ impl Config {
         Validator { text, path }.config(raw)
     }
 
+    /// How mentions are scored for this business: its thresholds and its own terms.
+    pub fn sentiment_options(&self) -> crate::sentiment::Options {
+        crate::sentiment::Options {
+            negative_below: self.triage.negative_below,
+            positive_above: self.triage.positive_above,
+            extra_terms: self.sentiment_terms.clone(),
+            domain_layer: true,
+        }
+    }
+
     /// Every name the business goes by.
     pub fn business_names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.business.name.as_str())

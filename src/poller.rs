@@ -10,7 +10,7 @@ use tokio::task::JoinSet;
 use crate::config::{Config, Source, TriageSettings};
 use crate::fetch::Fetcher;
 use crate::schedule::{self, Failure};
-use crate::sentiment::{Analyzer, Options};
+use crate::sentiment::Analyzer;
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
 use crate::sources::RawItem;
@@ -110,12 +110,7 @@ struct Prepared {
 impl Pipeline {
     /// Build the pipeline from a validated config.
     pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
-        let analyzer = Analyzer::new(Options {
-            negative_below: config.triage.negative_below,
-            positive_above: config.triage.positive_above,
-            extra_terms: config.sentiment_terms.clone(),
-            domain_layer: true,
-        });
+        let analyzer = Analyzer::new(config.sentiment_options());
         let relevance = Relevance::new(config.business_names());
         let fetcher = Fetcher::new(&config.fetch)?;
         let in_flight = config.fetch.max_concurrent * IN_FLIGHT_PER_REQUEST;

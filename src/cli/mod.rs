@@ -443,13 +443,7 @@ fn eval(config_path: &Path, files: &[PathBuf]) -> Result<()> {
 /// The configured analyzer; plain defaults when the default config file is absent.
 fn analyzer_for(config_path: &Path) -> Result<Analyzer> {
     let options = if config_path.exists() {
-        let config = Config::load(config_path)?;
-        Options {
-            negative_below: config.triage.negative_below,
-            positive_above: config.triage.positive_above,
-            extra_terms: config.sentiment_terms,
-            domain_layer: true,
-        }
+        Config::load(config_path)?.sentiment_options()
     } else {
         Options::default()
     };
