@@ -8,7 +8,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
 use crate::config::TriageSettings;
-use crate::customers::{name_key, split_handles, Candidate, CustomerIndex, CustomerRecord};
+use crate::customers::{
+    name_key, split_handles, Candidate, CustomerIndex, CustomerRecord, MatchResult,
+};
 use crate::model::{Label, Mention};
 use crate::triage::{triage, CustomerFacts};
 
@@ -177,15 +179,7 @@ impl Store {
         }
         let result = index.match_author(author.as_deref().unwrap_or(""));
         let new = result.link.as_ref().map(|c| c.customer_id);
-        tx.execute(
-            "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1",
-            params![
-                mention_id,
-                new,
-                result.link.as_ref().map(|c| c.confidence),
-                suggestions_json(&result.suggestions)
-            ],
-        )?;
+        save_link(tx, mention_id, &result)?;
         retriage_around(tx, mention_id, old, new, rules)?;
         Ok(new)
     }
@@ -310,24 +304,29 @@ fn relink_all(
     let rows: Vec<(i64, Option<String>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    // Rows whose link did not change are not rewritten.
-    let mut update = tx.prepare(
-        "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1 \
-         AND (customer_id IS NOT ?2 OR link_confidence IS NOT ?3 OR link_suggestions IS NOT ?4)",
-    )?;
     let mut linked = 0;
     for (id, author) in rows {
         let result = index.match_author(author.as_deref().unwrap_or(""));
         linked += usize::from(result.link.is_some());
-        update.execute(params![
-            id,
-            result.link.as_ref().map(|c| c.customer_id),
-            result.link.as_ref().map(|c| c.confidence),
-            suggestions_json(&result.suggestions)
-        ])?;
+        save_link(tx, id, &result)?;
     }
     retriage_all(tx, rules)?;
     Ok(linked)
+}
+
+/// Store an automatic match; a row whose link did not change is not rewritten.
+fn save_link(tx: &Transaction<'_>, id: i64, result: &MatchResult) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1 \
+         AND (customer_id IS NOT ?2 OR link_confidence IS NOT ?3 OR link_suggestions IS NOT ?4)",
+    )?
+    .execute(params![
+        id,
+        result.link.as_ref().map(|c| c.customer_id),
+        result.link.as_ref().map(|c| c.confidence),
+        suggestions_json(&result.suggestions)
+    ])?;
+    Ok(())
 }
 
 fn suggestions_json(suggestions: &[Candidate]) -> String {
@@ -364,8 +363,18 @@ fn retriage_unlinked(
         [mention_id],
         |r| r.get(0),
     )?;
+    save_unlinked_verdict(tx, mention_id, &label, rules)
+}
+
+/// A mention without a customer: its priority follows its label alone.
+fn save_unlinked_verdict(
+    tx: &Transaction<'_>,
+    id: i64,
+    label: &str,
+    rules: &TriageSettings,
+) -> Result<(), StoreError> {
     let verdict = triage(label.parse().unwrap_or(Label::Neutral), None, rules);
-    save_verdict(tx, mention_id, &verdict)
+    save_verdict(tx, id, &verdict)
 }
 
 /// Recompute the priority of each of a customer's mentions, oldest first, counting earlier
@@ -415,8 +424,7 @@ fn retriage_all(tx: &Transaction<'_>, rules: &TriageSettings) -> Result<(), Stor
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (id, label) in unlinked {
-        let verdict = triage(label.parse().unwrap_or(Label::Neutral), None, rules);
-        save_verdict(tx, id, &verdict)?;
+        save_unlinked_verdict(tx, id, &label, rules)?;
     }
     let customers: Vec<i64> = tx
         .prepare("SELECT DISTINCT customer_id FROM mentions WHERE customer_id IS NOT NULL")?
