@@ -4,7 +4,7 @@
 //! Pure code: callers pass the mention and, when linked, the customer.
 
 use crate::model::{Label, Mention};
-use crate::store::CustomerSummary;
+use crate::store::{CaseFile, CustomerSummary};
 use crate::triage::thousands;
 
 /// Problem terms quoted in an apology at most.
@@ -57,6 +57,16 @@ fn plural(n: i64) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// The suggested reply for a case, greeting its linked customer when there is one.
+pub fn reply_for(case: &CaseFile, business: &str) -> Option<String> {
+    suggested_reply(
+        &case.detail.mention,
+        case.customer.as_ref().map(|c| c.name.as_str()),
+        &case.detail.priority_reasons,
+        business,
+    )
 }
 
 /// A reply staff can adapt: an apology naming the problem for a complaint, thanks for

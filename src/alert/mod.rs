@@ -39,20 +39,10 @@ pub fn alert_context(
     mention_id: i64,
     business: &str,
 ) -> Result<AlertContext, StoreError> {
-    let detail = store.mention_detail(mention_id)?;
-    let customer = match &detail.mention.customer {
-        Some(c) => Some(store.customer_detail(c.id)?.summary),
-        None => None,
-    };
-    let suggested_reply = crate::casework::suggested_reply(
-        &detail.mention,
-        customer.as_ref().map(|c| c.name.as_str()),
-        &detail.priority_reasons,
-        business,
-    );
+    let case = store.case_file(mention_id)?;
     Ok(AlertContext {
-        customer_card: customer.as_ref().map(crate::casework::customer_card),
-        suggested_reply,
-        detail,
+        customer_card: case.customer.as_ref().map(crate::casework::customer_card),
+        suggested_reply: crate::casework::reply_for(&case, business),
+        detail: case.detail,
     })
 }

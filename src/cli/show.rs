@@ -3,20 +3,17 @@
 use anyhow::Result;
 
 use super::output::short_time;
-use crate::casework::{customer_card, suggested_reply};
+use crate::casework::{customer_card, reply_for};
 use crate::config::Config;
 use crate::store::{Store, StoredDetail};
 
 /// The text `show` prints.
 pub fn render(store: &Store, config: &Config, id: i64) -> Result<String> {
-    let detail = store.mention_detail(id)?;
-    let customer = match &detail.mention.customer {
-        Some(c) => Some(store.customer_detail(c.id)?.summary),
-        None => None,
-    };
-    let mut out = header(&detail);
-    out.push_str(&body(&detail));
-    match &customer {
+    let case = store.case_file(id)?;
+    let (detail, customer) = (&case.detail, &case.customer);
+    let mut out = header(detail);
+    out.push_str(&body(detail));
+    match customer {
         Some(c) => out.push_str(&format!("\nCustomer:\n{}\n", indent(&customer_card(c)))),
         None => {
             let suggestions = store.link_suggestions(id)?;
@@ -31,16 +28,10 @@ pub fn render(store: &Store, config: &Config, id: i64) -> Result<String> {
             }
         }
     }
-    let customer_name = customer.as_ref().map(|c| c.name.as_str());
-    if let Some(reply) = suggested_reply(
-        &detail.mention,
-        customer_name,
-        &detail.priority_reasons,
-        &config.business.name,
-    ) {
+    if let Some(reply) = reply_for(&case, &config.business.name) {
         out.push_str(&format!("\nSuggested reply:\n{}\n", indent(&reply)));
     }
-    out.push_str(&history(&detail));
+    out.push_str(&history(detail));
     Ok(out)
 }
 

@@ -64,6 +64,15 @@ pub struct CustomerDetail {
     pub mentions: Vec<Mention>,
 }
 
+/// One mention with the customer it is linked to: what staff and alerts show of a case.
+#[derive(Debug, Clone)]
+pub struct CaseFile {
+    /// The mention, its priority reasons and history.
+    pub detail: super::StoredDetail,
+    /// The linked customer, if any.
+    pub customer: Option<CustomerSummary>,
+}
+
 const SELECT_CUSTOMER: &str =
     "SELECT c.id, c.name, c.email, c.phone, c.handles, c.tier, c.lifetime_value, c.notes, \
     COUNT(m.id), COALESCE(SUM(m.label = 'negative'), 0), \
@@ -158,6 +167,16 @@ impl Store {
             .ok_or(StoreError::NoSuchCustomer(id))?;
         let mentions = self.mentions_of_customer(id)?;
         Ok(CustomerDetail { summary, mentions })
+    }
+
+    /// A mention with its linked customer.
+    pub fn case_file(&self, mention_id: i64) -> Result<CaseFile, StoreError> {
+        let detail = self.mention_detail(mention_id)?;
+        let customer = match &detail.mention.customer {
+            Some(c) => Some(self.customer_detail(c.id)?.summary),
+            None => None,
+        };
+        Ok(CaseFile { detail, customer })
     }
 
     /// Link (or re-link) one mention automatically and re-triage what the link touches.

@@ -20,7 +20,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 pub use cases::CaseAction;
-pub use customers::{CustomerDetail, CustomerSummary, ImportSummary};
+pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
 pub use mentions::{
     Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter, StoredDetail,

@@ -5,18 +5,17 @@ use axum::extract::{Path, Query, State};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::casework::{customer_card, suggested_reply};
+use crate::casework::{customer_card, reply_for};
 use crate::customers::Candidate;
 use crate::model::{CaseStatus, Term};
-use crate::store::{CustomerSummary, StoredDetail};
+use crate::store::{CaseFile, CustomerSummary};
 use crate::web::csrf::{Visitor, CSRF_FIELD};
 use crate::web::layout::{badges, external_link, shell, time, Nav};
 use crate::web::{AppState, WebError};
 
 /// What the page shows, read in one visit to the store.
 struct View {
-    detail: StoredDetail,
-    customer: Option<CustomerSummary>,
+    case: CaseFile,
     suggestions: Vec<Candidate>,
     customers: Vec<CustomerSummary>,
 }
@@ -39,26 +38,15 @@ pub async fn page(
 ) -> Result<maud::Markup, WebError> {
     let view = state
         .with_store(move |s| {
-            let detail = s.mention_detail(id)?;
-            let customer = match &detail.mention.customer {
-                Some(c) => Some(s.customer_detail(c.id)?.summary),
-                None => None,
-            };
             Ok(View {
+                case: s.case_file(id)?,
                 suggestions: s.link_suggestions(id)?,
                 customers: s.customers(None)?,
-                detail,
-                customer,
             })
         })
         .await?;
-    let m = &view.detail.mention;
-    let reply = suggested_reply(
-        m,
-        view.customer.as_ref().map(|c| c.name.as_str()),
-        &view.detail.priority_reasons,
-        &state.config.business.name,
-    );
+    let m = &view.case.detail.mention;
+    let reply = reply_for(&view.case, &state.config.business.name);
     let body = html! {
         h1 { "Mention #" (m.id) }
         @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
@@ -66,8 +54,8 @@ pub async fn page(
         }
         div.card {
             p { (badges(m)) }
-            @if !view.detail.priority_reasons.is_empty() {
-                p { "Why " (m.priority) ": " (view.detail.priority_reasons.join("; ")) }
+            @if !view.case.detail.priority_reasons.is_empty() {
+                p { "Why " (m.priority) ": " (view.case.detail.priority_reasons.join("; ")) }
             }
             @if let Some(due) = m.promise_due_at {
                 p class=[m.overdue.then_some("error")] {
@@ -107,7 +95,7 @@ pub async fn page(
         h2 { "History" }
         div.table-wrap { table {
             thead { tr { th { "When" } th { "What" } th { "By" } th { "Note" } } }
-            tbody { @for e in &view.detail.events { tr {
+            tbody { @for e in &view.case.detail.events { tr {
                 td { (time(e.at)) }
                 td { (e.kind) @if let Some(due) = e.due_at { " (due " (time(due)) ")" } }
                 td { (e.by.as_deref().unwrap_or("")) }
@@ -119,11 +107,11 @@ pub async fn page(
 }
 
 fn customer_section(view: &View, visitor: &Visitor) -> Markup {
-    let id = view.detail.mention.id;
+    let id = view.case.detail.mention.id;
     html! {
         h2 { "Customer" }
         div.card {
-            @if let Some(c) = &view.customer {
+            @if let Some(c) = &view.case.customer {
                 p.pre { (customer_card(c)) }
                 p { a href={"/customers/" (c.id)} { "All of " (c.name) "'s mentions" } }
                 form.inline method="post" action={"/mentions/" (id) "/unlink"} {
@@ -146,7 +134,7 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
             }
             @if !view.customers.is_empty() {
                 details {
-                summary { @if view.customer.is_some() { "Link to a different customer" } @else { "Link to a customer" } }
+                summary { @if view.case.customer.is_some() { "Link to a different customer" } @else { "Link to a customer" } }
                 form method="post" action={"/mentions/" (id) "/link"} {
                     input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
                     input type="hidden" name="by" value=(visitor.name);
