@@ -24,12 +24,11 @@ pub use transport::Transport;
 pub struct AlertContext {
     /// The mention, its priority reasons and its case history.
     pub detail: StoredDetail,
-    /// HOOK (issue 4, customer linking): the customer card (tier, lifetime value, past
-    /// mentions, open cases) as plain text lines. `None` shows the linked customer's name
-    /// only, or "Not linked to a known customer".
+    /// The linked customer's card (tier, lifetime value, past mentions, open cases) as
+    /// plain text lines; `None` when the mention is not linked to a known customer.
     pub customer_card: Option<String>,
-    /// HOOK (issue 4): a suggested reply addressing the customer by name. `None` leaves
-    /// the section out.
+    /// A suggested reply addressing the customer by name; `None` (a neutral mention)
+    /// leaves the section out.
     pub suggested_reply: Option<String>,
 }
 
