@@ -42,6 +42,7 @@ mod quantities;
 mod rating;
 mod scan;
 mod scope;
+mod shortfalls;
 mod tokenize;
 mod wordmap;
 mod words;

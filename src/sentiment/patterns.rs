@@ -10,6 +10,7 @@ use super::complaints;
 use super::engine::{Hit, Model};
 use super::quantities;
 use super::scope::{clause_before, is_sentence_end, negator_before, negator_within};
+use super::shortfalls;
 use super::tokenize::{Kind, Tokens};
 use super::words::{
     EXCESS_OK, MISC, NEGATOR, NOT_RETURN_VERBS, NUMBER_WORD, OH, ORDINAL, REMEDIES, REPEAT, RETURN,
@@ -102,6 +103,7 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
         quantities::product_life(t, hits);
         quantities::decline(t, hits);
         remedies(t, hits);
+        shortfalls::apply(t, hits);
     }
     if any & RETURN != 0 {
         sent_back(t, hits);

@@ -94,6 +94,8 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
             words::NOT_RETURN_VERBS,
             words::LIFE_WORDS,
             words::DECLINE_WORDS,
+            super::shortfalls::WISH_WORDS,
+            &["than", "only"],
         ] {
             set(list, &|c| c.flags |= words::MISC);
         }

@@ -237,6 +237,22 @@ pub(crate) const FUNCTIONAL_VERBS: &[&str] = &[
     "detects",
     "install",
     "installs",
+    "recognizes",
+    "read",
+    "reads",
+    "close",
+    "closes",
+    "open",
+    "opens",
+    "show",
+    "shows",
+    "focus",
+    "focuses",
+    "print",
+    "prints",
+    "start",
+    "starts",
+    "power",
 ];
 
 /// Negates the words after it.
