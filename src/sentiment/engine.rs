@@ -14,6 +14,7 @@ use super::scope::{
     domain_contrast, is_imperative, is_sentence_end, negator_before, negator_within,
     vader_contrast, words_after, words_before, SCOPE_WORDS,
 };
+use super::superlatives;
 use super::tokenize::{tokenize, Kind, Tokens};
 use super::wordmap::{build_words, WordMap};
 use super::words::{
@@ -169,6 +170,7 @@ impl Model {
         self.lexical_pass(toks, hits);
         if self.domain {
             patterns::apply(self, toks, hits);
+            superlatives::cannot_praise_enough(toks, hits);
             domain_contrast(toks, hits);
             questions_and_quotes(toks, hits);
         } else {
@@ -286,7 +288,9 @@ impl Model {
         });
         if let Some(neg) = negator.filter(|_| !own_negator) {
             start = neg;
-            if !self.domain || weight > 0.0 {
+            if self.domain && superlatives::negated_comparative(t, neg, i) {
+                weight *= superlatives::SUPERLATIVE_SCALAR;
+            } else if !self.domain || weight > 0.0 {
                 weight *= NEGATION_SCALAR;
             } else if !is_imperative(t, neg) {
                 weight *= DOMAIN_NEGATED_NEGATIVE_SCALAR;

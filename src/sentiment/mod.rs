@@ -43,6 +43,7 @@ mod rating;
 mod scan;
 mod scope;
 mod shortfalls;
+mod superlatives;
 mod tokenize;
 mod wordmap;
 mod words;

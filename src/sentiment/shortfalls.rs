@@ -4,7 +4,7 @@
 //! play half my discs".
 
 use super::engine::Hit;
-use super::patterns::push;
+use super::patterns::{covered, push};
 use super::scope::{clause_before, negator_within};
 use super::tokenize::{Kind, Tokens};
 use super::words::{FUNCTIONAL, MISC, NEGATOR};
@@ -118,6 +118,10 @@ fn worse_than_this(t: &Tokens, than: usize, hits: &mut Vec<Hit>) {
     else {
         return;
     };
+    // "better than this" itself is a lexicon phrase, negated or not.
+    if covered(hits, than) {
+        return;
+    }
     if negator_within(t, cmp, 4).is_some() || t.get(cmp.wrapping_sub(1)) == "no" {
         return;
     }
