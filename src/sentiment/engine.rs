@@ -219,7 +219,8 @@ impl Model {
             if self.domain && single && info.is(FUNCTIONAL) {
                 // "won't play", "didn't work": failure outweighs the verb's own valence.
                 let neg = negator_within(t, i, FUNCTIONAL_SCOPE_WORDS)
-                    .filter(|&n| t.text(n) != "no" || matches!(t.get(n + 1), "one" | "longer"));
+                    .filter(|&n| t.text(n) != "no" || matches!(t.get(n + 1), "one" | "longer"))
+                    .filter(|&n| !own_inaction(t, n, i) && !without_verb(t, n));
                 if let Some(neg) = neg {
                     hits.push(Hit {
                         start: neg,
@@ -258,6 +259,9 @@ impl Model {
                 .is_some_and(|n| n.info.valence.is_some_and(|w| w > 0.5))
         {
             // "wicked good", "crazy delicious": slang praise, not a complaint.
+            return true;
+        }
+        if self.domain && t.text(i) == "no" && no_as_quantity_or_idiom(t, i) {
             return true;
         }
         if info.is(NEGATOR) && self.domain {
@@ -320,6 +324,40 @@ impl Model {
             total += s * BOOST_DECAY[d];
         }
         total
+    }
+}
+
+/// Verbs of the reviewer's own activity: "I haven't listened to it in
+/// years", "we didn't read the manual" report no failure, unlike "the
+/// staff didn't listen".
+const OWN_ACTIVITY_VERBS: &[&str] = &["listen", "listened", "read", "reads", "bother", "bothered"];
+
+/// Whether the negated functional verb at `verb` is the reviewer's own
+/// inaction: "I"/"we" just before the negator ("I didn't read").
+fn own_inaction(t: &Tokens, neg: usize, verb: usize) -> bool {
+    let subject = neg.checked_sub(1).map(|k| t.text(k));
+    matches!(subject, Some("i" | "we")) && OWN_ACTIVITY_VERBS.contains(&t.text(verb))
+}
+
+/// "without bother", "without playing a disc": no failure, unlike
+/// "without a reply" or "without any refund".
+fn without_verb(t: &Tokens, neg: usize) -> bool {
+    t.text(neg) == "without" && !matches!(t.get(neg + 1), "a" | "an" | "any")
+}
+
+/// Verbs after "no other X" that make it praise ("no other phone has ...").
+const SUPERIORITY_VERBS: &[&str] = &[
+    "has", "have", "can", "does", "gives", "offers", "compares", "comes", "is", "was", "will",
+];
+
+/// Domain: "no" that is no complaint: a limit ("no more than two hours"),
+/// an idiom ("no end to what it can do", "no biggie"), or superiority ("no
+/// other phone has ...").
+fn no_as_quantity_or_idiom(t: &Tokens, i: usize) -> bool {
+    match (t.get(i + 1), t.get(i + 2)) {
+        ("more" | "less", "than") | ("end", "to") | ("biggie", _) => true,
+        ("other", _) => SUPERIORITY_VERBS.contains(&t.get(i + 3)),
+        _ => false,
     }
 }
 
@@ -551,6 +589,39 @@ mod tests {
                 .label,
             Label::Negative
         );
+    }
+
+    #[test]
+    fn own_inaction_and_without_are_no_failure() {
+        for text in [
+            "I didn't read a thing about how to set it up, it was intuitive.",
+            "Albums I haven't listened to in years, all in one place.",
+            "Light enough to carry all day without bother.",
+        ] {
+            assert_ne!(model().score(text).label, Label::Negative, "{text}");
+        }
+        for text in [
+            "The staff didn't listen.",
+            "The player will not read DVD+RW discs.",
+            "Two weeks without a reply.",
+        ] {
+            assert_eq!(model().score(text).label, Label::Negative, "{text}");
+        }
+    }
+
+    #[test]
+    fn no_as_a_limit_or_idiom_is_no_complaint() {
+        for text in [
+            "Takes no more than 2 hours to recharge.",
+            "There is no end to what I can do with it.",
+            "A little heavy, no biggie.",
+            "No other phone has this many features.",
+        ] {
+            assert_ne!(model().score(text).label, Label::Negative, "{text}");
+        }
+        for text in ["No other choice but to return it.", "No reply, no refund."] {
+            assert_eq!(model().score(text).label, Label::Negative, "{text}");
+        }
     }
 
     #[test]
