@@ -93,6 +93,15 @@ impl WordKey {
     }
 }
 
+impl WordKey {
+    /// The key's bits mixed into one word (its hash, and the prefilter's slot).
+    pub fn mix(self) -> u64 {
+        (self.0 ^ self.1.rotate_left(29).wrapping_mul(HASH_K))
+            .rotate_left(5)
+            .wrapping_mul(HASH_K)
+    }
+}
+
 impl std::hash::Hash for WordKey {
     fn hash<H: Hasher>(&self, state: &mut H) {
         state.write_u64(self.0 ^ self.1.rotate_left(29).wrapping_mul(HASH_K));

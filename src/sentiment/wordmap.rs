@@ -9,31 +9,65 @@ use super::words::{
 };
 use super::words::{CLOCK_CUE, COLD_FOOD, DEFECT, EXCESS_OK, FOOD, HOT_FOOD, ORDER, ORDINAL};
 
+/// Bits in the [`WordMap`] prefilter: 2^19 bits = 64 KiB, so that at about
+/// 10,000 known words a word not in the map is turned away by one bit test
+/// in 98 cases of 100, without probing the hash table.
+const FILTER_BITS_LOG2: u32 = 19;
+
 /// Word to [`Info`]: short words keyed inline (no pointer to follow), the
-/// rare long ones in a side map.
-#[derive(Debug, Clone, Default)]
+/// rare long ones in a side map. Most words of a text are unknown, so a
+/// one-bit-per-slot filter answers them first.
+#[derive(Debug, Clone)]
 pub(crate) struct WordMap {
     short: FnvMap<WordKey, Info>,
     long: FnvMap<Box<str>, Info>,
+    filter: Box<[u64]>,
+}
+
+impl Default for WordMap {
+    fn default() -> Self {
+        WordMap {
+            short: FnvMap::default(),
+            long: FnvMap::default(),
+            filter: vec![0; 1 << (FILTER_BITS_LOG2 - 6)].into_boxed_slice(),
+        }
+    }
 }
 
 impl WordMap {
     /// The info of a short word by key.
     pub(crate) fn get_key(&self, key: WordKey) -> Option<Info> {
+        if !self.may_contain(key) {
+            return None;
+        }
         self.short.get(&key).copied()
+    }
+
+    /// The filter slot of a key: its top bits after one multiply.
+    fn slot(key: WordKey) -> usize {
+        (key.mix() >> (64 - FILTER_BITS_LOG2)) as usize
+    }
+
+    fn may_contain(&self, key: WordKey) -> bool {
+        let s = Self::slot(key);
+        self.filter[s >> 6] & (1 << (s & 63)) != 0
     }
 
     /// The info of a lowercase word, if known.
     pub fn get(&self, word: &str) -> Option<Info> {
         match WordKey::new(word) {
-            Some(k) => self.short.get(&k).copied(),
+            Some(k) => self.get_key(k),
             None => self.long.get(word).copied(),
         }
     }
 
     fn entry(&mut self, word: &str) -> &mut Info {
         match WordKey::new(word) {
-            Some(k) => self.short.entry(k).or_default(),
+            Some(k) => {
+                let s = Self::slot(k);
+                self.filter[s >> 6] |= 1 << (s & 63);
+                self.short.entry(k).or_default()
+            }
             None => self.long.entry(word.into()).or_default(),
         }
     }
