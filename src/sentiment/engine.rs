@@ -286,8 +286,11 @@ impl Model {
         let own_negator = self.domain && n == 1 && t.toks[i].info.is(NEGATOR);
         let negator = negator_before(t, i).or_else(|| {
             // "didn't come up with any errors": "any" carries the negation further.
-            let any =
-                self.domain && w < 0.0 && words_before(t, i).take(2).any(|k| t.text(k) == "any");
+            let any = self.domain
+                && w < 0.0
+                && words_before(t, i).take(2).any(|k| {
+                    t.text(k) == "any" || t.text(k) == "single" && is_problem_noun(t.text(i))
+                });
             any.then(|| negator_within(t, i, ANY_SCOPE_WORDS)).flatten()
         });
         if let Some(neg) = negator.filter(|_| !own_negator) {
@@ -325,6 +328,31 @@ impl Model {
         }
         total
     }
+}
+
+/// Problem nouns that "not a single" negates ("haven't had a single issue").
+const PROBLEM_NOUNS: &[&str] = &[
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "complaint",
+    "complaints",
+    "error",
+    "errors",
+    "glitch",
+    "glitches",
+    "hiccup",
+    "fault",
+    "defect",
+    "scratch",
+    "crash",
+    "crashes",
+    "mistake",
+];
+
+fn is_problem_noun(word: &str) -> bool {
+    PROBLEM_NOUNS.contains(&word)
 }
 
 /// Verbs of the reviewer's own activity: "I haven't listened to it in
@@ -622,6 +650,15 @@ mod tests {
         for text in ["No other choice but to return it.", "No reply, no refund."] {
             assert_eq!(model().score(text).label, Label::Negative, "{text}");
         }
+    }
+
+    #[test]
+    fn a_single_carries_negation_to_the_problem() {
+        let text = "Personally I haven't had a single problem with the software.";
+        assert_ne!(model().score(text).label, Label::Negative);
+        // Only a problem noun: "a single threat" is not "a single problem".
+        let text = "The film never manages a single moment of awful suspense.";
+        assert_eq!(model().score(text).label, Label::Negative);
     }
 
     #[test]

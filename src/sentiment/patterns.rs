@@ -103,6 +103,7 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
         quantities::product_life(t, hits);
         quantities::decline(t, hits);
         remedies(t, hits);
+        problem_went_away(t, hits);
         shortfalls::apply(t, hits);
     }
     if any & RETURN != 0 {
@@ -212,6 +213,86 @@ fn remedies(t: &Tokens, hits: &mut [Hit]) {
         for h in hits.iter_mut() {
             let problem = !t.toks[h.anchor].info.is(NEGATOR);
             if problem && h.weight < 0.0 && h.anchor > r && h.anchor < end && h.start > r {
+                h.weight = 0.0;
+            }
+        }
+    }
+}
+
+/// Words after a problem that say it went away ("the static disappeared").
+pub(crate) const GONE_WORDS: &[&str] = &[
+    "disappeared",
+    "disappears",
+    "vanished",
+    "vanishes",
+    "gone",
+    "away",
+    "resolved",
+    "fixed",
+    "solved",
+];
+/// Words that may stand between a problem and its going away.
+const GONE_LINKS: &[&str] = &[
+    "is",
+    "was",
+    "were",
+    "has",
+    "have",
+    "had",
+    "been",
+    "got",
+    "get",
+    "went",
+    "go",
+    "goes",
+    "finally",
+    "completely",
+    "totally",
+    "just",
+    "quickly",
+    "soon",
+    "eventually",
+    "then",
+    "also",
+    "simply",
+    "all",
+    "now",
+    "promptly",
+    "immediately",
+];
+/// How many words may stand between a problem and its going away ("the
+/// noise has finally gone").
+const GONE_SCOPE_WORDS: usize = 4;
+
+/// A problem named before the words that say it went away is no complaint:
+/// "the static disappeared", "the issue was resolved", "the noise went
+/// away". Not when negated ("the problem never went away"), and only for a
+/// problem word: "the picture disappeared" stays a complaint.
+fn problem_went_away(t: &Tokens, hits: &mut [Hit]) {
+    for g in 0..t.len() {
+        if !t.toks[g].info.is(MISC) || !GONE_WORDS.contains(&t.text(g)) {
+            continue;
+        }
+        if t.text(g) == "away" && !matches!(t.get(g.wrapping_sub(1)), "went" | "go" | "goes") {
+            continue;
+        }
+        if negator_before(t, g).is_some() {
+            continue;
+        }
+        let problem = clause_before(t, g, GONE_SCOPE_WORDS)
+            .take_while(|&k| {
+                k + 1 == g
+                    || t.toks[k].info.valence.is_some()
+                    || GONE_LINKS.contains(&t.text(k + 1))
+            })
+            .find(|&k| t.toks[k].info.valence.is_some_and(|v| v < 0.0))
+            .filter(|&k| (k + 1..g).all(|j| GONE_LINKS.contains(&t.text(j))));
+        let Some(problem) = problem else {
+            continue;
+        };
+        for h in hits.iter_mut() {
+            let on_problem = h.anchor == problem && h.end == problem + 1;
+            if h.weight < 0.0 && (on_problem || h.anchor == g) {
                 h.weight = 0.0;
             }
         }
@@ -478,6 +559,24 @@ fn ends_clause(t: &Tokens, k: usize) -> bool {
 mod tests {
     use crate::sentiment::Label;
     use crate::sentiment::{has_term_for_tests as has_term, score_for_tests as score};
+
+    #[test]
+    fn a_problem_that_went_away_is_no_complaint() {
+        for text in [
+            "When I turned EAX off the static disappeared.",
+            "The noise went away after a week.",
+            "The issue was resolved the same day.",
+        ] {
+            assert_ne!(score(text).label, Label::Negative, "{text}");
+        }
+        for text in [
+            "The problem never went away.",
+            "After a month the picture disappeared.",
+            "Every bad idea that's ever gone into one film.",
+        ] {
+            assert_eq!(score(text).label, Label::Negative, "{text}");
+        }
+    }
 
     #[test]
     fn broken_promises_are_complaints() {

@@ -129,6 +129,7 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
             words::LIFE_WORDS,
             words::DECLINE_WORDS,
             super::shortfalls::WISH_WORDS,
+            super::patterns::GONE_WORDS,
             &["than", "only"],
         ] {
             set(list, &|c| c.flags |= words::MISC);
