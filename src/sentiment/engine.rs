@@ -373,9 +373,12 @@ fn without_verb(t: &Tokens, neg: usize) -> bool {
     t.text(neg) == "without" && !matches!(t.get(neg + 1), "a" | "an" | "any")
 }
 
+/// How many words after "no other" its verb may come ("no other color phone has").
+const SUPERIORITY_SCOPE_WORDS: usize = 4;
 /// Verbs after "no other X" that make it praise ("no other phone has ...").
 const SUPERIORITY_VERBS: &[&str] = &[
     "has", "have", "can", "does", "gives", "offers", "compares", "comes", "is", "was", "will",
+    "beats", "matches",
 ];
 
 /// Domain: "no" that is no complaint: a limit ("no more than two hours"),
@@ -384,7 +387,10 @@ const SUPERIORITY_VERBS: &[&str] = &[
 fn no_as_quantity_or_idiom(t: &Tokens, i: usize) -> bool {
     match (t.get(i + 1), t.get(i + 2)) {
         ("more" | "less", "than") | ("end", "to") | ("biggie", _) => true,
-        ("other", _) => SUPERIORITY_VERBS.contains(&t.get(i + 3)),
+        ("other", _) => (i + 2..t.len())
+            .take_while(|&k| t.kind(k) != Kind::Punct)
+            .take(SUPERIORITY_SCOPE_WORDS)
+            .any(|k| SUPERIORITY_VERBS.contains(&t.text(k))),
         _ => false,
     }
 }
@@ -644,6 +650,7 @@ mod tests {
             "There is no end to what I can do with it.",
             "A little heavy, no biggie.",
             "No other phone has this many features.",
+            "No other bakery in town comes close.",
         ] {
             assert_ne!(model().score(text).label, Label::Negative, "{text}");
         }
@@ -658,6 +665,20 @@ mod tests {
         assert_ne!(model().score(text).label, Label::Negative);
         // Only a problem noun: "a single threat" is not "a single problem".
         let text = "The film never manages a single moment of awful suspense.";
+        assert_eq!(model().score(text).label, Label::Negative);
+    }
+
+    #[test]
+    fn praise_idioms_built_from_negative_words_are_praise() {
+        for text in [
+            "There is nothing like a fresh croissant.",
+            "Nothing beats their coffee.",
+            "There's little to criticize.",
+            "The phone refused to die.",
+        ] {
+            assert_eq!(model().score(text).label, Label::Positive, "{text}");
+        }
+        let text = "It was nothing like the photos.";
         assert_eq!(model().score(text).label, Label::Negative);
     }
 
