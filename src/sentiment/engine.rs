@@ -683,6 +683,21 @@ mod tests {
     }
 
     #[test]
+    fn literal_senses_of_negative_words_are_neutral() {
+        for text in [
+            "Phone lying by your pillow all night.",
+            "Press the stop button twice.",
+            "For die-hard fans of the old viewfinder.",
+        ] {
+            assert_eq!(model().score(text).label, Label::Neutral, "{text}");
+        }
+        assert_eq!(
+            model().score("The clerk was lying to us.").label,
+            Label::Negative
+        );
+    }
+
+    #[test]
     fn any_carries_negation_to_the_problem() {
         assert_ne!(
             model().score("The sync never threw up any errors.").label,
