@@ -87,6 +87,45 @@ const NOT_LIMITS: &[&str] = &[
 /// Weight of a limitation ("only works with", "would only play").
 const LIMIT_WEIGHT: f32 = -1.0;
 
+/// Verbs of having a feature: "doesn't have", "has no", "didn't come with".
+pub(crate) const HAVE_WORDS: &[&str] = &["have", "has", "had", "include", "includes", "come"];
+/// Subjects whose lack is no product's fault ("I don't have a DVD+R to try").
+const PERSON_SUBJECTS: &[&str] = &["i", "we", "you", "i'm", "we're", "you're"];
+/// Words after the verb that are no missing feature ("has no problems",
+/// "has no equal", "doesn't have to").
+const NOT_FEATURES: &[&str] = &[
+    "to",
+    "problem",
+    "problems",
+    "issue",
+    "issues",
+    "complaint",
+    "complaints",
+    "trouble",
+    "doubt",
+    "reason",
+    "idea",
+    "choice",
+    "equal",
+    "rival",
+    "regret",
+    "regrets",
+    "clue",
+    "time",
+    "plans",
+    "intention",
+    "more",
+    "need",
+    "way",
+    "one",
+    "longer",
+    "less",
+];
+/// Negators of do-support before "have": "doesn't have", "didn't come with".
+const DO_NEGATORS: &[&str] = &["doesn't", "didn't", "doesnt", "didnt"];
+/// Weight of a missing feature.
+const MISSING_FEATURE_WEIGHT: f32 = -1.5;
+
 /// Applies the shortfall rules; the caller checks that some word is [`MISC`].
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
@@ -96,6 +135,7 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
         match t.text(k) {
             "than" => worse_than_this(t, k, hits),
             "only" => limitation(t, k, hits),
+            w if HAVE_WORDS.contains(&w) => missing_feature(t, k, hits),
             w if WISH_WORDS.contains(&w) => wish_for_missing(t, k, hits),
             _ => {}
         }
@@ -172,6 +212,72 @@ fn wish_for_missing(t: &Tokens, wish: usize, hits: &mut Vec<Hit>) {
         }
     }
     push(hits, wish, wish + 1, WISH_WEIGHT, "");
+}
+
+/// "it doesn't have a remote", "the zen has no stop button", "didn't
+/// come with a cable": a missing feature. Not the reviewer's own lack
+/// ("I don't have a DVD+R"), nor "has no problems" or "doesn't have to".
+fn missing_feature(t: &Tokens, verb: usize, hits: &mut Vec<Hit>) {
+    let has_no = t.get(verb + 1) == "no" && matches!(t.text(verb), "has" | "have" | "had");
+    let object_at = match t.get(verb + 1) {
+        "no" | "with" => verb + 2,
+        _ => verb + 1,
+    };
+    if t.text(verb) == "come" && t.get(verb + 1) != "with" {
+        return;
+    }
+    // Do-support only: "couldn't have been" is a tense, not a lack.
+    let negator = if has_no {
+        None
+    } else {
+        let neg = verb
+            .checked_sub(1)
+            .filter(|&n| DO_NEGATORS.contains(&t.text(n)));
+        let neg = neg.or_else(|| {
+            let does = verb.checked_sub(2)?;
+            (t.text(verb - 1) == "not" && matches!(t.text(does), "does" | "did"))
+                .then_some(verb - 1)
+        });
+        match neg {
+            Some(n) => Some(n),
+            None => return,
+        }
+    };
+    let from = negator.unwrap_or(verb);
+    let subject = match negator {
+        Some(n) if t.text(n) == "not" => n.checked_sub(2),
+        Some(n) => n.checked_sub(1),
+        None => verb.checked_sub(1),
+    };
+    let Some(subject) = subject else {
+        return;
+    };
+    if PERSON_SUBJECTS.contains(&t.text(subject)) || t.kind(subject) == Kind::Punct {
+        return;
+    }
+    let object = (object_at..t.len())
+        .take_while(|&k| t.kind(k) == Kind::Word || t.kind(k) == Kind::Number)
+        .find(|&k| !matches!(t.text(k), "a" | "an" | "any" | "the" | "with"));
+    let Some(object) = object else {
+        return;
+    };
+    if NOT_FEATURES.contains(&t.text(object)) || covered(hits, object) || covered(hits, verb) {
+        return;
+    }
+    // A word with a valence of its own is scored by the lexicon ("has no
+    // flavor" stays as it is), unless a neutral phrase took it ("stop button").
+    if t.toks[object].info.valence.is_some() && !t.toks[object].in_phrase {
+        return;
+    }
+    if has_no {
+        // "has no wifi" replaces the bare "no" of the lexicon.
+        for h in hits.iter_mut() {
+            if h.anchor == verb + 1 && h.end == verb + 2 {
+                h.weight = 0.0;
+            }
+        }
+    }
+    push(hits, from, object + 1, MISSING_FEATURE_WEIGHT, "");
 }
 
 /// "I wish I had bought it sooner", "wish we could give it more stars":
@@ -279,6 +385,28 @@ mod tests {
             score("I wish I had never bought it.").label,
             Label::Negative
         );
+    }
+
+    #[test]
+    fn a_missing_feature_is_a_complaint() {
+        for text in [
+            "The zen does not have a stop button!",
+            "This camera has no viewfinder.",
+            "It didn't come with a cable.",
+        ] {
+            assert_eq!(score(text).label, Label::Negative, "{text}");
+        }
+        assert!(has_term("the cafe has no wifi", "has no wifi"));
+        // The reviewer's own lack, no problems, or no obligation.
+        for text in [
+            "I don't have a DVD+R to try.",
+            "It has no problems at all.",
+            "You don't have to tip.",
+            "Setup couldn't have been simpler.",
+            "I did not have a backup battery, and had no need for one.",
+        ] {
+            assert_ne!(score(text).label, Label::Negative, "{text}");
+        }
     }
 
     #[test]
