@@ -231,8 +231,15 @@ pub(crate) const GONE_WORDS: &[&str] = &[
     "fixed",
     "solved",
 ];
+/// Words that, negated after a problem, say it is absent ("the static was
+/// not present").
+pub(crate) const PRESENCE_WORDS: &[&str] = &["present", "noticeable", "audible", "evident"];
 /// Words that may stand between a problem and its going away.
 const GONE_LINKS: &[&str] = &[
+    "not",
+    "no",
+    "longer",
+    "never",
     "is",
     "was",
     "were",
@@ -270,13 +277,18 @@ const GONE_SCOPE_WORDS: usize = 4;
 /// problem word: "the picture disappeared" stays a complaint.
 fn problem_went_away(t: &Tokens, hits: &mut [Hit]) {
     for g in 0..t.len() {
-        if !t.toks[g].info.is(MISC) || !GONE_WORDS.contains(&t.text(g)) {
+        let word = t.text(g);
+        if !t.toks[g].info.is(MISC)
+            || !(GONE_WORDS.contains(&word) || PRESENCE_WORDS.contains(&word))
+        {
             continue;
         }
         if t.text(g) == "away" && !matches!(t.get(g.wrapping_sub(1)), "went" | "go" | "goes") {
             continue;
         }
-        if negator_before(t, g).is_some() {
+        // "gone" must not be negated; "present" must be ("was not present").
+        let presence = PRESENCE_WORDS.contains(&t.text(g));
+        if negator_before(t, g).is_some() != presence {
             continue;
         }
         let problem = clause_before(t, g, GONE_SCOPE_WORDS)
@@ -566,6 +578,7 @@ mod tests {
             "When I turned EAX off the static disappeared.",
             "The noise went away after a week.",
             "The issue was resolved the same day.",
+            "When I turned it back on the static was also not present.",
         ] {
             assert_ne!(score(text).label, Label::Negative, "{text}");
         }
@@ -573,6 +586,7 @@ mod tests {
             "The problem never went away.",
             "After a month the picture disappeared.",
             "Every bad idea that's ever gone into one film.",
+            "The static was still audible.",
         ] {
             assert_eq!(score(text).label, Label::Negative, "{text}");
         }

@@ -130,6 +130,7 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
             words::DECLINE_WORDS,
             super::shortfalls::WISH_WORDS,
             super::patterns::GONE_WORDS,
+            super::patterns::PRESENCE_WORDS,
             super::shortfalls::HAVE_WORDS,
             &["than", "only"],
         ] {
