@@ -230,7 +230,7 @@ fn is_ordinal(rest: &str) -> bool {
 }
 
 /// Pushes a word of ASCII letters only.
-fn push_ascii_word(word: &str, out: &mut Tokens) {
+pub(crate) fn push_ascii_word(word: &str, out: &mut Tokens) {
     let start = out.begin();
     out.lower.push_str(word);
     out.lower[start..].make_ascii_lowercase();

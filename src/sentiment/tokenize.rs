@@ -6,7 +6,7 @@
 //! consecutive tokens is a contiguous `&str` slice. That is what lets the
 //! lexicon look up multi-word phrases without building a string per lookup.
 
-use super::scan::{push_lower, split_chunk, ALPHA, CLASS, HIGH, PUNCT, SPACE};
+use super::scan::{push_ascii_word, push_lower, split_chunk, ALPHA, CLASS, HIGH, PUNCT, SPACE};
 use super::words::Info;
 
 /// Tokens scored per text; the rest of a longer text is ignored. Some rules
@@ -222,9 +222,14 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens, is_emoticon: &dyn Fn(&str) 
     }
     out.exclaims = exclaims;
     out.questions = questions;
-    for chunk in chunks(text) {
+    for (chunk, letters_only) in chunks(text) {
         if out.toks.len() >= MAX_TOKENS {
             break;
+        }
+        if letters_only {
+            // Most chunks are plain words: no emoticon, nothing to split.
+            push_ascii_word(chunk, out);
+            continue;
         }
         if emoticon_shaped(chunk) && push_emoticon(chunk, out, is_emoticon) {
             continue;
@@ -236,8 +241,9 @@ pub(crate) fn tokenize(text: &str, out: &mut Tokens, is_emoticon: &dyn Fn(&str) 
 }
 
 /// Like `str::split_whitespace` (empty chunks skipped), faster on ASCII:
-/// only non-ASCII bytes are decoded to test for Unicode spaces.
-fn chunks(text: &str) -> impl Iterator<Item = &str> {
+/// only non-ASCII bytes are decoded to test for Unicode spaces. Each chunk
+/// comes with whether it is ASCII letters only.
+fn chunks(text: &str) -> impl Iterator<Item = (&str, bool)> {
     let bytes = text.as_bytes();
     let mut pos = 0;
     // Length of the whitespace character at `i` (0 if none); only non-ASCII is decoded.
@@ -264,16 +270,19 @@ fn chunks(text: &str) -> impl Iterator<Item = &str> {
             return None;
         }
         let start = pos;
+        let mut letters_only = ALPHA;
         loop {
             while pos < bytes.len() && CLASS[bytes[pos] as usize] & (SPACE | HIGH) == 0 {
+                letters_only &= CLASS[bytes[pos] as usize];
                 pos += 1;
             }
             if pos >= bytes.len() || space_at(pos) > 0 {
                 break;
             }
+            letters_only = 0;
             pos += utf8_len(bytes[pos]);
         }
-        Some(&text[start..pos])
+        Some((&text[start..pos], letters_only != 0))
     })
 }
 
@@ -365,7 +374,7 @@ mod tests {
     #[test]
     fn unicode_spaces_split_like_split_whitespace() {
         let text = " a\u{a0}b\u{3000}c\td\u{2003}\u{1F600}e  ";
-        let ours: Vec<&str> = chunks(text).collect();
+        let ours: Vec<&str> = chunks(text).map(|(c, _)| c).collect();
         let std: Vec<&str> = text.split_whitespace().collect();
         assert_eq!(ours, std);
     }
