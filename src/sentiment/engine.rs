@@ -171,6 +171,9 @@ impl Model {
         if self.domain {
             patterns::apply(self, toks, hits);
             superlatives::cannot_praise_enough(toks, hits);
+            if toks.flags_any & MISC != 0 {
+                superlatives::dont_be_put_off(toks, hits);
+            }
             domain_contrast(toks, hits);
             questions_and_quotes(toks, hits);
         } else {

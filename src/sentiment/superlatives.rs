@@ -71,6 +71,76 @@ pub(crate) fn cannot_praise_enough(t: &Tokens, hits: &mut [Hit]) {
     }
 }
 
+/// Verbs of being put off, after "don't let ...": "don't let the outside
+/// fool you", "don't let the price scare you away".
+const DETER_VERBS: &[&str] = &[
+    "fool",
+    "scare",
+    "deter",
+    "discourage",
+    "stop",
+    "put",
+    "change",
+    "turn",
+    "intimidate",
+    "mislead",
+    "worry",
+    "bother",
+    "confuse",
+    "dissuade",
+    "keep",
+];
+/// Whether token `j` is a verb of being put off; "put", "turn" and "keep"
+/// only with their particle ("put you off", "turn you away").
+fn is_deterring(t: &Tokens, j: usize) -> bool {
+    let word = t.text(j);
+    if !DETER_VERBS.contains(&word) {
+        return false;
+    }
+    if matches!(word, "put" | "turn" | "keep") {
+        return (j + 1..(j + 3).min(t.len())).any(|p| matches!(t.text(p), "off" | "away"));
+    }
+    true
+}
+
+/// How many words after "let" the deterring verb may come.
+const DETER_SCOPE_WORDS: usize = 7;
+/// Weight of "don't let X fool you": the writer vouches for the place.
+const DONT_BE_PUT_OFF_WEIGHT: f32 = 1.5;
+
+/// "Don't let the outside fool you", "don't let the bad reviews change
+/// your mind": advice not to be put off is praise, and the off-putting
+/// words in it are no complaint. The caller checks that "let" occurs.
+pub(crate) fn dont_be_put_off(t: &Tokens, hits: &mut Vec<Hit>) {
+    for k in 1..t.len() {
+        if t.text(k) != "let" || !t.toks[k - 1].info.is(NEGATOR) {
+            continue;
+        }
+        // The imperative only: "would not let me" is a refusal.
+        let imperative = match t.text(k - 1) {
+            "don't" | "dont" => true,
+            "not" => k >= 2 && t.text(k - 2) == "do",
+            _ => false,
+        };
+        if !imperative {
+            continue;
+        }
+        let verb = (k + 1..t.len())
+            .take_while(|&j| t.kind(j) != Kind::Punct)
+            .take(DETER_SCOPE_WORDS)
+            .find(|&j| is_deterring(t, j));
+        let Some(verb) = verb else {
+            continue;
+        };
+        for h in hits.iter_mut() {
+            if h.weight < 0.0 && h.end > k - 1 && h.anchor <= verb {
+                h.weight = 0.0;
+            }
+        }
+        super::patterns::push(hits, k - 1, verb + 1, DONT_BE_PUT_OFF_WEIGHT, "");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::sentiment::score_for_tests as score;
@@ -91,6 +161,25 @@ mod tests {
         // Other negations still flip.
         assert_eq!(score("It was not any better.").label, Label::Negative);
         assert_eq!(score("The staff were not helpful.").label, Label::Negative);
+    }
+
+    #[test]
+    fn advice_not_to_be_put_off_is_praise() {
+        for praise in [
+            "Don't let the outside fool you, the food is great.",
+            "Dont let the bad reviews of the software change your mind.",
+            "Don't let the price scare you away.",
+        ] {
+            assert_eq!(score(praise).label, Label::Positive, "{praise}");
+        }
+        assert_eq!(
+            score("Don't let them near your car, they scratched mine.").label,
+            Label::Negative
+        );
+        assert_ne!(
+            score("My office would not let me put the software on my computer.").label,
+            Label::Positive
+        );
     }
 
     #[test]
