@@ -8,7 +8,7 @@ use super::patterns::{covered, push};
 use super::quantities::wait_weight;
 use super::scope::negator_before;
 use super::tokenize::{Kind, Tokens};
-use super::words::{CLOCK_CUE, DEFECT, DEFECTS, FOOD, NEGATOR, ORDER};
+use super::words::{CLOCK_CUE, DEFECT, DEFECTS, FOOD, MISC, NEGATOR, ORDER};
 
 /// Weight of a defect of a dish or an order ("coffee cold").
 const DEFECT_WEIGHT: f32 = -1.8;
@@ -57,8 +57,50 @@ const LINKS: &[&str] = &[
 /// Most link words between a noun and its predicate defect.
 const MAX_LINKS: usize = 3;
 
+/// Things that must never be in a dish or a drink.
+pub(crate) const CONTAMINANTS: &[&str] = &[
+    "fly",
+    "flies",
+    "hair",
+    "hairs",
+    "bug",
+    "bugs",
+    "roach",
+    "cockroach",
+    "worm",
+    "worms",
+    "insect",
+    "insects",
+    "glass",
+    "plastic",
+    "wire",
+    "staple",
+    "bandaid",
+    "fingernail",
+    "eyelash",
+    "mold",
+    "mould",
+    "maggot",
+    "maggots",
+    "ant",
+    "ants",
+    "slug",
+];
+/// Containers and dishes a contaminant may be found in, besides the food words.
+const VESSELS: &[&str] = &[
+    "food", "plate", "meal", "drink", "dish", "bowl", "cup", "glass", "mug", "order", "water",
+    "juice", "box", "bag", "takeout",
+];
+/// Weight of something foreign in the food ("a hair in my soup").
+const CONTAMINANT_WEIGHT: f32 = -2.4;
+/// Most words between the contaminant and "in" ("a fly was in", "a long hair baked into").
+const CONTAMINANT_GAP: usize = 3;
+
 /// Applies the rules whose words occur in the text.
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
+    if t.flags_any & MISC != 0 {
+        contaminants(t, hits);
+    }
     if t.class_any & DEFECT != 0 && t.class_any & (FOOD | ORDER) != 0 {
         defects(t, hits);
     }
@@ -67,6 +109,38 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
     }
     if t.has_currency {
         bare_price(t, hits);
+    }
+}
+
+/// Something foreign in the food: "a fly was in my apple juice", "found a
+/// piece of wire in my salsa", "hair in the soup". The contaminant comes
+/// before "in"/"on"/"into", followed by "my", "our", "the" ... and a dish
+/// or a container. Not "glass of wine", not "a fly in from New York".
+fn contaminants(t: &Tokens, hits: &mut Vec<Hit>) {
+    for c in 0..t.len() {
+        if !t.toks[c].info.is(MISC) || !CONTAMINANTS.contains(&t.text(c)) {
+            continue;
+        }
+        let prep = (c + 1..t.len())
+            .take_while(|&k| t.kind(k) == Kind::Word)
+            .take(CONTAMINANT_GAP + 1)
+            .find(|&k| matches!(t.text(k), "in" | "on" | "into"));
+        let Some(prep) = prep else {
+            continue;
+        };
+        if !matches!(
+            t.get(prep + 1),
+            "my" | "our" | "the" | "his" | "her" | "their" | "your"
+        ) {
+            continue;
+        }
+        let dish = (prep + 2..t.len())
+            .take_while(|&k| t.kind(k) == Kind::Word)
+            .take(3)
+            .find(|&k| t.toks[k].info.class & (FOOD | ORDER) != 0 || VESSELS.contains(&t.text(k)));
+        if let Some(dish) = dish.filter(|_| !covered(hits, c)) {
+            push(hits, c, dish + 1, CONTAMINANT_WEIGHT, "");
+        }
     }
 }
 
@@ -213,6 +287,37 @@ fn bare_price(t: &Tokens, hits: &mut Vec<Hit>) {
 mod tests {
     use crate::sentiment::score_for_tests as score;
     use crate::sentiment::Label;
+
+    #[test]
+    fn something_foreign_in_the_food_is_a_complaint() {
+        for text in [
+            "A FLY was in my apple juice.. A FLY!!!!!!!!",
+            "I found a six inch long piece of wire in my salsa.",
+            "There was a hair in the soup.",
+        ] {
+            assert_eq!(score(text).label, Label::Negative, "{text}");
+        }
+        for text in [
+            "We had a glass of wine on the patio.",
+            "My brother could fly in from Denver for the party.",
+        ] {
+            assert_ne!(score(text).label, Label::Negative, "{text}");
+        }
+    }
+
+    #[test]
+    fn food_that_is_barely_food_is_a_complaint() {
+        for text in [
+            "It was barely edible.",
+            "The beef is like shoe leather.",
+            "It was way over fried.",
+            "There was hardly any meat.",
+            "My order was not correct.",
+            "Con: spotty service.",
+        ] {
+            assert_eq!(score(text).label, Label::Negative, "{text}");
+        }
+    }
 
     #[test]
     fn verbless_defect_after_the_noun() {

@@ -90,6 +90,7 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
         quantities::ratings(t, hits);
     }
     complaints::apply(t, hits);
+    shortfalls::faint_praise(t, hits);
     if any & TOO != 0 {
         excess(t, hits);
     }
@@ -121,13 +122,22 @@ fn no_return(t: &Tokens, hits: &mut Vec<Hit>) {
         if k > 0 && t.toks[k - 1].info.is(MISC) && NOT_RETURN_VERBS.contains(&t.text(k - 1)) {
             continue;
         }
-        if let Some(neg) = negator_within(t, k, RETURN_SCOPE_WORDS) {
+        if let Some(neg) =
+            negator_within(t, k, RETURN_SCOPE_WORDS).or_else(|| never_comma_ever(t, k))
+        {
             let sending = (neg..k).any(|j| SEND_VERBS.contains(&t.text(j)));
             if !sending && !covered(hits, neg) {
                 push(hits, neg, k + 1, NO_RETURN_WEIGHT, "");
             }
         }
     }
+}
+
+/// "never, ever go back": the comma after "never" does not end its reach.
+fn never_comma_ever(t: &Tokens, k: usize) -> Option<usize> {
+    let ever = clause_before(t, k, RETURN_SCOPE_WORDS).last()?;
+    let never = ever.checked_sub(2)?;
+    (t.text(ever) == "ever" && t.text(ever - 1) == "," && t.text(never) == "never").then_some(never)
 }
 
 /// Verbs of sending a product back ("sent mine back", "took it back").
@@ -741,5 +751,14 @@ mod tests {
         );
         assert_eq!(score("I will never eat here again.").label, Label::Negative);
         assert_eq!(score("Can't wait to go back!").label, Label::Positive);
+        assert_eq!(score("Will never, ever go back.").label, Label::Negative);
+        assert_eq!(
+            score("Ryan's Bar is one place I won't be revisiting.").label,
+            Label::Negative
+        );
+        assert_eq!(
+            score("Probably not in a hurry to go back.").label,
+            Label::Negative
+        );
     }
 }

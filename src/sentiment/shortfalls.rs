@@ -126,6 +126,26 @@ const DO_NEGATORS: &[&str] = &["doesn't", "didn't", "doesnt", "didnt"];
 /// Weight of a missing feature.
 const MISSING_FEATURE_WEIGHT: f32 = -1.5;
 
+/// "fair at best", "OK at best": the praise before "at best" is faint, so
+/// only the verdict counts. Runs on the hits, so it costs nothing without
+/// an "at best".
+pub(crate) fn faint_praise(t: &Tokens, hits: &mut [Hit]) {
+    let at_best: Vec<usize> = hits
+        .iter()
+        .filter(|h| {
+            h.end == h.start + 2 && t.text(h.start) == "at" && t.text(h.start + 1) == "best"
+        })
+        .map(|h| h.start)
+        .collect();
+    for at in at_best {
+        for h in hits.iter_mut() {
+            if h.weight > 0.0 && h.anchor < at && h.anchor + 3 >= at {
+                h.weight = 0.0;
+            }
+        }
+    }
+}
+
 /// Applies the shortfall rules; the caller checks that some word is [`MISC`].
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
@@ -407,6 +427,15 @@ mod tests {
         ] {
             assert_ne!(score(text).label, Label::Negative, "{text}");
         }
+    }
+
+    #[test]
+    fn praise_at_best_is_faint() {
+        assert_eq!(
+            score("The service here is fair at best.").label,
+            Label::Negative
+        );
+        assert_eq!(score("Good food, fair prices.").label, Label::Positive);
     }
 
     #[test]

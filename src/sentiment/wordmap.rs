@@ -132,6 +132,7 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
             super::patterns::GONE_WORDS,
             super::patterns::PRESENCE_WORDS,
             super::shortfalls::HAVE_WORDS,
+            super::complaints::CONTAMINANTS,
             &["than", "only", "let"],
         ] {
             set(list, &|c| c.flags |= words::MISC);

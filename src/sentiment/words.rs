@@ -383,6 +383,8 @@ pub(crate) const COLD_FOODS: &[&str] = &[
 ];
 /// Other food words ("bread stale", "cake dry").
 pub(crate) const OTHER_FOODS: &[&str] = &[
+    "salsa",
+    "guacamole",
     "bread",
     "cake",
     "cakes",
@@ -614,7 +616,17 @@ pub(crate) fn pattern_words() -> [(&'static [&'static str], u16); 11] {
             WAIT,
         ),
         (&["took", "takes", "taking", "take"], TOOK),
-        (&["back", "again", "return", "returning"], RETURN),
+        (
+            &[
+                "back",
+                "again",
+                "return",
+                "returning",
+                "revisit",
+                "revisiting",
+            ],
+            RETURN,
+        ),
         (
             &[
                 "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
