@@ -11,7 +11,7 @@ use std::cell::RefCell;
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
 use super::patterns;
 use super::scope::{
-    domain_contrast, is_imperative, is_sentence_end, negator_before, negator_within,
+    clause_before, domain_contrast, is_imperative, is_sentence_end, negator_before, negator_within,
     vader_contrast, words_after, words_before, SCOPE_WORDS,
 };
 use super::superlatives;
@@ -296,6 +296,8 @@ impl Model {
                 });
             any.then(|| negator_within(t, i, ANY_SCOPE_WORDS)).flatten()
         });
+        // "none of the tones is acceptable": "none of" reaches the clause's end.
+        let negator = negator.or_else(|| self.domain.then(|| none_of_before(t, i)).flatten());
         if let Some(neg) = negator.filter(|_| !own_negator) {
             start = neg;
             if self.domain && superlatives::negated_comparative(t, neg, i) {
@@ -331,6 +333,15 @@ impl Model {
         }
         total
     }
+}
+
+/// How far back "none of" reaches ("none of the three sizes would stay").
+const NONE_OF_SCOPE_WORDS: usize = 6;
+
+/// Domain: a "none of" earlier in the clause, which negates what it
+/// quantifies ("none of the new ones ever worked properly").
+fn none_of_before(t: &Tokens, i: usize) -> Option<usize> {
+    clause_before(t, i, NONE_OF_SCOPE_WORDS).find(|&k| t.text(k) == "none" && t.get(k + 1) == "of")
 }
 
 /// Problem nouns that "not a single" negates ("haven't had a single issue").
@@ -698,6 +709,14 @@ mod tests {
             model().score("The clerk was lying to us.").label,
             Label::Negative
         );
+    }
+
+    #[test]
+    fn none_of_negates_to_the_end_of_its_clause() {
+        let text = "And none of the tones is acceptable.";
+        assert_eq!(model().score(text).label, Label::Negative);
+        let text = "None of the staff were rude.";
+        assert_ne!(model().score(text).label, Label::Negative);
     }
 
     #[test]

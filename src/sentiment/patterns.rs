@@ -91,6 +91,7 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
     }
     complaints::apply(t, hits);
     shortfalls::faint_praise(t, hits);
+    shortfalls::expectation_yardstick(t, hits);
     if any & TOO != 0 {
         excess(t, hits);
     }

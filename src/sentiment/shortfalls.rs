@@ -146,6 +146,33 @@ pub(crate) fn faint_praise(t: &Tokens, hits: &mut [Hit]) {
     }
 }
 
+/// Verbs of expectation that, after "as" or "than", are a yardstick and no
+/// praise: "not as good as I had hoped", "worse than we expected".
+const EXPECTATIONS: &[&str] = &[
+    "hoped",
+    "expected",
+    "anticipated",
+    "wanted",
+    "imagined",
+    "thought",
+    "advertised",
+    "promised",
+];
+
+/// Zeroes the valence of an expectation verb used as a yardstick ("not as
+/// good as I had hoped"): the comparison carries the verdict. Runs on the
+/// hits, so it costs nothing without one.
+pub(crate) fn expectation_yardstick(t: &Tokens, hits: &mut [Hit]) {
+    for h in hits.iter_mut() {
+        if h.weight <= 0.0 || h.end != h.anchor + 1 || !EXPECTATIONS.contains(&t.text(h.anchor)) {
+            continue;
+        }
+        if clause_before(t, h.anchor, 3).any(|k| matches!(t.text(k), "as" | "than")) {
+            h.weight = 0.0;
+        }
+    }
+}
+
 /// Applies the shortfall rules; the caller checks that some word is [`MISC`].
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
@@ -427,6 +454,12 @@ mod tests {
         ] {
             assert_ne!(score(text).label, Label::Negative, "{text}");
         }
+    }
+
+    #[test]
+    fn an_expectation_is_a_yardstick_not_praise() {
+        assert_eq!(score("Not as good as I had hoped.").label, Label::Negative);
+        assert_eq!(score("I hoped for the best.").label, Label::Positive);
     }
 
     #[test]
