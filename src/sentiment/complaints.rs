@@ -8,7 +8,7 @@ use super::patterns::{covered, push};
 use super::quantities::wait_weight;
 use super::scope::negator_before;
 use super::tokenize::{Kind, Tokens};
-use super::words::{CLOCK_CUE, DEFECT, DEFECTS, FOOD, MISC, NEGATOR, ORDER};
+use super::words::{CLOCK_CUE, DEFECT, DEFECTS, FOOD, NEGATOR, ORDER, RULE_CONTAMINANT};
 
 /// Weight of a defect of a dish or an order ("coffee cold").
 const DEFECT_WEIGHT: f32 = -1.8;
@@ -98,7 +98,7 @@ const CONTAMINANT_GAP: usize = 3;
 
 /// Applies the rules whose words occur in the text.
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
-    if t.flags_any & MISC != 0 {
+    if t.rules_any & RULE_CONTAMINANT != 0 {
         contaminants(t, hits);
     }
     if t.class_any & DEFECT != 0 && t.class_any & (FOOD | ORDER) != 0 {
@@ -118,7 +118,7 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
 /// or a container. Not "glass of wine", not "a fly in from New York".
 fn contaminants(t: &Tokens, hits: &mut Vec<Hit>) {
     for c in 0..t.len() {
-        if !t.toks[c].info.is(MISC) || !CONTAMINANTS.contains(&t.text(c)) {
+        if !t.toks[c].info.starts(RULE_CONTAMINANT) {
             continue;
         }
         let prep = (c + 1..t.len())

@@ -18,7 +18,7 @@ use super::superlatives;
 use super::tokenize::{tokenize, Kind, Tokens};
 use super::wordmap::{build_words, WordMap};
 use super::words::{
-    Info, CAPS_INCR, CONDITIONALS, FUNCTIONAL, MISC, NEGATION_SCALAR, NEGATOR, SLANG_INTENSIFIERS,
+    Info, CAPS_INCR, FUNCTIONAL, NEGATION_SCALAR, NEGATOR, RULE_CONDITIONAL, RULE_LET, RULE_SLANG,
 };
 
 /// VADER's normalisation constant: compound = s / sqrt(s² + ALPHA).
@@ -140,12 +140,14 @@ impl Model {
             };
         }
         lower.truncate(text_len);
-        let (mut flags, mut class) = (0, 0);
+        let (mut flags, mut class, mut rules) = (0, 0, 0);
         for k in &t.toks {
             flags |= k.info.flags;
             class |= k.info.class;
+            rules |= k.info.rules;
         }
         t.flags_any = flags;
+        t.rules_any = rules;
         t.class_any = class;
     }
 
@@ -171,7 +173,7 @@ impl Model {
         if self.domain {
             patterns::apply(self, toks, hits);
             superlatives::cannot_praise_enough(toks, hits);
-            if toks.flags_any & MISC != 0 {
+            if toks.rules_any & RULE_LET != 0 {
                 superlatives::dont_be_put_off(toks, hits);
             }
             domain_contrast(toks, hits);
@@ -255,8 +257,7 @@ impl Model {
             return true;
         }
         if self.domain
-            && info.is(MISC)
-            && SLANG_INTENSIFIERS.contains(&t.text(i))
+            && info.starts(RULE_SLANG)
             && t.toks
                 .get(i + 1)
                 .is_some_and(|n| n.info.valence.is_some_and(|w| w > 0.5))
@@ -436,9 +437,9 @@ fn questions_and_quotes(t: &Tokens, hits: &mut [Hit]) {
             start = k + 1;
         }
     }
-    if t.flags_any & MISC != 0 {
+    if t.rules_any & RULE_CONDITIONAL != 0 {
         for k in 0..t.len() {
-            if !t.toks[k].info.is(MISC) || !CONDITIONALS.contains(&t.text(k)) {
+            if !t.toks[k].info.starts(RULE_CONDITIONAL) {
                 continue;
             }
             if k > 0 && t.text(k - 1) == "as" {

@@ -13,8 +13,9 @@ use super::scope::{clause_before, is_sentence_end, negator_before, negator_withi
 use super::shortfalls;
 use super::tokenize::{Kind, Tokens};
 use super::words::{
-    EXCESS_OK, MISC, NEGATOR, NOT_RETURN_VERBS, NUMBER_WORD, OH, ORDINAL, REMEDIES, REPEAT, RETURN,
-    SARCASM, STAR, TOO, TOOK, UNIT, WAIT,
+    EXCESS_OK, NEGATOR, NUMBER_WORD, OH, ORDINAL, REPEAT, RETURN, RULE_DECLINE, RULE_GONE,
+    RULE_HAVE, RULE_LIFE, RULE_NOT_RETURN, RULE_ONLY, RULE_PRESENCE, RULE_REMEDY, RULE_THAN,
+    RULE_WISH, SARCASM, STAR, TOO, TOOK, UNIT, WAIT,
 };
 
 /// Eye-roll and similar emoji: sarcasm markers on their own.
@@ -101,11 +102,20 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
     if any & (SARCASM | OH) != 0 {
         sarcasm(t, hits);
     }
-    if any & MISC != 0 {
+    let rules = t.rules_any;
+    if rules & RULE_LIFE != 0 {
         quantities::product_life(t, hits);
+    }
+    if rules & RULE_DECLINE != 0 {
         quantities::decline(t, hits);
+    }
+    if rules & RULE_REMEDY != 0 {
         remedies(t, hits);
+    }
+    if rules & (RULE_GONE | RULE_PRESENCE) != 0 {
         problem_went_away(t, hits);
+    }
+    if rules & (RULE_THAN | RULE_ONLY | RULE_HAVE | RULE_WISH) != 0 {
         shortfalls::apply(t, hits);
     }
     if any & RETURN != 0 {
@@ -120,7 +130,7 @@ fn no_return(t: &Tokens, hits: &mut Vec<Hit>) {
         if !t.toks[k].info.is(RETURN) || t.toks[k].in_phrase || covered(hits, k) {
             continue;
         }
-        if k > 0 && t.toks[k - 1].info.is(MISC) && NOT_RETURN_VERBS.contains(&t.text(k - 1)) {
+        if k > 0 && t.toks[k - 1].info.starts(RULE_NOT_RETURN) {
             continue;
         }
         if let Some(neg) =
@@ -206,7 +216,7 @@ const REMEDY_SCOPE_WORDS: usize = 4;
 /// be negated ("never fixed the problem" stays a complaint).
 fn remedies(t: &Tokens, hits: &mut [Hit]) {
     for r in 0..t.len() {
-        if !t.toks[r].info.is(MISC) || !REMEDIES.contains(&t.text(r)) {
+        if !t.toks[r].info.starts(RULE_REMEDY) {
             continue;
         }
         if negator_before(t, r).is_some() || covered_by_negative(hits, r) && is_failure(t, r) {
@@ -288,17 +298,14 @@ const GONE_SCOPE_WORDS: usize = 4;
 /// problem word: "the picture disappeared" stays a complaint.
 fn problem_went_away(t: &Tokens, hits: &mut [Hit]) {
     for g in 0..t.len() {
-        let word = t.text(g);
-        if !t.toks[g].info.is(MISC)
-            || !(GONE_WORDS.contains(&word) || PRESENCE_WORDS.contains(&word))
-        {
+        if !t.toks[g].info.starts(RULE_GONE | RULE_PRESENCE) {
             continue;
         }
         if t.text(g) == "away" && !matches!(t.get(g.wrapping_sub(1)), "went" | "go" | "goes") {
             continue;
         }
         // "gone" must not be negated; "present" must be ("was not present").
-        let presence = PRESENCE_WORDS.contains(&t.text(g));
+        let presence = t.toks[g].info.starts(RULE_PRESENCE);
         if negator_before(t, g).is_some() != presence {
             continue;
         }

@@ -8,7 +8,7 @@ use super::patterns::push;
 use super::scope::is_sentence_end;
 use super::scope::negator_before;
 use super::tokenize::{Kind, Tokens};
-use super::words::{ARTICLE, DECLINE_WORDS, LIFE_WORDS, MISC, NUMBER_WORD, TOOK, WAIT};
+use super::words::{ARTICLE, NUMBER_WORD, RULE_DECLINE, RULE_LIFE, TOOK, WAIT};
 
 /// Fillers allowed between a wait word and its duration.
 const WAIT_FILLERS: &[&str] = &[
@@ -225,7 +225,7 @@ const SHORT_LIFE_WEIGHT: f32 = -1.8;
 pub(crate) fn product_life(t: &Tokens, hits: &mut Vec<Hit>) {
     for i in 0..t.len() {
         let verb = t.text(i);
-        if !t.toks[i].info.is(MISC) || !LIFE_WORDS.contains(&verb) {
+        if !t.toks[i].info.starts(RULE_LIFE) {
             continue;
         }
         let prev = if i > 0 { t.text(i - 1) } else { "" };
@@ -293,7 +293,7 @@ const DECLINE_WEIGHT: f32 = -1.6;
 /// its sentence no longer counts, and the marker is a complaint.
 pub(crate) fn decline(t: &Tokens, hits: &mut Vec<Hit>) {
     for m in 0..t.len() {
-        if !t.toks[m].info.is(MISC) || !DECLINE_WORDS.contains(&t.text(m)) {
+        if !t.toks[m].info.starts(RULE_DECLINE) {
             continue;
         }
         let end = match t.text(m) {

@@ -7,7 +7,7 @@ use super::engine::Hit;
 use super::patterns::{covered, push};
 use super::scope::{clause_before, negator_within};
 use super::tokenize::{Kind, Tokens};
-use super::words::{FUNCTIONAL, MISC, NEGATOR};
+use super::words::{FUNCTIONAL, NEGATOR, RULE_HAVE, RULE_ONLY, RULE_THAN, RULE_WISH};
 
 /// Comparatives that, before "than this", say the reviewed thing is worse.
 const COMPARATIVES: &[&str] = &[
@@ -173,18 +173,18 @@ pub(crate) fn expectation_yardstick(t: &Tokens, hits: &mut [Hit]) {
     }
 }
 
-/// Applies the shortfall rules; the caller checks that some word is [`MISC`].
+/// Applies the shortfall rules; the caller checks that some word starts one.
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !t.toks[k].info.is(MISC) {
-            continue;
-        }
-        match t.text(k) {
-            "than" => worse_than_this(t, k, hits),
-            "only" => limitation(t, k, hits),
-            w if HAVE_WORDS.contains(&w) => missing_feature(t, k, hits),
-            w if WISH_WORDS.contains(&w) => wish_for_missing(t, k, hits),
-            _ => {}
+        let info = t.toks[k].info;
+        if info.starts(RULE_THAN) {
+            worse_than_this(t, k, hits);
+        } else if info.starts(RULE_ONLY) {
+            limitation(t, k, hits);
+        } else if info.starts(RULE_HAVE) {
+            missing_feature(t, k, hits);
+        } else if info.starts(RULE_WISH) {
+            wish_for_missing(t, k, hits);
         }
     }
 }

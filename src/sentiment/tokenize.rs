@@ -70,6 +70,8 @@ pub(crate) struct Tokens {
     /// Union of the flags of all tokens (set by the model): lets a rule
     /// skip a text that has none of its words.
     pub flags_any: u16,
+    /// Union of the rule bits of all tokens (set by the model).
+    pub rules_any: u16,
     /// Union of the word classes of all tokens (set by the model).
     pub class_any: u8,
     /// Some token is [`Token::quoted`].
@@ -126,6 +128,7 @@ impl Tokens {
         self.caps_words = 0;
         self.words = 0;
         self.flags_any = 0;
+        self.rules_any = 0;
         self.class_any = 0;
         self.has_quote = false;
         self.has_currency = false;

@@ -121,21 +121,23 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
         set(words::CLOCK_CUES, &|c| c.class |= CLOCK_CUE);
         set(words::EXCESS_WORDS, &|c| c.class |= EXCESS_OK);
         set(words::ORDINALS, &|c| c.class |= ORDINAL);
-        for list in [
-            words::CONDITIONALS,
-            words::REMEDIES,
-            words::SLANG_INTENSIFIERS,
-            words::NOT_RETURN_VERBS,
-            words::LIFE_WORDS,
-            words::DECLINE_WORDS,
-            super::shortfalls::WISH_WORDS,
-            super::patterns::GONE_WORDS,
-            super::patterns::PRESENCE_WORDS,
-            super::shortfalls::HAVE_WORDS,
-            super::complaints::CONTAMINANTS,
-            &["than", "only", "let"],
+        for (list, rule) in [
+            (words::CONDITIONALS, words::RULE_CONDITIONAL),
+            (words::REMEDIES, words::RULE_REMEDY),
+            (words::SLANG_INTENSIFIERS, words::RULE_SLANG),
+            (words::NOT_RETURN_VERBS, words::RULE_NOT_RETURN),
+            (words::LIFE_WORDS, words::RULE_LIFE),
+            (words::DECLINE_WORDS, words::RULE_DECLINE),
+            (super::shortfalls::WISH_WORDS, words::RULE_WISH),
+            (super::patterns::GONE_WORDS, words::RULE_GONE),
+            (super::patterns::PRESENCE_WORDS, words::RULE_PRESENCE),
+            (super::shortfalls::HAVE_WORDS, words::RULE_HAVE),
+            (super::complaints::CONTAMINANTS, words::RULE_CONTAMINANT),
+            (&["than"], words::RULE_THAN),
+            (&["only"], words::RULE_ONLY),
+            (&["let"], words::RULE_LET),
         ] {
-            set(list, &|c| c.flags |= words::MISC);
+            set(list, &|c| c.rules |= rule);
         }
     }
     let mut words = WordMap::default();

@@ -509,9 +509,34 @@ pub(crate) const ORDINALS: &[&str] = &[
     "10th",
 ];
 
-/// A word some rule matches by its text (conditionals, remedies, slang
-/// intensifiers): lets those rules skip texts that have none.
-pub(crate) const MISC: u16 = 1 << 15;
+/// Rule bit ([`Info::rules`]): opens a conditional clause ("if", "unless").
+pub(crate) const RULE_CONDITIONAL: u16 = 1;
+/// Rule bit: a remedy verb ("solved", "prevents").
+pub(crate) const RULE_REMEDY: u16 = 1 << 1;
+/// Rule bit: negative slang that praises before praise ("wicked good").
+pub(crate) const RULE_SLANG: u16 = 1 << 2;
+/// Rule bit: a verb whose "back" is no return ("bring back").
+pub(crate) const RULE_NOT_RETURN: u16 = 1 << 3;
+/// Rule bit: a verb of a product's life ("worked", "died").
+pub(crate) const RULE_LIFE: u16 = 1 << 4;
+/// Rule bit: praise that did not last ("until", "first").
+pub(crate) const RULE_DECLINE: u16 = 1 << 5;
+/// Rule bit: a wish ("wish", "wished").
+pub(crate) const RULE_WISH: u16 = 1 << 6;
+/// Rule bit: a problem went away ("disappeared", "resolved").
+pub(crate) const RULE_GONE: u16 = 1 << 7;
+/// Rule bit: presence, negated after a problem ("not present").
+pub(crate) const RULE_PRESENCE: u16 = 1 << 8;
+/// Rule bit: having a feature ("has", "doesn't have").
+pub(crate) const RULE_HAVE: u16 = 1 << 9;
+/// Rule bit: something foreign in food ("hair", "fly").
+pub(crate) const RULE_CONTAMINANT: u16 = 1 << 10;
+/// Rule bit: "than" of a comparison with this product.
+pub(crate) const RULE_THAN: u16 = 1 << 11;
+/// Rule bit: "only" of a limitation.
+pub(crate) const RULE_ONLY: u16 = 1 << 12;
+/// Rule bit: "let" of "don't let X fool you".
+pub(crate) const RULE_LET: u16 = 1 << 13;
 
 /// Open a conditional clause, whose opinion words count half ("if you have problems, ...").
 pub(crate) const CONDITIONALS: &[&str] = &["if", "unless"];
@@ -597,12 +622,20 @@ pub(crate) struct Info {
     pub flags: u16,
     /// Domain word classes of the complaint rules ([`HOT_FOOD`], [`DEFECT`], ...).
     pub class: u8,
+    /// Which word-list rules the word starts ([`RULE_REMEDY`], ...); one
+    /// bit per rule, so a rule skips a text none of whose words start it.
+    pub rules: u16,
 }
 
 impl Info {
     /// Whether the word has flag `f`.
     pub fn is(&self, f: u16) -> bool {
         self.flags & f != 0
+    }
+
+    /// Whether the word starts rule `r` (a `RULE_` bit).
+    pub fn starts(&self, r: u16) -> bool {
+        self.rules & r != 0
     }
 }
 
