@@ -233,7 +233,11 @@ fn is_ordinal(rest: &str) -> bool {
 pub(crate) fn push_ascii_word(word: &str, out: &mut Tokens) {
     let start = out.begin();
     out.lower.push_str(word);
-    out.lower[start..].make_ascii_lowercase();
+    // Most words are lowercase already: only the rest are rewritten.
+    let has_upper = word.bytes().any(|b| b.is_ascii_uppercase());
+    if has_upper {
+        out.lower[start..].make_ascii_lowercase();
+    }
     let last = word.as_bytes()[word.len() - 1].to_ascii_lowercase();
     if word.len() <= 8 && matches!(last, b't' | b'm' | b'e' | b's') {
         if let Some(full) = bare_contraction(&out.lower[start..]) {
@@ -241,7 +245,7 @@ pub(crate) fn push_ascii_word(word: &str, out: &mut Tokens) {
             out.lower.push_str(full);
         }
     }
-    let caps = word.len() >= 2 && !word.bytes().any(|b| b.is_ascii_lowercase());
+    let caps = has_upper && word.len() >= 2 && !word.bytes().any(|b| b.is_ascii_lowercase());
     out.push(start, Kind::Word, caps);
 }
 
