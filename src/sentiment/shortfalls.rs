@@ -130,17 +130,16 @@ const MISSING_FEATURE_WEIGHT: f32 = -1.5;
 /// only the verdict counts. Runs on the hits, so it costs nothing without
 /// an "at best".
 pub(crate) fn faint_praise(t: &Tokens, hits: &mut [Hit]) {
-    let at_best: Vec<usize> = hits
-        .iter()
-        .filter(|h| {
-            h.end == h.start + 2 && t.text(h.start) == "at" && t.text(h.start + 1) == "best"
-        })
-        .map(|h| h.start)
-        .collect();
-    for at in at_best {
-        for h in hits.iter_mut() {
-            if h.weight > 0.0 && h.anchor < at && h.anchor + 3 >= at {
-                h.weight = 0.0;
+    for i in 0..hits.len() {
+        let h = hits[i];
+        let at_best =
+            h.end == h.start + 2 && t.text(h.start) == "at" && t.text(h.start + 1) == "best";
+        if !at_best {
+            continue;
+        }
+        for praise in hits.iter_mut() {
+            if praise.weight > 0.0 && praise.anchor < h.start && praise.anchor + 3 >= h.start {
+                praise.weight = 0.0;
             }
         }
     }
