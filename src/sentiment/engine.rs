@@ -500,11 +500,13 @@ pub(crate) fn normalize(s: f32) -> f32 {
 /// The explanation text of a hit: its tokens, "2 / 5" shown as "2/5".
 fn term_text(t: &Tokens, h: &Hit) -> String {
     let span = t.span(h.start, h.end);
-    let mut s = if span.contains('/') || span.contains(':') {
-        span.replace(" / ", "/").replace(" : ", ":")
-    } else {
-        span.to_string()
-    };
+    if span.bytes().any(|b| b == b'/' || b == b':') {
+        let mut s = span.replace(" / ", "/").replace(" : ", ":");
+        s.push_str(h.note);
+        return s;
+    }
+    let mut s = String::with_capacity(span.len() + h.note.len());
+    s.push_str(span);
     s.push_str(h.note);
     s
 }
