@@ -383,6 +383,57 @@ mod tests {
     }
 
     #[test]
+    fn chunks_and_their_letters_match_a_plain_split() {
+        // Pseudo-random texts over letters, digits, punctuation, controls,
+        // ASCII and Unicode spaces and multi-byte characters.
+        let alphabet = [
+            "a",
+            "Z",
+            "q",
+            "M",
+            "1",
+            ".",
+            "'",
+            "@",
+            "[",
+            "`",
+            "{",
+            "~",
+            "\u{7f}",
+            "\u{1}",
+            " ",
+            "\t",
+            "\n",
+            "\u{b}",
+            "\u{c}",
+            "\r",
+            "\u{a0}",
+            "\u{3000}",
+            "\u{e9}",
+            "\u{1F600}",
+            "word",
+            "LONGERWORD",
+            "mixedCase",
+        ];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            for _ in 0..(state % 40) {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                text.push_str(alphabet[(state % alphabet.len() as u64) as usize]);
+            }
+            let ours: Vec<(&str, bool)> = chunks(&text).collect();
+            let plain: Vec<(&str, bool)> = text
+                .split_whitespace()
+                .map(|c| (c, c.bytes().all(|b| b.is_ascii_alphabetic())))
+                .collect();
+            assert_eq!(ours, plain, "{text:?}");
+        }
+    }
+
+    #[test]
     fn very_long_texts_are_cut() {
         let t = toks(&"word, ".repeat(10_000));
         assert!(t.len() <= MAX_TOKENS + 2, "{}", t.len());
