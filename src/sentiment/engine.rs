@@ -692,10 +692,15 @@ mod tests {
             "Nothing beats their coffee.",
             "There's little to criticize.",
             "The phone refused to die.",
+            "Everything arrived in good working order.",
         ] {
             assert_eq!(model().score(text).label, Label::Positive, "{text}");
         }
         let text = "It was nothing like the photos.";
+        assert_eq!(model().score(text).label, Label::Negative);
+        let text = "Two days later the phone was returned to me in complete working order.";
+        assert_ne!(model().score(text).label, Label::Negative);
+        let text = "The scale was not in working order.";
         assert_eq!(model().score(text).label, Label::Negative);
     }
 
