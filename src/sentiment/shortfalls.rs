@@ -260,6 +260,17 @@ fn wish_for_missing(t: &Tokens, wish: usize, hits: &mut Vec<Hit>) {
     push(hits, wish, wish + 1, WISH_WEIGHT, "");
 }
 
+/// The do-support negator right before `verb` ("doesn't have", "did not
+/// come with"); "couldn't have been" is a tense, not a lack.
+fn do_negator(t: &Tokens, verb: usize) -> Option<usize> {
+    let before = verb.checked_sub(1)?;
+    match t.text(before) {
+        w if DO_NEGATORS.contains(&w) => Some(before),
+        "not" if before >= 1 && matches!(t.text(before - 1), "does" | "did") => Some(before),
+        _ => None,
+    }
+}
+
 /// "it doesn't have a remote", "the zen has no stop button", "didn't
 /// come with a cable": a missing feature. Not the reviewer's own lack
 /// ("I don't have a DVD+R"), nor "has no problems" or "doesn't have to".
@@ -272,22 +283,10 @@ fn missing_feature(t: &Tokens, verb: usize, hits: &mut Vec<Hit>) {
     if t.text(verb) == "come" && t.get(verb + 1) != "with" {
         return;
     }
-    // Do-support only: "couldn't have been" is a tense, not a lack.
-    let negator = if has_no {
-        None
-    } else {
-        let neg = verb
-            .checked_sub(1)
-            .filter(|&n| DO_NEGATORS.contains(&t.text(n)));
-        let neg = neg.or_else(|| {
-            let does = verb.checked_sub(2)?;
-            (t.text(verb - 1) == "not" && matches!(t.text(does), "does" | "did"))
-                .then_some(verb - 1)
-        });
-        match neg {
-            Some(n) => Some(n),
-            None => return,
-        }
+    let negator = match (has_no, do_negator(t, verb)) {
+        (true, _) => None,
+        (false, Some(n)) => Some(n),
+        (false, None) => return,
     };
     let from = negator.unwrap_or(verb);
     let subject = match negator {
