@@ -242,11 +242,10 @@ fn wish_for_missing(t: &Tokens, wish: usize, hits: &mut Vec<Hit>) {
     if !WISH_SUBJECTS.contains(&t.text(subject)) {
         return;
     }
-    let verb_window = (wish + 1..end).take(WISH_VERB_WINDOW);
-    if !verb_window
-        .into_iter()
-        .any(|k| WISH_VERBS.contains(&t.text(k)))
-    {
+    let has_verb = (wish + 1..end)
+        .take(WISH_VERB_WINDOW)
+        .any(|k| WISH_VERBS.contains(&t.text(k)));
+    if !has_verb {
         return;
     }
     if negator_within(t, wish, 3).is_some() {
@@ -356,7 +355,8 @@ fn limitation(t: &Tokens, only: usize, hits: &mut Vec<Hit>) {
     if !(after_modal || functional) || t.kind(verb) != Kind::Word || adverb {
         return;
     }
-    if only > 0 && t.text(only - 1) == "not" || NOT_LIMITS.contains(&t.text(verb)) {
+    let not_only = only > 0 && t.text(only - 1) == "not";
+    if not_only || NOT_LIMITS.contains(&t.text(verb)) {
         return;
     }
     // "can only say great things": praise follows.
