@@ -25,8 +25,11 @@
 //! Pipeline and files: `tokenize` + `scan` (text to lowercase tokens in one
 //! reused buffer) → `wordmap` (one look-up per token: valence, phrase start,
 //! word class) → `engine` (lexicon and phrase matches, capitals,
-//! intensifiers, negation) → `patterns` + `quantities` + `complaints`
-//! (domain rules) →
+//! intensifiers, negation) → `patterns` + `quantities` + `complaints` +
+//! `shortfalls` (praise words that make a complaint: "better than this",
+//! "wish it had", "only works", "has no wifi") + `superlatives` (negations
+//! that praise: "couldn't be easier", "can't recommend enough") (domain
+//! rules) →
 //! `scope` (negation reach, contrast) → questions, conditionals and quotes
 //! (in `engine`) → normalisation to [-1, 1]. Data:
 //! `lexicon` loads `data/vader_lexicon.txt` and `data/domain_lexicon.tsv`
