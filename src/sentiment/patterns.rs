@@ -310,11 +310,6 @@ fn problem_went_away(t: &Tokens, hits: &mut [Hit]) {
             continue;
         }
         let problem = clause_before(t, g, GONE_SCOPE_WORDS)
-            .take_while(|&k| {
-                k + 1 == g
-                    || t.toks[k].info.valence.is_some()
-                    || GONE_LINKS.contains(&t.text(k + 1))
-            })
             .find(|&k| t.toks[k].info.valence.is_some_and(|v| v < 0.0))
             .filter(|&k| (k + 1..g).all(|j| GONE_LINKS.contains(&t.text(j))));
         let Some(problem) = problem else {
