@@ -18,7 +18,7 @@ use super::superlatives;
 use super::tokenize::{tokenize, Kind, Tokens};
 use super::wordmap::{build_words, WordMap};
 use super::words::{
-    Info, CAPS_INCR, FUNCTIONAL, NEGATION_SCALAR, NEGATOR, RULE_CONDITIONAL, RULE_LET, RULE_SLANG,
+    Info, CAPS_INCR, FUNCTIONAL, NEGATION_SCALAR, NEGATOR, RULE_CONDITIONAL, RULE_SLANG,
 };
 
 /// VADER's normalisation constant: compound = s / sqrt(s² + ALPHA).
@@ -172,10 +172,6 @@ impl Model {
         self.lexical_pass(toks, hits);
         if self.domain {
             patterns::apply(self, toks, hits);
-            superlatives::cannot_praise_enough(toks, hits);
-            if toks.rules_any & RULE_LET != 0 {
-                superlatives::dont_be_put_off(toks, hits);
-            }
             domain_contrast(toks, hits);
             questions_and_quotes(toks, hits);
         } else {

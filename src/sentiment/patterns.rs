@@ -11,11 +11,12 @@ use super::engine::{Hit, Model};
 use super::quantities;
 use super::scope::{clause_before, is_sentence_end, negator_before, negator_within};
 use super::shortfalls;
+use super::superlatives;
 use super::tokenize::{Kind, Tokens};
 use super::words::{
     EXCESS_OK, NEGATOR, NUMBER_WORD, OH, ORDINAL, REPEAT, RETURN, RULE_DECLINE, RULE_GONE,
-    RULE_HAVE, RULE_LIFE, RULE_NOT_RETURN, RULE_ONLY, RULE_PRESENCE, RULE_REMEDY, RULE_THAN,
-    RULE_WISH, SARCASM, STAR, TOO, TOOK, UNIT, WAIT,
+    RULE_HAVE, RULE_LET, RULE_LIFE, RULE_NOT_RETURN, RULE_ONLY, RULE_PRESENCE, RULE_REMEDY,
+    RULE_THAN, RULE_WISH, SARCASM, STAR, TOO, TOOK, UNIT, WAIT,
 };
 
 /// Eye-roll and similar emoji: sarcasm markers on their own.
@@ -120,6 +121,10 @@ pub(crate) fn apply(_m: &Model, t: &Tokens, hits: &mut Vec<Hit>) {
     }
     if any & RETURN != 0 {
         sent_back(t, hits);
+    }
+    superlatives::cannot_praise_enough(t, hits);
+    if rules & RULE_LET != 0 {
+        superlatives::dont_be_put_off(t, hits);
     }
 }
 
