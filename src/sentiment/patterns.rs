@@ -6,6 +6,8 @@
 //!
 //! [`Info`]: super::words::Info
 
+use std::ops::Range;
+
 use super::complaints;
 use super::engine::{Hit, Model};
 use super::quantities;
@@ -362,6 +364,25 @@ fn is_failure(t: &Tokens, r: usize) -> bool {
 fn covered_by_negative(hits: &[Hit], k: usize) -> bool {
     hits.iter()
         .any(|h| h.weight < 0.0 && h.start <= k && k < h.end)
+}
+
+/// Zeroes the praise anchored in `anchors`: a rule has read those words
+/// as part of something else ("better ... than this", "wish it were nicer").
+pub(crate) fn mute_praise(hits: &mut [Hit], anchors: Range<usize>) {
+    mute(hits, anchors, |w| w > 0.0);
+}
+
+/// Zeroes the complaints anchored in `anchors` ("wish I had bought it sooner").
+pub(crate) fn mute_complaints(hits: &mut [Hit], anchors: Range<usize>) {
+    mute(hits, anchors, |w| w < 0.0);
+}
+
+fn mute(hits: &mut [Hit], anchors: Range<usize>, muted: impl Fn(f32) -> bool) {
+    for h in hits.iter_mut() {
+        if anchors.contains(&h.anchor) && muted(h.weight) {
+            h.weight = 0.0;
+        }
+    }
 }
 
 /// Whether some hit's span covers token `k`.

@@ -4,7 +4,7 @@
 //! play half my discs".
 
 use super::engine::Hit;
-use super::patterns::{covered, push};
+use super::patterns::{covered, mute_complaints, mute_praise, push};
 use super::scope::{clause_before, negator_within};
 use super::tokenize::{Kind, Tokens};
 use super::words::{FUNCTIONAL, NEGATOR, RULE_HAVE, RULE_ONLY, RULE_THAN, RULE_WISH};
@@ -137,11 +137,7 @@ pub(crate) fn faint_praise(t: &Tokens, hits: &mut [Hit]) {
         if !at_best {
             continue;
         }
-        for praise in hits.iter_mut() {
-            if praise.weight > 0.0 && praise.anchor < h.start && praise.anchor + 3 >= h.start {
-                praise.weight = 0.0;
-            }
-        }
+        mute_praise(hits, h.start.saturating_sub(3)..h.start);
     }
 }
 
@@ -211,11 +207,7 @@ fn worse_than_this(t: &Tokens, than: usize, hits: &mut Vec<Hit>) {
     if negator_within(t, cmp, 4).is_some() || t.get(cmp.wrapping_sub(1)) == "no" {
         return;
     }
-    for h in hits.iter_mut() {
-        if h.anchor >= cmp && h.anchor <= this && h.weight > 0.0 {
-            h.weight = 0.0;
-        }
-    }
+    mute_praise(hits, cmp..this + 1);
     push(hits, cmp, this + 1, WORSE_THAN_THIS_WEIGHT, "");
 }
 
@@ -251,11 +243,7 @@ fn wish_for_missing(t: &Tokens, wish: usize, hits: &mut Vec<Hit>) {
     if negator_within(t, wish, 3).is_some() {
         return;
     }
-    for h in hits.iter_mut() {
-        if h.anchor >= wish && h.anchor < end && h.weight > 0.0 {
-            h.weight = 0.0;
-        }
-    }
+    mute_praise(hits, wish..end);
     push(hits, wish, wish + 1, WISH_WEIGHT, "");
 }
 
@@ -334,11 +322,7 @@ fn wish_to_have_bought_sooner(t: &Tokens, wish: usize, end: usize, hits: &mut Ve
     if (wish + 1..end).any(|k| t.toks[k].info.is(NEGATOR)) {
         return;
     }
-    for h in hits.iter_mut() {
-        if h.anchor >= wish && h.anchor < end && h.weight < 0.0 {
-            h.weight = 0.0;
-        }
-    }
+    mute_complaints(hits, wish..end);
     push(hits, wish, end, WISH_SOONER_WEIGHT, "");
 }
 
