@@ -94,11 +94,11 @@ impl WordKey {
 }
 
 impl WordKey {
-    /// The key's bits mixed into one word (its hash, and the prefilter's slot).
+    /// The key's hash as the word map computes it (the prefilter's slot comes from it).
     pub fn mix(self) -> u64 {
-        (self.0 ^ self.1.rotate_left(29).wrapping_mul(HASH_K))
-            .rotate_left(5)
-            .wrapping_mul(HASH_K)
+        let mut h = Fnv::default();
+        std::hash::Hash::hash(&self, &mut h);
+        h.finish()
     }
 }
 
