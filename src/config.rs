@@ -28,6 +28,9 @@ pub const DEFAULT_MAX_CONCURRENT: usize = 8;
 pub const DEFAULT_BROKEN_AFTER: u32 = 3;
 /// Default cap on immediate alerts per hour (`[alerts] max_per_hour`).
 pub const DEFAULT_MAX_ALERTS_PER_HOUR: u32 = 20;
+/// Default backfill window (`[alerts] backfill`): items published more than this before a
+/// source's first successful poll are logged but alert no one.
+pub const DEFAULT_BACKFILL: Duration = Duration::from_secs(3 * 86_400);
 /// Default SMTP timeout (`[alerts] timeout`).
 pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default web log address.
@@ -198,6 +201,9 @@ pub struct AlertSettings {
     pub max_per_hour: u32,
     /// Time allowed for each SMTP step (connect, each command).
     pub timeout: Duration,
+    /// Items published more than this before a source's first successful poll are old
+    /// news: logged and scored, emailed to no one (the digest counts them).
+    pub backfill: Duration,
 }
 
 impl Config {
@@ -333,6 +339,7 @@ struct RawAlerts {
     escalate_to: Vec<String>,
     max_per_hour: Option<Spanned<u32>>,
     timeout: Option<Spanned<String>>,
+    backfill: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -557,6 +564,7 @@ impl Validator<'_> {
             escalate_to: raw.escalate_to,
             max_per_hour,
             timeout: self.duration_or(raw.timeout, "alerts.timeout", DEFAULT_SMTP_TIMEOUT)?,
+            backfill: self.duration_or(raw.backfill, "alerts.backfill", DEFAULT_BACKFILL)?,
         })
     }
 

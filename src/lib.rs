@@ -13,6 +13,7 @@ pub mod config;
 pub mod customers;
 pub mod fetch;
 pub mod model;
+pub mod pipeline;
 pub mod poller;
 pub mod schedule;
 pub mod sentiment;
@@ -26,6 +27,42 @@ pub mod web;
 #[cfg(test)]
 pub(crate) mod test_support {
     use chrono::{DateTime, Utc};
+
+    /// Store a mention with the priority it carries, as if the pipeline had decided it
+    /// (open flag and alert included); returns its id.
+    pub fn store_decided(
+        store: &mut crate::store::Store,
+        mention: &crate::store::NewMention,
+        now: DateTime<Utc>,
+    ) -> i64 {
+        use crate::pipeline::decide::{alert_action, is_open, AlertHistory, Decision};
+        use crate::store::{MentionUpdate, Store};
+        store
+            .transaction(|tx| {
+                let id = match Store::upsert_mention(tx, mention, now)? {
+                    MentionUpdate::Inserted(id)
+                    | MentionUpdate::Edited { id, .. }
+                    | MentionUpdate::Unchanged(id) => id,
+                };
+                let decision = Decision {
+                    mention_id: id,
+                    verdict: crate::triage::Verdict {
+                        priority: mention.priority,
+                        reasons: mention.priority_reasons.clone(),
+                    },
+                    changed: true,
+                    alert: alert_action(mention.priority, false, AlertHistory::default()),
+                };
+                let open = is_open(
+                    mention.label,
+                    mention.priority,
+                    crate::model::CaseStatus::New,
+                );
+                Store::save_decision(tx, &decision, open, "test", now)?;
+                Ok(id)
+            })
+            .expect("the test mention is stored")
+    }
 
     /// A time written as RFC 3339 text, as the tests write them.
     pub fn at(text: &str) -> DateTime<Utc> {

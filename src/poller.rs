@@ -7,35 +7,15 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::config::{Config, Source, TriageSettings};
-use crate::fetch::Fetcher;
+use crate::config::Source;
 use crate::schedule::{self, Failure};
-use crate::sentiment::Analyzer;
-use crate::sources::dedupe::{assign_keys, content_hash};
-use crate::sources::relevance::Relevance;
-use crate::sources::RawItem;
-use crate::store::{
-    lock, FetchOutcome, MentionUpdate, NewMention, SourceState, SourceStatus, Store, StoreError,
-};
-use crate::triage::triage;
+use crate::store::{lock, FetchOutcome, NewMention, SourceState, SourceStatus, Store, StoreError};
+
+pub use crate::pipeline::Pipeline;
 
 pub use crate::fetch::retry::{backoff, MAX_BACKOFF};
 
 mod read;
-
-/// Everything a cycle needs that does not change between cycles.
-pub struct Pipeline {
-    config: Arc<Config>,
-    analyzer: Analyzer,
-    relevance: Relevance,
-    fetcher: Fetcher,
-    /// Sources between the start of their fetch and the end of their write: bounds the
-    /// parsed mentions waiting in memory, however many sources are due at once.
-    in_flight: Arc<tokio::sync::Semaphore>,
-}
-
-/// Sources in flight per allowed concurrent request (one fetching, one parsing or writing).
-const IN_FLIGHT_PER_REQUEST: usize = 2;
 
 /// What one source did in a cycle.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +38,8 @@ pub struct SourceReport {
     pub busy: bool,
     /// Alert emails queued in the outbox (urgent and high mentions).
     pub alerts_queued: usize,
+    /// New mentions taken in as backfill (logged, not emailed).
+    pub backfill: usize,
 }
 
 /// What a whole cycle did.
@@ -105,33 +87,6 @@ struct Prepared {
     state: SourceState,
     mentions: Vec<NewMention>,
     dropped: usize,
-}
-
-impl Pipeline {
-    /// Build the pipeline from a validated config.
-    pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
-        let analyzer = Analyzer::new(config.sentiment_options());
-        let relevance = Relevance::new(config.business_names());
-        let fetcher = Fetcher::new(&config.fetch)?;
-        let in_flight = config.fetch.max_concurrent * IN_FLIGHT_PER_REQUEST;
-        Ok(Pipeline {
-            config,
-            analyzer,
-            relevance,
-            fetcher,
-            in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight)),
-        })
-    }
-
-    /// The config this pipeline runs.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// The sentiment analyzer configured for this business.
-    pub fn analyzer(&self) -> &Analyzer {
-        &self.analyzer
-    }
 }
 
 /// Poll every due source (or only `only`), store the results, report per source.
@@ -208,11 +163,9 @@ pub async fn poll_source(
             pipeline.failed(source, state, failure, now)
         }
     };
-    tokio::task::spawn_blocking(move || {
-        write(&mut lock(&store), prepared, &pipeline.config.triage, now)
-    })
-    .await
-    .expect("the store writer does not panic")
+    tokio::task::spawn_blocking(move || write(&mut lock(&store), &pipeline, prepared, now))
+        .await
+        .expect("the store writer does not panic")
 }
 
 /// Run `work` on its own task so a panic comes back as an error message.
@@ -244,6 +197,7 @@ impl SourceReport {
             next_due_at: state.next_due_at,
             busy: false,
             alerts_queued: 0,
+            backfill: 0,
         }
     }
 }
@@ -314,96 +268,25 @@ impl Pipeline {
     }
 }
 
-impl Pipeline {
-    fn mentions_from(&self, source: &Source, items: Vec<RawItem>) -> (Vec<NewMention>, usize) {
-        let total = items.len();
-        let relevant: Vec<RawItem> = items
-            .into_iter()
-            .filter(|item| !source.require_mention || self.names_business(item))
-            .collect();
-        let dropped = total - relevant.len();
-        let keys = assign_keys(&relevant);
-        let mentions = relevant
-            .into_iter()
-            .zip(keys)
-            .map(|(item, key)| self.new_mention(source, item, key))
-            .collect();
-        (mentions, dropped)
-    }
-
-    fn names_business(&self, item: &RawItem) -> bool {
-        let fields = [
-            item.title.as_deref(),
-            Some(item.text.as_str()),
-            item.author.as_deref(),
-        ];
-        self.relevance.mentions(fields.into_iter().flatten())
-    }
-
-    fn new_mention(&self, source: &Source, item: RawItem, key: String) -> NewMention {
-        let scored_text = match &item.title {
-            Some(title) if !item.text.starts_with(title.as_str()) => {
-                // The title is its own sentence; keep its own punctuation ("renovating??").
-                let stop = if title.ends_with(['.', '!', '?']) {
-                    ""
-                } else {
-                    "."
-                };
-                format!("{title}{stop} {}", item.text)
-            }
-            _ => item.text.clone(),
-        };
-        let score = self.analyzer.score_with_rating(&scored_text, item.rating);
-        let verdict = triage(score.label, None, &self.config.triage);
-        NewMention {
-            source: source.name.clone(),
-            content_hash: content_hash(&item),
-            key,
-            url: item.url,
-            author: item.author,
-            title: item.title,
-            text: item.text,
-            published_at: item.published_at,
-            rating: item.rating,
-            score: score.value,
-            label: score.label,
-            terms: score.terms,
-            priority: verdict.priority,
-            priority_reasons: verdict.reasons,
-        }
-    }
-}
-
-/// Store one source's results in one transaction: mentions, their customer links and
-/// priorities, and the source's health.
+/// Store one source's results in one transaction: the pipeline decides what the batch
+/// means (backfill, links, priorities, alerts) and the source's health is recorded.
 fn write(
     store: &mut Store,
+    pipeline: &Pipeline,
     prepared: Prepared,
-    rules: &TriageSettings,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
     let mut report = SourceReport::idle(&prepared.source.name, &prepared.state);
     report.dropped = prepared.dropped;
     let customers = store.customer_index()?;
-    store.transaction(|tx| {
-        for mention in &prepared.mentions {
-            let id = match Store::upsert_mention(tx, mention, now)? {
-                MentionUpdate::Inserted(id) => {
-                    report.new += 1;
-                    id
-                }
-                MentionUpdate::Edited(id) => {
-                    report.updated += 1;
-                    id
-                }
-                MentionUpdate::Unchanged(_) => continue,
-            };
-            Store::link_and_triage(tx, id, &customers, rules)?;
-            // A new urgent/high mention, or an edit that made one negative, alerts in this
-            // transaction; the outbox key (one alert per mention) makes a re-fetch, a
-            // second edit or a restart a no-op.
-            report.alerts_queued += usize::from(Store::queue_alert(tx, id, now)?);
-        }
+    let batch = store.transaction(|tx| {
+        let batch = pipeline.store_batch(
+            tx,
+            &prepared.source.name,
+            &prepared.mentions,
+            &customers,
+            now,
+        )?;
         Store::record_fetch(
             tx,
             &prepared.source.name,
@@ -411,8 +294,13 @@ fn write(
             now,
             &prepared.outcome,
             &prepared.state,
-        )
+        )?;
+        Ok(batch)
     })?;
+    report.new = batch.new;
+    report.updated = batch.updated;
+    report.backfill = batch.backfill;
+    report.alerts_queued = batch.alerts_queued;
     if let FetchOutcome::Failed(message) = &prepared.outcome {
         tracing::warn!(source = %prepared.source.name, "fetch failed: {message}");
     }

@@ -96,8 +96,7 @@ pub fn run(table: &mut Table, mentions: usize, customers: usize) {
     .triage;
     let start = Instant::now();
     let records = parse_csv(&csv, "bench.csv").expect("csv");
-    let summary = store
-        .import_customers(&records, &rules, Utc::now())
+    let summary = earshot::pipeline::import_customers(&mut store, &records, &rules, Utc::now())
         .expect("import");
     table.add(
         &format!("4. customers {customers} x mentions {mentions}"),
@@ -143,6 +142,7 @@ fn mention(
     let text = mention_text(rng);
     let score = analyzer.score(&text);
     NewMention {
+        author_email: None,
         source: format!("source-{}", i % 100),
         key: format!("id:{i}"),
         content_hash: format!("{i:x}"),

@@ -86,6 +86,32 @@ pub fn alert(ctx: &AlertContext, respond_within: Duration) -> Email {
     ))
 }
 
+/// The one email about a mention that became urgent after it was first seen: a customer
+/// import, a staff link or an edit revealed who is speaking. `why` says what changed.
+pub fn became_urgent(ctx: &AlertContext, why: &str, respond_within: Duration) -> Email {
+    let m = &ctx.detail.mention;
+    let mut doc = Doc::default();
+    doc.title(&format!(
+        "Now urgent: a complaint by {} ({})",
+        author(m),
+        m.source
+    ));
+    doc.field("Why now", why);
+    case_body(&mut doc, ctx);
+    actions(&mut doc, m.id, respond_within);
+    let reasons = ctx.detail.priority_reasons.join(", ");
+    let reasons = if reasons.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", header_safe(&reasons))
+    };
+    doc.finish(format!(
+        "[URGENT] now urgent: {}{reasons}: {}",
+        header_safe(&author(m)),
+        header_safe(&m.source)
+    ))
+}
+
 /// The one escalation of a case nobody acknowledged in time.
 pub fn escalation(ctx: &AlertContext, respond_within: Duration) -> Email {
     let m = &ctx.detail.mention;
@@ -398,6 +424,7 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         let new = NewMention {
+            author_email: None,
             source: "reviews".into(),
             key: "k42".into(),
             content_hash: "h".into(),

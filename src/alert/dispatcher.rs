@@ -275,6 +275,11 @@ impl Dispatcher {
                 &alert_context(&store, mention()?, &self.config.business.name)?,
                 respond,
             ),
+            OutboxKind::BecameUrgent => compose::became_urgent(
+                &alert_context(&store, mention()?, &self.config.business.name)?,
+                entry.detail.as_deref().unwrap_or("its priority rose"),
+                respond,
+            ),
             OutboxKind::Escalation => compose::escalation(
                 &alert_context(&store, mention()?, &self.config.business.name)?,
                 respond,

@@ -23,7 +23,7 @@ pub fn apply(
     note: Option<&str>,
     by: Option<&str>,
 ) -> Result<String> {
-    let status = store.update_case(id, action, note, &actor(by), Utc::now())?;
+    let status = crate::pipeline::update_case(store, id, action, note, &actor(by), Utc::now())?;
     let due = match action {
         CaseAction::Promise { due } => format!(", due {}", due.format("%Y-%m-%d %H:%M UTC")),
         _ => String::new(),
@@ -39,7 +39,14 @@ pub fn link(
     customer: Option<i64>,
     by: Option<&str>,
 ) -> Result<String> {
-    store.set_link(mention, customer, &actor(by), &config.triage, Utc::now())?;
+    crate::pipeline::set_link(
+        store,
+        mention,
+        customer,
+        &actor(by),
+        &config.triage,
+        Utc::now(),
+    )?;
     let detail = store.mention_detail(mention)?;
     Ok(match customer {
         Some(c) => format!(

@@ -65,6 +65,7 @@ fn item_from_entry(entry: Entry) -> RawItem {
         .find(|n| !n.is_empty())
         .map(str::to_owned);
     RawItem {
+        author_email: None,
         guid: Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()),
         url,
         author,

@@ -18,6 +18,8 @@ pub struct RawItem {
     pub url: Option<String>,
     /// Author's name or handle.
     pub author: Option<String>,
+    /// Author's email, when the source gives one.
+    pub author_email: Option<String>,
     /// Title.
     pub title: Option<String>,
     /// Plain text (HTML already turned into text).

@@ -2,7 +2,7 @@
 //! Every change is kept with its time, note and who made it.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::mentions::record_event;
 use super::{ts, Store, StoreError};
@@ -23,16 +23,16 @@ pub enum CaseAction {
 }
 
 impl Store {
-    /// Move a case along; returns the new status.
-    pub fn update_case(
-        &mut self,
+    /// Move a case along inside `tx`; returns the new status. (The pipeline's
+    /// `update_case` wraps this and keeps the mention's open flag true.)
+    pub fn case_step(
+        tx: &Transaction<'_>,
         mention_id: i64,
         action: CaseAction,
         note: Option<&str>,
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<CaseStatus, StoreError> {
-        let tx = self.conn.transaction()?;
         let current: String = tx
             .query_row(
                 "SELECT status FROM mentions WHERE id = ?1",
@@ -58,7 +58,7 @@ impl Store {
             params![mention_id, status.as_str(), due.map(ts)],
         )?;
         record_event(
-            &tx,
+            tx,
             mention_id,
             now,
             status.as_str(),
@@ -66,7 +66,6 @@ impl Store {
             due,
             Some(by),
         )?;
-        tx.commit()?;
         Ok(status)
     }
 }
@@ -81,6 +80,7 @@ mod tests {
     fn store_with_complaint() -> (Store, i64) {
         let mut store = Store::open_in_memory().unwrap();
         let mention = NewMention {
+            author_email: None,
             source: "s".into(),
             key: "id:1".into(),
             content_hash: "h".into(),
@@ -96,63 +96,57 @@ mod tests {
             priority: Priority::High,
             priority_reasons: vec![],
         };
-        let id = store
-            .transaction(|tx| {
-                match Store::upsert_mention(tx, &mention, at("2026-11-01T09:00:00Z"))? {
-                    crate::store::MentionUpdate::Inserted(id) => Ok(id),
-                    other => panic!("{other:?}"),
-                }
-            })
-            .unwrap();
+        let id =
+            crate::test_support::store_decided(&mut store, &mention, at("2026-11-01T09:00:00Z"));
         (store, id)
     }
 
     #[test]
     fn each_step_is_recorded_with_time_note_and_who() {
         let (mut store, id) = store_with_complaint();
-        store
-            .update_case(
-                id,
-                CaseAction::Acknowledge,
-                None,
-                "priya",
-                at("2026-11-01T10:00:00Z"),
-            )
-            .unwrap();
+        crate::pipeline::update_case(
+            &mut store,
+            id,
+            CaseAction::Acknowledge,
+            None,
+            "priya",
+            at("2026-11-01T10:00:00Z"),
+        )
+        .unwrap();
         let due = at("2026-11-03T17:00:00Z");
-        store
-            .update_case(
-                id,
-                CaseAction::Promise { due },
-                Some("refund by Tuesday"),
-                "priya",
-                at("2026-11-01T11:00:00Z"),
-            )
-            .unwrap();
-        store
-            .update_case(
-                id,
-                CaseAction::Resolve,
-                Some("refunded"),
-                "owner",
-                at("2026-11-02T09:00:00Z"),
-            )
-            .unwrap();
+        crate::pipeline::update_case(
+            &mut store,
+            id,
+            CaseAction::Promise { due },
+            Some("refund by Tuesday"),
+            "priya",
+            at("2026-11-01T11:00:00Z"),
+        )
+        .unwrap();
+        crate::pipeline::update_case(
+            &mut store,
+            id,
+            CaseAction::Resolve,
+            Some("refunded"),
+            "owner",
+            at("2026-11-02T09:00:00Z"),
+        )
+        .unwrap();
         let events = store.events(id).unwrap();
         let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(kinds, ["new", "acknowledged", "promised", "resolved"]);
         assert_eq!(events[2].due_at, Some(due));
         assert_eq!(events[2].note.as_deref(), Some("refund by Tuesday"));
         assert_eq!(events[3].by.as_deref(), Some("owner"));
-        let err = store
-            .update_case(
-                id,
-                CaseAction::Acknowledge,
-                None,
-                "x",
-                at("2026-11-05T00:00:00Z"),
-            )
-            .unwrap_err();
+        let err = crate::pipeline::update_case(
+            &mut store,
+            id,
+            CaseAction::Acknowledge,
+            None,
+            "x",
+            at("2026-11-05T00:00:00Z"),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("already resolved"), "{err}");
     }
 
@@ -165,15 +159,15 @@ mod tests {
         };
         assert_eq!(store.mentions(&open).unwrap().len(), 1);
         let due = at("2026-11-03T17:00:00Z");
-        store
-            .update_case(
-                id,
-                CaseAction::Promise { due },
-                Some("call back"),
-                "priya",
-                at("2026-11-01T11:00:00Z"),
-            )
-            .unwrap();
+        crate::pipeline::update_case(
+            &mut store,
+            id,
+            CaseAction::Promise { due },
+            Some("call back"),
+            "priya",
+            at("2026-11-01T11:00:00Z"),
+        )
+        .unwrap();
         let before = MentionFilter {
             now: Some(at("2026-11-03T16:59:00Z")),
             ..open.clone()
@@ -184,15 +178,15 @@ mod tests {
             ..open.clone()
         };
         assert!(store.mentions(&after).unwrap()[0].overdue);
-        store
-            .update_case(
-                id,
-                CaseAction::Resolve,
-                None,
-                "priya",
-                at("2026-11-04T09:00:00Z"),
-            )
-            .unwrap();
+        crate::pipeline::update_case(
+            &mut store,
+            id,
+            CaseAction::Resolve,
+            None,
+            "priya",
+            at("2026-11-04T09:00:00Z"),
+        )
+        .unwrap();
         assert!(store.mentions(&open).unwrap().is_empty());
         let resolved = store
             .mentions(&MentionFilter {

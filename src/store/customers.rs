@@ -1,18 +1,16 @@
-//! Customers in the store: import, lookup, linking mentions to them, and re-triage when a
-//! link changes (a second complaint within the window is urgent).
+//! Customers in the store: import, lookup, and the links between mentions and customers.
+//! Which links to make and what they mean for priorities is the pipeline's to decide.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::{parse_ts, ts, Store, StoreError};
-use crate::config::TriageSettings;
+use super::{ts, Store, StoreError};
 use crate::customers::{
     name_key, split_handles, Candidate, CustomerIndex, CustomerRecord, MatchResult,
 };
-use crate::model::{Label, Mention};
-use crate::triage::{triage, CustomerFacts};
+use crate::model::Mention;
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -76,17 +74,16 @@ pub struct CaseFile {
 const SELECT_CUSTOMER: &str =
     "SELECT c.id, c.name, c.email, c.phone, c.handles, c.tier, c.lifetime_value, c.notes, \
     COUNT(m.id), COALESCE(SUM(m.label = 'negative'), 0), \
-    COALESCE(SUM(m.label = 'negative' AND m.status NOT IN ('resolved', 'recovered')), 0), \
+    COALESCE(SUM(m.open), 0), \
     COALESCE(SUM(m.status = 'recovered'), 0) \
     FROM customers c LEFT JOIN mentions m ON m.customer_id = c.id";
 
 impl Store {
-    /// Import customers in one transaction, updating those matched by email or name, then
-    /// link every mention that staff have not linked by hand.
-    pub fn import_customers(
+    /// Save imported customers in one transaction, updating those matched by email or
+    /// name. Linking their mentions is the pipeline's next step.
+    pub fn save_customers(
         &mut self,
         records: &[CustomerRecord],
-        rules: &TriageSettings,
         now: DateTime<Utc>,
     ) -> Result<ImportSummary, StoreError> {
         let mut summary = ImportSummary::default();
@@ -105,11 +102,18 @@ impl Store {
         }
         tx.commit()?;
         self.customer_cache = None;
-        let index = self.customer_index()?;
-        let tx = self.conn.transaction()?;
-        summary.mentions_linked = relink_all(&tx, &index, rules)?;
-        tx.commit()?;
         Ok(summary)
+    }
+
+    /// Every mention whose link staff have not fixed by hand, with its author as matching
+    /// reads it (email first, then the name).
+    pub fn unlocked_authors(tx: &Transaction<'_>) -> Result<Vec<(i64, String)>, StoreError> {
+        let mut stmt = tx.prepare(
+            "SELECT id, TRIM(COALESCE(author_email, '') || ' ' || COALESCE(author, '')) \
+             FROM mentions WHERE link_locked = 0 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// All customers in an index for matching (cached until customers change).
@@ -179,69 +183,36 @@ impl Store {
         Ok(CaseFile { detail, customer })
     }
 
-    /// Link (or re-link) one mention automatically and re-triage what the link touches.
-    /// Mentions staff linked or unlinked by hand are left alone.
-    pub fn link_and_triage(
+    /// Staff override: link a mention to a customer (or unlink with None), kept across
+    /// re-polls and re-imports, with a history entry. Returns the customer's name.
+    pub fn set_manual_link(
         tx: &Transaction<'_>,
-        mention_id: i64,
-        index: &CustomerIndex,
-        rules: &TriageSettings,
-    ) -> Result<Option<i64>, StoreError> {
-        let (author, locked, old): (Option<String>, bool, Option<i64>) = tx.query_row(
-            "SELECT author, link_locked, customer_id FROM mentions WHERE id = ?1",
-            [mention_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        if locked {
-            retriage_around(tx, mention_id, old, old, rules)?;
-            return Ok(old);
-        }
-        let result = index.match_author(author.as_deref().unwrap_or(""));
-        let new = result.link.as_ref().map(|c| c.customer_id);
-        save_link(tx, mention_id, &result)?;
-        retriage_around(tx, mention_id, old, new, rules)?;
-        Ok(new)
-    }
-
-    /// Staff override: link a mention to a customer (or unlink with None); kept across
-    /// re-polls and re-imports.
-    pub fn set_link(
-        &mut self,
         mention_id: i64,
         customer_id: Option<i64>,
         by: &str,
-        rules: &TriageSettings,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let tx = self.conn.transaction()?;
-        let old: Option<i64> = tx
-            .query_row(
-                "SELECT customer_id FROM mentions WHERE id = ?1",
-                [mention_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or(StoreError::NoSuchMention(mention_id))?;
-        let note = match customer_id {
-            Some(id) => {
-                let name: String = tx
-                    .query_row("SELECT name FROM customers WHERE id = ?1", [id], |r| {
-                        r.get(0)
-                    })
-                    .optional()?
-                    .ok_or(StoreError::NoSuchCustomer(id))?;
-                format!("linked to {name} (#{id})")
-            }
-            None => "unlinked from customer".to_owned(),
+    ) -> Result<Option<String>, StoreError> {
+        Store::mention_link(tx, mention_id)?;
+        let name = match customer_id {
+            Some(id) => Some(
+                tx.query_row("SELECT name FROM customers WHERE id = ?1", [id], |r| {
+                    r.get::<_, String>(0)
+                })
+                .optional()?
+                .ok_or(StoreError::NoSuchCustomer(id))?,
+            ),
+            None => None,
+        };
+        let note = match (&name, customer_id) {
+            (Some(name), Some(id)) => format!("linked to {name} (#{id})"),
+            _ => "unlinked from customer".to_owned(),
         };
         tx.execute(
             "UPDATE mentions SET customer_id = ?2, link_confidence = NULL, link_locked = 1, link_suggestions = '[]' WHERE id = ?1",
             params![mention_id, customer_id],
         )?;
-        super::mentions::record_event(&tx, mention_id, now, "link", Some(note), None, Some(by))?;
-        retriage_around(&tx, mention_id, old, customer_id, rules)?;
-        tx.commit()?;
-        Ok(())
+        super::mentions::record_event(tx, mention_id, now, "link", Some(note), None, Some(by))?;
+        Ok(name)
     }
 
     /// The suggested (unlinked) customers of a mention.
@@ -313,29 +284,14 @@ fn update_customer(
     Ok(())
 }
 
-/// Re-run automatic linking over every unlocked mention, then re-triage everything.
-fn relink_all(
-    tx: &Transaction<'_>,
-    index: &CustomerIndex,
-    rules: &TriageSettings,
-) -> Result<usize, StoreError> {
-    let mut stmt = tx.prepare("SELECT id, author FROM mentions WHERE link_locked = 0")?;
-    let rows: Vec<(i64, Option<String>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let mut linked = 0;
-    for (id, author) in rows {
-        let result = index.match_author(author.as_deref().unwrap_or(""));
-        linked += usize::from(result.link.is_some());
-        save_link(tx, id, &result)?;
-    }
-    retriage_all(tx, rules)?;
-    Ok(linked)
-}
-
-/// Store an automatic match; a row whose link did not change is not rewritten.
-fn save_link(tx: &Transaction<'_>, id: i64, result: &MatchResult) -> Result<(), StoreError> {
-    tx.prepare_cached(
+impl Store {
+    /// Store an automatic match; a row whose link did not change is not rewritten.
+    pub fn save_link(
+        tx: &Transaction<'_>,
+        id: i64,
+        result: &MatchResult,
+    ) -> Result<(), StoreError> {
+        tx.prepare_cached(
         "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1 \
          AND (customer_id IS NOT ?2 OR link_confidence IS NOT ?3 OR link_suggestions IS NOT ?4)",
     )?
@@ -345,131 +301,12 @@ fn save_link(tx: &Transaction<'_>, id: i64, result: &MatchResult) -> Result<(), 
         result.link.as_ref().map(|c| c.confidence),
         suggestions_json(&result.suggestions)
     ])?;
-    Ok(())
+        Ok(())
+    }
 }
 
 fn suggestions_json(suggestions: &[Candidate]) -> String {
     serde_json::to_string(suggestions).unwrap_or_else(|_| "[]".into())
-}
-
-/// Re-triage the mention and everything of the customers it moved between.
-fn retriage_around(
-    tx: &Transaction<'_>,
-    mention_id: i64,
-    old: Option<i64>,
-    new: Option<i64>,
-    rules: &TriageSettings,
-) -> Result<(), StoreError> {
-    if new.is_none() {
-        retriage_unlinked(tx, mention_id, rules)?;
-    }
-    for customer in [old, new].into_iter().flatten() {
-        retriage_customer(tx, customer, rules)?;
-        if old == new {
-            break;
-        }
-    }
-    Ok(())
-}
-
-fn retriage_unlinked(
-    tx: &Transaction<'_>,
-    mention_id: i64,
-    rules: &TriageSettings,
-) -> Result<(), StoreError> {
-    let label: String = tx.query_row(
-        "SELECT label FROM mentions WHERE id = ?1",
-        [mention_id],
-        |r| r.get(0),
-    )?;
-    save_unlinked_verdict(tx, mention_id, &label, rules)
-}
-
-/// A mention without a customer: its priority follows its label alone.
-fn save_unlinked_verdict(
-    tx: &Transaction<'_>,
-    id: i64,
-    label: &str,
-    rules: &TriageSettings,
-) -> Result<(), StoreError> {
-    let verdict = triage(label.parse().unwrap_or(Label::Neutral), None, rules);
-    save_verdict(tx, id, &verdict)
-}
-
-/// Recompute the priority of each of a customer's mentions, oldest first, counting earlier
-/// negatives within the repeat window.
-pub(crate) fn retriage_customer(
-    tx: &Transaction<'_>,
-    customer_id: i64,
-    rules: &TriageSettings,
-) -> Result<(), StoreError> {
-    let (tier, value): (Option<String>, Option<f64>) = tx.query_row(
-        "SELECT tier, lifetime_value FROM customers WHERE id = ?1",
-        [customer_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let mut stmt = tx.prepare_cached(
-        "SELECT id, label, COALESCE(published_at, fetched_at) AS at FROM mentions WHERE customer_id = ?1 ORDER BY at, id",
-    )?;
-    let rows: Vec<(i64, String, String)> = stmt
-        .query_map([customer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let window =
-        chrono::Duration::from_std(rules.repeat_window).unwrap_or(chrono::Duration::days(90));
-    let mut negatives: Vec<DateTime<Utc>> = Vec::new();
-    for (id, label, at) in rows {
-        let label: Label = label.parse().unwrap_or(Label::Neutral);
-        let at = parse_ts(&at).unwrap_or_default();
-        let prior = negatives
-            .iter()
-            .filter(|&&earlier| at - earlier <= window)
-            .count();
-        let facts = CustomerFacts {
-            tier: tier.clone(),
-            lifetime_value: value,
-            prior_negatives_in_window: prior,
-        };
-        save_verdict(tx, id, &triage(label, Some(&facts), rules))?;
-        if label == Label::Negative {
-            negatives.push(at);
-        }
-    }
-    Ok(())
-}
-
-fn retriage_all(tx: &Transaction<'_>, rules: &TriageSettings) -> Result<(), StoreError> {
-    let unlinked: Vec<(i64, String)> = tx
-        .prepare("SELECT id, label FROM mentions WHERE customer_id IS NULL")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    for (id, label) in unlinked {
-        save_unlinked_verdict(tx, id, &label, rules)?;
-    }
-    let customers: Vec<i64> = tx
-        .prepare("SELECT DISTINCT customer_id FROM mentions WHERE customer_id IS NOT NULL")?
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in customers {
-        retriage_customer(tx, id, rules)?;
-    }
-    Ok(())
-}
-
-fn save_verdict(
-    tx: &Transaction<'_>,
-    id: i64,
-    verdict: &crate::triage::Verdict,
-) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "UPDATE mentions SET priority = ?2, priority_reasons = ?3 WHERE id = ?1 \
-         AND (priority IS NOT ?2 OR priority_reasons IS NOT ?3)",
-    )?
-    .execute(params![
-        id,
-        verdict.priority.as_str(),
-        serde_json::to_string(&verdict.reasons).unwrap_or_else(|_| "[]".into())
-    ])?;
-    Ok(())
 }
 
 fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerSummary> {

@@ -18,8 +18,10 @@ pub struct NewMention {
     pub content_hash: String,
     /// Link.
     pub url: Option<String>,
-    /// Author.
+    /// Author's display name (or their email when that is all the source gives).
     pub author: Option<String>,
+    /// Author's email, when the source gives one: customers link by it first.
+    pub author_email: Option<String>,
     /// Title.
     pub title: Option<String>,
     /// Plain text.
@@ -46,7 +48,14 @@ pub enum MentionUpdate {
     /// First time seen.
     Inserted(i64),
     /// Seen before, and the author edited it.
-    Edited(i64),
+    Edited {
+        /// Mention id.
+        id: i64,
+        /// Its label before the edit.
+        was: Label,
+        /// Its case status when edited.
+        status: CaseStatus,
+    },
     /// Seen before, unchanged.
     Unchanged(i64),
 }
@@ -162,28 +171,31 @@ impl Store {
         match existing {
             None => insert(tx, new, now).map(MentionUpdate::Inserted),
             Some((id, hash, _, _)) if hash == new.content_hash => Ok(MentionUpdate::Unchanged(id)),
-            Some((id, _, old_label, status)) => {
+            Some((id, _, was, status)) => {
                 update_edited(tx, id, new, now)?;
                 record_event(tx, id, now, "edited", None, None, None)?;
-                if status == "resolved" && old_label == "negative" && new.label != Label::Negative {
-                    // The author updated the review after the fix: the recovery worked.
-                    tx.execute(
-                        "UPDATE mentions SET status = 'recovered' WHERE id = ?1",
-                        [id],
-                    )?;
-                    record_event(
-                        tx,
-                        id,
-                        now,
-                        "recovered",
-                        Some("author edited the complaint to ".to_owned() + new.label.as_str()),
-                        None,
-                        None,
-                    )?;
-                }
-                Ok(MentionUpdate::Edited(id))
+                Ok(MentionUpdate::Edited {
+                    id,
+                    was: super::decisions::stored(&was, "label")?,
+                    status: super::decisions::stored(&status, "status")?,
+                })
             }
         }
+    }
+
+    /// A resolved complaint its author edited: the recovery worked.
+    pub fn mark_recovered(
+        tx: &Transaction<'_>,
+        id: i64,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        tx.execute(
+            "UPDATE mentions SET status = ?2 WHERE id = ?1",
+            params![id, CaseStatus::Recovered.as_str()],
+        )?;
+        let kind = CaseStatus::Recovered.as_str();
+        record_event(tx, id, now, kind, Some(note.to_owned()), None, None)
     }
 
     /// The mention log, newest first.
@@ -263,8 +275,8 @@ impl Store {
 fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<i64, StoreError> {
     tx.execute(
         "INSERT INTO mentions (source, key, content_hash, url, author, title, text, published_at, \
-         fetched_at, rating, score, label, terms, priority, priority_reasons, status) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'new')",
+         fetched_at, rating, score, label, terms, priority, priority_reasons, status, author_email) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'new', ?16)",
         params![
             new.source,
             new.key,
@@ -281,6 +293,7 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
             terms_json(&new.terms),
             new.priority.as_str(),
             serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
+            new.author_email,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -297,7 +310,7 @@ fn update_edited(
     tx.execute(
         "UPDATE mentions SET content_hash = ?2, url = ?3, author = ?4, title = ?5, text = ?6, \
          published_at = COALESCE(?7, published_at), updated_at = ?8, rating = ?9, score = ?10, \
-         label = ?11, terms = ?12, priority = ?13, priority_reasons = ?14 WHERE id = ?1",
+         label = ?11, terms = ?12, author_email = ?13 WHERE id = ?1",
         params![
             id,
             new.content_hash,
@@ -311,8 +324,7 @@ fn update_edited(
             new.score,
             new.label.as_str(),
             terms_json(&new.terms),
-            new.priority.as_str(),
-            serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
+            new.author_email,
         ],
     )?;
     Ok(())
@@ -377,9 +389,8 @@ fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSq
     }
     match filter.status {
         Some(StatusFilter::Is(status)) => w.push("m.status = ?", Box::new(status.as_str())),
-        Some(StatusFilter::Open) => w
-            .clauses
-            .push("m.status NOT IN ('resolved', 'recovered')".into()),
+        // Open is the pipeline's decision, kept in the `open` column.
+        Some(StatusFilter::Open) => w.clauses.push("m.open = 1".into()),
         None => {}
     }
     if let Some(priority) = filter.priority {
@@ -429,10 +440,14 @@ fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSq
         // Needs a person now: an open urgent case, or a promise past its due date.
         let now = ts(filter.now.unwrap_or_else(Utc::now));
         w.args.push(Box::new(now));
+        let n = w.args.len();
+        w.args.push(Box::new(Priority::Urgent.as_str()));
+        w.args.push(Box::new(CaseStatus::Promised.as_str()));
         sql.push_str(&format!(
-            "CASE WHEN m.status NOT IN ('resolved', 'recovered') AND (m.priority = 'urgent' \
-             OR (m.status = 'promised' AND m.promise_due_at < ?{})) THEN 0 ELSE 1 END, ",
-            w.args.len()
+            "CASE WHEN m.open = 1 AND (m.priority = ?{} \
+             OR (m.status = ?{} AND m.promise_due_at < ?{n})) THEN 0 ELSE 1 END, ",
+            n + 1,
+            n + 2
         ));
     }
     sql.push_str("COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC");
@@ -535,6 +550,7 @@ mod tests {
             .transaction(|tx| {
                 for (i, author, text) in texts {
                     let mention = NewMention {
+                        author_email: None,
                         source: "s".into(),
                         key: format!("id:{i}"),
                         content_hash: i.to_string(),

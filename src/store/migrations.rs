@@ -157,6 +157,25 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_mention ON outbox (mention_id);
     CREATE INDEX outbox_claimed ON outbox (kind, claimed_at);
     "#,
+    // 4: the pipeline's decisions. `backfill`: taken in from before a source's first poll,
+    // never emailed. `open`: needs staff (the pipeline's rule, kept in step with label,
+    // priority and status; filled here once for older rows). The author's email apart from
+    // the name; when a source first worked (backfill is judged against it); the priority an
+    // alert was queued at (a later rise to urgent sends one more email).
+    r#"
+    ALTER TABLE mentions ADD COLUMN backfill INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE mentions ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE mentions ADD COLUMN author_email TEXT;
+    UPDATE mentions SET open = (status NOT IN ('resolved', 'recovered') AND (label = 'negative'
+        OR priority IN ('urgent', 'high') OR status IN ('acknowledged', 'promised')));
+    CREATE INDEX mentions_open ON mentions (open, COALESCE(published_at, fetched_at) DESC);
+    ALTER TABLE sources ADD COLUMN first_success_at TEXT;
+    UPDATE sources SET first_success_at = COALESCE((SELECT MIN(f.at) FROM fetch_log f
+        WHERE f.source = sources.name AND f.outcome = 'ok'), last_success_at);
+    ALTER TABLE outbox ADD COLUMN priority TEXT;
+    UPDATE outbox SET priority = (SELECT m.priority FROM mentions m WHERE m.id = outbox.mention_id)
+        WHERE kind = 'alert';
+    "#,
 ];
 
 /// Apply every migration the file has not seen, each in its own transaction.

@@ -5,6 +5,7 @@
 
 mod cases;
 mod customers;
+mod decisions;
 mod digest;
 mod mentions;
 mod migrations;

@@ -29,6 +29,8 @@ pub enum OutboxKind {
     SourceDown,
     /// A source that broke works again.
     SourceUp,
+    /// A mention became urgent after it was first seen (a customer import, a link, an edit).
+    BecameUrgent,
 }
 
 impl OutboxKind {
@@ -42,6 +44,7 @@ impl OutboxKind {
             OutboxKind::Flood => "flood",
             OutboxKind::SourceDown => "source-down",
             OutboxKind::SourceUp => "source-up",
+            OutboxKind::BecameUrgent => "urgent",
         }
     }
 
@@ -53,6 +56,7 @@ impl OutboxKind {
             "flood" => OutboxKind::Flood,
             "source-down" => OutboxKind::SourceDown,
             "source-up" => OutboxKind::SourceUp,
+            "urgent" => OutboxKind::BecameUrgent,
             _ => OutboxKind::Alert,
         }
     }
@@ -102,32 +106,6 @@ const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, nex
     attempts, sent_at, last_error, subject, detail, rolled_into FROM outbox";
 
 impl Store {
-    /// Queue the immediate alert of a mention whose stored priority is urgent or high,
-    /// inside the transaction that stores (and triages) it. Returns false when it is not
-    /// urgent or high, or was already alerted (or queued).
-    pub fn queue_alert(
-        tx: &Transaction<'_>,
-        mention_id: i64,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let alerting: bool = tx.query_row(
-            "SELECT priority IN ('urgent', 'high') FROM mentions WHERE id = ?1",
-            [mention_id],
-            |r| r.get(0),
-        )?;
-        if !alerting {
-            return Ok(false);
-        }
-        insert_row(
-            tx,
-            OutboxKind::Alert,
-            Some(mention_id),
-            &format!("alert:{mention_id}"),
-            None,
-            now,
-        )
-    }
-
     /// Rows to send now: pending and due (or all pending when `ignore_schedule`), and
     /// "sending" rows whose claim is older than `lease_cutoff` (their process died).
     pub fn due_outbox(
@@ -286,6 +264,32 @@ impl Store {
     }
 }
 
+/// INSERT OR IGNORE one row about a mention, recording the priority it was queued at;
+/// true when it was new.
+pub(super) fn insert_mention_row(
+    tx: &Transaction<'_>,
+    kind: OutboxKind,
+    mention_id: i64,
+    key: &str,
+    priority: crate::model::Priority,
+    detail: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let changed = tx.execute(
+        "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+         next_attempt_at, priority, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5, ?6)",
+        params![
+            kind.as_str(),
+            mention_id,
+            key,
+            ts(now),
+            priority.as_str(),
+            detail
+        ],
+    )?;
+    Ok(changed == 1)
+}
+
 /// INSERT OR IGNORE one row; true when it was new.
 pub(super) fn insert_row(
     tx: &Transaction<'_>,
@@ -350,42 +354,33 @@ mod tests {
         (store, id)
     }
 
+    fn queue_alert(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+        let key = format!("alert:{id}");
+        insert_mention_row(
+            tx,
+            OutboxKind::Alert,
+            id,
+            &key,
+            crate::model::Priority::High,
+            None,
+            now,
+        )
+    }
+
     #[test]
     fn the_same_mention_queues_one_alert() {
         let (mut store, id) = store_with_mention();
         let now = at("2026-11-23T10:00:00Z");
-        assert!(store
-            .transaction(|tx| Store::queue_alert(tx, id, now))
-            .unwrap());
-        assert!(!store
-            .transaction(|tx| Store::queue_alert(tx, id, now))
-            .unwrap());
+        assert!(store.transaction(|tx| queue_alert(tx, id, now)).unwrap());
+        assert!(!store.transaction(|tx| queue_alert(tx, id, now)).unwrap());
         assert_eq!(store.outbox(None).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn only_urgent_and_high_mentions_alert() {
-        let (mut store, id) = store_with_mention();
-        store
-            .transaction(|tx| {
-                tx.execute("UPDATE mentions SET priority = 'low' WHERE id = ?1", [id])?;
-                Ok(())
-            })
-            .unwrap();
-        let now = at("2026-11-23T10:00:00Z");
-        assert!(!store
-            .transaction(|tx| Store::queue_alert(tx, id, now))
-            .unwrap());
-        assert!(store.outbox(None).unwrap().is_empty());
     }
 
     #[test]
     fn a_claim_is_exclusive_until_its_lease_expires() {
         let (mut store, id) = store_with_mention();
         let now = at("2026-11-23T10:00:00Z");
-        store
-            .transaction(|tx| Store::queue_alert(tx, id, now))
-            .unwrap();
+        store.transaction(|tx| queue_alert(tx, id, now)).unwrap();
         let row = store.outbox(None).unwrap()[0].id;
         let cutoff = at("2026-11-23T09:55:00Z");
         assert!(store.claim_outbox(row, now, cutoff).unwrap());
@@ -405,9 +400,7 @@ mod tests {
     fn escalations_wait_for_the_deadline_and_happen_once() {
         let (mut store, id) = store_with_mention();
         let queued = at("2026-11-23T10:00:00Z");
-        store
-            .transaction(|tx| Store::queue_alert(tx, id, queued))
-            .unwrap();
+        store.transaction(|tx| queue_alert(tx, id, queued)).unwrap();
         let early = at("2026-11-23T09:00:00Z");
         assert_eq!(store.queue_escalations(early, queued).unwrap(), 0);
         let cutoff = at("2026-11-23T10:00:00Z");

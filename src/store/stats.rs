@@ -69,6 +69,7 @@ mod tests {
             Label::Neutral
         };
         let mention = NewMention {
+            author_email: None,
             source: source.into(),
             key: key.into(),
             content_hash: key.into(),
@@ -84,9 +85,7 @@ mod tests {
             priority,
             priority_reasons: vec![],
         };
-        store
-            .transaction(|tx| Store::upsert_mention(tx, &mention, at(when)).map(|_| ()))
-            .unwrap();
+        crate::test_support::store_decided(store, &mention, at(when));
     }
 
     #[test]
@@ -188,15 +187,15 @@ mod tests {
         assert_eq!(ids(&store, Order::Triage), [1, 2, 3]);
         // A promise past its due date joins the top group.
         let due = at("2026-11-15T00:00:00Z");
-        store
-            .update_case(
-                3,
-                CaseAction::Promise { due },
-                None,
-                "t",
-                at("2026-11-11T00:00:00Z"),
-            )
-            .unwrap();
+        crate::pipeline::update_case(
+            &mut store,
+            3,
+            CaseAction::Promise { due },
+            None,
+            "t",
+            at("2026-11-11T00:00:00Z"),
+        )
+        .unwrap();
         assert_eq!(ids(&store, Order::Triage), [3, 1, 2]);
     }
 }

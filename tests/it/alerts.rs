@@ -11,9 +11,11 @@ use earshot::alert::dispatcher::SEND_LEASE;
 use earshot::alert::transport::{SmtpSettings, SMTP_PASSWORD_ENV, SMTP_USER_ENV};
 use earshot::alert::{Dispatcher, Transport};
 use earshot::config::Config;
-use earshot::model::{Label, Priority};
+use earshot::model::{CaseStatus, Label, Priority};
+use earshot::pipeline::decide::{alert_action, is_open, AlertHistory, Decision};
 use earshot::poller::{poll_cycle, CycleReport, Pipeline};
 use earshot::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store};
+use earshot::triage::Verdict;
 
 use crate::common::config;
 use crate::smtp::{free_port, read_dir_mails, require_aiosmtpd, Mail, Options, SmtpServer};
@@ -39,7 +41,9 @@ fn write_feed(path: &Path, items: &[Item<'_>]) {
                 "id": id,
                 "url": format!("https://reviews.test/r/{id}"),
                 "content_text": text,
-                "date_published": "2026-11-20T10:00:00Z",
+                // Recent, whatever day the tests run: a first poll takes old posts in
+                // as backfill (no email).
+                "date_published": (Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
                 "authors": [{ "name": author }],
             })
         })
@@ -112,7 +116,8 @@ impl Setup {
         read_dir_mails(&self.outbox_dir())
     }
 
-    /// Store a mention as the poller does: upsert, and queue its alert in the same transaction.
+    /// Store a mention as if the pipeline had decided its priority (the one it carries):
+    /// upsert, and persist that decision with its alert in the same transaction.
     fn insert(&self, mention: NewMention, now: DateTime<Utc>) -> i64 {
         self.store
             .lock()
@@ -120,12 +125,20 @@ impl Setup {
             .transaction(|tx| {
                 let id = match Store::upsert_mention(tx, &mention, now)? {
                     MentionUpdate::Inserted(id)
-                    | MentionUpdate::Edited(id)
+                    | MentionUpdate::Edited { id, .. }
                     | MentionUpdate::Unchanged(id) => id,
                 };
-                if matches!(mention.priority, Priority::Urgent | Priority::High) {
-                    Store::queue_alert(tx, id, now)?;
-                }
+                let decision = Decision {
+                    mention_id: id,
+                    verdict: Verdict {
+                        priority: mention.priority,
+                        reasons: mention.priority_reasons.clone(),
+                    },
+                    changed: true,
+                    alert: alert_action(mention.priority, false, AlertHistory::default()),
+                };
+                let open = is_open(mention.label, mention.priority, CaseStatus::New);
+                Store::save_decision(tx, &decision, open, "test", now)?;
                 Ok(id)
             })
             .unwrap()
@@ -151,6 +164,7 @@ fn mention(key: &str, author: &str, text: &str, priority: Priority) -> NewMentio
         Priority::Low => Label::Positive,
     };
     NewMention {
+        author_email: None,
         source: "reviews".into(),
         key: key.into(),
         content_hash: format!("hash-{key}-{text}"),

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use earshot::config::TriageSettings;
 use earshot::customers::{parse_csv, CustomerRecord};
 use earshot::model::{CaseStatus, Label, Priority};
-use earshot::store::{CaseAction, MentionFilter, MentionUpdate, NewMention, Store};
+use earshot::store::{CaseAction, MentionFilter, NewMention, Store};
 
 use crate::cli::{earshot, fresh_checkout, stdout};
 use crate::common::{config, expectations, repo, Harness};
@@ -28,7 +28,7 @@ fn customer(name: &str, tier: &str, value: f64) -> CustomerRecord {
     }
 }
 
-/// Store a mention the way the poller does (upsert, then link and triage).
+/// Store a mention the way the poller does (the pipeline's batch: upsert, link, decide).
 fn store_mention(
     store: &mut Store,
     key: &str,
@@ -37,7 +37,13 @@ fn store_mention(
     published: DateTime<Utc>,
 ) -> i64 {
     let index = store.customer_index().unwrap();
+    let triage = rules();
+    let pipeline_rules = earshot::pipeline::Rules {
+        triage: &triage,
+        backfill: std::time::Duration::ZERO,
+    };
     let mention = NewMention {
+        author_email: None,
         source: "test".into(),
         key: key.into(),
         content_hash: format!("hash-{key}"),
@@ -55,13 +61,19 @@ fn store_mention(
     };
     store
         .transaction(|tx| {
-            let id = match Store::upsert_mention(tx, &mention, published)? {
-                MentionUpdate::Inserted(id)
-                | MentionUpdate::Edited(id)
-                | MentionUpdate::Unchanged(id) => id,
-            };
-            Store::link_and_triage(tx, id, &index, &rules())?;
-            Ok(id)
+            earshot::pipeline::store_batch(
+                tx,
+                &pipeline_rules,
+                "test",
+                std::slice::from_ref(&mention),
+                &index,
+                published,
+            )?;
+            Ok(tx.query_row(
+                "SELECT id FROM mentions WHERE source = 'test' AND key = ?1",
+                [key],
+                |r| r.get(0),
+            )?)
         })
         .unwrap()
 }
@@ -79,9 +91,13 @@ fn a_second_complaint_within_the_window_is_urgent_day_89_yes_day_91_no() {
         (91, Priority::High),
     ] {
         let mut store = Store::open_in_memory().unwrap();
-        store
-            .import_customers(&[customer("Ann Bell", "B", 100.0)], &rules(), Utc::now())
-            .unwrap();
+        earshot::pipeline::import_customers(
+            &mut store,
+            &[customer("Ann Bell", "B", 100.0)],
+            &rules(),
+            Utc::now(),
+        )
+        .unwrap();
         let first_at = at("2026-08-01T10:00:00Z");
         let first = store_mention(&mut store, "1", "Ann Bell", Label::Negative, first_at);
         let second = store_mention(
@@ -103,9 +119,13 @@ fn a_second_complaint_within_the_window_is_urgent_day_89_yes_day_91_no() {
 #[test]
 fn praise_in_between_does_not_count_as_a_complaint() {
     let mut store = Store::open_in_memory().unwrap();
-    store
-        .import_customers(&[customer("Ann Bell", "B", 100.0)], &rules(), Utc::now())
-        .unwrap();
+    earshot::pipeline::import_customers(
+        &mut store,
+        &[customer("Ann Bell", "B", 100.0)],
+        &rules(),
+        Utc::now(),
+    )
+    .unwrap();
     store_mention(
         &mut store,
         "1",
@@ -131,7 +151,7 @@ fn vips_by_tier_or_by_lifetime_value_are_urgent() {
         customer("Val Value", "C", 2000.0),
         customer("Nora Normal", "B", 1999.0),
     ];
-    store.import_customers(&list, &rules(), Utc::now()).unwrap();
+    earshot::pipeline::import_customers(&mut store, &list, &rules(), Utc::now()).unwrap();
     let t = at("2026-11-01T10:00:00Z");
     let tier = store_mention(&mut store, "1", "Tia Tier", Label::Negative, t);
     let value = store_mention(&mut store, "2", "Val Value", Label::Negative, t);
@@ -158,45 +178,45 @@ fn vips_by_tier_or_by_lifetime_value_are_urgent() {
 #[test]
 fn staff_links_survive_repolls_and_reimports_and_retriage() {
     let mut store = Store::open_in_memory().unwrap();
-    store
-        .import_customers(
-            &[
-                customer("Lucia Ferrante", "A", 3200.0),
-                customer("Ann Bell", "B", 50.0),
-            ],
-            &rules(),
-            Utc::now(),
-        )
-        .unwrap();
+    earshot::pipeline::import_customers(
+        &mut store,
+        &[
+            customer("Lucia Ferrante", "A", 3200.0),
+            customer("Ann Bell", "B", 50.0),
+        ],
+        &rules(),
+        Utc::now(),
+    )
+    .unwrap();
     let t = at("2026-11-01T10:00:00Z");
     let id = store_mention(&mut store, "1", "Lucia Ferrante", Label::Negative, t);
     assert_eq!(priority(&store, id).0, Priority::Urgent);
     let ann = store.customers(Some("Ann")).unwrap()[0].id;
-    store.set_link(id, Some(ann), "priya", &rules(), t).unwrap();
+    earshot::pipeline::set_link(&mut store, id, Some(ann), "priya", &rules(), t).unwrap();
     assert_eq!(priority(&store, id).0, Priority::High, "re-triaged for Ann");
     // Re-poll (edited text) and re-import must not undo the staff link.
     store_mention(&mut store, "1", "Lucia Ferrante", Label::Negative, t);
-    store
-        .import_customers(
-            &[customer("Lucia Ferrante", "A", 3300.0)],
-            &rules(),
-            Utc::now(),
-        )
-        .unwrap();
+    earshot::pipeline::import_customers(
+        &mut store,
+        &[customer("Lucia Ferrante", "A", 3300.0)],
+        &rules(),
+        Utc::now(),
+    )
+    .unwrap();
     let detail = store.mention_detail(id).unwrap();
     assert_eq!(detail.mention.customer.unwrap().id, ann);
     assert!(detail
         .events
         .iter()
         .any(|e| e.kind == "link" && e.by.as_deref() == Some("priya")));
-    store.set_link(id, None, "priya", &rules(), t).unwrap();
-    store
-        .import_customers(
-            &[customer("Lucia Ferrante", "A", 3300.0)],
-            &rules(),
-            Utc::now(),
-        )
-        .unwrap();
+    earshot::pipeline::set_link(&mut store, id, None, "priya", &rules(), t).unwrap();
+    earshot::pipeline::import_customers(
+        &mut store,
+        &[customer("Lucia Ferrante", "A", 3300.0)],
+        &rules(),
+        Utc::now(),
+    )
+    .unwrap();
     assert_eq!(
         store.mention_detail(id).unwrap().mention.customer,
         None,
@@ -212,18 +232,16 @@ fn reimport_updates_by_email_or_name_instead_of_duplicating() {
         "a.csv",
     )
     .unwrap();
-    let summary = store
-        .import_customers(&first, &rules(), Utc::now())
-        .unwrap();
+    let summary =
+        earshot::pipeline::import_customers(&mut store, &first, &rules(), Utc::now()).unwrap();
     assert_eq!((summary.added, summary.updated), (2, 0));
     let second = parse_csv(
         "name,email,tier\nAnn Bell-Moore,ANN@x.test,A\nBob Stone,bob@x.test,B\nCy New,,\n",
         "b.csv",
     )
     .unwrap();
-    let summary = store
-        .import_customers(&second, &rules(), Utc::now())
-        .unwrap();
+    let summary =
+        earshot::pipeline::import_customers(&mut store, &second, &rules(), Utc::now()).unwrap();
     assert_eq!((summary.added, summary.updated), (1, 2));
     let all = store.customers(None).unwrap();
     assert_eq!(all.len(), 3);
@@ -245,9 +263,8 @@ fn ten_thousand_rows_import_in_one_go() {
     }
     let records = parse_csv(&csv, "big.csv").unwrap();
     let mut store = Store::open_in_memory().unwrap();
-    let summary = store
-        .import_customers(&records, &rules(), Utc::now())
-        .unwrap();
+    let summary =
+        earshot::pipeline::import_customers(&mut store, &records, &rules(), Utc::now()).unwrap();
     assert_eq!(summary.added, 10_000);
     assert_eq!(store.customers(None).unwrap().len(), 10_000);
     let id = store_mention(&mut store, "1", "@c9999", Label::Negative, Utc::now());
@@ -272,10 +289,13 @@ async fn sample_mentions_link_to_the_expected_customers() {
     harness.poll().await;
     let text = std::fs::read_to_string(repo().join("config/customers.csv")).unwrap();
     let records = parse_csv(&text, "customers.csv").unwrap();
-    harness
-        .store()
-        .import_customers(&records, &harness.pipeline.config().triage, Utc::now())
-        .unwrap();
+    earshot::pipeline::import_customers(
+        &mut harness.store(),
+        &records,
+        &harness.pipeline.config().triage,
+        Utc::now(),
+    )
+    .unwrap();
     let mentions = harness.store().mentions(&MentionFilter::default()).unwrap();
     // The customer depends on the author alone, so every mention by an author links alike.
     let mut checked = 0;
@@ -393,17 +413,28 @@ fn bad_customer_files_name_the_line_and_import_nothing() {
 #[test]
 fn a_resolved_complaint_edited_to_praise_is_recovered() {
     let mut store = Store::open_in_memory().unwrap();
-    store
-        .import_customers(&[customer("Ann Bell", "B", 100.0)], &rules(), Utc::now())
-        .unwrap();
+    earshot::pipeline::import_customers(
+        &mut store,
+        &[customer("Ann Bell", "B", 100.0)],
+        &rules(),
+        Utc::now(),
+    )
+    .unwrap();
     let t = at("2026-11-01T10:00:00Z");
     let id = store_mention(&mut store, "1", "Ann Bell", Label::Negative, t);
-    store
-        .update_case(id, CaseAction::Resolve, Some("refunded"), "owner", t)
-        .unwrap();
+    earshot::pipeline::update_case(
+        &mut store,
+        id,
+        CaseAction::Resolve,
+        Some("refunded"),
+        "owner",
+        t,
+    )
+    .unwrap();
     // The author edits the review: same key, new content, now positive.
     let index = store.customer_index().unwrap();
     let edited = NewMention {
+        author_email: None,
         source: "test".into(),
         key: "1".into(),
         content_hash: "edited".into(),
@@ -421,11 +452,21 @@ fn a_resolved_complaint_edited_to_praise_is_recovered() {
     };
     store
         .transaction(|tx| {
-            assert_eq!(
-                Store::upsert_mention(tx, &edited, t + Duration::days(3))?,
-                MentionUpdate::Edited(id)
-            );
-            Store::link_and_triage(tx, id, &index, &rules()).map(|_| ())
+            let triage = rules();
+            let pipeline_rules = earshot::pipeline::Rules {
+                triage: &triage,
+                backfill: std::time::Duration::ZERO,
+            };
+            let batch = earshot::pipeline::store_batch(
+                tx,
+                &pipeline_rules,
+                "test",
+                &[edited],
+                &index,
+                t + Duration::days(3),
+            )?;
+            assert_eq!(batch.updated, 1);
+            Ok(())
         })
         .unwrap();
     let detail = store.mention_detail(id).unwrap();

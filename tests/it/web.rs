@@ -11,7 +11,7 @@ use chrono::Utc;
 use earshot::config::Config;
 use earshot::customers::parse_csv;
 use earshot::model::{CaseStatus, Label, Priority};
-use earshot::store::{MentionFilter, MentionUpdate, NewMention, Store};
+use earshot::store::{MentionFilter, NewMention, Store};
 use earshot::web::{router, AppState};
 use tower::ServiceExt;
 
@@ -42,10 +42,9 @@ pub async fn sample_data() -> (Harness, i64) {
     let csv = std::fs::read_to_string(repo().join("config/customers.csv")).unwrap();
     let records = parse_csv(&csv, "customers.csv").unwrap();
     let mut store = harness.store();
-    store
-        .import_customers(&records, &rules, Utc::now())
-        .unwrap();
+    earshot::pipeline::import_customers(&mut store, &records, &rules, Utc::now()).unwrap();
     let hostile = NewMention {
+        author_email: None,
         source: "social".into(),
         key: "xss".into(),
         content_hash: "xss".into(),
@@ -64,13 +63,24 @@ pub async fn sample_data() -> (Harness, i64) {
         priority: Priority::High,
         priority_reasons: vec![],
     };
+    let index = store.customer_index().unwrap();
+    let decide = earshot::pipeline::Rules {
+        triage: &rules,
+        backfill: std::time::Duration::ZERO,
+    };
     let id = store
-        .transaction(
-            |tx| match Store::upsert_mention(tx, &hostile, Utc::now())? {
-                MentionUpdate::Inserted(id) => Ok(id),
-                other => panic!("{other:?}"),
-            },
-        )
+        .transaction(|tx| {
+            let batch = earshot::pipeline::store_batch(
+                tx,
+                &decide,
+                "social",
+                std::slice::from_ref(&hostile),
+                &index,
+                Utc::now(),
+            )?;
+            assert_eq!(batch.new, 1);
+            Ok(tx.last_insert_rowid())
+        })
         .unwrap();
     drop(store);
     (harness, id)

@@ -116,6 +116,7 @@ fn jsonld_item(map: &Map<String, Value>, page_url: &Url) -> Option<RawItem> {
     let id = str_of(&["@id"]);
     let id_url = id.as_deref().and_then(|i| resolve(page_url, i));
     Some(RawItem {
+        author_email: None,
         guid: url.clone().or_else(|| id_url.clone()).or(id),
         url: url.or(id_url),
         author: map.get("author").and_then(author_name),

@@ -82,6 +82,7 @@ fn microdata_item(scope: ElementRef<'_>, page_url: &Url) -> Option<RawItem> {
             .filter(|s| !s.is_empty())
     };
     Some(RawItem {
+        author_email: None,
         guid: url.clone().or(id),
         url,
         author: prop(&props, &["author"]).and_then(microdata_author),

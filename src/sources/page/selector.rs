@@ -72,6 +72,7 @@ fn selector_item(item: ElementRef<'_>, c: &Compiled, page_url: &Url) -> Option<R
             .filter(|s| !s.is_empty())
     };
     Some(RawItem {
+        author_email: None,
         guid,
         url,
         author: line(&c.author),

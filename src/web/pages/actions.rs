@@ -92,7 +92,17 @@ async fn case(
     let note = form.note();
     let who = by.clone();
     let status = state
-        .with_store(move |s| Ok(s.update_case(id, action, note.as_deref(), &who, Utc::now())?))
+        .with_store(move |s| {
+            let note = note.as_deref();
+            Ok(crate::pipeline::update_case(
+                s,
+                id,
+                action,
+                note,
+                &who,
+                Utc::now(),
+            )?)
+        })
         .await?;
     tracing::info!(mention = id, %status, by = %by, "case updated from the web");
     Ok(back(id, status.as_str(), &by))
@@ -132,7 +142,16 @@ async fn set_link(
     let who = by.clone();
     let rules = state.config.triage.clone();
     state
-        .with_store(move |s| Ok(s.set_link(id, customer, &who, &rules, Utc::now())?))
+        .with_store(move |s| {
+            Ok(crate::pipeline::set_link(
+                s,
+                id,
+                customer,
+                &who,
+                &rules,
+                Utc::now(),
+            )?)
+        })
         .await?;
     tracing::info!(mention = id, ?customer, by = %by, "link set from the web");
     let done = if customer.is_some() {

@@ -1,0 +1,392 @@
+//! The decisions, as pure functions: how urgent each of a customer's mentions is (their
+//! facts read once), whether the owner gets an email about it now, whether an item is old
+//! news taken in as backfill, and which alerts the hourly flood guard may fold.
+//!
+//! Nothing here reads the store or the clock: the pipeline gathers the facts, calls these,
+//! and hands the decisions to the store to persist.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::TriageSettings;
+use crate::model::{CaseStatus, Label, Priority};
+use crate::triage::{triage, CustomerFacts, Verdict};
+
+/// A customer as triage sees them (from the imported list).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Profile {
+    /// Tier, e.g. "A".
+    pub tier: Option<String>,
+    /// Lifetime value.
+    pub lifetime_value: Option<f64>,
+}
+
+/// One stored mention as the decisions see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MentionFacts {
+    /// Mention id.
+    pub id: i64,
+    /// Its sentiment label now.
+    pub label: Label,
+    /// When it was said (published, else first seen): repeat complaints count by this.
+    pub when: DateTime<Utc>,
+    /// Taken in as backfill: logged and scored, never emailed.
+    pub backfill: bool,
+    /// The priority stored now (before this decision).
+    pub priority: Option<Priority>,
+    /// The reasons stored now.
+    pub reasons: Vec<String>,
+    /// The alert emails already queued for it.
+    pub alerted: AlertHistory,
+}
+
+/// The alert emails already queued (or sent) for a mention.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AlertHistory {
+    /// The highest priority an alert about it was queued at, if any was.
+    pub queued_at: Option<Priority>,
+    /// Its "became urgent" email is queued (or sent).
+    pub became_urgent: bool,
+}
+
+/// The email a decision asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAction {
+    /// The first alert about a new (or newly negative) mention: `[URGENT]` or `[Negative]`.
+    Alert(Priority),
+    /// It became urgent after a lower-priority alert: one `[URGENT]` email saying why now,
+    /// replacing that alert if it is still waiting to be sent.
+    BecameUrgent,
+}
+
+/// What the pipeline decided about one mention.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// Mention id.
+    pub mention_id: i64,
+    /// Its priority and why.
+    pub verdict: Verdict,
+    /// Whether the priority or its reasons differ from what is stored.
+    pub changed: bool,
+    /// The email to queue now, if any.
+    pub alert: Option<AlertAction>,
+}
+
+/// Triage every mention of one customer (or one unlinked mention, with `profile` None),
+/// oldest first: a negative one is urgent when the customer is A-list or complained before
+/// within the repeat window. `mentions` must all belong to that customer.
+pub fn decide_history(
+    profile: Option<&Profile>,
+    mentions: &[MentionFacts],
+    rules: &TriageSettings,
+) -> Vec<Decision> {
+    let mut order: Vec<&MentionFacts> = mentions.iter().collect();
+    order.sort_by_key(|m| (m.when, m.id));
+    let window = chrono::Duration::from_std(rules.repeat_window).unwrap_or(chrono::Duration::MAX);
+    let mut complaints: Vec<DateTime<Utc>> = Vec::new();
+    let mut decisions = Vec::with_capacity(order.len());
+    for mention in order {
+        let facts = profile.map(|p| CustomerFacts {
+            tier: p.tier.clone(),
+            lifetime_value: p.lifetime_value,
+            prior_negatives_in_window: complaints
+                .iter()
+                .filter(|&&earlier| mention.when - earlier <= window)
+                .count(),
+        });
+        let verdict = triage(mention.label, facts.as_ref(), rules);
+        if mention.label == Label::Negative {
+            complaints.push(mention.when);
+        }
+        decisions.push(decide_one(mention, verdict));
+    }
+    decisions
+}
+
+fn decide_one(mention: &MentionFacts, verdict: Verdict) -> Decision {
+    let changed = mention.priority != Some(verdict.priority) || mention.reasons != verdict.reasons;
+    let alert = alert_action(verdict.priority, mention.backfill, mention.alerted);
+    Decision {
+        mention_id: mention.id,
+        verdict,
+        changed,
+        alert,
+    }
+}
+
+/// Whether a mention at `priority` emails the owner now, given what was already queued.
+/// Backfill never emails; neutral and praise never email; each mention gets at most one
+/// alert and at most one "became urgent" email, whatever re-decisions happen.
+pub fn alert_action(
+    priority: Priority,
+    backfill: bool,
+    alerted: AlertHistory,
+) -> Option<AlertAction> {
+    if backfill || !alerts_owner(priority) {
+        return None;
+    }
+    match alerted.queued_at {
+        None => Some(AlertAction::Alert(priority)),
+        Some(earlier) if priority == Priority::Urgent && earlier != Priority::Urgent => {
+            (!alerted.became_urgent).then_some(AlertAction::BecameUrgent)
+        }
+        Some(_) => None,
+    }
+}
+
+/// Urgent and high mentions email the owner; neutral and praise do not.
+pub fn alerts_owner(priority: Priority) -> bool {
+    matches!(priority, Priority::Urgent | Priority::High)
+}
+
+/// An item is backfill (logged and scored, emailing no one) when it was published more than
+/// `window` before its source's first successful poll. `first_success` is None while that
+/// first poll is the one running; then an undated item is backfill too, since nothing says
+/// it is new. After the first poll, an undated item never seen before is new.
+pub fn is_backfill(
+    published: Option<DateTime<Utc>>,
+    first_success: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    window: std::time::Duration,
+) -> bool {
+    let first = first_success.unwrap_or(now);
+    let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+    match published {
+        Some(published) => first
+            .checked_sub_signed(window)
+            .is_some_and(|cutoff| published < cutoff),
+        None => first_success.is_none(),
+    }
+}
+
+/// The hourly flood guard may fold only high alerts into its summary: an urgent case always
+/// gets its own email.
+pub fn may_fold(priority: Option<Priority>) -> bool {
+    priority != Some(Priority::Urgent)
+}
+
+/// One meaning of open, for the log, the web page and the digest: somebody still owes the
+/// customer something. Not resolved or recovered, and a complaint (negative, urgent or
+/// high) or a case staff already took up. Praise and plain neutral posts are never open.
+pub fn is_open(label: Label, priority: Priority, status: CaseStatus) -> bool {
+    if matches!(status, CaseStatus::Resolved | CaseStatus::Recovered) {
+        return false;
+    }
+    label == Label::Negative
+        || alerts_owner(priority)
+        || matches!(status, CaseStatus::Acknowledged | CaseStatus::Promised)
+}
+
+/// A resolved complaint that its author edited to neutral or praise: the fix won them back.
+pub fn recovered_by_edit(status: CaseStatus, was: Label, now: Label) -> bool {
+    status == CaseStatus::Resolved && was == Label::Negative && now != Label::Negative
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_support::at;
+    use std::time::Duration;
+
+    fn rules() -> TriageSettings {
+        TriageSettings {
+            negative_below: -0.05,
+            positive_above: 0.05,
+            vip_tiers: vec!["A".into()],
+            vip_lifetime_value: 2000.0,
+            repeat_window: Duration::from_secs(90 * 86_400),
+            respond_within: Duration::from_secs(4 * 3600),
+        }
+    }
+
+    fn mention(id: i64, label: Label, when: &str) -> MentionFacts {
+        MentionFacts {
+            id,
+            label,
+            when: at(when),
+            backfill: false,
+            priority: None,
+            reasons: vec![],
+            alerted: AlertHistory::default(),
+        }
+    }
+
+    fn regular() -> Profile {
+        Profile {
+            tier: Some("B".into()),
+            lifetime_value: Some(300.0),
+        }
+    }
+
+    fn priorities(decisions: &[Decision]) -> Vec<(i64, Priority)> {
+        decisions
+            .iter()
+            .map(|d| (d.mention_id, d.verdict.priority))
+            .collect()
+    }
+
+    #[test]
+    fn a_second_complaint_within_the_window_is_urgent_at_89_and_90_days_not_91() {
+        for (second, expected) in [
+            ("2026-03-31T10:00:00Z", Priority::Urgent), // day 89
+            ("2026-04-01T10:00:00Z", Priority::Urgent), // day 90
+            ("2026-04-02T10:00:00Z", Priority::High),   // day 91
+        ] {
+            let history = [
+                mention(1, Label::Negative, "2026-01-01T10:00:00Z"),
+                mention(2, Label::Negative, second),
+            ];
+            let decisions = decide_history(Some(&regular()), &history, &rules());
+            assert_eq!(
+                priorities(&decisions),
+                [(1, Priority::High), (2, expected)],
+                "second complaint at {second}"
+            );
+        }
+    }
+
+    #[test]
+    fn history_is_decided_in_time_order_whatever_order_it_arrives_in() {
+        let history = [
+            mention(9, Label::Negative, "2026-02-01T10:00:00Z"),
+            mention(3, Label::Positive, "2026-01-15T10:00:00Z"),
+            mention(5, Label::Negative, "2026-01-01T10:00:00Z"),
+        ];
+        let decisions = decide_history(Some(&regular()), &history, &rules());
+        assert_eq!(
+            priorities(&decisions),
+            [
+                (5, Priority::High),
+                (3, Priority::Low),
+                (9, Priority::Urgent)
+            ]
+        );
+        assert_eq!(decisions[2].verdict.reasons, ["2nd complaint in 90 days"]);
+    }
+
+    #[test]
+    fn an_unlinked_mention_follows_its_label_alone() {
+        let decisions = decide_history(
+            None,
+            &[mention(1, Label::Negative, "2026-01-01T10:00:00Z")],
+            &rules(),
+        );
+        assert_eq!(priorities(&decisions), [(1, Priority::High)]);
+        assert_eq!(decisions[0].alert, Some(AlertAction::Alert(Priority::High)));
+        assert!(decisions[0].changed);
+    }
+
+    #[test]
+    fn an_unchanged_verdict_is_not_rewritten_and_does_not_alert_again() {
+        let mut m = mention(1, Label::Negative, "2026-01-01T10:00:00Z");
+        m.priority = Some(Priority::High);
+        m.alerted.queued_at = Some(Priority::High);
+        let decisions = decide_history(None, &[m], &rules());
+        assert!(!decisions[0].changed);
+        assert_eq!(decisions[0].alert, None);
+    }
+
+    #[test]
+    fn a_mention_that_becomes_urgent_after_its_alert_gets_one_urgent_email() {
+        let queued_high = AlertHistory {
+            queued_at: Some(Priority::High),
+            became_urgent: false,
+        };
+        assert_eq!(
+            alert_action(Priority::Urgent, false, queued_high),
+            Some(AlertAction::BecameUrgent)
+        );
+        let already = AlertHistory {
+            became_urgent: true,
+            ..queued_high
+        };
+        assert_eq!(alert_action(Priority::Urgent, false, already), None);
+        let urgent_from_the_start = AlertHistory {
+            queued_at: Some(Priority::Urgent),
+            became_urgent: false,
+        };
+        assert_eq!(
+            alert_action(Priority::Urgent, false, urgent_from_the_start),
+            None
+        );
+    }
+
+    #[test]
+    fn backfill_praise_and_neutral_never_email() {
+        let none = AlertHistory::default();
+        assert_eq!(alert_action(Priority::Urgent, true, none), None);
+        assert_eq!(alert_action(Priority::Normal, false, none), None);
+        assert_eq!(alert_action(Priority::Low, false, none), None);
+        assert_eq!(
+            alert_action(Priority::Urgent, false, none),
+            Some(AlertAction::Alert(Priority::Urgent))
+        );
+        // A high case whose customer was unlinked goes back to high: no second email.
+        let urgent = AlertHistory {
+            queued_at: Some(Priority::Urgent),
+            became_urgent: false,
+        };
+        assert_eq!(alert_action(Priority::High, false, urgent), None);
+    }
+
+    #[test]
+    fn backfill_is_what_was_published_before_the_window_of_the_first_poll() {
+        let window = Duration::from_secs(3 * 86_400);
+        let first = at("2026-11-10T12:00:00Z");
+        let now = at("2026-11-20T12:00:00Z");
+        // The first poll itself: old items and undated items are backfill.
+        let old = Some(at("2026-11-07T11:59:00Z"));
+        let recent = Some(at("2026-11-07T12:01:00Z"));
+        assert!(is_backfill(old, None, first, window));
+        assert!(!is_backfill(recent, None, first, window));
+        assert!(is_backfill(None, None, first, window));
+        // Later polls judge against the first poll, and an undated item is news.
+        assert!(is_backfill(old, Some(first), now, window));
+        assert!(!is_backfill(recent, Some(first), now, window));
+        assert!(!is_backfill(None, Some(first), now, window));
+        assert!(!is_backfill(Some(now), Some(first), now, window));
+    }
+
+    #[test]
+    fn open_means_somebody_still_owes_the_customer_something() {
+        use CaseStatus::*;
+        assert!(is_open(Label::Negative, Priority::High, New));
+        assert!(is_open(Label::Negative, Priority::Urgent, Promised));
+        assert!(!is_open(Label::Positive, Priority::Low, New));
+        assert!(!is_open(Label::Neutral, Priority::Normal, New));
+        assert!(is_open(Label::Neutral, Priority::Normal, Acknowledged));
+        assert!(!is_open(Label::Negative, Priority::High, Resolved));
+        assert!(!is_open(Label::Negative, Priority::Urgent, Recovered));
+    }
+
+    #[test]
+    fn only_a_resolved_complaint_edited_to_non_negative_is_recovered() {
+        use CaseStatus::*;
+        assert!(recovered_by_edit(
+            Resolved,
+            Label::Negative,
+            Label::Positive
+        ));
+        assert!(recovered_by_edit(Resolved, Label::Negative, Label::Neutral));
+        assert!(!recovered_by_edit(
+            Promised,
+            Label::Negative,
+            Label::Positive
+        ));
+        assert!(!recovered_by_edit(
+            Resolved,
+            Label::Negative,
+            Label::Negative
+        ));
+        assert!(!recovered_by_edit(
+            Resolved,
+            Label::Neutral,
+            Label::Positive
+        ));
+    }
+
+    #[test]
+    fn only_high_alerts_fold_into_the_flood_summary() {
+        assert!(may_fold(Some(Priority::High)));
+        assert!(!may_fold(Some(Priority::Urgent)));
+    }
+}

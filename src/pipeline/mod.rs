@@ -1,0 +1,394 @@
+//! The one place that decides who said it, how urgent it is, and whether the owner gets
+//! an email.
+//!
+//! A fetched batch goes through, in order: relevance → dedupe key → score (this file), then,
+//! inside the store transaction that keeps the batch: store (new, edited or unchanged) →
+//! backfill → link to a customer → triage with that customer's facts read once → the alert
+//! decision ([`decide`], pure). Every other change that can move a priority (a customer
+//! import, `link`/`unlink`, a staff step) goes through the same [`redecide`], so a mention
+//! that becomes urgent later gets its one `[URGENT]` email whatever made it so.
+
+pub mod decide;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use rusqlite::Transaction;
+
+use crate::config::{Config, Source, TriageSettings};
+use crate::customers::{CustomerIndex, CustomerRecord};
+use crate::fetch::Fetcher;
+use crate::model::{CaseStatus, Priority};
+use crate::sentiment::Analyzer;
+use crate::sources::dedupe::{assign_keys, content_hash};
+use crate::sources::relevance::Relevance;
+use crate::sources::RawItem;
+use crate::store::{CaseAction, ImportSummary, MentionUpdate, NewMention, Store, StoreError};
+use crate::triage::triage;
+use decide::{decide_history, is_backfill, MentionFacts};
+
+/// Everything a cycle needs that does not change between cycles.
+pub struct Pipeline {
+    pub(crate) config: Arc<Config>,
+    analyzer: Analyzer,
+    relevance: Relevance,
+    pub(crate) fetcher: Fetcher,
+    /// Sources between the start of their fetch and the end of their write: bounds the
+    /// parsed mentions waiting in memory, however many sources are due at once.
+    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+/// Sources in flight per allowed concurrent request (one fetching, one parsing or writing).
+const IN_FLIGHT_PER_REQUEST: usize = 2;
+
+/// What storing one source's batch did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Mentions stored for the first time.
+    pub new: usize,
+    /// Mentions whose author edited them.
+    pub updated: usize,
+    /// New mentions taken in as backfill (older than the window before the first poll).
+    pub backfill: usize,
+    /// Alert emails queued.
+    pub alerts_queued: usize,
+}
+
+impl Pipeline {
+    /// Build the pipeline from a validated config.
+    pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
+        let analyzer = Analyzer::new(config.sentiment_options());
+        let relevance = Relevance::new(config.business_names());
+        let fetcher = Fetcher::new(&config.fetch)?;
+        let in_flight = config.fetch.max_concurrent * IN_FLIGHT_PER_REQUEST;
+        Ok(Pipeline {
+            config,
+            analyzer,
+            relevance,
+            fetcher,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight)),
+        })
+    }
+
+    /// The config this pipeline runs.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The sentiment analyzer configured for this business.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// Relevance, dedupe key and score for a source's items; also how many were dropped
+    /// for not naming the business.
+    pub fn mentions_from(&self, source: &Source, items: Vec<RawItem>) -> (Vec<NewMention>, usize) {
+        let total = items.len();
+        let relevant: Vec<RawItem> = items
+            .into_iter()
+            .filter(|item| !source.require_mention || self.names_business(item))
+            .collect();
+        let dropped = total - relevant.len();
+        let keys = assign_keys(&relevant);
+        let mentions = relevant
+            .into_iter()
+            .zip(keys)
+            .map(|(item, key)| self.new_mention(source, item, key))
+            .collect();
+        (mentions, dropped)
+    }
+
+    fn names_business(&self, item: &RawItem) -> bool {
+        let fields = [
+            item.title.as_deref(),
+            Some(item.text.as_str()),
+            item.author.as_deref(),
+        ];
+        self.relevance.mentions(fields.into_iter().flatten())
+    }
+
+    fn new_mention(&self, source: &Source, item: RawItem, key: String) -> NewMention {
+        let scored_text = match &item.title {
+            Some(title) if !item.text.starts_with(title.as_str()) => {
+                // The title is its own sentence; keep its own punctuation ("renovating??").
+                let stop = if title.ends_with(['.', '!', '?']) {
+                    ""
+                } else {
+                    "."
+                };
+                format!("{title}{stop} {}", item.text)
+            }
+            _ => item.text.clone(),
+        };
+        let score = self.analyzer.score_with_rating(&scored_text, item.rating);
+        // Provisional: the batch's decision re-triages it with its customer's facts.
+        let verdict = triage(score.label, None, &self.config.triage);
+        NewMention {
+            source: source.name.clone(),
+            content_hash: content_hash(&item),
+            key,
+            url: item.url,
+            author: item.author,
+            author_email: item.author_email,
+            title: item.title,
+            text: item.text,
+            published_at: item.published_at,
+            rating: item.rating,
+            score: score.value,
+            label: score.label,
+            terms: score.terms,
+            priority: verdict.priority,
+            priority_reasons: verdict.reasons,
+        }
+    }
+
+    /// Store one source's batch inside `tx` and decide what it means (see [`store_batch`]).
+    pub fn store_batch(
+        &self,
+        tx: &Transaction<'_>,
+        source: &str,
+        mentions: &[NewMention],
+        customers: &CustomerIndex,
+        now: DateTime<Utc>,
+    ) -> Result<BatchReport, StoreError> {
+        let rules = Rules {
+            triage: &self.config.triage,
+            backfill: self.config.alerts.backfill,
+        };
+        store_batch(tx, &rules, source, mentions, customers, now)
+    }
+}
+
+/// The settings the decisions follow.
+#[derive(Debug, Clone, Copy)]
+pub struct Rules<'a> {
+    /// Triage: thresholds, A-list, repeat window.
+    pub triage: &'a TriageSettings,
+    /// `[alerts] backfill`.
+    pub backfill: std::time::Duration,
+}
+
+/// Store one source's batch inside `tx` and decide what it means: backfill, links,
+/// priorities and alert emails. Unchanged items are left alone.
+pub fn store_batch(
+    tx: &Transaction<'_>,
+    rules: &Rules<'_>,
+    source: &str,
+    mentions: &[NewMention],
+    customers: &CustomerIndex,
+    now: DateTime<Utc>,
+) -> Result<BatchReport, StoreError> {
+    let mut report = BatchReport::default();
+    let first_success = Store::source_first_success(tx, source)?;
+    let mut touched = Touched::default();
+    let mut edited = false;
+    for mention in mentions {
+        let id = match Store::upsert_mention(tx, mention, now)? {
+            MentionUpdate::Inserted(id) => {
+                report.new += 1;
+                if is_backfill(mention.published_at, first_success, now, rules.backfill) {
+                    Store::mark_backfill(tx, id)?;
+                    report.backfill += 1;
+                }
+                id
+            }
+            MentionUpdate::Edited { id, was, status } => {
+                report.updated += 1;
+                edited = true;
+                if decide::recovered_by_edit(status, was, mention.label) {
+                    let note = format!("author edited the complaint to {}", mention.label);
+                    Store::mark_recovered(tx, id, &note, now)?;
+                }
+                id
+            }
+            MentionUpdate::Unchanged(_) => continue,
+        };
+        touched.add(id, link(tx, customers, id, &link_text(mention))?);
+    }
+    let why = if edited {
+        "the post was edited"
+    } else {
+        "a new post"
+    };
+    report.alerts_queued = redecide(tx, &touched, rules.triage, why, now)?;
+    Ok(report)
+}
+
+/// What customer matching reads of an author: the email first, then the name.
+fn link_text(mention: &NewMention) -> String {
+    [mention.author_email.as_deref(), mention.author.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The mentions and customers whose priorities a change may have moved.
+#[derive(Debug, Default)]
+pub struct Touched {
+    customers: BTreeSet<i64>,
+    unlinked: BTreeSet<i64>,
+}
+
+impl Touched {
+    /// Record a mention whose link went from `old` to `new` (both None: unlinked).
+    fn add(&mut self, mention_id: i64, (old, new): (Option<i64>, Option<i64>)) {
+        self.customers.extend(old);
+        match new {
+            Some(customer) => self.customers.insert(customer),
+            None => self.unlinked.insert(mention_id),
+        };
+    }
+
+    /// Everything: after a customer import.
+    fn everything(tx: &Transaction<'_>) -> Result<Touched, StoreError> {
+        Ok(Touched {
+            customers: Store::customers_with_mentions(tx)?.into_iter().collect(),
+            unlinked: Store::unlinked_mentions(tx)?
+                .into_iter()
+                .map(|(facts, _)| facts.id)
+                .collect(),
+        })
+    }
+}
+
+/// Link one mention automatically (unless staff fixed its link by hand); returns the
+/// customer before and after.
+fn link(
+    tx: &Transaction<'_>,
+    customers: &CustomerIndex,
+    mention_id: i64,
+    author: &str,
+) -> Result<(Option<i64>, Option<i64>), StoreError> {
+    let (old, locked) = Store::mention_link(tx, mention_id)?;
+    if locked {
+        return Ok((old, old));
+    }
+    let result = customers.match_author(author);
+    Store::save_link(tx, mention_id, &result)?;
+    Ok((old, result.link.map(|c| c.customer_id)))
+}
+
+/// Re-triage everything `touched` and persist the decisions with their emails. `why_now`
+/// is what the "became urgent" email gives as the cause. Returns the emails queued.
+pub fn redecide(
+    tx: &Transaction<'_>,
+    touched: &Touched,
+    rules: &TriageSettings,
+    why_now: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut queued = 0;
+    for &customer in &touched.customers {
+        let profile = Store::customer_profile(tx, customer)?;
+        let history = Store::customer_history(tx, customer)?;
+        queued += save(tx, profile.as_ref(), &history, rules, why_now, now)?;
+    }
+    for &mention in &touched.unlinked {
+        if Store::mention_link(tx, mention)?.0.is_none() {
+            let one = Store::mention_facts(tx, mention)?;
+            queued += save(tx, None, &[one], rules, why_now, now)?;
+        }
+    }
+    Ok(queued)
+}
+
+fn save(
+    tx: &Transaction<'_>,
+    profile: Option<&decide::Profile>,
+    history: &[(MentionFacts, CaseStatus)],
+    rules: &TriageSettings,
+    why_now: &str,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let facts: Vec<MentionFacts> = history.iter().map(|(f, _)| f.clone()).collect();
+    let mut queued = 0;
+    for decision in decide_history(profile, &facts, rules) {
+        let (mention, status) = history
+            .iter()
+            .find(|(f, _)| f.id == decision.mention_id)
+            .expect("every decision is about a mention of the history");
+        let open = decide::is_open(mention.label, decision.verdict.priority, *status);
+        let why = because(why_now, &decision.verdict.reasons);
+        queued += usize::from(Store::save_decision(tx, &decision, open, &why, now)?);
+    }
+    Ok(queued)
+}
+
+/// "the customer list was imported: A-list (tier A), lifetime value 3,200".
+fn because(why_now: &str, reasons: &[String]) -> String {
+    if reasons.is_empty() {
+        why_now.to_owned()
+    } else {
+        format!("{why_now}: {}", reasons.join("; "))
+    }
+}
+
+/// Import customers, re-link every mention staff have not linked by hand, and re-decide
+/// everything: a complaint that the list reveals as urgent gets its `[URGENT]` email.
+pub fn import_customers(
+    store: &mut Store,
+    records: &[CustomerRecord],
+    rules: &TriageSettings,
+    now: DateTime<Utc>,
+) -> Result<ImportSummary, StoreError> {
+    let mut summary = store.save_customers(records, now)?;
+    let index = store.customer_index()?;
+    summary.mentions_linked = store.transaction(|tx| {
+        let mut linked = 0;
+        for (id, author) in Store::unlocked_authors(tx)? {
+            linked += usize::from(link(tx, &index, id, &author)?.1.is_some());
+        }
+        let why = "the customer list was imported";
+        redecide(tx, &Touched::everything(tx)?, rules, why, now)?;
+        Ok(linked)
+    })?;
+    Ok(summary)
+}
+
+/// Staff override: link a mention to a customer (or unlink with None), remembered across
+/// polls and imports, then re-decide both customers' mentions.
+pub fn set_link(
+    store: &mut Store,
+    mention_id: i64,
+    customer_id: Option<i64>,
+    by: &str,
+    rules: &TriageSettings,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    store.transaction(|tx| {
+        let (old, _) = Store::mention_link(tx, mention_id)?;
+        let name = Store::set_manual_link(tx, mention_id, customer_id, by, now)?;
+        let mut touched = Touched::default();
+        touched.add(mention_id, (old, customer_id));
+        let why = match name {
+            Some(name) => format!("staff linked it to {name}"),
+            None => "staff unlinked it".to_owned(),
+        };
+        redecide(tx, &touched, rules, &why, now)?;
+        Ok(())
+    })
+}
+
+/// Move a case along (acknowledge, promise, resolve) and keep its open flag true.
+pub fn update_case(
+    store: &mut Store,
+    mention_id: i64,
+    action: CaseAction,
+    note: Option<&str>,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<CaseStatus, StoreError> {
+    store.transaction(|tx| {
+        let status = Store::case_step(tx, mention_id, action, note, by, now)?;
+        let (facts, _) = Store::mention_facts(tx, mention_id)?;
+        let priority = facts.priority.unwrap_or(Priority::Normal);
+        Store::set_open(
+            tx,
+            mention_id,
+            decide::is_open(facts.label, priority, status),
+        )?;
+        Ok(status)
+    })
+}

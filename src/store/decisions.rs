@@ -1,0 +1,256 @@
+//! Reading the facts the pipeline decides on, and persisting its decisions: priorities,
+//! whether a mention is open, and the alert emails it asked for. No rule lives here: which
+//! priority, which email and what "open" means are the pipeline's (`crate::pipeline`).
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::outbox::{insert_mention_row, OutboxKind};
+use super::{parse_ts, ts, Store, StoreError};
+use crate::model::{CaseStatus, Priority};
+use crate::pipeline::decide::{AlertAction, AlertHistory, Decision, MentionFacts, Profile};
+
+const SELECT_FACTS: &str = "SELECT m.id, m.label, COALESCE(m.published_at, m.fetched_at), \
+    m.backfill, m.priority, m.priority_reasons, m.status FROM mentions m";
+
+impl Store {
+    /// A customer's tier and lifetime value; None when no such customer.
+    pub fn customer_profile(
+        tx: &Transaction<'_>,
+        customer_id: i64,
+    ) -> Result<Option<Profile>, StoreError> {
+        Ok(tx
+            .prepare_cached("SELECT tier, lifetime_value FROM customers WHERE id = ?1")?
+            .query_row([customer_id], |r| {
+                Ok(Profile {
+                    tier: r.get(0)?,
+                    lifetime_value: r.get(1)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// Every mention linked to a customer, with what was already emailed about each.
+    pub fn customer_history(
+        tx: &Transaction<'_>,
+        customer_id: i64,
+    ) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
+        facts_where(tx, "WHERE m.customer_id = ?1", customer_id)
+    }
+
+    /// One mention's facts (whoever it is linked to).
+    pub fn mention_facts(
+        tx: &Transaction<'_>,
+        mention_id: i64,
+    ) -> Result<(MentionFacts, CaseStatus), StoreError> {
+        facts_where(tx, "WHERE m.id = ?1", mention_id)?
+            .pop()
+            .ok_or(StoreError::NoSuchMention(mention_id))
+    }
+
+    /// The mentions linked to nobody.
+    pub fn unlinked_mentions(
+        tx: &Transaction<'_>,
+    ) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
+        facts_where(tx, "WHERE m.customer_id IS NULL AND ?1 = ?1", 0)
+    }
+
+    /// The customers that have at least one mention.
+    pub fn customers_with_mentions(tx: &Transaction<'_>) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = tx.prepare(
+            "SELECT DISTINCT customer_id FROM mentions WHERE customer_id IS NOT NULL ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The customer a mention is linked to, and whether staff fixed that link by hand.
+    pub fn mention_link(
+        tx: &Transaction<'_>,
+        mention_id: i64,
+    ) -> Result<(Option<i64>, bool), StoreError> {
+        tx.prepare_cached("SELECT customer_id, link_locked FROM mentions WHERE id = ?1")?
+            .query_row([mention_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or(StoreError::NoSuchMention(mention_id))
+    }
+
+    /// Persist one decision: the priority, its reasons and the open flag when they changed,
+    /// and the email it asked for (`why_now` says what made a mention urgent later).
+    /// Returns whether an email was queued.
+    pub fn save_decision(
+        tx: &Transaction<'_>,
+        decision: &Decision,
+        open: bool,
+        why_now: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let id = decision.mention_id;
+        tx.prepare_cached(
+            "UPDATE mentions SET priority = ?2, priority_reasons = ?3, open = ?4 WHERE id = ?1 \
+             AND (priority IS NOT ?2 OR priority_reasons IS NOT ?3 OR open IS NOT ?4)",
+        )?
+        .execute(params![
+            id,
+            decision.verdict.priority.as_str(),
+            serde_json::to_string(&decision.verdict.reasons).unwrap_or_else(|_| "[]".into()),
+            open,
+        ])?;
+        match decision.alert {
+            None => Ok(false),
+            Some(AlertAction::Alert(priority)) => insert_mention_row(
+                tx,
+                OutboxKind::Alert,
+                id,
+                &format!("alert:{id}"),
+                priority,
+                None,
+                now,
+            ),
+            Some(AlertAction::BecameUrgent) => {
+                let queued = insert_mention_row(
+                    tx,
+                    OutboxKind::BecameUrgent,
+                    id,
+                    &format!("urgent:{id}"),
+                    Priority::Urgent,
+                    Some(why_now),
+                    now,
+                )?;
+                if queued {
+                    // The urgent email says everything the waiting one would have.
+                    tx.execute(
+                        "UPDATE outbox SET status = 'superseded' WHERE mention_id = ?1 \
+                         AND kind = ?2 AND status IN ('pending', 'rolled') AND rolled_into IS NULL",
+                        params![id, OutboxKind::Alert.as_str()],
+                    )?;
+                }
+                Ok(queued)
+            }
+        }
+    }
+
+    /// Set whether a mention is open (after a staff step changed its status).
+    pub fn set_open(tx: &Transaction<'_>, mention_id: i64, open: bool) -> Result<(), StoreError> {
+        tx.execute(
+            "UPDATE mentions SET open = ?2 WHERE id = ?1",
+            params![mention_id, open],
+        )?;
+        Ok(())
+    }
+
+    /// When a source first fetched successfully; None before that.
+    pub fn source_first_success(
+        tx: &Transaction<'_>,
+        name: &str,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let text: Option<Option<String>> = tx
+            .query_row(
+                "SELECT first_success_at FROM sources WHERE name = ?1",
+                [name],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(text.flatten().as_deref().and_then(parse_ts))
+    }
+
+    /// Mark a mention as taken in by backfill: logged and scored, never emailed.
+    pub fn mark_backfill(tx: &Transaction<'_>, mention_id: i64) -> Result<(), StoreError> {
+        tx.execute(
+            "UPDATE mentions SET backfill = 1 WHERE id = ?1",
+            [mention_id],
+        )?;
+        Ok(())
+    }
+
+    /// How many mentions were taken in as backfill, first seen in `since..until`.
+    pub fn backfill_count(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM mentions WHERE backfill = 1 AND fetched_at >= ?1 AND fetched_at < ?2",
+            params![ts(since), ts(until)],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+}
+
+fn facts_where(
+    tx: &Transaction<'_>,
+    clause: &str,
+    arg: i64,
+) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
+    let mut stmt = tx.prepare_cached(&format!("{SELECT_FACTS} {clause} ORDER BY m.id"))?;
+    let rows: Vec<(i64, String, String, bool, String, String, String)> = stmt
+        .query_map([arg], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (id, label, when, backfill, priority, reasons, status) in rows {
+        let facts = MentionFacts {
+            id,
+            label: stored(&label, "label")?,
+            when: parse_ts(&when).unwrap_or_default(),
+            backfill,
+            priority: Some(stored(&priority, "priority")?),
+            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            alerted: alert_history(tx, id)?,
+        };
+        out.push((facts, stored(&status, "status")?));
+    }
+    Ok(out)
+}
+
+/// What was already queued about a mention: its alert's priority, its urgent email.
+fn alert_history(tx: &Transaction<'_>, mention_id: i64) -> Result<AlertHistory, StoreError> {
+    let mut stmt = tx.prepare_cached(
+        "SELECT kind, priority FROM outbox WHERE mention_id = ?1 AND kind IN (?2, ?3)",
+    )?;
+    let rows: Vec<(String, Option<String>)> = stmt
+        .query_map(
+            params![
+                mention_id,
+                OutboxKind::Alert.as_str(),
+                OutboxKind::BecameUrgent.as_str()
+            ],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?
+        .collect::<Result<_, _>>()?;
+    let mut history = AlertHistory::default();
+    for (kind, priority) in rows {
+        if kind == OutboxKind::BecameUrgent.as_str() {
+            history.became_urgent = true;
+            continue;
+        }
+        // Rows queued before priorities were recorded alerted at least as high.
+        let priority = match priority {
+            Some(p) => stored(&p, "priority")?,
+            None => Priority::High,
+        };
+        history.queued_at = Some(history.queued_at.map_or(priority, |p| p.min(priority)));
+    }
+    Ok(history)
+}
+
+/// A stored word read back as its type; an unknown one is an error, never a default.
+pub(super) fn stored<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
+    text.parse().map_err(|_| {
+        StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown {what} '{text}' in the database").into(),
+        ))
+    })
+}
