@@ -1,14 +1,23 @@
-//! Numbered, append-only schema migrations. Never edit a shipped one: add the next.
+//! Numbered, append-only schema migrations, run by `rusqlite_migration`: the file's
+//! `user_version` is the number of migrations it has seen, and opening it applies the rest
+//! in one transaction.
+//!
+//! Never edit, reorder or remove a shipped migration (databases in the field have run
+//! it): to change the schema, append one `M::up(...)` at the end of [`MIGRATIONS`] under a
+//! `// N: why` comment. [`super::LATEST_SCHEMA_VERSION`] and the upgrade test follow.
 
 use std::path::Path;
 
 use rusqlite::Connection;
+use rusqlite_migration::{MigrationDefinitionError, Migrations, M};
 
 use super::StoreError;
 
-const MIGRATIONS: &[&str] = &[
+/// Every migration, oldest first; migration N (1-based) takes `user_version` N-1 to N.
+pub(super) const MIGRATIONS: &[M<'static>] = &[
     // 1: mentions, their history, customers, sources, full-text search.
-    r#"
+    M::up(
+        r#"
     CREATE TABLE customers (
         id INTEGER PRIMARY KEY,
         name TEXT NOT NULL,
@@ -107,10 +116,12 @@ const MIGRATIONS: &[&str] = &[
         VALUES (new.id, new.title, new.text, new.author);
     END;
     "#,
+    ),
     // 2: fetching: the configured url beside the one in use (permanent redirects), whether
     // a source ever gave items (selectors that stop matching are news), and its state
     // transitions (ok -> broken -> ok, disabled) for the alerts.
-    r#"
+    M::up(
+        r#"
     ALTER TABLE sources ADD COLUMN config_url TEXT;
     ALTER TABLE sources ADD COLUMN had_items INTEGER NOT NULL DEFAULT 0;
     -- set while some Earshot process polls the source, so no other polls it at once
@@ -125,9 +136,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX source_events_at ON source_events (at);
     "#,
+    ),
     // 3: the alert outbox: one row per email to send, written in the transaction that
     // stores its cause, so an alert is never lost between storing and sending.
-    r#"
+    M::up(
+        r#"
     CREATE TABLE outbox (
         id INTEGER PRIMARY KEY,
         -- alert | escalation | reminder | digest | flood
@@ -157,12 +170,14 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_mention ON outbox (mention_id);
     CREATE INDEX outbox_claimed ON outbox (kind, claimed_at);
     "#,
+    ),
     // 4: the pipeline's decisions. `backfill`: taken in from before a source's first poll,
     // never emailed. `open`: needs staff (the pipeline's rule, kept in step with label,
     // priority and status; filled here once for older rows). The author's email apart from
     // the name; when a source first worked (backfill is judged against it); the priority an
     // alert was queued at (a later rise to urgent sends one more email).
-    r#"
+    M::up(
+        r#"
     ALTER TABLE mentions ADD COLUMN backfill INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE mentions ADD COLUMN open INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE mentions ADD COLUMN author_email TEXT;
@@ -176,31 +191,43 @@ const MIGRATIONS: &[&str] = &[
     UPDATE outbox SET priority = (SELECT m.priority FROM mentions m WHERE m.id = outbox.mention_id)
         WHERE kind = 'alert';
     "#,
+    ),
+    // Append the next migration here: `// 5: why`, then `M::up(r#"..."#),`.
 ];
 
-/// Apply every migration the file has not seen, each in its own transaction.
+/// Apply every migration the file has not seen, all in one transaction. A file whose
+/// `user_version` is beyond [`MIGRATIONS`] was written by a newer Earshot: refused, untouched.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
-    let known = MIGRATIONS.len() as i64;
-    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > known {
-        return Err(StoreError::TooNew {
+    let migrations = Migrations::from_slice(MIGRATIONS);
+    migrations.to_latest(conn).map_err(|err| match err {
+        rusqlite_migration::Error::MigrationDefinition(
+            MigrationDefinitionError::DatabaseTooFarAhead,
+        ) => StoreError::TooNew {
             path: path.to_owned(),
-            found,
-            known,
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
+            found: conn
+                .query_row("PRAGMA user_version", [], |r| r.get(0))
+                .unwrap_or(i64::MAX),
+            known: super::LATEST_SCHEMA_VERSION,
+        },
+        // A failing statement (a locked or read-only file, a full disk) reads as before.
+        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::Sql(err),
+        source => StoreError::Migrate {
+            path: path.to_owned(),
+            source,
+        },
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::Store;
+    use super::super::{Store, StoreError, LATEST_SCHEMA_VERSION};
+    use super::{Migrations, MIGRATIONS};
+
+    #[test]
+    fn every_migration_applies_to_an_empty_database() {
+        Migrations::from_slice(MIGRATIONS).validate().unwrap();
+        assert_eq!(LATEST_SCHEMA_VERSION, MIGRATIONS.len() as i64);
+    }
 
     #[test]
     fn migrating_twice_is_a_no_op() {
@@ -208,8 +235,23 @@ mod tests {
         let path = dir.path().join("e.db");
         let first = Store::open(&path).unwrap().schema_version().unwrap();
         let second = Store::open(&path).unwrap().schema_version().unwrap();
-        assert_eq!(first, super::MIGRATIONS.len() as i64);
+        assert_eq!(first, LATEST_SCHEMA_VERSION);
         assert_eq!(first, second);
+    }
+
+    #[test]
+    fn a_file_at_any_older_version_is_brought_up_to_date() {
+        let dir = tempfile::tempdir().unwrap();
+        for version in 0..MIGRATIONS.len() {
+            let path = dir.path().join(format!("v{version}.db"));
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            Migrations::from_slice(MIGRATIONS)
+                .to_version(&mut conn, version)
+                .unwrap();
+            drop(conn);
+            let store = Store::open(&path).unwrap();
+            assert_eq!(store.schema_version().unwrap(), LATEST_SCHEMA_VERSION);
+        }
     }
 
     #[test]
@@ -220,7 +262,19 @@ mod tests {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.pragma_update(None, "user_version", 999).unwrap();
         drop(conn);
-        let err = Store::open(&path).err().unwrap().to_string();
-        assert!(err.contains("upgrade Earshot"), "{err}");
+        let err = Store::open(&path).err().unwrap();
+        assert!(
+            matches!(err, StoreError::TooNew { found: 999, known, .. } if known == LATEST_SCHEMA_VERSION),
+            "{err:?}"
+        );
+        let err = err.to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("upgrade Earshot or use another --db"), "{err}");
+        // Refused untouched: still the newer version.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(found, 999);
     }
 }

@@ -31,6 +31,10 @@ pub use source_log::{FetchLogEntry, SourceTransition};
 pub use sources::{FetchOutcome, SourceHealth, SourceState, SourceStatus};
 pub use stats::WeekSentiment;
 
+/// The schema version of a database this Earshot has migrated: the number of migrations it
+/// knows (`PRAGMA user_version` counts those a file has seen).
+pub const LATEST_SCHEMA_VERSION: i64 = migrations::MIGRATIONS.len() as i64;
+
 /// A storage problem, worded for the person running Earshot.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -51,6 +55,14 @@ pub enum StoreError {
         found: i64,
         /// Newest version this build knows.
         known: i64,
+    },
+    /// The file could not be brought up to this Earshot's schema.
+    #[error("cannot update the schema of database {path}: {source}")]
+    Migrate {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: rusqlite_migration::Error,
     },
     /// No mention with that id.
     #[error("no mention with id {0}; run `earshot mentions` to see the ids")]

@@ -12,4 +12,5 @@ mod poll;
 mod sentiment;
 mod service;
 mod smtp;
+mod upgrade;
 mod web;
