@@ -377,22 +377,22 @@ fn retriage_unlinked(
     mention_id: i64,
     rules: &TriageSettings,
 ) -> Result<(), StoreError> {
-    let label: String = tx.query_row(
+    let label: Label = tx.query_row(
         "SELECT label FROM mentions WHERE id = ?1",
         [mention_id],
         |r| r.get(0),
     )?;
-    save_unlinked_verdict(tx, mention_id, &label, rules)
+    save_unlinked_verdict(tx, mention_id, label, rules)
 }
 
 /// A mention without a customer: its priority follows its label alone.
 fn save_unlinked_verdict(
     tx: &Transaction<'_>,
     id: i64,
-    label: &str,
+    label: Label,
     rules: &TriageSettings,
 ) -> Result<(), StoreError> {
-    let verdict = triage(label.parse().unwrap_or(Label::Neutral), None, rules);
+    let verdict = triage(label, None, rules);
     save_verdict(tx, id, &verdict)
 }
 
@@ -411,14 +411,13 @@ pub(crate) fn retriage_customer(
     let mut stmt = tx.prepare_cached(
         "SELECT id, label, COALESCE(published_at, fetched_at) AS at FROM mentions WHERE customer_id = ?1 ORDER BY at, id",
     )?;
-    let rows: Vec<(i64, String, String)> = stmt
+    let rows: Vec<(i64, Label, String)> = stmt
         .query_map([customer_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     let window =
         chrono::Duration::from_std(rules.repeat_window).unwrap_or(chrono::Duration::days(90));
     let mut negatives: Vec<DateTime<Utc>> = Vec::new();
     for (id, label, at) in rows {
-        let label: Label = label.parse().unwrap_or(Label::Neutral);
         let at = parse_ts(&at).unwrap_or_default();
         let prior = negatives
             .iter()
@@ -438,12 +437,12 @@ pub(crate) fn retriage_customer(
 }
 
 fn retriage_all(tx: &Transaction<'_>, rules: &TriageSettings) -> Result<(), StoreError> {
-    let unlinked: Vec<(i64, String)> = tx
+    let unlinked: Vec<(i64, Label)> = tx
         .prepare("SELECT id, label FROM mentions WHERE customer_id IS NULL")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (id, label) in unlinked {
-        save_unlinked_verdict(tx, id, &label, rules)?;
+        save_unlinked_verdict(tx, id, label, rules)?;
     }
     let customers: Vec<i64> = tx
         .prepare("SELECT DISTINCT customer_id FROM mentions WHERE customer_id IS NOT NULL")?
@@ -466,7 +465,7 @@ fn save_verdict(
     )?
     .execute(params![
         id,
-        verdict.priority.as_str(),
+        verdict.priority,
         serde_json::to_string(&verdict.reasons).unwrap_or_else(|_| "[]".into())
     ])?;
     Ok(())

@@ -10,53 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
-
-/// What an outbox row is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxKind {
-    /// An urgent or high mention, sent at once.
-    Alert,
-    /// An urgent/high case nobody acknowledged within `respond_within`.
-    Escalation,
-    /// A promise past its due date.
-    Reminder,
-    /// The scheduled digest.
-    Digest,
-    /// "N more negative mentions": alerts beyond the hourly cap.
-    Flood,
-    /// A source broke (layout changed, or failing several cycles in a row).
-    SourceDown,
-    /// A source that broke works again.
-    SourceUp,
-}
-
-impl OutboxKind {
-    /// The name stored in the database and shown by `earshot outbox`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxKind::Alert => "alert",
-            OutboxKind::Escalation => "escalation",
-            OutboxKind::Reminder => "reminder",
-            OutboxKind::Digest => "digest",
-            OutboxKind::Flood => "flood",
-            OutboxKind::SourceDown => "source-down",
-            OutboxKind::SourceUp => "source-up",
-        }
-    }
-
-    fn parse(text: &str) -> OutboxKind {
-        match text {
-            "escalation" => OutboxKind::Escalation,
-            "reminder" => OutboxKind::Reminder,
-            "digest" => OutboxKind::Digest,
-            "flood" => OutboxKind::Flood,
-            "source-down" => OutboxKind::SourceDown,
-            "source-up" => OutboxKind::SourceUp,
-            _ => OutboxKind::Alert,
-        }
-    }
-}
+use crate::model::OutboxKind;
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -298,7 +252,7 @@ pub(super) fn insert_row(
     let changed = tx.execute(
         "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
          next_attempt_at, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
-        params![kind.as_str(), mention_id, key, ts(now), detail],
+        params![kind, mention_id, key, ts(now), detail],
     )?;
     Ok(changed == 1)
 }
@@ -315,7 +269,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     };
     Ok(OutboxEntry {
         id: r.get(0)?,
-        kind: OutboxKind::parse(&r.get::<_, String>(1)?),
+        kind: r.get(1)?,
         mention_id: r.get(2)?,
         status: r.get(3)?,
         created_at: time(4)?.unwrap_or_default(),
