@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
-use crate::model::OutboxKind;
+use crate::model::{OutboxKind, OutboxStatus};
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -21,8 +21,8 @@ pub struct OutboxEntry {
     pub kind: OutboxKind,
     /// The mention it is about, if any.
     pub mention_id: Option<i64>,
-    /// pending, sending, sent, failed or rolled.
-    pub status: String,
+    /// Where it is on its way to the server.
+    pub status: OutboxStatus,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
     /// Not before this time.
@@ -219,7 +219,7 @@ impl Store {
     }
 
     /// The outbox for `earshot outbox`, newest first; `status` filters when given.
-    pub fn outbox(&self, status: Option<&str>) -> Result<Vec<OutboxEntry>, StoreError> {
+    pub fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "{SELECT_ENTRY} WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
         ))?;
@@ -315,6 +315,32 @@ mod tests {
             .transaction(|tx| Store::queue_alert(tx, id, now))
             .unwrap());
         assert_eq!(store.outbox(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn rows_are_listed_by_their_typed_status() {
+        let (mut store, id) = store_with_mention();
+        let now = at("2026-11-23T10:00:00Z");
+        store
+            .transaction(|tx| Store::queue_alert(tx, id, now))
+            .unwrap();
+        let pending = store.outbox(Some(OutboxStatus::Pending)).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].status, OutboxStatus::Pending);
+        assert_eq!(pending[0].kind, OutboxKind::Alert);
+        store.mark_sent(pending[0].id, now).unwrap();
+        assert!(store
+            .outbox(Some(OutboxStatus::Pending))
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.outbox(None).unwrap()[0].status, OutboxStatus::Sent);
+
+        store
+            .conn
+            .execute("UPDATE outbox SET status = 'lost'", [])
+            .unwrap();
+        let err = store.outbox(None).unwrap_err().to_string();
+        assert!(err.contains("unknown outbox status 'lost'"), "{err}");
     }
 
     #[test]
