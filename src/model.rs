@@ -1,16 +1,57 @@
-//! The shared vocabulary: a stored mention, its priority and case status.
-
-use std::fmt;
-use std::str::FromStr;
+//! The shared vocabulary: a stored mention, its label, priority and case status, and the
+//! words the store keeps for sources and the outbox.
+//!
+//! Each word type has one lowercase string form (strum derives it), used in the CLI, the
+//! database and JSON, and converts to and from SQLite itself. Reading a word the type does
+//! not know is an error naming the type and the word, never a default.
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
+use strum::{AsRefStr, Display, EnumString, IntoStaticStr, VariantArray};
 
-pub use crate::sentiment::{Label, Term};
+pub use crate::sentiment::Term;
+
+/// Sentiment label. serde: lowercase "negative" | "neutral" | "positive".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(
+    serialize_all = "lowercase",
+    ascii_case_insensitive,
+    parse_err_ty = ParseLabelError,
+    parse_err_fn = ParseLabelError::from
+)]
+pub enum Label {
+    /// A complaint or criticism.
+    Negative,
+    /// Neither.
+    Neutral,
+    /// Praise.
+    Positive,
+}
+
+/// A string that is not a label name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown sentiment label {0:?}: use one of negative, neutral, positive")]
+pub struct ParseLabelError(pub String);
+
+impl From<&str> for ParseLabelError {
+    fn from(text: &str) -> ParseLabelError {
+        ParseLabelError(text.to_owned())
+    }
+}
 
 /// How soon a mention needs a person (PRODUCT.md, Triage).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(
+    serialize_all = "lowercase",
+    ascii_case_insensitive,
+    parse_err_ty = String,
+    parse_err_fn = unknown_priority
+)]
 pub enum Priority {
     /// Negative from a VIP, or a repeat complaint.
     Urgent,
@@ -22,46 +63,29 @@ pub enum Priority {
     Low,
 }
 
-impl Priority {
-    /// The lowercase name used in the CLI, the database and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Priority::Urgent => "urgent",
-            Priority::High => "high",
-            Priority::Normal => "normal",
-            Priority::Low => "low",
-        }
-    }
-}
-
-impl fmt::Display for Priority {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-impl FromStr for Priority {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "urgent" => Ok(Priority::Urgent),
-            "high" => Ok(Priority::High),
-            "normal" => Ok(Priority::Normal),
-            "low" => Ok(Priority::Low),
-            other => Err(format!(
-                "unknown priority '{other}': use urgent, high, normal or low"
-            )),
-        }
-    }
+fn unknown_priority(text: &str) -> String {
+    format!(
+        "unknown priority '{}': use {}",
+        text.to_ascii_lowercase(),
+        choices(Priority::VARIANTS.iter().map(|p| p.as_str()))
+    )
 }
 
 /// Where a case stands in the staff workflow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(
+    serialize_all = "lowercase",
+    ascii_case_insensitive,
+    parse_err_ty = String,
+    parse_err_fn = unknown_case_status
+)]
 pub enum CaseStatus {
     /// Nobody has looked at it yet.
     New,
-    /// Staff have seen it.
+    /// Staff have seen it ("ack" for short on the command line).
+    #[strum(to_string = "acknowledged", serialize = "ack")]
     Acknowledged,
     /// Staff promised the customer something by a due date.
     Promised,
@@ -72,42 +96,160 @@ pub enum CaseStatus {
 }
 
 impl CaseStatus {
-    /// The lowercase name used in the CLI, the database and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::New => "new",
-            CaseStatus::Acknowledged => "acknowledged",
-            CaseStatus::Promised => "promised",
-            CaseStatus::Resolved => "resolved",
-            CaseStatus::Recovered => "recovered",
-        }
-    }
-
     /// Open means somebody still owes the customer something.
     pub fn is_open(self) -> bool {
         !matches!(self, CaseStatus::Resolved | CaseStatus::Recovered)
     }
 }
 
-impl fmt::Display for CaseStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
+/// Lists "open" too: the same words parse a `--status` filter.
+fn unknown_case_status(text: &str) -> String {
+    format!(
+        "unknown status '{}': use {}",
+        text.to_ascii_lowercase(),
+        choices(
+            CaseStatus::VARIANTS
+                .iter()
+                .map(|s| s.as_str())
+                .chain(["open"])
+        )
+    )
+}
+
+/// A source's health as `earshot sources` shows it and the alerts watch it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum SourceStatus {
+    /// Last attempt worked.
+    #[default]
+    Ok,
+    /// Failing, not for long yet: retried with backoff.
+    Failing,
+    /// A bot wall refuses Earshot.
+    Blocked,
+    /// Failed `[fetch] broken_after` cycles in a row, or its selectors stopped matching.
+    Broken,
+    /// 410 Gone: not fetched again until its url changes in the config.
+    Disabled,
+}
+
+impl SourceStatus {
+    /// The event worth an alert when health goes from `self` to `next`:
+    /// `broken`, `disabled` or `recovered`.
+    pub fn transition(self, next: SourceStatus) -> Option<&'static str> {
+        use SourceStatus::{Broken, Disabled, Ok};
+        match (self, next) {
+            (from, Broken) if from != Broken => Some("broken"),
+            (from, Disabled) if from != Disabled => Some("disabled"),
+            (Broken | Disabled, Ok) => Some("recovered"),
+            _ => None,
+        }
     }
 }
 
-impl FromStr for CaseStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "new" => Ok(CaseStatus::New),
-            "acknowledged" | "ack" => Ok(CaseStatus::Acknowledged),
-            "promised" => Ok(CaseStatus::Promised),
-            "resolved" => Ok(CaseStatus::Resolved),
-            "recovered" => Ok(CaseStatus::Recovered),
-            other => Err(format!(
-                "unknown status '{other}': use new, acknowledged, promised, resolved, recovered or open"
-            )),
+/// What an outbox row is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "kebab-case")]
+pub enum OutboxKind {
+    /// An urgent or high mention, sent at once.
+    Alert,
+    /// An urgent/high case nobody acknowledged within `respond_within`.
+    Escalation,
+    /// A promise past its due date.
+    Reminder,
+    /// The scheduled digest.
+    Digest,
+    /// "N more negative mentions": alerts beyond the hourly cap.
+    Flood,
+    /// A source broke (layout changed, or failing several cycles in a row).
+    SourceDown,
+    /// A source that broke works again.
+    SourceUp,
+    /// A mention became urgent after it was first seen (a customer import, a link, an edit).
+    #[strum(serialize = "urgent")]
+    BecameUrgent,
+}
+
+/// Where an outbox row is on its way to the mail server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum OutboxStatus {
+    /// Waiting for its next attempt.
+    Pending,
+    /// Claimed by a dispatcher that is talking to the server.
+    Sending,
+    /// Accepted by the server (or written as a file).
+    Sent,
+    /// Refused for good; `earshot outbox --retry` queues it again.
+    Failed,
+    /// Beyond the hourly cap: folded into a flood summary instead.
+    Rolled,
+    /// Replaced before it was sent by the mention's "became urgent" email.
+    Superseded,
+}
+
+/// `as_str` and the SQLite conversions of each word type.
+macro_rules! stored_words {
+    ($($ty:ident: $what:literal),* $(,)?) => {$(
+        impl $ty {
+            /// The name stored in the database and shown to people.
+            pub fn as_str(self) -> &'static str {
+                self.into()
+            }
         }
+
+        impl ToSql for $ty {
+            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+                Ok(ToSqlOutput::from(self.as_str()))
+            }
+        }
+
+        impl FromSql for $ty {
+            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+                from_stored(value, $what)
+            }
+        }
+    )*};
+}
+
+stored_words! {
+    Label: "label",
+    Priority: "priority",
+    CaseStatus: "case status",
+    SourceStatus: "source status",
+    OutboxKind: "outbox kind",
+    OutboxStatus: "outbox status",
+}
+
+/// The variant whose name is exactly the stored text. Aliases and case-folding are for
+/// people typing; the database only ever holds the names, so anything else is damage.
+fn from_stored<T>(value: ValueRef<'_>, what: &str) -> FromSqlResult<T>
+where
+    T: VariantArray + Copy + AsRef<str>,
+{
+    let text = value.as_str()?;
+    T::VARIANTS
+        .iter()
+        .copied()
+        .find(|v| v.as_ref() == text)
+        .ok_or_else(|| {
+            FromSqlError::Other(format!("unknown {what} '{text}' in the database").into())
+        })
+}
+
+/// "a, b, c or d".
+fn choices<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let names: Vec<&str> = names.collect();
+    match names.split_last() {
+        Some((last, [])) => (*last).to_owned(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 
@@ -170,30 +312,185 @@ impl Mention {
 
 #[cfg(test)]
 mod tests {
+    use std::fmt::{Debug, Display};
+    use std::str::FromStr;
+
+    use rusqlite::Connection;
+
     use super::*;
 
+    /// Every variant's name, in declaration order.
+    fn names<T: VariantArray + AsRef<str>>() -> Vec<&'static str> {
+        T::VARIANTS.iter().map(|v| v.as_ref()).collect()
+    }
+
     #[test]
-    fn priority_and_status_round_trip_through_their_names() {
-        for p in [
-            Priority::Urgent,
-            Priority::High,
-            Priority::Normal,
-            Priority::Low,
-        ] {
-            assert_eq!(p.as_str().parse::<Priority>().unwrap(), p);
+    fn the_names_are_the_ones_already_in_databases() {
+        assert_eq!(names::<Label>(), ["negative", "neutral", "positive"]);
+        assert_eq!(names::<Priority>(), ["urgent", "high", "normal", "low"]);
+        assert_eq!(
+            names::<CaseStatus>(),
+            ["new", "acknowledged", "promised", "resolved", "recovered"]
+        );
+        assert_eq!(
+            names::<SourceStatus>(),
+            ["ok", "failing", "blocked", "broken", "disabled"]
+        );
+        assert_eq!(
+            names::<OutboxKind>(),
+            [
+                "alert",
+                "escalation",
+                "reminder",
+                "digest",
+                "flood",
+                "source-down",
+                "source-up",
+                "urgent"
+            ]
+        );
+        assert_eq!(
+            names::<OutboxStatus>(),
+            [
+                "pending",
+                "sending",
+                "sent",
+                "failed",
+                "rolled",
+                "superseded"
+            ]
+        );
+    }
+
+    fn table() -> Connection {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute("CREATE TABLE t (v)", []).unwrap();
+        conn
+    }
+
+    /// Store `value` raw, and read it back as a `T`.
+    fn read_back<T: FromSql>(conn: &Connection, value: &dyn ToSql) -> rusqlite::Result<T> {
+        conn.execute("DELETE FROM t", []).unwrap();
+        conn.execute("INSERT INTO t (v) VALUES (?1)", [value])
+            .unwrap();
+        conn.query_row("SELECT v FROM t", [], |r| r.get(0))
+    }
+
+    /// Each variant survives its string form and SQLite; `bad` stored is an error naming
+    /// `what` and `bad`, as is the name in capitals and a number.
+    fn check<T>(what: &str, bad: &str)
+    where
+        T: VariantArray + Copy + Debug + PartialEq + Display + AsRef<str>,
+        T: Into<&'static str> + FromStr + ToSql + FromSql,
+        <T as FromStr>::Err: Debug,
+    {
+        let conn = table();
+        for &v in T::VARIANTS {
+            let name = v.as_ref();
+            assert_eq!(v.to_string(), name);
+            assert_eq!(Into::<&'static str>::into(v), name);
+            assert_eq!(name.parse::<T>().unwrap(), v, "{name}");
+
+            assert_eq!(read_back::<T>(&conn, &v).unwrap(), v, "{name}");
+            let stored: String = conn.query_row("SELECT v FROM t", [], |r| r.get(0)).unwrap();
+            assert_eq!(stored, name, "stored as its name");
+            assert_eq!(read_back::<T>(&conn, &name).unwrap(), v, "{name}");
         }
-        for s in [
-            CaseStatus::New,
-            CaseStatus::Acknowledged,
-            CaseStatus::Promised,
-            CaseStatus::Resolved,
-            CaseStatus::Recovered,
-        ] {
-            assert_eq!(s.as_str().parse::<CaseStatus>().unwrap(), s);
-        }
-        assert!("sideways"
-            .parse::<Priority>()
-            .unwrap_err()
-            .contains("urgent"));
+
+        let err = read_back::<T>(&conn, &bad).unwrap_err().to_string();
+        assert!(
+            err.contains(&format!("unknown {what} '{bad}' in the database")),
+            "{err}"
+        );
+        let shouted = T::VARIANTS[0].as_ref().to_uppercase();
+        let err = read_back::<T>(&conn, &shouted).unwrap_err().to_string();
+        assert!(err.contains(&format!("'{shouted}'")), "{err}");
+        assert!(read_back::<T>(&conn, &1).is_err(), "a number is no {what}");
+        assert!(read_back::<Option<T>>(&conn, &rusqlite::types::Null)
+            .unwrap()
+            .is_none());
+    }
+
+    #[test]
+    fn labels_round_trip_and_unknown_ones_are_errors() {
+        check::<Label>("label", "grumpy");
+    }
+
+    #[test]
+    fn priorities_round_trip_and_unknown_ones_are_errors() {
+        check::<Priority>("priority", "sideways");
+    }
+
+    #[test]
+    fn case_statuses_round_trip_and_unknown_ones_are_errors() {
+        check::<CaseStatus>("case status", "archived");
+        // "ack" is for people typing; the database only ever holds "acknowledged".
+        let err = read_back::<CaseStatus>(&table(), &"ack").unwrap_err();
+        assert!(err.to_string().contains("'ack'"), "{err}");
+    }
+
+    #[test]
+    fn source_statuses_round_trip_and_unknown_ones_are_errors() {
+        check::<SourceStatus>("source status", "weird");
+    }
+
+    #[test]
+    fn outbox_kinds_round_trip_and_unknown_ones_are_errors() {
+        check::<OutboxKind>("outbox kind", "telegram");
+        // Not the old default either: an unknown kind used to become an alert.
+        assert!(read_back::<OutboxKind>(&table(), &"sourcedown").is_err());
+    }
+
+    #[test]
+    fn outbox_statuses_round_trip_and_unknown_ones_are_errors() {
+        check::<OutboxStatus>("outbox status", "lost");
+    }
+
+    #[test]
+    fn people_may_type_any_case_and_ack() {
+        assert_eq!("URGENT".parse::<Priority>(), Ok(Priority::Urgent));
+        assert_eq!("High".parse::<Priority>(), Ok(Priority::High));
+        assert_eq!("ack".parse::<CaseStatus>(), Ok(CaseStatus::Acknowledged));
+        assert_eq!("ACK".parse::<CaseStatus>(), Ok(CaseStatus::Acknowledged));
+        assert_eq!("Resolved".parse::<CaseStatus>(), Ok(CaseStatus::Resolved));
+        assert_eq!("Positive".parse::<Label>(), Ok(Label::Positive));
+        assert_eq!(CaseStatus::Acknowledged.to_string(), "acknowledged");
+    }
+
+    #[test]
+    fn a_wrong_word_is_answered_with_the_right_ones() {
+        assert_eq!(
+            "Sideways".parse::<Priority>().unwrap_err(),
+            "unknown priority 'sideways': use urgent, high, normal or low"
+        );
+        assert_eq!(
+            "closed".parse::<CaseStatus>().unwrap_err(),
+            "unknown status 'closed': use new, acknowledged, promised, resolved, recovered or open"
+        );
+        assert_eq!(
+            "grumpy".parse::<Label>().unwrap_err().to_string(),
+            "unknown sentiment label \"grumpy\": use one of negative, neutral, positive"
+        );
+    }
+
+    #[test]
+    fn names_honour_width_and_alignment() {
+        assert_eq!(format!("[{:<8}]", Priority::High), "[high    ]");
+        assert_eq!(format!("[{:>9}]", Label::Neutral), "[  neutral]");
+        assert_eq!(format!("[{:<12}]", OutboxKind::SourceUp), "[source-up   ]");
+        assert_eq!(format!("[{:<8}]", OutboxStatus::Sent), "[sent    ]");
+    }
+
+    #[test]
+    fn transitions_worth_an_alert() {
+        use SourceStatus::*;
+        assert_eq!(Ok.transition(Broken), Some("broken"));
+        assert_eq!(Failing.transition(Broken), Some("broken"));
+        assert_eq!(Broken.transition(Broken), None);
+        assert_eq!(Broken.transition(Ok), Some("recovered"));
+        assert_eq!(Ok.transition(Disabled), Some("disabled"));
+        assert_eq!(Disabled.transition(Ok), Some("recovered"));
+        assert_eq!(Failing.transition(Ok), None);
+        assert_eq!(Ok.transition(Blocked), None);
     }
 }

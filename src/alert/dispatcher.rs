@@ -21,7 +21,7 @@ use super::digest::{self, DigestSchedule};
 use super::transport::{SendError, Transport};
 use crate::config::Config;
 use crate::store::{
-    OutboxEntry, OutboxKind, Rendered, SourceHealth, SourceStatus, Store, StoreError,
+    OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus, Store, StoreError,
 };
 
 /// A "sending" row older than this belonged to a process that died mid-send.
@@ -134,7 +134,8 @@ impl Dispatcher {
                 report.retrying += 1;
                 continue;
             }
-            let fresh_alert = entry.kind == OutboxKind::Alert && entry.status == "pending";
+            let fresh_alert =
+                entry.kind == OutboxKind::Alert && entry.status == OutboxStatus::Pending;
             if fresh_alert && alerts_this_hour >= max {
                 self.lock().roll_alert(entry.id)?;
                 report.rolled += 1;

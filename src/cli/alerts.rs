@@ -10,7 +10,7 @@ use super::output::short_time;
 use crate::alert::compose::{self, Addressing};
 use crate::alert::{digest, Dispatcher, PassReport, Transport};
 use crate::config::Config;
-use crate::store::{lock, OutboxEntry, Store};
+use crate::store::{lock, OutboxEntry, OutboxStatus, Store};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
@@ -133,14 +133,14 @@ pub fn outbox_table(entries: &[OutboxEntry]) -> String {
     if entries.is_empty() {
         return "The outbox is empty: no alert has been queued yet.\n".into();
     }
-    let count = |status: &str| entries.iter().filter(|e| e.status == status).count();
+    let count = |status: OutboxStatus| entries.iter().filter(|e| e.status == status).count();
     let mut text = format!(
         "{} pending, {} sending, {} sent, {} failed, {} rolled into summaries\n\n",
-        count("pending"),
-        count("sending"),
-        count("sent"),
-        count("failed"),
-        count("rolled")
+        count(OutboxStatus::Pending),
+        count(OutboxStatus::Sending),
+        count(OutboxStatus::Sent),
+        count(OutboxStatus::Failed),
+        count(OutboxStatus::Rolled)
     );
     text.push_str(&format!(
         "{:>5}  {:<10}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
@@ -160,7 +160,11 @@ pub fn outbox_table(entries: &[OutboxEntry]) -> String {
             when(e),
             e.subject.as_deref().unwrap_or("")
         ));
-        if let Some(error) = e.last_error.as_deref().filter(|_| e.status != "sent") {
+        if let Some(error) = e
+            .last_error
+            .as_deref()
+            .filter(|_| e.status != OutboxStatus::Sent)
+        {
             text.push_str(&format!("       last error: {error}\n"));
         }
     }
@@ -169,16 +173,17 @@ pub fn outbox_table(entries: &[OutboxEntry]) -> String {
 
 fn when(e: &OutboxEntry) -> String {
     let t = |time: DateTime<Utc>| short_time(time);
-    match e.status.as_str() {
-        "sent" => e
+    match e.status {
+        OutboxStatus::Sent => e
             .sent_at
             .map(|s| format!("sent {}", t(s)))
             .unwrap_or_default(),
-        "pending" => format!("next {}", t(e.next_attempt_at)),
-        "rolled" => e
+        OutboxStatus::Pending => format!("next {}", t(e.next_attempt_at)),
+        OutboxStatus::Rolled => e
             .rolled_into
             .map(|id| format!("in summary #{id}"))
             .unwrap_or_else(|| "awaiting summary".into()),
-        _ => String::new(),
+        OutboxStatus::Superseded => "replaced by its urgent email".into(),
+        OutboxStatus::Sending | OutboxStatus::Failed => String::new(),
     }
 }

@@ -52,63 +52,15 @@ mod wordmap;
 mod words;
 
 use std::fmt;
-use std::str::FromStr;
 
 use engine::Model;
+
+pub use crate::model::{Label, ParseLabelError};
 
 /// Default threshold: a value below this is [`Label::Negative`].
 pub const DEFAULT_NEGATIVE_BELOW: f32 = -0.05;
 /// Default threshold: a value above this is [`Label::Positive`].
 pub const DEFAULT_POSITIVE_ABOVE: f32 = 0.05;
-
-/// Sentiment label. serde: lowercase "negative" | "neutral" | "positive".
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Label {
-    /// A complaint or criticism.
-    Negative,
-    /// Neither.
-    Neutral,
-    /// Praise.
-    Positive,
-}
-
-impl Label {
-    /// The lowercase name: "negative", "neutral" or "positive".
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Label::Negative => "negative",
-            Label::Neutral => "neutral",
-            Label::Positive => "positive",
-        }
-    }
-}
-
-impl fmt::Display for Label {
-    /// Writes the lowercase name, honouring width and alignment (`{:<8}`).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
-
-/// A string that is not a label name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown sentiment label {0:?}: use one of negative, neutral, positive")]
-pub struct ParseLabelError(pub String);
-
-impl FromStr for Label {
-    type Err = ParseLabelError;
-
-    /// Parses "negative", "neutral" or "positive", ignoring case and surrounding space.
-    fn from_str(s: &str) -> Result<Label, ParseLabelError> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "negative" => Ok(Label::Negative),
-            "neutral" => Ok(Label::Neutral),
-            "positive" => Ok(Label::Positive),
-            _ => Err(ParseLabelError(s.to_string())),
-        }
-    }
-}
 
 /// One thing that moved a score, with its valence on the -4..+4 lexicon scale.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -413,7 +365,7 @@ mod tests {
                 l
             );
         }
-        assert_eq!(" NEGATIVE ".parse::<Label>(), Ok(Label::Negative));
+        assert_eq!("NEGATIVE".parse::<Label>(), Ok(Label::Negative));
         let err = "bad".parse::<Label>().expect_err("not a label").to_string();
         assert!(err.contains("negative, neutral, positive"), "{err}");
     }

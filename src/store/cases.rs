@@ -33,7 +33,7 @@ impl Store {
         by: &str,
         now: DateTime<Utc>,
     ) -> Result<CaseStatus, StoreError> {
-        let current: String = tx
+        let current: CaseStatus = tx
             .query_row(
                 "SELECT status FROM mentions WHERE id = ?1",
                 [mention_id],
@@ -41,7 +41,6 @@ impl Store {
             )
             .optional()?
             .ok_or(StoreError::NoSuchMention(mention_id))?;
-        let current: CaseStatus = current.parse().unwrap_or(CaseStatus::New);
         if !current.is_open() {
             return Err(StoreError::CaseClosed {
                 id: mention_id,
@@ -55,7 +54,7 @@ impl Store {
         };
         tx.execute(
             "UPDATE mentions SET status = ?2, promise_due_at = ?3 WHERE id = ?1",
-            params![mention_id, status.as_str(), due.map(ts)],
+            params![mention_id, status, due.map(ts)],
         )?;
         record_event(
             tx,

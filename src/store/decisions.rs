@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
-use super::outbox::{insert_mention_row, OutboxKind};
+use super::outbox::insert_mention_row;
 use super::{parse_ts, ts, Store, StoreError};
-use crate::model::{CaseStatus, Priority};
+use crate::model::{CaseStatus, Label, OutboxKind, OutboxStatus, Priority};
 use crate::pipeline::decide::{AlertAction, AlertHistory, Decision, MentionFacts, Profile};
 
 const SELECT_FACTS: &str = "SELECT m.id, m.label, COALESCE(m.published_at, m.fetched_at), \
@@ -92,7 +92,7 @@ impl Store {
         )?
         .execute(params![
             id,
-            decision.verdict.priority.as_str(),
+            decision.verdict.priority,
             serde_json::to_string(&decision.verdict.reasons).unwrap_or_else(|_| "[]".into()),
             open,
         ])?;
@@ -120,9 +120,15 @@ impl Store {
                 if queued {
                     // The urgent email says everything the waiting one would have.
                     tx.execute(
-                        "UPDATE outbox SET status = 'superseded' WHERE mention_id = ?1 \
-                         AND kind = ?2 AND status IN ('pending', 'rolled') AND rolled_into IS NULL",
-                        params![id, OutboxKind::Alert.as_str()],
+                        "UPDATE outbox SET status = ?3 WHERE mention_id = ?1 AND kind = ?2 \
+                         AND status IN (?4, ?5) AND rolled_into IS NULL",
+                        params![
+                            id,
+                            OutboxKind::Alert,
+                            OutboxStatus::Superseded,
+                            OutboxStatus::Pending,
+                            OutboxStatus::Rolled
+                        ],
                     )?;
                 }
                 Ok(queued)
@@ -184,7 +190,8 @@ fn facts_where(
     arg: i64,
 ) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
     let mut stmt = tx.prepare_cached(&format!("{SELECT_FACTS} {clause} ORDER BY m.id"))?;
-    let rows: Vec<(i64, String, String, bool, String, String, String)> = stmt
+    type Row = (i64, Label, String, bool, Priority, String, CaseStatus);
+    let rows: Vec<Row> = stmt
         .query_map([arg], |r| {
             Ok((
                 r.get(0)?,
@@ -201,14 +208,14 @@ fn facts_where(
     for (id, label, when, backfill, priority, reasons, status) in rows {
         let facts = MentionFacts {
             id,
-            label: stored(&label, "label")?,
+            label,
             when: parse_ts(&when).unwrap_or_default(),
             backfill,
-            priority: Some(stored(&priority, "priority")?),
+            priority: Some(priority),
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
             alerted: alert_history(tx, id)?,
         };
-        out.push((facts, stored(&status, "status")?));
+        out.push((facts, status));
     }
     Ok(out)
 }
@@ -218,39 +225,21 @@ fn alert_history(tx: &Transaction<'_>, mention_id: i64) -> Result<AlertHistory, 
     let mut stmt = tx.prepare_cached(
         "SELECT kind, priority FROM outbox WHERE mention_id = ?1 AND kind IN (?2, ?3)",
     )?;
-    let rows: Vec<(String, Option<String>)> = stmt
+    let rows: Vec<(OutboxKind, Option<Priority>)> = stmt
         .query_map(
-            params![
-                mention_id,
-                OutboxKind::Alert.as_str(),
-                OutboxKind::BecameUrgent.as_str()
-            ],
+            params![mention_id, OutboxKind::Alert, OutboxKind::BecameUrgent],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .collect::<Result<_, _>>()?;
     let mut history = AlertHistory::default();
     for (kind, priority) in rows {
-        if kind == OutboxKind::BecameUrgent.as_str() {
+        if kind == OutboxKind::BecameUrgent {
             history.became_urgent = true;
             continue;
         }
         // Rows queued before priorities were recorded alerted at least as high.
-        let priority = match priority {
-            Some(p) => stored(&p, "priority")?,
-            None => Priority::High,
-        };
+        let priority = priority.unwrap_or(Priority::High);
         history.queued_at = Some(history.queued_at.map_or(priority, |p| p.min(priority)));
     }
     Ok(history)
-}
-
-/// A stored word read back as its type; an unknown one is an error, never a default.
-pub(super) fn stored<T: std::str::FromStr>(text: &str, what: &str) -> Result<T, StoreError> {
-    text.parse().map_err(|_| {
-        StoreError::Sql(rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Text,
-            format!("unknown {what} '{text}' in the database").into(),
-        ))
-    })
 }

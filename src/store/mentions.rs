@@ -72,7 +72,8 @@ pub enum StatusFilter {
 impl std::str::FromStr for StatusFilter {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        if s.trim().eq_ignore_ascii_case("open") {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("open") {
             Ok(StatusFilter::Open)
         } else {
             s.parse().map(StatusFilter::Is)
@@ -161,7 +162,7 @@ impl Store {
         new: &NewMention,
         now: DateTime<Utc>,
     ) -> Result<MentionUpdate, StoreError> {
-        let existing: Option<(i64, String, String, String)> = tx
+        let existing: Option<(i64, String, Label, CaseStatus)> = tx
             .query_row(
                 "SELECT id, content_hash, label, status FROM mentions WHERE source = ?1 AND key = ?2",
                 params![new.source, new.key],
@@ -174,11 +175,7 @@ impl Store {
             Some((id, _, was, status)) => {
                 update_edited(tx, id, new, now)?;
                 record_event(tx, id, now, "edited", None, None, None)?;
-                Ok(MentionUpdate::Edited {
-                    id,
-                    was: super::decisions::stored(&was, "label")?,
-                    status: super::decisions::stored(&status, "status")?,
-                })
+                Ok(MentionUpdate::Edited { id, was, status })
             }
         }
     }
@@ -289,9 +286,9 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
             ts(now),
             new.rating,
             new.score,
-            new.label.as_str(),
+            new.label,
             terms_json(&new.terms),
-            new.priority.as_str(),
+            new.priority,
             serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
             new.author_email,
         ],
@@ -322,7 +319,7 @@ fn update_edited(
             ts(now),
             new.rating,
             new.score,
-            new.label.as_str(),
+            new.label,
             terms_json(&new.terms),
             new.author_email,
         ],
@@ -385,16 +382,16 @@ impl Where {
 fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSql>>) {
     let mut w = Where::default();
     if let Some(label) = filter.label {
-        w.push("m.label = ?", Box::new(label.as_str()));
+        w.push("m.label = ?", Box::new(label));
     }
     match filter.status {
-        Some(StatusFilter::Is(status)) => w.push("m.status = ?", Box::new(status.as_str())),
+        Some(StatusFilter::Is(status)) => w.push("m.status = ?", Box::new(status)),
         // Open is the pipeline's decision, kept in the `open` column.
         Some(StatusFilter::Open) => w.clauses.push("m.open = 1".into()),
         None => {}
     }
     if let Some(priority) = filter.priority {
-        w.push("m.priority = ?", Box::new(priority.as_str()));
+        w.push("m.priority = ?", Box::new(priority));
     }
     if let Some(id) = filter.customer_id {
         w.push("m.customer_id = ?", Box::new(id));
@@ -492,11 +489,8 @@ fn fts_words(text: &str) -> Vec<String> {
 }
 
 fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention> {
-    let label: String = r.get(10)?;
     let terms: String = r.get(11)?;
-    let priority: String = r.get(12)?;
-    let status: String = r.get(13)?;
-    let status: CaseStatus = status.parse().unwrap_or(CaseStatus::New);
+    let status: CaseStatus = r.get(13)?;
     let promise_due_at = r
         .get::<_, Option<String>>(18)?
         .as_deref()
@@ -520,9 +514,9 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         fetched_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
         rating: r.get(8)?,
         score: r.get(9)?,
-        label: label.parse().unwrap_or(Label::Neutral),
+        label: r.get(10)?,
         terms: serde_json::from_str(&terms).unwrap_or_default(),
-        priority: priority.parse().unwrap_or(Priority::Normal),
+        priority: r.get(12)?,
         status,
         customer,
         overdue: status == CaseStatus::Promised && promise_due_at.is_some_and(|due| due < now),
@@ -647,6 +641,32 @@ mod tests {
             "author : (\"Jane\"* AND \"D\"*)"
         );
         assert_eq!(fts_author_query("..."), None);
+    }
+
+    #[test]
+    fn a_tampered_label_is_an_error_not_a_neutral_mention() {
+        let store = store_with(&[(1, "Ann", "cold coffee"), (2, "Bo", "fine")]);
+        assert_eq!(store.mentions(&MentionFilter::default()).unwrap().len(), 2);
+        store
+            .conn
+            .execute(
+                "UPDATE mentions SET label = 'grumpy' WHERE key = 'id:1'",
+                [],
+            )
+            .unwrap();
+        let err = store
+            .mentions(&MentionFilter::default())
+            .expect_err("an unknown label is not shown as neutral")
+            .to_string();
+        assert!(err.contains("unknown label 'grumpy'"), "{err}");
+        let id: i64 = store
+            .conn
+            .query_row("SELECT id FROM mentions WHERE key = 'id:1'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let err = store.mention_detail(id).unwrap_err().to_string();
+        assert!(err.contains("grumpy"), "{err}");
     }
 
     #[test]

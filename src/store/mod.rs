@@ -20,15 +20,16 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
+pub use crate::model::{OutboxKind, OutboxStatus, SourceStatus};
 pub use cases::CaseAction;
 pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
 pub use mentions::{
     Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter, StoredDetail,
 };
-pub use outbox::{OutboxEntry, OutboxKind, Rendered};
+pub use outbox::{OutboxEntry, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};
-pub use sources::{FetchOutcome, SourceHealth, SourceState, SourceStatus};
+pub use sources::{FetchOutcome, SourceHealth, SourceState};
 pub use stats::WeekSentiment;
 
 /// The schema version of a database this Earshot has migrated: the number of migrations it

@@ -10,57 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
-
-/// What an outbox row is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OutboxKind {
-    /// An urgent or high mention, sent at once.
-    Alert,
-    /// An urgent/high case nobody acknowledged within `respond_within`.
-    Escalation,
-    /// A promise past its due date.
-    Reminder,
-    /// The scheduled digest.
-    Digest,
-    /// "N more negative mentions": alerts beyond the hourly cap.
-    Flood,
-    /// A source broke (layout changed, or failing several cycles in a row).
-    SourceDown,
-    /// A source that broke works again.
-    SourceUp,
-    /// A mention became urgent after it was first seen (a customer import, a link, an edit).
-    BecameUrgent,
-}
-
-impl OutboxKind {
-    /// The name stored in the database and shown by `earshot outbox`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutboxKind::Alert => "alert",
-            OutboxKind::Escalation => "escalation",
-            OutboxKind::Reminder => "reminder",
-            OutboxKind::Digest => "digest",
-            OutboxKind::Flood => "flood",
-            OutboxKind::SourceDown => "source-down",
-            OutboxKind::SourceUp => "source-up",
-            OutboxKind::BecameUrgent => "urgent",
-        }
-    }
-
-    fn parse(text: &str) -> OutboxKind {
-        match text {
-            "escalation" => OutboxKind::Escalation,
-            "reminder" => OutboxKind::Reminder,
-            "digest" => OutboxKind::Digest,
-            "flood" => OutboxKind::Flood,
-            "source-down" => OutboxKind::SourceDown,
-            "source-up" => OutboxKind::SourceUp,
-            "urgent" => OutboxKind::BecameUrgent,
-            _ => OutboxKind::Alert,
-        }
-    }
-}
+use crate::model::{OutboxKind, OutboxStatus};
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -71,8 +21,8 @@ pub struct OutboxEntry {
     pub kind: OutboxKind,
     /// The mention it is about, if any.
     pub mention_id: Option<i64>,
-    /// pending, sending, sent, failed or rolled.
-    pub status: String,
+    /// Where it is on its way to the server.
+    pub status: OutboxStatus,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
     /// Not before this time.
@@ -243,7 +193,7 @@ impl Store {
     }
 
     /// The outbox for `earshot outbox`, newest first; `status` filters when given.
-    pub fn outbox(&self, status: Option<&str>) -> Result<Vec<OutboxEntry>, StoreError> {
+    pub fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn.prepare(&format!(
             "{SELECT_ENTRY} WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
         ))?;
@@ -302,7 +252,7 @@ pub(super) fn insert_row(
     let changed = tx.execute(
         "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
          next_attempt_at, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
-        params![kind.as_str(), mention_id, key, ts(now), detail],
+        params![kind, mention_id, key, ts(now), detail],
     )?;
     Ok(changed == 1)
 }
@@ -319,7 +269,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     };
     Ok(OutboxEntry {
         id: r.get(0)?,
-        kind: OutboxKind::parse(&r.get::<_, String>(1)?),
+        kind: r.get(1)?,
         mention_id: r.get(2)?,
         status: r.get(3)?,
         created_at: time(4)?.unwrap_or_default(),
@@ -374,6 +324,30 @@ mod tests {
         assert!(store.transaction(|tx| queue_alert(tx, id, now)).unwrap());
         assert!(!store.transaction(|tx| queue_alert(tx, id, now)).unwrap());
         assert_eq!(store.outbox(None).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn rows_are_listed_by_their_typed_status() {
+        let (mut store, id) = store_with_mention();
+        let now = at("2026-11-23T10:00:00Z");
+        store.transaction(|tx| queue_alert(tx, id, now)).unwrap();
+        let pending = store.outbox(Some(OutboxStatus::Pending)).unwrap();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[0].status, OutboxStatus::Pending);
+        assert_eq!(pending[0].kind, OutboxKind::Alert);
+        store.mark_sent(pending[0].id, now).unwrap();
+        assert!(store
+            .outbox(Some(OutboxStatus::Pending))
+            .unwrap()
+            .is_empty());
+        assert_eq!(store.outbox(None).unwrap()[0].status, OutboxStatus::Sent);
+
+        store
+            .conn
+            .execute("UPDATE outbox SET status = 'lost'", [])
+            .unwrap();
+        let err = store.outbox(None).unwrap_err().to_string();
+        assert!(err.contains("unknown outbox status 'lost'"), "{err}");
     }
 
     #[test]

@@ -4,8 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outbox::{ids, insert_row, OutboxKind};
+use super::outbox::{ids, insert_row};
 use super::{ts, Store, StoreError};
+use crate::model::OutboxKind;
 
 impl Store {
     /// Queue one escalation for every alerted urgent/high case still `new` whose alert was

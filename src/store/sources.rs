@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
+use crate::model::SourceStatus;
 
 /// Fetch-log lines kept per source (older ones are pruned as new ones arrive).
 pub const FETCH_LOG_KEPT: i64 = 100;
@@ -31,64 +32,6 @@ pub struct SourceState {
     pub status: SourceStatus,
     /// Whether the source ever gave items (a page that stops matching is then broken).
     pub had_items: bool,
-}
-
-/// A source's health as `earshot sources` shows it and the alerts watch it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SourceStatus {
-    /// Last attempt worked.
-    #[default]
-    Ok,
-    /// Failing, not for long yet: retried with backoff.
-    Failing,
-    /// A bot wall refuses Earshot.
-    Blocked,
-    /// Failed `[fetch] broken_after` cycles in a row, or its selectors stopped matching.
-    Broken,
-    /// 410 Gone: not fetched again until its url changes in the config.
-    Disabled,
-}
-
-impl SourceStatus {
-    /// The word stored and shown.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceStatus::Ok => "ok",
-            SourceStatus::Failing => "failing",
-            SourceStatus::Blocked => "blocked",
-            SourceStatus::Broken => "broken",
-            SourceStatus::Disabled => "disabled",
-        }
-    }
-
-    fn parse(text: &str) -> SourceStatus {
-        match text {
-            "failing" => SourceStatus::Failing,
-            "blocked" => SourceStatus::Blocked,
-            "broken" => SourceStatus::Broken,
-            "disabled" => SourceStatus::Disabled,
-            _ => SourceStatus::Ok,
-        }
-    }
-
-    /// The event worth an alert when health goes from `self` to `next`:
-    /// `broken`, `disabled` or `recovered`.
-    pub fn transition(self, next: SourceStatus) -> Option<&'static str> {
-        use SourceStatus::{Broken, Disabled, Ok};
-        match (self, next) {
-            (from, Broken) if from != Broken => Some("broken"),
-            (from, Disabled) if from != Disabled => Some("disabled"),
-            (Broken | Disabled, Ok) => Some("recovered"),
-            _ => None,
-        }
-    }
-}
-
-impl std::fmt::Display for SourceStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// How one fetch of a source ended.
@@ -145,7 +88,7 @@ impl Store {
                         next_due_at: r.get::<_, Option<String>>(4)?.as_deref().and_then(parse_ts),
                         url: r.get(5)?,
                         config_url: r.get(6)?,
-                        status: SourceStatus::parse(&r.get::<_, String>(7)?),
+                        status: r.get(7)?,
                         had_items: r.get(8)?,
                     })
                 },
@@ -180,7 +123,7 @@ impl Store {
         outcome: &FetchOutcome,
         state: &SourceState,
     ) -> Result<(), StoreError> {
-        let previous: Option<String> = tx
+        let previous: Option<SourceStatus> = tx
             .query_row("SELECT state FROM sources WHERE name = ?1", [name], |r| {
                 r.get(0)
             })
@@ -211,17 +154,14 @@ impl Store {
                 state.consecutive_failures,
                 state.next_due_at.map(ts),
                 url,
-                state.status.as_str(),
+                state.status,
                 state.had_items,
             ],
         )?;
         if *outcome != FetchOutcome::NotModified {
             log_fetch(tx, name, now, outcome, state.status)?;
         }
-        let previous = previous
-            .as_deref()
-            .map_or(SourceStatus::Ok, SourceStatus::parse);
-        if let Some(kind) = previous.transition(state.status) {
+        if let Some(kind) = previous.unwrap_or_default().transition(state.status) {
             tx.execute(
                 "INSERT INTO source_events (source, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
                 params![name, ts(now), kind, error],
@@ -252,7 +192,7 @@ impl Store {
                 next_due_at: time(6)?,
                 mentions_seen: r.get(7)?,
                 config_url: r.get(8)?,
-                state: SourceStatus::parse(&r.get::<_, String>(9)?),
+                state: r.get(9)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -291,7 +231,6 @@ fn log_fetch(
 
 #[cfg(test)]
 mod tests {
-    use super::SourceStatus::*;
     use super::*;
 
     #[test]
@@ -314,17 +253,5 @@ mod tests {
             })
             .unwrap();
         assert!(store.claim_source("a", "https://x.test/a").unwrap());
-    }
-
-    #[test]
-    fn transitions_worth_an_alert() {
-        assert_eq!(Ok.transition(Broken), Some("broken"));
-        assert_eq!(Failing.transition(Broken), Some("broken"));
-        assert_eq!(Broken.transition(Broken), None);
-        assert_eq!(Broken.transition(Ok), Some("recovered"));
-        assert_eq!(Ok.transition(Disabled), Some("disabled"));
-        assert_eq!(Disabled.transition(Ok), Some("recovered"));
-        assert_eq!(Failing.transition(Ok), None);
-        assert_eq!(Ok.transition(Blocked), None);
     }
 }

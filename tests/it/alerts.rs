@@ -11,7 +11,7 @@ use earshot::alert::dispatcher::SEND_LEASE;
 use earshot::alert::transport::{SmtpSettings, SMTP_PASSWORD_ENV, SMTP_USER_ENV};
 use earshot::alert::{Dispatcher, Transport};
 use earshot::config::Config;
-use earshot::model::{CaseStatus, Label, Priority};
+use earshot::model::{CaseStatus, Label, OutboxStatus, Priority};
 use earshot::pipeline::decide::{alert_action, is_open, AlertHistory, Decision};
 use earshot::poller::{poll_cycle, CycleReport, Pipeline};
 use earshot::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store};
@@ -151,7 +151,7 @@ impl Setup {
             .unwrap();
     }
 
-    fn statuses(&self) -> Vec<String> {
+    fn statuses(&self) -> Vec<OutboxStatus> {
         let entries = self.store.lock().unwrap().outbox(None).unwrap();
         entries.into_iter().rev().map(|e| e.status).collect()
     }
@@ -320,7 +320,7 @@ async fn alerts_wait_while_the_server_is_down_and_each_arrives_once_when_it_is_b
     assert_eq!((pass.sent, pass.retrying), (0, 3), "{pass:?}");
     let entries = s.store.lock().unwrap().outbox(None).unwrap();
     for e in &entries {
-        assert_eq!(e.status, "pending");
+        assert_eq!(e.status, OutboxStatus::Pending);
         assert!(e.next_attempt_at > now);
         let error = e.last_error.as_deref().unwrap();
         assert!(error.contains("refused the connection"), "{error}");
@@ -345,7 +345,7 @@ async fn alerts_wait_while_the_server_is_down_and_each_arrives_once_when_it_is_b
         .map(|m| m.header("Message-ID").unwrap())
         .collect();
     assert_eq!(ids.len(), 3);
-    assert_eq!(s.statuses(), ["sent", "sent", "sent"]);
+    assert_eq!(s.statuses(), [OutboxStatus::Sent; 3]);
 }
 
 #[test]
@@ -477,7 +477,7 @@ async fn a_required_login_and_a_wrong_password_fail_clearly_and_lose_nothing() {
     assert_eq!(wrong.tick(now).await.unwrap().retrying, 1);
     let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
     let error = entry.last_error.unwrap();
-    assert_eq!(entry.status, "pending");
+    assert_eq!(entry.status, OutboxStatus::Pending);
     assert!(error.contains("rejected the login for 'owner'"), "{error}");
     assert!(
         error.contains(SMTP_PASSWORD_ENV) && !error.contains("wrong-password"),
@@ -496,7 +496,7 @@ async fn a_required_login_and_a_wrong_password_fail_clearly_and_lose_nothing() {
     let right = s.dispatcher(smtp(&server.url(), Some(("owner", "right-password"))));
     assert_eq!(right.tick(now + minutes(120)).await.unwrap().sent, 1);
     assert_eq!(server.messages().len(), 1);
-    assert_eq!(s.statuses(), ["sent"]);
+    assert_eq!(s.statuses(), [OutboxStatus::Sent]);
 }
 
 #[tokio::test]
@@ -517,7 +517,7 @@ async fn a_refused_recipient_fails_with_the_server_reply() {
     let dispatcher = Dispatcher::new(config, s.store.clone(), smtp(&server.url(), None));
     assert_eq!(dispatcher.tick(now).await.unwrap().failed, 1);
     let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
-    assert_eq!(entry.status, "failed");
+    assert_eq!(entry.status, OutboxStatus::Failed);
     let error = entry.last_error.unwrap();
     assert!(
         error.contains("550") && error.contains("Recipient address rejected"),
@@ -886,5 +886,5 @@ async fn earshot_run_sends_the_alerts_of_its_first_cycle_and_stops_cleanly() {
     stop.send(()).unwrap();
     service.await.unwrap().unwrap();
     assert_eq!(s.eml()[0].subject(), "[Negative] reviews: Ann");
-    assert_eq!(s.statuses(), ["sent"]);
+    assert_eq!(s.statuses(), [OutboxStatus::Sent]);
 }
