@@ -68,6 +68,7 @@ fn item_from_entry(entry: Entry) -> RawItem {
         guid: Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()),
         url,
         author,
+        author_email: None,
         title,
         text: body,
         published_at: entry.published.or(entry.updated),

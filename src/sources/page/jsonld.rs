@@ -119,6 +119,7 @@ fn jsonld_item(map: &Map<String, Value>, page_url: &Url) -> Option<RawItem> {
         guid: url.clone().or_else(|| id_url.clone()).or(id),
         url: url.or(id_url),
         author: map.get("author").and_then(author_name),
+        author_email: None,
         title: str_of(&["name", "headline"])
             .map(|t| one_line(&html_to_text(&t)))
             .filter(|t| !t.is_empty()),

@@ -85,6 +85,7 @@ fn microdata_item(scope: ElementRef<'_>, page_url: &Url) -> Option<RawItem> {
         guid: url.clone().or(id),
         url,
         author: prop(&props, &["author"]).and_then(microdata_author),
+        author_email: None,
         title: line(&["name", "headline"]),
         text,
         published_at: prop(&props, &["datePublished", "dateCreated"])

@@ -75,6 +75,7 @@ fn selector_item(item: ElementRef<'_>, c: &Compiled, page_url: &Url) -> Option<R
         guid,
         url,
         author: line(&c.author),
+        author_email: None,
         title: line(&c.title),
         text,
         published_at: c
