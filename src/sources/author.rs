@@ -19,6 +19,18 @@ impl Author {
         self.name.clone().or_else(|| self.email.clone())
     }
 
+    /// A person given as separate fields (Atom `<name>`/`<email>`, schema.org
+    /// `name`/`email`): the name is parsed too, as it may be an address or
+    /// `Name <address>`; an address in its own field wins.
+    pub fn from_parts(name: Option<&str>, email: Option<&str>) -> Author {
+        let named = name.map(parse_author).unwrap_or_default();
+        let email = email.map(parse_author).and_then(|a| a.email);
+        Author {
+            name: named.name,
+            email: email.or(named.email),
+        }
+    }
+
     /// Neither a name nor an address.
     pub fn is_empty(&self) -> bool {
         self.name.is_none() && self.email.is_none()
@@ -733,6 +745,22 @@ mod tests {
         assert_eq!(parse_author("  ").display(), None);
         let merged = parse_author("jill@x.example").or(parse_author("Jill Watts"));
         assert_eq!(merged, author(Some("Jill Watts"), Some("jill@x.example")));
+        let parts = |n, e| Author::from_parts(n, e);
+        let jill = author(Some("Jill Watts"), Some("jill@x.example"));
+        assert_eq!(
+            parts(Some("Jill Watts"), Some("mailto:Jill@x.example")),
+            jill
+        );
+        assert_eq!(parts(Some("Jill Watts <jill@x.example>"), None), jill);
+        assert_eq!(
+            parts(Some("Jill Watts <old@x.example>"), Some("jill@x.example")),
+            jill
+        );
+        assert_eq!(
+            parts(Some("jill@x.example"), None),
+            author(None, Some("jill@x.example"))
+        );
+        assert_eq!(parts(None, Some("not an address")), Author::default());
         assert!(parse_author("").is_empty());
     }
 }

@@ -3,7 +3,7 @@
 //! feed-rs invents an id (link+title hash, or a random UUID) for items without one; we
 //! tell it to leave such ids empty so that [`super::dedupe`] decides identity instead.
 //!
-//! Authors are read as written ([`raw_authors`], then [`parse_author`]): feed-rs's own
+//! Authors are read as written ([`raw_authors`], then [`super::author::parse_author`]): feed-rs's own
 //! person parsing turns `jill@x.example (Jill Watts)` into the name `(Jill Watts)`,
 //! keeps no address from a bare `<author>jill@x.example</author>`, and panics on a
 //! multi-byte character next to an address.
@@ -15,7 +15,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use feed_rs::model::{Entry, Feed, Person, Text};
 use feed_rs::parser::Builder;
 
-use super::author::{parse_author, Author};
+use super::author::Author;
 use super::encoding::{decode_feed, fix_c1_controls};
 use super::text::html_to_text;
 use super::RawItem;
@@ -82,19 +82,12 @@ fn parse_guarded(input: &[u8], base_url: Option<&str>) -> Result<Feed, FeedError
     }
 }
 
-/// The first of `people` with a name or address, through [`parse_author`] (an Atom
+/// The first of `people` with a name or address, through [`Author::from_parts`] (an Atom
 /// `<name>` may itself be an address; an explicit `<email>` wins).
 fn people(people: &[Person]) -> Author {
     people
         .iter()
-        .map(|p| {
-            let named = p.name.as_deref().map(parse_author).unwrap_or_default();
-            let email = p.email.as_deref().map(parse_author).and_then(|a| a.email);
-            Author {
-                name: named.name,
-                email: email.or(named.email),
-            }
-        })
+        .map(|p| Author::from_parts(p.name.as_deref(), p.email.as_deref()))
         .find(|a| !a.is_empty())
         .unwrap_or_default()
 }
