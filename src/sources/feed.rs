@@ -2,10 +2,20 @@
 //!
 //! feed-rs invents an id (link+title hash, or a random UUID) for items without one; we
 //! tell it to leave such ids empty so that [`super::dedupe`] decides identity instead.
+//!
+//! Authors are read as written ([`raw_authors`], then [`super::author::parse_author`]): feed-rs's own
+//! person parsing turns `jill@x.example (Jill Watts)` into the name `(Jill Watts)`,
+//! keeps no address from a bare `<author>jill@x.example</author>`, and panics on a
+//! multi-byte character next to an address.
 
-use feed_rs::model::{Entry, Text};
+mod raw_authors;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use feed_rs::model::{Entry, Feed, Person, Text};
 use feed_rs::parser::Builder;
 
+use super::author::Author;
 use super::encoding::{decode_feed, fix_c1_controls};
 use super::text::html_to_text;
 use super::RawItem;
@@ -26,22 +36,77 @@ pub fn parse_feed(
     base_url: Option<&str>,
 ) -> Result<Vec<RawItem>, FeedError> {
     let utf8 = decode_feed(bytes, content_type);
-    let parser = Builder::new()
-        .id_generator(|_, _, _| String::new())
-        .base_uri(base_url)
-        .build();
-    let feed = parser
-        .parse(utf8.as_slice())
-        .map_err(|e| FeedError::Parse(e.to_string()))?;
+    let scan = std::str::from_utf8(&utf8)
+        .map(raw_authors::scan)
+        .unwrap_or_default();
+    let input = scan.document.as_deref().map_or(&utf8[..], str::as_bytes);
+    let feed = parse_guarded(input, base_url)?;
+    let feed_author = Some(scan.feed)
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| feed_level_author(&feed));
+    // The pass's items are feed-rs's entries when there are as many, in the same order.
+    let written = scan.items.filter(|items| items.len() == feed.entries.len());
+    let authors: Vec<Author> = match written {
+        Some(items) => items,
+        None => feed.entries.iter().map(|e| people(&e.authors)).collect(),
+    };
     Ok(feed
         .entries
         .into_iter()
-        .map(item_from_entry)
+        .zip(authors)
+        .map(|(entry, author)| {
+            let author = if author.is_empty() {
+                feed_author.clone()
+            } else {
+                author
+            };
+            item_from_entry(entry, author)
+        })
         .filter(|item| !item.text.is_empty() || item.title.is_some())
         .collect())
 }
 
-fn item_from_entry(entry: Entry) -> RawItem {
+/// feed-rs's parse; a panic inside it (it has had some on odd input) is a parse
+/// error, not a crashed poller.
+fn parse_guarded(input: &[u8], base_url: Option<&str>) -> Result<Feed, FeedError> {
+    let parse = || {
+        Builder::new()
+            .id_generator(|_, _, _| String::new())
+            .base_uri(base_url)
+            .build()
+            .parse(input)
+    };
+    match catch_unwind(AssertUnwindSafe(parse)) {
+        Ok(parsed) => parsed.map_err(|e| FeedError::Parse(e.to_string())),
+        Err(_) => Err(FeedError::Parse("the feed parser crashed on it".into())),
+    }
+}
+
+/// The first of `people` with a name or address, through [`Author::from_parts`] (an Atom
+/// `<name>` may itself be an address; an explicit `<email>` wins).
+fn people(people: &[Person]) -> Author {
+    people
+        .iter()
+        .map(|p| Author::from_parts(p.name.as_deref(), p.email.as_deref()))
+        .find(|a| !a.is_empty())
+        .unwrap_or_default()
+}
+
+/// Who wrote the feed as a whole: its authors (Atom, JSON Feed), else the RSS
+/// channel's managing editor.
+fn feed_level_author(feed: &Feed) -> Author {
+    let editors: Vec<Person> = feed
+        .contributors
+        .iter()
+        .filter(|p| p.role.as_deref() == Some("managingEditor"))
+        .cloned()
+        .collect();
+    Some(people(&feed.authors))
+        .filter(|a| !a.is_empty())
+        .unwrap_or_else(|| people(&editors))
+}
+
+fn item_from_entry(entry: Entry, author: Author) -> RawItem {
     let url = entry
         .links
         .iter()
@@ -58,17 +123,11 @@ fn item_from_entry(entry: Entry) -> RawItem {
         .or_else(|| entry.summary.as_ref().map(text_of))
         .unwrap_or_default();
     let title = entry.title.as_ref().map(text_of).filter(|t| !t.is_empty());
-    let author = entry
-        .authors
-        .iter()
-        .filter_map(|p| p.name.as_deref().map(str::trim))
-        .find(|n| !n.is_empty())
-        .map(str::to_owned);
     RawItem {
-        author_email: None,
         guid: Some(entry.id.trim().to_owned()).filter(|id| !id.is_empty()),
         url,
-        author,
+        author: author.display(),
+        author_email: author.email,
         title,
         text: body,
         published_at: entry.published.or(entry.updated),
@@ -109,5 +168,230 @@ mod tests {
             parse_feed(b"<html><body>nope", None, None),
             Err(FeedError::Parse(_))
         ));
+    }
+
+    /// `(author, author_email)` of each item.
+    fn authors(items: &[RawItem]) -> Vec<(Option<&str>, Option<&str>)> {
+        items
+            .iter()
+            .map(|i| (i.author.as_deref(), i.author_email.as_deref()))
+            .collect()
+    }
+
+    fn rss_with(items: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?>
+            <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>
+            {items}
+            </channel></rss>"#
+        )
+    }
+
+    #[test]
+    fn rss_authors_as_written() {
+        let rss = rss_with(
+            "<item><title>1</title><author>greta@mail.example</author></item>
+             <item><title>2</title><dc:creator>Greta@Mail.example</dc:creator></item>
+             <item><title>3</title><author>jill@x.example (Jill Watts)</author></item>
+             <item><title>4</title><author>Jill Watts &lt;jill@x.example&gt;</author></item>
+             <item><title>5</title><author><![CDATA[Jill Watts <jill@x.example>]]></author></item>
+             <item><title>6</title><author>jill@x.example (Jíll Wätts)</author></item>
+             <item><title>7</title><dc:creator>Jill\n  Watts\tJr</dc:creator></item>
+             <item><title>8</title><dc:creator>Sam &amp; Co</dc:creator></item>
+             <item><title>9</title><author>sam@x.example</author><dc:creator>Sam Lee</dc:creator></item>
+             <item><title>10</title><author><name>Jill Watts</name><email>jill@x.example</email></author></item>
+             <item><title>11</title></item>",
+        );
+        let items = parse_feed(rss.as_bytes(), None, None).unwrap();
+        let greta = Some("greta@mail.example");
+        let jill = Some("jill@x.example");
+        assert_eq!(
+            authors(&items),
+            [
+                (greta, greta),
+                (greta, greta),
+                (Some("Jill Watts"), jill),
+                (Some("Jill Watts"), jill),
+                (Some("Jill Watts"), jill),
+                (Some("Jíll Wätts"), jill),
+                (Some("Jill Watts Jr"), None),
+                (Some("Sam & Co"), None),
+                (Some("Sam Lee"), Some("sam@x.example")),
+                (Some("Jill Watts"), jill),
+                (None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn dc_creator_with_an_undeclared_prefix_is_still_read() {
+        let rss = "<rss version=\"2.0\"><channel><title>t</title>\
+            <item><title>a</title><dc:creator>Greta G.</dc:creator></item></channel></rss>";
+        let items = parse_feed(rss.as_bytes(), None, None).unwrap();
+        assert_eq!(authors(&items), [(Some("Greta G."), None)]);
+    }
+
+    /// The input that makes feed-rs 3.0 panic: a multi-byte character right after
+    /// the address in an RSS `<author>`.
+    const PANICS_FEED_RS: &str = "<rss version=\"2.0\"><channel><title>t</title>\
+        <item><title>a</title><author>jill@x.example\u{a0}(Jíll Wätts)</author></item>\
+        <item><title>b</title><dc:creator xmlns:dc=\"http://purl.org/dc/elements/1.1/\">Jíll—jill@x.example</dc:creator></item>\
+        </channel></rss>";
+
+    #[test]
+    fn feed_rs_itself_panics_on_a_multibyte_character_next_to_an_address() {
+        let crashed = catch_unwind(|| feed_rs::parser::parse(PANICS_FEED_RS.as_bytes())).is_err();
+        assert!(
+            crashed,
+            "feed-rs no longer panics here: raw_authors' defusing may be unnecessary"
+        );
+        assert!(
+            matches!(
+                parse_guarded(PANICS_FEED_RS.as_bytes(), None),
+                Err(FeedError::Parse(_))
+            ),
+            "the last line of defence turns the panic into a parse error"
+        );
+    }
+
+    #[test]
+    fn author_text_that_panics_feed_rs_is_defused_and_still_read() {
+        let items = parse_feed(PANICS_FEED_RS.as_bytes(), None, None).unwrap();
+        let jill = Some("jill@x.example");
+        assert_eq!(
+            authors(&items),
+            [(Some("Jíll Wätts"), jill), (Some("Jíll"), jill)]
+        );
+        assert_eq!(items[0].title.as_deref(), Some("a"));
+        assert_eq!(items[1].title.as_deref(), Some("b"));
+    }
+
+    #[test]
+    fn no_author_text_reaches_the_last_line_of_defence() {
+        let pieces = [
+            "",
+            " ",
+            "\u{a0}",
+            "é",
+            "—",
+            "日本",
+            "👩\u{200D}🍳",
+            "(",
+            ")",
+            "&lt;",
+            "&gt;",
+            "mailto:",
+            "&#233;",
+            "\u{200B}",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let author = format!("{a}{b}jill@x.example{c}{a}Jíll{b}");
+                    let rss = rss_with(&format!(
+                        "<item><title>t</title><author>{author}</author><dc:creator>{c}{author}</dc:creator></item>"
+                    ));
+                    let items = parse_feed(rss.as_bytes(), None, None)
+                        .unwrap_or_else(|e| panic!("{author:?}: {e}"));
+                    // A letter glued to the address is part of it (`éjill@`, `x.exampleé`).
+                    let email = items[0].author_email.as_deref().unwrap_or_default();
+                    assert!(email.contains("jill@x.example"), "{author:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn channel_people_that_panic_feed_rs_are_defused_too() {
+        let rss = "<rss version=\"2.0\" xmlns:itunes=\"http://www.itunes.com/dtds/podcast-1.0.dtd\"><channel><title>t</title>\
+            <managingEditor>ed@x.example\u{a0}(Éd)</managingEditor><webMaster>wm@x.example—Wé</webMaster>\
+            <itunes:author>Pód—pod@x.example</itunes:author>\
+            <itunes:owner><itunes:name>Ówner—o@x.example</itunes:name><itunes:email>o@x.example</itunes:email></itunes:owner>\
+            <item><title>a</title></item></channel></rss>";
+        assert!(catch_unwind(|| feed_rs::parser::parse(rss.as_bytes())).is_err());
+        let items = parse_feed(rss.as_bytes(), None, None).unwrap();
+        assert_eq!(
+            authors(&items),
+            [(Some("Éd"), Some("ed@x.example"))],
+            "an item naming no one falls back to the channel's managing editor"
+        );
+    }
+
+    #[test]
+    fn item_author_falls_back_to_the_channel() {
+        let rss = "<rss version=\"2.0\"><channel><title>t</title>\
+            <managingEditor>ed@x.example (Ed Itor)</managingEditor>\
+            <item><title>a</title></item><item><title>b</title><author>jill@x.example</author></item>\
+            </channel></rss>";
+        let items = parse_feed(rss.as_bytes(), None, None).unwrap();
+        assert_eq!(
+            authors(&items),
+            [
+                (Some("Ed Itor"), Some("ed@x.example")),
+                (Some("jill@x.example"), Some("jill@x.example"))
+            ]
+        );
+    }
+
+    #[test]
+    fn rdf_dc_creator() {
+        let rdf = r#"<?xml version="1.0"?>
+            <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+                     xmlns:dc="http://purl.org/dc/elements/1.1/">
+              <channel rdf:about="https://x.test/"><title>t</title><link>https://x.test/</link></channel>
+              <item rdf:about="https://x.test/1"><title>1</title><link>https://x.test/1</link>
+                <dc:creator>greta@mail.example (Greta G.)</dc:creator></item>
+            </rdf:RDF>"#;
+        let items = parse_feed(rdf.as_bytes(), None, None).unwrap();
+        assert_eq!(
+            authors(&items),
+            [(Some("Greta G."), Some("greta@mail.example"))]
+        );
+    }
+
+    #[test]
+    fn atom_name_and_email() {
+        let atom = r#"<?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><id>urn:f</id><updated>2026-11-01T00:00:00Z</updated>
+              <author><name>Feed Owner</name></author>
+              <entry><id>urn:1</id><title>1</title><updated>2026-11-01T00:00:00Z</updated>
+                <author><name>Jill
+                  Watts</name><email>Jill@X.example</email></author></entry>
+              <entry><id>urn:2</id><title>2</title><updated>2026-11-01T00:00:00Z</updated>
+                <author><name>greta@mail.example</name></author></entry>
+              <entry><id>urn:3</id><title>3</title><updated>2026-11-01T00:00:00Z</updated>
+                <author><name>jill@x.example (Jíll Wätts)</name></author></entry>
+              <entry><id>urn:4</id><title>4</title><updated>2026-11-01T00:00:00Z</updated></entry>
+            </feed>"#;
+        let items = parse_feed(atom.as_bytes(), None, None).unwrap();
+        let jill = Some("jill@x.example");
+        assert_eq!(
+            authors(&items),
+            [
+                (Some("Jill Watts"), jill),
+                (Some("greta@mail.example"), Some("greta@mail.example")),
+                (Some("Jíll Wätts"), jill),
+                (Some("Feed Owner"), None),
+            ]
+        );
+    }
+
+    #[test]
+    fn json_feed_author_names() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[
+            {"id":"1","title":"a","content_text":"x","authors":[{"name":"jill@x.example (Jill Watts)"}]},
+            {"id":"2","title":"b","content_text":"x","authors":[{"name":"Jíll—jill@x.example"}]},
+            {"id":"3","title":"c","content_text":"x","author":{"name":"Greta"}}]}"#;
+        assert!(catch_unwind(|| feed_rs::parser::parse(json.as_bytes())).is_err());
+        let items = parse_feed(json.as_bytes(), None, None).unwrap();
+        let jill = Some("jill@x.example");
+        assert_eq!(
+            authors(&items),
+            [
+                (Some("Jill Watts"), jill),
+                (Some("Jíll"), jill),
+                (Some("Greta"), None)
+            ]
+        );
     }
 }

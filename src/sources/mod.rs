@@ -1,7 +1,8 @@
 //! Turning a source's bytes into items: feeds ([`feed`]), HTML review pages ([`page`]),
-//! HTML-to-text ([`text`]), which items concern the business ([`relevance`]) and the
-//! stable identity of an item across fetches ([`dedupe`]).
+//! HTML-to-text ([`text`]), authors as written ([`author`]), which items concern the
+//! business ([`relevance`]) and the stable identity of an item across fetches ([`dedupe`]).
 
+pub mod author;
 pub mod dedupe;
 pub mod encoding;
 pub mod feed;
@@ -16,9 +17,11 @@ pub struct RawItem {
     pub guid: Option<String>,
     /// Link to the item.
     pub url: Option<String>,
-    /// Author's name or handle.
+    /// Who wrote it, for display: the author's name or handle, else their email address
+    /// when that is all the source gives (so staff still see who wrote it).
     pub author: Option<String>,
-    /// Author's email, when the source gives one.
+    /// The author's email address, lowercased, when the source gives one (links the
+    /// item to a customer).
     pub author_email: Option<String>,
     /// Title.
     pub title: Option<String>,

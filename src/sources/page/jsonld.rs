@@ -9,6 +9,7 @@ use url::Url;
 use super::date::parse_date;
 use super::rating::{normalise_rating, parse_number, parse_rating};
 use super::{one_line, resolve};
+use crate::sources::author::{parse_author, Author};
 use crate::sources::text::html_to_text;
 use crate::sources::RawItem;
 
@@ -115,11 +116,12 @@ fn jsonld_item(map: &Map<String, Value>, page_url: &Url) -> Option<RawItem> {
     let url = str_of(&["url"]).and_then(|u| resolve(page_url, &u));
     let id = str_of(&["@id"]);
     let id_url = id.as_deref().and_then(|i| resolve(page_url, i));
+    let author = map.get("author").map(json_author).unwrap_or_default();
     Some(RawItem {
-        author_email: None,
         guid: url.clone().or_else(|| id_url.clone()).or(id),
         url: url.or(id_url),
-        author: map.get("author").and_then(author_name),
+        author: author.display(),
+        author_email: author.email,
         title: str_of(&["name", "headline"])
             .map(|t| one_line(&html_to_text(&t)))
             .filter(|t| !t.is_empty()),
@@ -139,23 +141,40 @@ fn json_text(v: &Value) -> Option<String> {
     }
 }
 
-/// `"Jane"`, `{"name": "Jane"}`, `{"givenName", "familyName"}`, or a list of those.
-fn author_name(v: &Value) -> Option<String> {
-    let name = match v {
-        Value::String(s) => s.clone(),
-        Value::Array(vs) => return vs.iter().find_map(author_name),
-        Value::Object(m) => match m.get("name").and_then(json_text) {
-            Some(n) => n,
-            None => [m.get("givenName"), m.get("familyName")]
-                .into_iter()
-                .flatten()
-                .filter_map(json_text)
-                .collect::<Vec<_>>()
-                .join(" "),
-        },
-        _ => return None,
-    };
-    Some(one_line(&html_to_text(&name))).filter(|n| !n.is_empty())
+/// `"Jane"`, `"Jane <jane@x.example>"`, `{"name": "Jane", "email": "…"}`,
+/// `{"givenName", "familyName"}`, or the first of a list of those.
+fn json_author(v: &Value) -> Author {
+    match v {
+        Value::String(s) => Author::from_parts(Some(&name_text(s)), None),
+        Value::Array(vs) => vs
+            .iter()
+            .map(json_author)
+            .find(|a| !a.is_empty())
+            .unwrap_or_default(),
+        Value::Object(m) => {
+            let name = m.get("name").and_then(json_text).unwrap_or_else(|| {
+                [m.get("givenName"), m.get("familyName")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(json_text)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            });
+            let email = m.get("email").and_then(json_text);
+            Author::from_parts(Some(&name_text(&name)), email.as_deref())
+        }
+        _ => Author::default(),
+    }
+}
+
+/// A name that may carry HTML (`<b>Jane</b>`) but may also be `Jane <jane@x.example>`,
+/// which is not markup.
+fn name_text(raw: &str) -> String {
+    let author = parse_author(raw);
+    if author.email.is_some() {
+        return raw.to_owned();
+    }
+    html_to_text(raw)
 }
 
 /// `reviewRating`: a `Rating` object (scale from `bestRating`/`worstRating`)
@@ -216,6 +235,33 @@ mod tests {
         let authors: Vec<_> = items.iter().map(|i| i.author.as_deref()).collect();
         assert_eq!(authors, [Some("Sam"), Some("Ann")]);
         assert_eq!(items[1].text, "Fine");
+    }
+
+    #[test]
+    fn jsonld_authors_with_addresses() {
+        let items = jsonld(
+            r#"[{"@type":"Review","reviewBody":"a","author":"Jill Watts <Jill@x.example>"},
+                {"@type":"Review","reviewBody":"b","author":{"@type":"Person","name":"Jíll Wätts","email":"mailto:jill@x.example"}},
+                {"@type":"Review","reviewBody":"c","author":{"name":"greta@mail.example"}},
+                {"@type":"Review","reviewBody":"d","author":{"name":"<b>Sam</b> &amp; Co"}},
+                {"@type":"Review","reviewBody":"e","author":[{"name":" "},{"givenName":"Ann","familyName":"Lee\nSmith"}]}]"#,
+        );
+        let authors: Vec<_> = items
+            .iter()
+            .map(|i| (i.author.as_deref(), i.author_email.as_deref()))
+            .collect();
+        let jill = Some("jill@x.example");
+        let greta = Some("greta@mail.example");
+        assert_eq!(
+            authors,
+            [
+                (Some("Jill Watts"), jill),
+                (Some("Jíll Wätts"), jill),
+                (greta, greta),
+                (Some("Sam & Co"), None),
+                (Some("Ann Lee Smith"), None),
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::date::parse_date;
 use super::jsonld::is_review_type;
 use super::rating::{normalise_rating, parse_number, parse_rating};
 use super::{one_line, resolve};
+use crate::sources::author::Author;
 use crate::sources::text::{element_text, tidy_whitespace};
 use crate::sources::RawItem;
 
@@ -81,11 +82,14 @@ fn microdata_item(scope: ElementRef<'_>, page_url: &Url) -> Option<RawItem> {
             .map(|el| one_line(&microdata_value(el)))
             .filter(|s| !s.is_empty())
     };
+    let author = prop(&props, &["author"])
+        .map(microdata_author)
+        .unwrap_or_default();
     Some(RawItem {
-        author_email: None,
         guid: url.clone().or(id),
         url,
-        author: prop(&props, &["author"]).and_then(microdata_author),
+        author: author.display(),
+        author_email: author.email,
         title: line(&["name", "headline"]),
         text,
         published_at: prop(&props, &["datePublished", "dateCreated"])
@@ -94,14 +98,14 @@ fn microdata_item(scope: ElementRef<'_>, page_url: &Url) -> Option<RawItem> {
     })
 }
 
-fn microdata_author(el: ElementRef<'_>) -> Option<String> {
-    let name = if el.value().attr("itemscope").is_some() {
+/// A `Person` item (`name`, `email`) or a plain value, through [`Author::from_parts`].
+fn microdata_author(el: ElementRef<'_>) -> Author {
+    if el.value().attr("itemscope").is_some() {
         let props = microdata_props(el);
-        prop(&props, &["name"]).map(microdata_value)?
-    } else {
-        microdata_value(el)
-    };
-    Some(one_line(&name)).filter(|n| !n.is_empty())
+        let value = |name: &str| prop(&props, &[name]).map(microdata_value);
+        return Author::from_parts(value("name").as_deref(), value("email").as_deref());
+    }
+    Author::from_parts(Some(&microdata_value(el)), None)
 }
 
 fn microdata_rating(el: ElementRef<'_>) -> Option<f32> {
@@ -139,5 +143,29 @@ mod tests {
         assert_eq!(r.published_at, Some(date("2026-10-30T00:00:00Z")));
         assert_eq!(r.title, None, "the business name is not the review's");
         assert_eq!(r.guid.as_deref(), Some("m1"));
+        assert_eq!(r.author_email, None);
+    }
+
+    #[test]
+    fn microdata_author_email() {
+        let html = r#"<div itemscope itemtype="https://schema.org/Review">
+            <span itemprop="author" itemscope itemtype="https://schema.org/Person">
+              <span itemprop="name">Jíll
+                Wätts</span><a itemprop="email" href="mailto:Jill@x.example">write</a></span>
+            <p itemprop="reviewBody">Fine.</p></div>
+            <div itemscope itemtype="https://schema.org/Review">
+              <meta itemprop="author" content="greta@mail.example"><p itemprop="reviewBody">Ok.</p></div>"#;
+        let items = extract_reviews(html, &page(), None)
+            .expect("no selectors")
+            .items;
+        let authors: Vec<_> = items
+            .iter()
+            .map(|i| (i.author.as_deref(), i.author_email.as_deref()))
+            .collect();
+        let greta = Some("greta@mail.example");
+        assert_eq!(
+            authors,
+            [(Some("Jíll Wätts"), Some("jill@x.example")), (greta, greta)]
+        );
     }
 }

@@ -11,6 +11,7 @@ use url::Url;
 use super::date::parse_date;
 use super::rating::parse_rating;
 use super::{one_line, resolve, Compiled, Field};
+use crate::sources::author::Author;
 use crate::sources::text::{element_text, tidy_whitespace};
 use crate::sources::RawItem;
 
@@ -71,11 +72,17 @@ fn selector_item(item: ElementRef<'_>, c: &Compiled, page_url: &Url) -> Option<R
             .map(|(el, f)| read_line(el, f.attr.as_deref()))
             .filter(|s| !s.is_empty())
     };
+    let author = c
+        .author
+        .as_ref()
+        .and_then(|f| first_match(item, f))
+        .map(read_author)
+        .unwrap_or_default();
     Some(RawItem {
-        author_email: None,
         guid,
         url,
-        author: line(&c.author),
+        author: author.display(),
+        author_email: author.email,
         title: line(&c.title),
         text,
         published_at: c
@@ -141,6 +148,28 @@ fn read_line_or_text(el: ElementRef<'_>, attr: Option<&str>) -> String {
 /// A one-line value: an attribute, or the element's text on one line.
 fn read_line(el: ElementRef<'_>, attr: Option<&str>) -> String {
     one_line(&read_line_or_text(el, attr))
+}
+
+/// The author: the configured attribute or the element's text, with the address of
+/// a `mailto:` link on or inside the element when the text has none.
+fn read_author((el, field): (ElementRef<'_>, &Field)) -> Author {
+    let written = read_line_or_text(el, field.attr.as_deref());
+    let mailto = field
+        .attr
+        .is_none()
+        .then(|| {
+            el.descendent_elements()
+                .filter_map(|e| e.value().attr("href"))
+                .find(|h| h.trim_start().to_ascii_lowercase().starts_with("mailto:"))
+        })
+        .flatten();
+    let author = Author::from_parts(Some(&written), None);
+    Author {
+        email: author
+            .email
+            .or_else(|| Author::from_parts(None, mailto).email),
+        ..author
+    }
 }
 
 /// The rating: the configured attribute, else a rating-bearing attribute of a
@@ -267,6 +296,37 @@ mod tests {
         assert_eq!(
             item.text, "Great\n\ntwo days ago Tasty.",
             "no text selector: the whole item"
+        );
+    }
+
+    #[test]
+    fn authors_are_parsed_with_their_address() {
+        let s = Selectors {
+            author: Some(".by".into()),
+            ..sel(".review")
+        };
+        let html = r#"
+            <div class="review"><a class="by" href="mailto:Jill@X.example?subject=Re">Jill
+              Watts</a> Great.</div>
+            <div class="review"><span class="by">jill@x.example (Jíll Wätts)</span> Fine.</div>
+            <div class="review"><span class="by">greta@mail.example</span> Ok.</div>
+            <div class="review"><span class="by"><a href="/u/sam">@sam</a></span> Meh.</div>"#;
+        let out = extract_reviews(html, &page(), Some(&s)).expect("valid selectors");
+        let authors: Vec<_> = out
+            .items
+            .iter()
+            .map(|i| (i.author.as_deref(), i.author_email.as_deref()))
+            .collect();
+        let jill = Some("jill@x.example");
+        let greta = Some("greta@mail.example");
+        assert_eq!(
+            authors,
+            [
+                (Some("Jill Watts"), jill),
+                (Some("Jíll Wätts"), jill),
+                (greta, greta),
+                (Some("@sam"), None),
+            ]
         );
     }
 
