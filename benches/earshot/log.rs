@@ -110,7 +110,8 @@ pub fn run(table: &mut Table, mentions: usize, customers: usize) {
     );
 }
 
-fn fill(store: &mut Store, analyzer: &Analyzer, total: usize) {
+/// Store `total` scored synthetic mentions in batches of 10,000.
+pub fn fill(store: &mut Store, analyzer: &Analyzer, total: usize) {
     let mut rng = Rng::new(7);
     let start = Utc
         .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)

@@ -21,7 +21,9 @@ const HOSTS: usize = 50;
 pub fn run(table: &mut Table, sources: usize) {
     let label = format!("2. poll {sources} sources x {ITEMS_PER_FEED}");
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let feeds = Arc::new(make_feeds(sources));
+    let feeds = Arc::new(make_feeds(sources, ITEMS_PER_FEED, |i| {
+        format!("Mon, 02 Nov 2026 10:{:02}:00 +0000", i % 60)
+    }));
     let hosts = runtime.block_on(serve(feeds.clone()));
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("earshot.toml");
@@ -57,17 +59,23 @@ pub fn run(table: &mut Table, sources: usize) {
     drop(runtime);
 }
 
-fn make_feeds(sources: usize) -> HashMap<String, String> {
+/// `sources` RSS feeds of `items` items each, keyed by path (`/feed/{s}.xml`); item `i`'s
+/// `pubDate` is `published(i)` (RFC 2822).
+pub fn make_feeds(
+    sources: usize,
+    items: usize,
+    published: impl Fn(usize) -> String,
+) -> HashMap<String, String> {
     let mut rng = Rng::new(3);
     (0..sources)
         .map(|s| {
-            let items: String = (0..ITEMS_PER_FEED)
+            let items: String = (0..items)
                 .map(|i| {
                     format!(
                         "<item><guid>feed{s}-item{i}</guid><title>Review {i}</title><link>https://reviews.example/{s}/{i}</link>\
-                         <dc:creator>{}</dc:creator><pubDate>Mon, 02 Nov 2026 10:{:02}:00 +0000</pubDate><description>&lt;p&gt;{}&lt;/p&gt;</description></item>",
+                         <dc:creator>{}</dc:creator><pubDate>{}</pubDate><description>&lt;p&gt;{}&lt;/p&gt;</description></item>",
                         person(&mut rng, 50),
-                        i % 60,
+                        published(i),
                         mention_text(&mut rng)
                     )
                 })
@@ -81,7 +89,7 @@ fn make_feeds(sources: usize) -> HashMap<String, String> {
 }
 
 /// Start one listener per loopback host; returns their `ip:port`.
-async fn serve(feeds: Arc<HashMap<String, String>>) -> Vec<String> {
+pub async fn serve(feeds: Arc<HashMap<String, String>>) -> Vec<String> {
     let mut hosts = Vec::new();
     for h in 0..HOSTS {
         let listener = TcpListener::bind(format!("127.0.0.{}:0", h + 2))
@@ -121,7 +129,8 @@ async fn answer(mut socket: tokio::net::TcpStream, feeds: Arc<HashMap<String, St
     let _ = socket.shutdown().await;
 }
 
-fn config_text(sources: usize, hosts: &[String]) -> String {
+/// A config with `sources` feed sources spread over `hosts`.
+pub fn config_text(sources: usize, hosts: &[String]) -> String {
     let mut text = String::from(
         "[business]\nname = \"Harbor Street Bakery\"\n[storage]\ndatabase = \"earshot.db\"\n",
     );
