@@ -4,16 +4,19 @@
 //! 1. sentiment scoring throughput (library, one core; and `earshot score` as a process);
 //! 2. a full poll cycle over many feed sources served on loopback, then the 304 cycle;
 //! 3. the mention log at 1,000,000 mentions: three queries and the database size;
-//! 4. importing 100,000 customers and linking 1,000,000 mentions to them.
+//! 4. importing 100,000 customers and linking 1,000,000 mentions to them;
+//! 5. the web log's latency (over loopback HTTP) while a poll cycle over 1,000 sources
+//!    writes into the store it shares, against the same requests with no poll running.
 //!
 //! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run);
-//! `EARSHOT_BENCH_SECTIONS=2,3` runs only those sections (3 includes 4).
+//! `EARSHOT_BENCH_SECTIONS=2,3` runs only those sections (3 includes 4; 5 runs at one size).
 
 mod log;
 mod poll;
 mod report;
 mod scoring;
 mod text;
+mod web;
 
 use report::Table;
 
@@ -23,7 +26,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1.0);
     let mut table = Table::default();
-    let sections = std::env::var("EARSHOT_BENCH_SECTIONS").unwrap_or_else(|_| "1,2,3".into());
+    let sections = std::env::var("EARSHOT_BENCH_SECTIONS").unwrap_or_else(|_| "1,2,3,5".into());
     let wanted = |n: &str| sections.split(',').any(|s| s.trim() == n);
     let sized = |n: f64| ((n * scale) as usize).max(1);
     if wanted("1") {
@@ -40,6 +43,9 @@ fn main() {
         for mentions in [sized(1e5), sized(1e6)] {
             log::run(&mut table, mentions, (mentions / 10).max(1));
         }
+    }
+    if wanted("5") {
+        web::run(&mut table, sized(1000.0), sized(20_000.0));
     }
     println!("\n{}", table.render());
 }
