@@ -8,7 +8,8 @@
 //! the stylesheet (which never touches the store, so it shows how much of the wait is the
 //! runtime rather than the store's lock). A probe thread times taking the store's lock
 //! (and letting it go at once): the part of a log request spent queueing for the store.
-//! Latencies are taken first with no poll running, then during one forced cycle.
+//! Latencies are taken first with no poll running, then during one forced cycle; the same
+//! cycle is also timed alone, on a store of its own, before any of that.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
@@ -51,24 +52,30 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
     });
     let hosts = internet.block_on(crate::poll::serve(Arc::new(feeds)));
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let mut store = Store::open(&dir.path().join("earshot.db")).expect("store");
-    let start = Instant::now();
-    crate::log::fill(&mut store, &Analyzer::new(Options::default()), prefill);
+    // The same cycle on its own first (a store of its own), for the poller's side of the cost.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let alone = {
+        let (_dir, store, _config, pipeline, _filled) = setup(sources, &hosts, prefill);
+        let start = Instant::now();
+        let report = runtime
+            .block_on(poll_cycle(pipeline, store, None, true, Utc::now()))
+            .expect("poll cycle");
+        assert!(
+            !report.any_failed(),
+            "a source failed: {}",
+            report.summary()
+        );
+        start.elapsed()
+    };
+    drop(runtime);
+
+    let (_dir, store, config, pipeline, filled) = setup(sources, &hosts, prefill);
     table.add(
         &label,
         "prefill the store",
-        format!("{} ({prefill} mentions)", duration(start.elapsed())),
+        format!("{} ({prefill} mentions)", duration(filled)),
         "",
     );
-    let store = Arc::new(Mutex::new(store));
-    let config = Config::parse(
-        &crate::poll::config_text(sources, &hosts),
-        &dir.path().join("earshot.toml"),
-    )
-    .expect("config");
-    let config = Arc::new(config);
-    let pipeline = Arc::new(Pipeline::new(config.clone()).expect("pipeline"));
 
     // Earshot's side: the web log and (below) the poller on one runtime, like `earshot run`.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -95,7 +102,7 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
     phase.store(CYCLE, Ordering::SeqCst);
     let start = Instant::now();
     let report = runtime
-        .block_on(poll_cycle(pipeline, store.clone(), None, true, now))
+        .block_on(poll_cycle(pipeline, store.clone(), None, true, Utc::now()))
         .expect("poll cycle");
     let wall = start.elapsed();
     phase.store(STOP, Ordering::SeqCst);
@@ -117,6 +124,12 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
             duration(wall),
             new as f64 / wall.as_secs_f64()
         ),
+        "",
+    );
+    table.add(
+        &label,
+        "poll cycle wall time (no web requests)",
+        duration(alone),
         "",
     );
     let log_pages = |phase: u8| -> Vec<Duration> {
@@ -164,6 +177,34 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
     }
     drop(runtime);
     drop(internet);
+}
+
+/// A temp dir with a store of `prefill` mentions, a config of `sources` feeds on `hosts`,
+/// and its pipeline; and how long the prefill took.
+fn setup(
+    sources: usize,
+    hosts: &[String],
+    prefill: usize,
+) -> (
+    tempfile::TempDir,
+    Arc<Mutex<Store>>,
+    Arc<Config>,
+    Arc<Pipeline>,
+    Duration,
+) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut store = Store::open(&dir.path().join("earshot.db")).expect("store");
+    let start = Instant::now();
+    crate::log::fill(&mut store, &Analyzer::new(Options::default()), prefill);
+    let filled = start.elapsed();
+    let config = Config::parse(
+        &crate::poll::config_text(sources, hosts),
+        &dir.path().join("earshot.toml"),
+    )
+    .expect("config");
+    let config = Arc::new(config);
+    let pipeline = Arc::new(Pipeline::new(config.clone()).expect("pipeline"));
+    (dir, Arc::new(Mutex::new(store)), config, pipeline, filled)
 }
 
 /// One request: the phase it started and ended in, and how long it took.
