@@ -18,7 +18,7 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     match earshot::cli::run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(done) => ExitCode::from(done.code()),
         Err(error) => {
             eprintln!("earshot: {error:#}");
             ExitCode::FAILURE

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
-use crate::config::Source;
+use crate::config::{Config, Source};
 use crate::schedule::{self, Failure};
 use crate::store::{lock, FetchOutcome, NewMention, SourceState, SourceStatus, Store, StoreError};
 
@@ -73,9 +73,20 @@ impl CycleReport {
 
     /// True when any source failed.
     pub fn any_failed(&self) -> bool {
+        self.failed() > 0
+    }
+
+    /// Sources polled this cycle (due, or forced), whatever the outcome.
+    pub fn attempted(&self) -> usize {
+        self.sources.iter().filter(|s| s.outcome.is_some()).count()
+    }
+
+    /// Sources whose fetch failed this cycle (a bot wall included).
+    pub fn failed(&self) -> usize {
         self.sources
             .iter()
-            .any(|s| matches!(s.outcome, Some(FetchOutcome::Failed(_))))
+            .filter(|s| matches!(s.outcome, Some(FetchOutcome::Failed(_))))
+            .count()
     }
 }
 
@@ -89,6 +100,24 @@ struct Prepared {
     dropped: usize,
 }
 
+/// The one scheduling decision, for `run` and `poll` alike: each configured source not
+/// `skip`ped, with None when it is due now (or `force`), else its state (not due yet).
+pub fn plan(
+    config: &Config,
+    store: &Store,
+    now: DateTime<Utc>,
+    force: bool,
+    skip: impl Fn(&str) -> bool,
+) -> Result<Vec<(Source, Option<SourceState>)>, StoreError> {
+    let mut plan = Vec::new();
+    for source in config.sources.iter().filter(|s| !skip(&s.name)) {
+        let state = store.source_state(&source.name)?;
+        let due = schedule::is_due(source, &state, now, force);
+        plan.push((source.clone(), (!due).then_some(state)));
+    }
+    Ok(plan)
+}
+
 /// Poll every due source (or only `only`), store the results, report per source.
 /// `force` ignores the schedule, backoff, `Retry-After` and a 410's disabling.
 pub async fn poll_cycle(
@@ -100,17 +129,17 @@ pub async fn poll_cycle(
 ) -> Result<CycleReport, StoreError> {
     let mut reports = Vec::new();
     let mut tasks = JoinSet::new();
-    for source in &pipeline.config.sources {
-        if only.is_some_and(|name| name != source.name) {
-            continue;
+    let plan = plan(&pipeline.config, &lock(&store), now, force, |name| {
+        only.is_some_and(|only| only != name)
+    })?;
+    for (source, state) in plan {
+        match state {
+            Some(state) => reports.push(SourceReport::idle(&source.name, &state)),
+            None => {
+                let (pipeline, store) = (pipeline.clone(), store.clone());
+                tasks.spawn(poll_source(pipeline, store, source, now));
+            }
         }
-        let state = lock(&store).source_state(&source.name)?;
-        if !schedule::is_due(source, &state, now, force) {
-            reports.push(SourceReport::idle(&source.name, &state));
-            continue;
-        }
-        let (pipeline, store, source) = (pipeline.clone(), store.clone(), source.clone());
-        tasks.spawn(poll_source(pipeline, store, source, now));
     }
     while let Some(joined) = tasks.join_next().await {
         match joined {

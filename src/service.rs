@@ -18,7 +18,7 @@ use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::alert::{Dispatcher, Transport};
 use crate::config::Config;
-use crate::poller::{poll_source, Pipeline, SourceReport};
+use crate::poller::{plan, poll_source, Pipeline, SourceReport};
 use crate::schedule::is_due;
 use crate::store::{lock, Store, StoreError};
 
@@ -119,23 +119,24 @@ impl Polls {
     /// Start every due source that is not already being polled.
     fn start_due(&mut self, pipeline: &Arc<Pipeline>, store: &Arc<Mutex<Store>>) {
         let now = Utc::now();
-        for source in &pipeline.config().sources {
-            if self.is_running(&source.name) {
+        let plan = plan(pipeline.config(), &lock(store), now, false, |name| {
+            self.is_running(name)
+        });
+        let plan = match plan {
+            Ok(plan) => plan,
+            Err(e) => {
+                tracing::error!("cannot read the sources' schedule: {e}");
+                return;
+            }
+        };
+        for (source, not_due) in plan {
+            if not_due.is_some() {
                 continue;
             }
-            let state = match lock(store).source_state(&source.name) {
-                Ok(state) => state,
-                Err(e) => {
-                    tracing::error!(source = %source.name, "cannot read its schedule: {e}");
-                    continue;
-                }
-            };
-            if !is_due(source, &state, now, false) {
-                continue;
-            }
-            let work = poll_source(pipeline.clone(), store.clone(), source.clone(), now);
+            let name = source.name.clone();
+            let work = poll_source(pipeline.clone(), store.clone(), source, now);
             let handle = self.tasks.spawn(work);
-            self.running.insert(handle.id(), source.name.clone());
+            self.running.insert(handle.id(), name);
         }
     }
 

@@ -99,6 +99,13 @@ fn new_mentions(doc: &mut Doc, data: &DigestData) {
         count(Label::Neutral),
         count(Label::Positive)
     ));
+    if data.backfill > 0 {
+        doc.para(&format!(
+            "{} of them are older posts from before Earshot first read their source: \
+             logged and scored, but no alert was sent for them.",
+            data.backfill
+        ));
+    }
     let negatives: Vec<String> = data
         .new_mentions
         .iter()

@@ -20,6 +20,7 @@ use super::compose::{self, Addressing, ComposeError, Email};
 use super::digest::{self, DigestSchedule};
 use super::transport::{SendError, Transport};
 use crate::config::Config;
+use crate::pipeline::decide::may_fold;
 use crate::store::{
     OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus, Store, StoreError,
 };
@@ -99,7 +100,11 @@ impl Dispatcher {
         let respond = chrono::Duration::from_std(self.config.triage.respond_within)
             .unwrap_or(chrono::Duration::hours(4));
         let mut store = self.lock();
-        let mut queued = store.queue_escalations(now - respond, now)?;
+        let mut queued = store.queue_escalations(
+            now - respond,
+            now,
+            crate::pipeline::decide::needs_escalation,
+        )?;
         queued += store.queue_reminders(now)?;
         queued += store.queue_source_alerts(now)?;
         if let Some(schedule) = self.config.alerts.digest.as_deref() {
@@ -134,9 +139,11 @@ impl Dispatcher {
                 report.retrying += 1;
                 continue;
             }
-            let fresh_alert =
-                entry.kind == OutboxKind::Alert && entry.status == OutboxStatus::Pending;
-            if fresh_alert && alerts_this_hour >= max {
+            // Only high alerts fold into the hourly summary: urgent ones always go out alone.
+            let foldable = entry.kind == OutboxKind::Alert
+                && entry.status == OutboxStatus::Pending
+                && may_fold(entry.priority);
+            if foldable && alerts_this_hour >= max {
                 self.lock().roll_alert(entry.id)?;
                 report.rolled += 1;
                 continue;

@@ -53,6 +53,9 @@ pub enum Command {
         /// Ignore the schedule and backoff.
         #[arg(long)]
         force: bool,
+        /// Only queue alerts; leave sending them to `earshot run` or a later `poll`.
+        #[arg(long)]
+        no_send: bool,
     },
     /// The mention log, newest first.
     Mentions(MentionArgs),
@@ -230,8 +233,44 @@ pub enum Format {
     Csv,
 }
 
+/// How a command that ran ended, as its exit status: 0 done; 3 some due sources failed;
+/// 4 every due source failed. (Earshot's own errors exit 1, usage errors 2.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// Everything worked.
+    Ok,
+    /// `poll`: some due sources failed (the others were read).
+    SomeSourcesFailed,
+    /// `poll`: every due source failed.
+    AllSourcesFailed,
+}
+
+impl Done {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            Done::Ok => 0,
+            Done::SomeSourcesFailed => 3,
+            Done::AllSourcesFailed => 4,
+        }
+    }
+}
+
 /// Run a parsed command line.
-pub fn run(cli: Cli) -> Result<()> {
+pub fn run(cli: Cli) -> Result<Done> {
+    if let Command::Poll {
+        ref source,
+        force,
+        no_send,
+    } = cli.command
+    {
+        let (config, store) = open(&cli)?;
+        return poll(config, store, source.as_deref(), force, !no_send);
+    }
+    run_command(cli).map(|()| Done::Ok)
+}
+
+fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Score { ref text } => score(&cli.config, text),
         Command::Eval { ref files } => eval(&cli.config, files),
@@ -243,10 +282,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let (config, store) = open(&cli)?;
             crate::web::run(config, store)
         }
-        Command::Poll { ref source, force } => {
-            let (config, store) = open(&cli)?;
-            poll(config, store, source.as_deref(), force)
-        }
+        Command::Poll { .. } => unreachable!("poll is run by `run`"),
         Command::Mentions(ref args) => {
             let (_, store) = open(&cli)?;
             let filter = args.filter(Utc::now())?;
@@ -382,20 +418,33 @@ fn case_step(
     Ok(())
 }
 
+/// One cycle now, then (unless `send` is false) deliver what is due: its alerts, source
+/// down/up alerts, reminders and escalations, so `poll` from cron emails like `run` does.
 fn poll(
     config: Arc<Config>,
     store: Arc<Mutex<Store>>,
     only: Option<&str>,
     force: bool,
-) -> Result<()> {
+    send: bool,
+) -> Result<Done> {
     if let Some(name) = only {
         known_source(&config, name)?;
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    let pipeline = Arc::new(Pipeline::new(config)?);
-    let report = runtime.block_on(poll_cycle(pipeline, store, only, force, Utc::now()))?;
+    let pipeline = Arc::new(Pipeline::new(config.clone())?);
+    let report = runtime.block_on(poll_cycle(pipeline, store.clone(), only, force, Utc::now()))?;
     print!("{}", output::cycle_report(&report));
-    Ok(())
+    if send {
+        let transport = crate::alert::Transport::from_config(&config.alerts)?;
+        let dispatcher = crate::alert::Dispatcher::new(config, store, transport);
+        let pass = runtime.block_on(dispatcher.tick(Utc::now()))?;
+        print!("{}", output::delivery(&pass));
+    }
+    Ok(match (report.attempted(), report.failed()) {
+        (_, 0) => Done::Ok,
+        (attempted, failed) if failed == attempted => Done::AllSourcesFailed,
+        _ => Done::SomeSourcesFailed,
+    })
 }
 
 fn known_source(config: &Config, name: &str) -> Result<()> {

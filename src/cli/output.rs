@@ -147,6 +147,28 @@ pub fn cycle_report(report: &CycleReport) -> String {
     text
 }
 
+/// What `poll` delivered after its cycle.
+pub fn delivery(pass: &crate::alert::PassReport) -> String {
+    let mut line = format!("alerts sent: {}", pass.sent);
+    if pass.rolled > 0 {
+        line.push_str(&format!(", {} folded into one summary", pass.rolled));
+    }
+    if pass.retrying > 0 {
+        line.push_str(&format!(
+            ", {} kept in the outbox to retry (`earshot outbox` shows them)",
+            pass.retrying
+        ));
+    }
+    if pass.failed > 0 {
+        line.push_str(&format!(", {} refused by the mail server", pass.failed));
+    }
+    if !pass.errors.is_empty() {
+        line.push_str(&format!("; mail problem: {}", pass.errors.join("; ")));
+    }
+    line.push('\n');
+    line
+}
+
 /// `earshot sources`: every configured source with its health.
 pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
     let mut text = format!(

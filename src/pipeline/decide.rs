@@ -176,6 +176,11 @@ pub fn is_open(label: Label, priority: Priority, status: CaseStatus) -> bool {
         || matches!(status, CaseStatus::Acknowledged | CaseStatus::Promised)
 }
 
+/// An alerted case nobody has acknowledged escalates once, while it still alerts the owner.
+pub fn needs_escalation(status: CaseStatus, priority: Priority) -> bool {
+    status == CaseStatus::New && alerts_owner(priority)
+}
+
 /// A resolved complaint that its author edited to neutral or praise: the fix won them back.
 pub fn recovered_by_edit(status: CaseStatus, was: Label, now: Label) -> bool {
     status == CaseStatus::Resolved && was == Label::Negative && now != Label::Negative

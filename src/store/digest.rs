@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::params;
 
 use super::{ts, SourceHealth, Store, StoreError};
-use crate::model::Mention;
+use crate::model::{Label, Mention};
 
 /// The digest's content for one period.
 #[derive(Debug, Clone, PartialEq)]
@@ -25,6 +25,8 @@ pub struct DigestData {
     pub recovered: Vec<Mention>,
     /// Sources whose last fetch failed.
     pub failing_sources: Vec<SourceHealth>,
+    /// Old posts taken in during the period without alerts (a new source's backfill).
+    pub backfill: usize,
 }
 
 impl Store {
@@ -34,10 +36,9 @@ impl Store {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<DigestData, StoreError> {
+        // Open is the pipeline's decision, the same set `mentions --status open` lists.
         let open_cases = self.query_mentions(
-            "WHERE m.status NOT IN ('resolved', 'recovered') \
-             AND (m.priority IN ('urgent', 'high') OR m.status IN ('acknowledged', 'promised')) \
-             AND ?1 = ?1 AND ?2 = ?2 ORDER BY m.fetched_at, m.id",
+            "WHERE m.open = 1 AND ?1 = ?1 AND ?2 = ?2 ORDER BY m.fetched_at, m.id",
             since,
             until,
         )?;
@@ -46,12 +47,12 @@ impl Store {
             since,
             until,
         )?;
-        let to_thank = self.query_mentions(
-            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 AND m.label = 'positive' \
-             AND m.customer_id IS NOT NULL ORDER BY m.fetched_at, m.id",
-            since,
-            until,
-        )?;
+        let mut to_thank: Vec<Mention> = new_mentions
+            .iter()
+            .filter(|m| m.label == Label::Positive && m.customer.is_some())
+            .cloned()
+            .collect();
+        to_thank.reverse();
         let recovered = self.query_mentions(
             "WHERE m.id IN (SELECT e.mention_id FROM mention_events e WHERE e.kind = 'recovered' \
              AND e.at >= ?1 AND e.at < ?2) ORDER BY m.id",
@@ -66,6 +67,7 @@ impl Store {
         Ok(DigestData {
             since,
             until,
+            backfill: self.backfill_count(since, until)?,
             open_cases,
             new_mentions,
             to_thank,

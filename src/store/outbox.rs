@@ -39,6 +39,8 @@ pub struct OutboxEntry {
     pub detail: Option<String>,
     /// Flood summary this alert was folded into.
     pub rolled_into: Option<i64>,
+    /// The priority of the mention when this row was queued (alerts about a mention).
+    pub priority: Option<crate::model::Priority>,
 }
 
 /// A row's rendered message, kept so a retry sends the very same bytes.
@@ -53,7 +55,7 @@ pub struct Rendered {
 }
 
 const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, next_attempt_at, \
-    attempts, sent_at, last_error, subject, detail, rolled_into FROM outbox";
+    attempts, sent_at, last_error, subject, detail, rolled_into, priority FROM outbox";
 
 impl Store {
     /// Rows to send now: pending and due (or all pending when `ignore_schedule`), and
@@ -257,12 +259,6 @@ pub(super) fn insert_row(
     Ok(changed == 1)
 }
 
-pub(super) fn ids(tx: &Transaction<'_>, sql: &str, arg: &str) -> Result<Vec<i64>, StoreError> {
-    let mut stmt = tx.prepare(sql)?;
-    let rows = stmt.query_map([arg], |r| r.get(0))?;
-    Ok(rows.collect::<Result<_, _>>()?)
-}
-
 fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
     let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
         Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
@@ -280,6 +276,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         subject: r.get(9)?,
         detail: r.get(10)?,
         rolled_into: r.get(11)?,
+        priority: r.get(12)?,
     })
 }
 
@@ -302,6 +299,10 @@ mod tests {
             })
             .unwrap();
         (store, id)
+    }
+
+    fn needs(status: crate::model::CaseStatus, priority: crate::model::Priority) -> bool {
+        crate::pipeline::decide::needs_escalation(status, priority)
     }
 
     fn queue_alert(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
@@ -376,9 +377,9 @@ mod tests {
         let queued = at("2026-11-23T10:00:00Z");
         store.transaction(|tx| queue_alert(tx, id, queued)).unwrap();
         let early = at("2026-11-23T09:00:00Z");
-        assert_eq!(store.queue_escalations(early, queued).unwrap(), 0);
+        assert_eq!(store.queue_escalations(early, queued, needs).unwrap(), 0);
         let cutoff = at("2026-11-23T10:00:00Z");
-        assert_eq!(store.queue_escalations(cutoff, cutoff).unwrap(), 1);
-        assert_eq!(store.queue_escalations(cutoff, cutoff).unwrap(), 0);
+        assert_eq!(store.queue_escalations(cutoff, cutoff, needs).unwrap(), 1);
+        assert_eq!(store.queue_escalations(cutoff, cutoff, needs).unwrap(), 0);
     }
 }

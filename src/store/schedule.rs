@@ -3,30 +3,40 @@
 //! by its cause, so asking again (every dispatcher tick) never queues it twice.
 
 use chrono::{DateTime, Utc};
+use rusqlite::params;
 
-use super::outbox::{ids, insert_row};
+use super::outbox::insert_row;
 use super::{ts, Store, StoreError};
-use crate::model::OutboxKind;
+use crate::model::{CaseStatus, OutboxKind, Priority};
 
 impl Store {
-    /// Queue one escalation for every alerted urgent/high case still `new` whose alert was
-    /// queued at or before `cutoff`. Returns how many were queued.
+    /// Queue one escalation for every mention alerted at or before `cutoff` (its alert or
+    /// its urgent email) that `needs_escalation` picks by status and priority: the rule is
+    /// the caller's. Returns how many were queued.
     pub fn queue_escalations(
         &mut self,
         cutoff: DateTime<Utc>,
         now: DateTime<Utc>,
+        needs_escalation: impl Fn(CaseStatus, Priority) -> bool,
     ) -> Result<usize, StoreError> {
         self.transaction(|tx| {
-            let ids = ids(
-                tx,
-                "SELECT a.mention_id FROM outbox a JOIN mentions m ON m.id = a.mention_id \
-                 WHERE a.kind = 'alert' AND a.created_at <= ?1 AND m.status = 'new' \
-                 AND m.priority IN ('urgent', 'high') \
+            let mut stmt = tx.prepare(
+                "SELECT DISTINCT m.id, m.status, m.priority FROM outbox a \
+                 JOIN mentions m ON m.id = a.mention_id \
+                 WHERE a.kind IN (?2, ?3) AND a.created_at <= ?1 \
                  AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.dedupe_key = 'escalation:' || m.id)",
-                &ts(cutoff),
             )?;
+            let candidates: Vec<(i64, CaseStatus, Priority)> = stmt
+                .query_map(
+                    params![ts(cutoff), OutboxKind::Alert, OutboxKind::BecameUrgent],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?
+                .collect::<Result<_, _>>()?;
             let mut queued = 0;
-            for id in ids {
+            for (id, status, priority) in candidates {
+                if !needs_escalation(status, priority) {
+                    continue;
+                }
                 let key = format!("escalation:{id}");
                 queued += usize::from(insert_row(
                     tx,

@@ -241,8 +241,11 @@ fn eval_prints_model_and_baseline_and_names_bad_lines() {
 fn sources_shows_state_and_history_shows_the_errors() {
     let dir = fresh_checkout();
     std::fs::remove_file(dir.path().join("feeds/social-mentions.json")).unwrap();
-    let first = stdout(&earshot(dir.path(), &["poll"]));
+    let first = earshot(dir.path(), &["poll"]);
+    assert_eq!(first.status.code(), Some(3), "some sources failed: exit 3");
+    let first = String::from_utf8_lossy(&first.stdout);
     assert!(first.contains("4 sources ok, 1 failed"), "{first}");
+    // The failing source is not due again (backoff) and the others not yet: nothing failed.
     let again = stdout(&earshot(dir.path(), &["poll"]));
     assert!(
         again.contains("failing, backing off: next try"),
@@ -262,6 +265,23 @@ fn sources_shows_state_and_history_shows_the_errors() {
     let unknown = earshot(dir.path(), &["sources", "--history", "nope"]);
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no source named 'nope'"));
+}
+
+#[test]
+fn poll_exits_4_when_every_due_source_fails_and_0_once_they_work() {
+    let dir = fresh_checkout();
+    let feeds = dir.path().join("feeds");
+    std::fs::rename(&feeds, dir.path().join("feeds-away")).unwrap();
+    let all_failed = earshot(dir.path(), &["poll"]);
+    assert_eq!(
+        all_failed.status.code(),
+        Some(4),
+        "every source failed: exit 4"
+    );
+    assert!(String::from_utf8_lossy(&all_failed.stdout).contains("0 sources ok, 5 failed"));
+    std::fs::rename(dir.path().join("feeds-away"), &feeds).unwrap();
+    let forced = earshot(dir.path(), &["poll", "--force"]);
+    assert_eq!(forced.status.code(), Some(0));
 }
 
 #[test]
