@@ -9,6 +9,7 @@
 pub mod alert;
 pub mod casework;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod customers;
 pub mod fetch;

@@ -25,7 +25,7 @@ fn dispatcher(config: &Arc<Config>, store: &Arc<Mutex<Store>>) -> Result<Dispatc
 pub fn outbox(config: Arc<Config>, store: Arc<Mutex<Store>>, retry: bool) -> Result<()> {
     let mut problem = None;
     if retry {
-        let now = Utc::now();
+        let now = crate::clock::now();
         let dispatcher = dispatcher(&config, &store)?;
         lock(&store).retry_outbox_now(now)?;
         let pass = runtime()?.block_on(dispatcher.send_due(now, true))?;
@@ -42,7 +42,7 @@ pub fn outbox(config: Arc<Config>, store: Arc<Mutex<Store>>, retry: bool) -> Res
 
 /// `earshot digest [--send]`.
 pub fn digest(config: Arc<Config>, store: Arc<Mutex<Store>>, send: bool) -> Result<()> {
-    let now = Utc::now();
+    let now = crate::clock::now();
     let since = now - chrono::Duration::days(1);
     if !send {
         // Times are stored to the second: include mentions stored in this very second.
@@ -73,7 +73,7 @@ pub fn test(config: &Config) -> Result<()> {
         transport.describe()
     );
     let email = compose::test_message(&config.business.name);
-    let now = Utc::now();
+    let now = crate::clock::now();
     let addressing = Addressing {
         from: config.alerts.from.clone(),
         to: to.clone(),

@@ -23,7 +23,8 @@ pub fn apply(
     note: Option<&str>,
     by: Option<&str>,
 ) -> Result<String> {
-    let status = crate::pipeline::update_case(store, id, action, note, &actor(by), Utc::now())?;
+    let status =
+        crate::pipeline::update_case(store, id, action, note, &actor(by), crate::clock::now())?;
     let due = match action {
         CaseAction::Promise { due } => format!(", due {}", due.format("%Y-%m-%d %H:%M UTC")),
         _ => String::new(),
@@ -45,7 +46,7 @@ pub fn link(
         customer,
         &actor(by),
         &config.triage,
-        Utc::now(),
+        crate::clock::now(),
     )?;
     let detail = store.mention_detail(mention)?;
     Ok(match customer {

@@ -3,7 +3,6 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use chrono::Utc;
 
 use super::output::{mentions_table, short_time};
 use crate::casework::customer_card;
@@ -17,7 +16,8 @@ pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String>
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("cannot read {}; check the path", file.display()))?;
     let records = parse_csv(&text, &file.display().to_string())?;
-    let summary = crate::pipeline::import_customers(store, &records, &config.triage, Utc::now())?;
+    let summary =
+        crate::pipeline::import_customers(store, &records, &config.triage, crate::clock::now())?;
     Ok(format!(
         "Imported {} customers from {}: {} new, {} updated; {} mentions linked to a customer.\n",
         records.len(),

@@ -285,7 +285,7 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Poll { .. } => unreachable!("poll is run by `run`"),
         Command::Mentions(ref args) => {
             let (_, store) = open(&cli)?;
-            let filter = args.filter(Utc::now())?;
+            let filter = args.filter(crate::clock::now())?;
             let mentions = lock(&store).mentions(&filter)?;
             output::print_mentions(&mentions, args.format)
         }
@@ -311,7 +311,7 @@ fn run_command(cli: Cli) -> Result<()> {
             ref note,
             ref by,
         } => {
-            let due = cases::parse_due(due, Utc::now())?;
+            let due = cases::parse_due(due, crate::clock::now())?;
             case_step(
                 &cli,
                 id,
@@ -432,12 +432,18 @@ fn poll(
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let pipeline = Arc::new(Pipeline::new(config.clone())?);
-    let report = runtime.block_on(poll_cycle(pipeline, store.clone(), only, force, Utc::now()))?;
+    let report = runtime.block_on(poll_cycle(
+        pipeline,
+        store.clone(),
+        only,
+        force,
+        crate::clock::now(),
+    ))?;
     print!("{}", output::cycle_report(&report));
     if send {
         let transport = crate::alert::Transport::from_config(&config.alerts)?;
         let dispatcher = crate::alert::Dispatcher::new(config, store, transport);
-        let pass = runtime.block_on(dispatcher.tick(Utc::now()))?;
+        let pass = runtime.block_on(dispatcher.tick(crate::clock::now()))?;
         print!("{}", output::delivery(&pass));
     }
     Ok(match (report.attempted(), report.failed()) {
