@@ -13,6 +13,7 @@ pub mod clock;
 pub mod config;
 pub mod customers;
 pub mod fetch;
+pub mod lease;
 pub mod model;
 pub mod pipeline;
 pub mod poller;

@@ -105,9 +105,14 @@ pub fn became_urgent(ctx: &AlertContext, why: &str, respond_within: Duration) ->
     } else {
         format!(" ({})", header_safe(&reasons))
     };
+    // The customer's own name once we know who is speaking.
+    let who = m
+        .customer
+        .as_ref()
+        .map_or_else(|| author(m), |c| c.name.clone());
     doc.finish(format!(
         "[URGENT] now urgent: {}{reasons}: {}",
-        header_safe(&author(m)),
+        header_safe(&who),
         header_safe(&m.source)
     ))
 }

@@ -128,7 +128,7 @@ impl Dispatcher {
         let lease_cutoff = now - lease();
         let due = self.lock().due_outbox(now, lease_cutoff, ignore_schedule)?;
         let hour_ago = now - chrono::Duration::hours(1);
-        let mut alerts_this_hour = self.lock().alerts_sent_since(hour_ago)?;
+        let mut alerts_this_hour = self.lock().alerts_sent_since(hour_ago, may_fold)?;
         let max = self.config.alerts.max_per_hour as usize;
         let mut report = PassReport::default();
         let mut down: Option<(SendError, DateTime<Utc>)> = None;
@@ -151,7 +151,7 @@ impl Dispatcher {
             if !self.lock().claim_outbox(entry.id, now, lease_cutoff)? {
                 continue;
             }
-            if entry.kind == OutboxKind::Alert {
+            if foldable {
                 alerts_this_hour += 1;
             }
             if let Some(error) = self.deliver(&entry, now, &mut report).await? {

@@ -41,6 +41,10 @@ impl Store {
             )
             .optional()?
             .ok_or(StoreError::NoSuchMention(mention_id))?;
+        if !current.is_open() && action == CaseAction::Resolve {
+            // Resolving twice (a retried command) changes nothing and is no error.
+            return Ok(current);
+        }
         if !current.is_open() {
             return Err(StoreError::CaseClosed {
                 id: mention_id,

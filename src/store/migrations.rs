@@ -192,7 +192,14 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
         WHERE kind = 'alert';
     "#,
     ),
-    // Append the next migration here: `// 5: why`, then `M::up(r#"..."#),`.
+    // 5: leases name their holder (`host:pid`), so one whose process died is taken at once.
+    M::up(
+        r#"
+    ALTER TABLE sources ADD COLUMN lease_owner TEXT;
+    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+    "#,
+    ),
+    // Append the next migration here: `// 6: why`, then `M::up(r#"..."#),`.
 ];
 
 /// Apply every migration the file has not seen, all in one transaction. A file whose

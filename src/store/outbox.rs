@@ -41,6 +41,10 @@ pub struct OutboxEntry {
     pub rolled_into: Option<i64>,
     /// The priority of the mention when this row was queued (alerts about a mention).
     pub priority: Option<crate::model::Priority>,
+    /// When a dispatcher took it for sending.
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Which process took it (`host:pid`).
+    pub claimed_by: Option<String>,
 }
 
 /// A row's rendered message, kept so a retry sends the very same bytes.
@@ -55,7 +59,8 @@ pub struct Rendered {
 }
 
 const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, next_attempt_at, \
-    attempts, sent_at, last_error, subject, detail, rolled_into, priority FROM outbox";
+    attempts, sent_at, last_error, subject, detail, rolled_into, priority, claimed_at, \
+    claimed_by FROM outbox";
 
 impl Store {
     /// Rows to send now: pending and due (or all pending when `ignore_schedule`), and
@@ -73,10 +78,16 @@ impl Store {
         };
         let mut stmt = self.conn.prepare(&format!(
             "{SELECT_ENTRY} WHERE (status = 'pending' AND next_attempt_at <= ?1) \
-             OR (status = 'sending' AND claimed_at <= ?2) ORDER BY id"
+             OR status = 'sending' ORDER BY id"
         ))?;
-        let rows = stmt.query_map(params![due, ts(lease_cutoff)], entry_from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows: Vec<OutboxEntry> = stmt
+            .query_map(params![due], entry_from_row)?
+            .collect::<Result<_, _>>()?;
+        // A row being sent is due again once its claim lapsed or its sender died.
+        Ok(rows
+            .into_iter()
+            .filter(|e| e.status != OutboxStatus::Sending || claim_lapsed(e, lease_cutoff))
+            .collect())
     }
 
     /// Take a row for sending; false if another dispatcher took it first.
@@ -86,10 +97,30 @@ impl Store {
         now: DateTime<Utc>,
         lease_cutoff: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let Some(entry) = self.outbox_entry(id)? else {
+            return Ok(false);
+        };
+        let free = match entry.status {
+            OutboxStatus::Pending => true,
+            OutboxStatus::Sending => claim_lapsed(&entry, lease_cutoff),
+            _ => false,
+        };
+        if !free {
+            return Ok(false);
+        }
+        // Take it only if nobody else took it since we looked.
         let changed = self.conn.execute(
-            "UPDATE outbox SET status = 'sending', claimed_at = ?2 WHERE id = ?1 \
-             AND (status = 'pending' OR (status = 'sending' AND claimed_at <= ?3))",
-            params![id, ts(now), ts(lease_cutoff)],
+            "UPDATE outbox SET status = ?2, claimed_at = ?3, claimed_by = ?4 WHERE id = ?1 \
+             AND status = ?5 AND claimed_at IS ?6 AND claimed_by IS ?7",
+            params![
+                id,
+                OutboxStatus::Sending,
+                ts(now),
+                crate::lease::owner(),
+                entry.status,
+                entry.claimed_at.map(ts),
+                entry.claimed_by
+            ],
         )?;
         Ok(changed == 1)
     }
@@ -277,7 +308,18 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         detail: r.get(10)?,
         rolled_into: r.get(11)?,
         priority: r.get(12)?,
+        claimed_at: time(13)?,
+        claimed_by: r.get(14)?,
     })
+}
+
+/// A claim older than the lease, or held by a process on this host that died.
+fn claim_lapsed(entry: &OutboxEntry, lease_cutoff: DateTime<Utc>) -> bool {
+    entry.claimed_at.is_none_or(|at| at <= lease_cutoff)
+        || entry
+            .claimed_by
+            .as_deref()
+            .is_some_and(crate::lease::is_gone)
 }
 
 #[cfg(test)]

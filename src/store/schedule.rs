@@ -121,14 +121,28 @@ impl Store {
     }
 
     /// Immediate alerts claimed for sending since `since` (the flood guard's count).
-    pub fn alerts_sent_since(&self, since: DateTime<Utc>) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'alert' \
-             AND status IN ('sending', 'sent') AND claimed_at >= ?1",
-            [ts(since)],
-            |r| r.get(0),
+    /// Only alerts `counts` picks by the priority they were queued at (the flood guard
+    /// counts the alerts it may fold).
+    pub fn alerts_sent_since(
+        &self,
+        since: DateTime<Utc>,
+        counts: impl Fn(Option<Priority>) -> bool,
+    ) -> Result<usize, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT priority FROM outbox WHERE kind = ?2 AND status IN (?3, ?4) AND claimed_at >= ?1",
         )?;
-        Ok(n as usize)
+        let priorities: Vec<Option<Priority>> = stmt
+            .query_map(
+                params![
+                    ts(since),
+                    OutboxKind::Alert,
+                    crate::model::OutboxStatus::Sending,
+                    crate::model::OutboxStatus::Sent
+                ],
+                |r| r.get(0),
+            )?
+            .collect::<Result<_, _>>()?;
+        Ok(priorities.into_iter().filter(|p| counts(*p)).count())
     }
 
     /// Fold an alert over the hourly cap into the next flood summary.

@@ -98,16 +98,38 @@ impl Store {
     }
 
     /// Claim `name` for one poll, unless another poll (this process or another) holds it.
-    /// `record_fetch` releases the claim; a crashed poller's claim lapses after
-    /// [`LEASE_SECS`]. Uses the wall clock, whatever time the cycle pretends it is.
+    /// `record_fetch` releases the claim; a claim lapses after [`LEASE_SECS`], or at once
+    /// when its holder was a process on this host that has died. Uses the wall clock,
+    /// whatever time the cycle pretends it is.
     pub fn claim_source(&self, name: &str, url: &str) -> Result<bool, StoreError> {
         let now = Utc::now();
-        let until = now + chrono::Duration::seconds(LEASE_SECS);
+        let until = ts(now + chrono::Duration::seconds(LEASE_SECS));
+        let me = crate::lease::owner();
+        let held: Option<(Option<String>, Option<String>)> = self
+            .conn
+            .query_row(
+                "SELECT lease_until, lease_owner FROM sources WHERE name = ?1",
+                [name],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((held_until, holder)) = held else {
+            let changed = self.conn.execute(
+                "INSERT OR IGNORE INTO sources (name, url, lease_until, lease_owner) \
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![name, url, until, me],
+            )?;
+            return Ok(changed == 1);
+        };
+        let expired = held_until.as_deref().is_none_or(|u| u < ts(now).as_str());
+        if !expired && !holder.as_deref().is_some_and(crate::lease::is_gone) {
+            return Ok(false);
+        }
+        // Take it only if nobody else took it since we looked.
         let changed = self.conn.execute(
-            "INSERT INTO sources (name, url, lease_until) VALUES (?1, ?2, ?4) \
-             ON CONFLICT(name) DO UPDATE SET lease_until = ?4 \
-             WHERE lease_until IS NULL OR lease_until < ?3",
-            params![name, url, ts(now), ts(until)],
+            "UPDATE sources SET lease_until = ?2, lease_owner = ?3 WHERE name = ?1 \
+             AND lease_until IS ?4 AND lease_owner IS ?5",
+            params![name, until, me, held_until, holder],
         )?;
         Ok(changed == 1)
     }
@@ -143,7 +165,7 @@ impl Store {
              first_success_at = CASE WHEN ?6 IS NULL THEN COALESCE(first_success_at, ?5) \
              ELSE first_success_at END, \
              last_error = ?6, consecutive_failures = ?7, next_due_at = ?8, config_url = ?9, \
-             state = ?10, had_items = ?11, lease_until = NULL WHERE name = ?1",
+             state = ?10, had_items = ?11, lease_until = NULL, lease_owner = NULL WHERE name = ?1",
             params![
                 name,
                 state.etag,

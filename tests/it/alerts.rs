@@ -426,15 +426,17 @@ fn a_dispatcher_killed_mid_send_loses_nothing_and_sends_each_alert_once() {
     let dispatcher = Dispatcher::new(Arc::new(config), store, smtp(&server.url(), None));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let now = Utc::now();
+    // The row the killed sender held is taken at once (its process is gone, no need to
+    // wait out the lease), with the pending one.
     assert_eq!(
         rt.block_on(dispatcher.send_due(now, false)).unwrap().sent,
-        1
+        2
     );
     let lease = chrono::Duration::from_std(SEND_LEASE).unwrap();
     let later = now + lease + minutes(1);
     assert_eq!(
         rt.block_on(dispatcher.send_due(later, false)).unwrap().sent,
-        1
+        0
     );
     assert_eq!(
         rt.block_on(dispatcher.send_due(later + minutes(5), false))

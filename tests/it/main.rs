@@ -9,6 +9,7 @@ mod encoding;
 mod fetch;
 mod pages;
 mod poll;
+mod scenarios;
 mod sentiment;
 mod service;
 mod smtp;
