@@ -10,7 +10,7 @@ use super::{ts, Store, StoreError};
 use crate::customers::{
     name_key, split_handles, Candidate, CustomerIndex, CustomerRecord, MatchResult,
 };
-use crate::model::Mention;
+use crate::model::{CaseStatus, Label, Mention};
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -71,11 +71,12 @@ pub struct CaseFile {
     pub customer: Option<CustomerSummary>,
 }
 
+/// ?2 and ?3 take `Label::Negative` and `CaseStatus::Recovered` (counted per customer).
 const SELECT_CUSTOMER: &str =
     "SELECT c.id, c.name, c.email, c.phone, c.handles, c.tier, c.lifetime_value, c.notes, \
-    COUNT(m.id), COALESCE(SUM(m.label = 'negative'), 0), \
+    COUNT(m.id), COALESCE(SUM(m.label = ?2), 0), \
     COALESCE(SUM(m.open), 0), \
-    COALESCE(SUM(m.status = 'recovered'), 0) \
+    COALESCE(SUM(m.status = ?3), 0) \
     FROM customers c LEFT JOIN mentions m ON m.customer_id = c.id";
 
 impl Store {
@@ -154,7 +155,10 @@ impl Store {
              GROUP BY c.id ORDER BY c.name, c.id"
         );
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([pattern], summary_from_row)?;
+        let rows = stmt.query_map(
+            params![pattern, Label::Negative, CaseStatus::Recovered],
+            summary_from_row,
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -164,7 +168,7 @@ impl Store {
             .conn
             .query_row(
                 &format!("{SELECT_CUSTOMER} WHERE c.id = ?1 GROUP BY c.id"),
-                [id],
+                params![id, Label::Negative, CaseStatus::Recovered],
                 summary_from_row,
             )
             .optional()?

@@ -54,6 +54,7 @@ impl Store {
             .collect();
         to_thank.reverse();
         let recovered = self.query_mentions(
+            // The history's "recovered" entries (see `Store::mark_recovered`).
             "WHERE m.id IN (SELECT e.mention_id FROM mention_events e WHERE e.kind = 'recovered' \
              AND e.at >= ?1 AND e.at < ?2) ORDER BY m.id",
             since,

@@ -273,7 +273,7 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
     tx.execute(
         "INSERT INTO mentions (source, key, content_hash, url, author, title, text, published_at, \
          fetched_at, rating, score, label, terms, priority, priority_reasons, status, author_email) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, 'new', ?16)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16)",
         params![
             new.source,
             new.key,
@@ -291,6 +291,7 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
             new.priority,
             serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
             new.author_email,
+            CaseStatus::New,
         ],
     )?;
     let id = tx.last_insert_rowid();

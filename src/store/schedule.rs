@@ -55,11 +55,13 @@ impl Store {
     pub fn queue_reminders(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.transaction(|tx| {
             let mut stmt = tx.prepare(
-                "SELECT id, promise_due_at FROM mentions WHERE status = 'promised' \
+                "SELECT id, promise_due_at FROM mentions WHERE status = ?2 \
                  AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
             )?;
             let due: Vec<(i64, String)> = stmt
-                .query_map([ts(now)], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .query_map(params![ts(now), CaseStatus::Promised], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
                 .collect::<Result<_, _>>()?;
             let mut queued = 0;
             for (id, due_at) in due {

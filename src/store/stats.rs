@@ -1,8 +1,10 @@
 //! Aggregates over the log: sentiment per week and source, for the web log's chart.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::params;
 
 use super::{ts, Store, StoreError};
+use crate::model::Label;
 
 /// Mentions of one source in one week (Monday to Sunday, by publication time).
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -32,12 +34,13 @@ impl Store {
         // date(…, 'weekday 0', '-6 days') is the Monday of the week holding the day.
         let mut stmt = self.conn.prepare(
             "SELECT date(COALESCE(published_at, fetched_at), 'weekday 0', '-6 days') AS week, \
-             source, COUNT(*), AVG(score), SUM(label = 'negative'), SUM(label = 'neutral'), \
-             SUM(label = 'positive') FROM mentions \
+             source, COUNT(*), AVG(score), SUM(label = ?2), SUM(label = ?3), \
+             SUM(label = ?4) FROM mentions \
              WHERE ?1 IS NULL OR COALESCE(published_at, fetched_at) >= ?1 \
              GROUP BY week, source ORDER BY week, source",
         )?;
-        let rows = stmt.query_map([since.map(ts)], |r| {
+        let labels = (Label::Negative, Label::Neutral, Label::Positive);
+        let rows = stmt.query_map(params![since.map(ts), labels.0, labels.1, labels.2], |r| {
             let week: String = r.get(0)?;
             Ok(WeekSentiment {
                 week: NaiveDate::parse_from_str(&week, "%Y-%m-%d").unwrap_or_default(),
