@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    quiet_on_closed_pipe();
     let cli = earshot::cli::Cli::parse();
     let default_level = match cli.command {
         earshot::cli::Command::Run | earshot::cli::Command::Serve => "info",
@@ -23,5 +24,15 @@ fn main() -> ExitCode {
             eprintln!("earshot: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `earshot mentions | head` should stop quietly when `head` has read enough, as other
+/// command-line tools do, instead of panicking on the closed pipe.
+fn quiet_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default action of one signal before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

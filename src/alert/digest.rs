@@ -75,7 +75,7 @@ fn open_cases(doc: &mut Doc, data: &DigestData) {
         .map(|m| {
             format!(
                 "{} old, {} {}: {}",
-                age(data.until - m.fetched_at),
+                age(data.until - m.when()),
                 m.priority,
                 m.status,
                 one_liner(m)

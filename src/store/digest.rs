@@ -38,7 +38,8 @@ impl Store {
     ) -> Result<DigestData, StoreError> {
         // Open is the pipeline's decision, the same set `mentions --status open` lists.
         let open_cases = self.query_mentions(
-            "WHERE m.open = 1 AND ?1 = ?1 AND ?2 = ?2 ORDER BY m.fetched_at, m.id",
+            "WHERE m.open = 1 AND ?1 = ?1 AND ?2 = ?2 \
+             ORDER BY COALESCE(m.published_at, m.fetched_at), m.id",
             since,
             until,
         )?;
