@@ -59,7 +59,6 @@ pub(super) fn setup(message: &str) -> SendError {
 
 /// Classify lettre's error and word it for the owner.
 pub(super) fn classify(e: &lettre::transport::smtp::Error, s: &SmtpSettings) -> SendError {
-    let server = format!("{}:{}", s.host, s.port);
     let chain = error_chain(e);
     if let Some(code) = e.status() {
         let code = code.to_string();
@@ -76,16 +75,16 @@ pub(super) fn classify(e: &lettre::transport::smtp::Error, s: &SmtpSettings) -> 
         };
     }
     let lower = chain.to_ascii_lowercase();
-    let (kind, advice) = if e.is_timeout() || lower.contains("timed out") {
-        (FailureKind::Timeout, format!("the mail server {server} did not answer within {}s: check the host and port in [alerts] smtp_url, or a firewall", s.timeout.as_secs()))
+    let kind = if e.is_timeout() || lower.contains("timed out") {
+        FailureKind::Timeout
     } else if refused(e) {
-        (FailureKind::Refused, format!("the mail server {server} refused the connection: check the port in [alerts] smtp_url (587 for smtp://, 465 for smtps://) and that the server is running"))
+        FailureKind::Refused
     } else if lower.contains("lookup")
         || lower.contains("resolve")
         || lower.contains("name or service")
         || lower.contains("nodename")
     {
-        (FailureKind::Dns, format!("cannot find the mail server '{}' (DNS lookup failed): check the host name in [alerts] smtp_url", s.host))
+        FailureKind::Dns
     } else if e.is_tls()
         || [
             "tls",
@@ -97,16 +96,62 @@ pub(super) fn classify(e: &lettre::transport::smtp::Error, s: &SmtpSettings) -> 
         .iter()
         .any(|w| lower.contains(w))
     {
-        (FailureKind::Tls, format!("TLS with {server} failed: use smtps:// for port 465 and smtp:// for 587, and check the server's certificate matches '{}'", s.host))
+        FailureKind::Tls
     } else if lower.contains("authentication mechanism") {
         return auth_error(s, &chain);
     } else {
-        (
-            FailureKind::Network,
-            format!("talking to the mail server {server} failed: check [alerts] smtp_url"),
-        )
+        FailureKind::Network
     };
-    SendError::new(kind, format!("{advice} ({})", chain.trim()))
+    network(kind, chain.trim(), s)
+}
+
+/// A failure below SMTP (DNS, TCP, TLS, a dropped connection), worded for the owner with
+/// what went wrong in brackets.
+pub(super) fn network(kind: FailureKind, detail: &str, s: &SmtpSettings) -> SendError {
+    let server = format!("{}:{}", s.host, s.port);
+    let advice = match kind {
+        FailureKind::Timeout => format!("the mail server {server} did not answer within {}: check the host and port in [alerts] smtp_url, or a firewall", seconds(s)),
+        FailureKind::Refused => format!("the mail server {server} refused the connection: check the port in [alerts] smtp_url (587 for smtp://, 465 for smtps://) and that the server is running"),
+        FailureKind::Dns => format!("cannot find the mail server '{}' (DNS lookup failed): check the host name in [alerts] smtp_url", s.host),
+        FailureKind::Tls => format!("TLS with {server} failed: use smtps:// for port 465 and smtp:// for 587, and check the server's certificate matches '{}'", s.host),
+        _ => format!("talking to the mail server {server} failed: check [alerts] smtp_url"),
+    };
+    SendError::new(kind, format!("{advice} ({detail})"))
+}
+
+/// The server took the connection, then did not answer `step` within the timeout: a
+/// temporary failure, retried with backoff like a 4xx.
+pub(super) fn stalled(step: &str, s: &SmtpSettings) -> SendError {
+    SendError::new(
+        FailureKind::Timeout,
+        format!(
+            "the mail server {}:{} stopped answering at {step} after {}; the alert stays queued and will be retried",
+            s.host,
+            s.port,
+            seconds(s)
+        ),
+    )
+}
+
+/// The whole message and its final "." went out but no reply came: the server may or may
+/// not have taken it. Without its 250 the alert is not known to be delivered, so it is
+/// retried (at least once, as everywhere in the dispatcher): a copy, if any, carries the
+/// same Message-ID.
+pub(super) fn stalled_after_message(s: &SmtpSettings) -> SendError {
+    SendError::new(
+        FailureKind::Timeout,
+        format!(
+            "the mail server {}:{} stopped answering after the end of the message (no reply to the final \".\" within {}); it did not confirm delivery, so the alert stays queued and will be retried (if the server did keep it, the copy has the same Message-ID)",
+            s.host,
+            s.port,
+            seconds(s)
+        ),
+    )
+}
+
+/// The timeout as the owner wrote it ("30s", "1s", "500ms").
+fn seconds(s: &SmtpSettings) -> String {
+    humantime::format_duration(s.timeout).to_string()
 }
 
 fn auth_error(s: &SmtpSettings, reply: &str) -> SendError {

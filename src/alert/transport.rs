@@ -6,19 +6,23 @@
 //! `$EARSHOT_SMTP_USER` / `$EARSHOT_SMTP_PASSWORD`, never from the config file, and never
 //! appears in `Debug` output or logs. Every failure is classified so the dispatcher knows
 //! whether to retry and the owner is told what to fix.
+//!
+//! Each step of the conversation is bounded by `[alerts] timeout` (see `session`): a
+//! server that stops answering is a temporary failure naming the step, never a hang.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use lettre::address::{Address, Envelope};
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::client::TlsParameters;
 
 pub use super::failure::SendError;
-use super::failure::{classify, setup, FailureKind};
+use super::failure::{setup, FailureKind};
 use crate::config::AlertSettings;
+
+mod session;
+use session::Session;
 
 /// Environment variable holding the SMTP user name.
 pub const SMTP_USER_ENV: &str = "EARSHOT_SMTP_USER";
@@ -162,8 +166,8 @@ pub enum Transport {
     Smtp {
         /// Its settings (password redacted in Debug).
         settings: SmtpSettings,
-        /// lettre's transport (one connection per message).
-        inner: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        /// TLS settings for the host (one connection per message, see `session`).
+        tls: Box<TlsParameters>,
     },
     /// `.eml` files in a directory (the offline default).
     Files(PathBuf),
@@ -189,25 +193,10 @@ impl Transport {
 
     /// An SMTP transport for these settings.
     pub fn smtp(settings: SmtpSettings) -> Result<Transport, SendError> {
-        let parameters = || {
-            TlsParameters::new(settings.host.clone())
-                .map_err(|e| setup(&format!("cannot set up TLS for {}: {e}", settings.host)))
-        };
-        let tls = match settings.tls {
-            TlsMode::Opportunistic => Tls::Opportunistic(parameters()?),
-            TlsMode::Required => Tls::Required(parameters()?),
-            TlsMode::Implicit => Tls::Wrapper(parameters()?),
-        };
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-            .port(settings.port)
-            .tls(tls)
-            .timeout(Some(settings.timeout));
-        if let Some(login) = &settings.login {
-            builder =
-                builder.credentials(Credentials::new(login.user.clone(), login.password.clone()));
-        }
+        let tls = TlsParameters::new(settings.host.clone())
+            .map_err(|e| setup(&format!("cannot set up TLS for {}: {e}", settings.host)))?;
         Ok(Transport::Smtp {
-            inner: Box::new(builder.build()),
+            tls: Box::new(tls),
             settings,
         })
     }
@@ -233,13 +222,12 @@ impl Transport {
     ) -> Result<(), SendError> {
         match self {
             Transport::Files(dir) => write_eml(dir, file_name, message),
-            Transport::Smtp { inner, settings } => {
+            Transport::Smtp { tls, settings } => {
                 let envelope = envelope(from, to)?;
-                inner
-                    .send_raw(&envelope, message)
+                Session::open(settings, tls)
+                    .await?
+                    .send(&envelope, message)
                     .await
-                    .map(|_| ())
-                    .map_err(|e| classify(&e, settings))
             }
         }
     }
@@ -253,14 +241,7 @@ impl Transport {
                     dir.display()
                 ))
             }),
-            Transport::Smtp { inner, settings } => match inner.test_connection().await {
-                Ok(true) => Ok(()),
-                Ok(false) => Err(SendError::new(
-                    FailureKind::Network,
-                    format!("{}:{} did not answer NOOP", settings.host, settings.port),
-                )),
-                Err(e) => Err(classify(&e, settings)),
-            },
+            Transport::Smtp { tls, settings } => Session::open(settings, tls).await?.noop().await,
         }
     }
 }

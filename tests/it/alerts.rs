@@ -9,7 +9,7 @@ use std::time::Duration;
 use chrono::{DateTime, FixedOffset, Utc};
 use earshot::alert::dispatcher::SEND_LEASE;
 use earshot::alert::transport::{SmtpSettings, SMTP_PASSWORD_ENV, SMTP_USER_ENV};
-use earshot::alert::{Dispatcher, Transport};
+use earshot::alert::{Dispatcher, FailureKind, PassReport, Transport};
 use earshot::config::Config;
 use earshot::model::{CaseStatus, Label, OutboxStatus, Priority};
 use earshot::pipeline::decide::{alert_action, is_open, AlertHistory, Decision};
@@ -809,6 +809,7 @@ fn alerts_test_names_each_way_the_mail_setup_can_fail() {
     let guarded = SmtpServer::start_with(Options {
         auth: Some("owner:right-password"),
         reject_domain: Some("rejected.test"),
+        ..Default::default()
     });
     let url = format!("smtp_url = \"{}\"", guarded.url());
     let (ok, out) = alerts_test(
@@ -889,4 +890,253 @@ async fn earshot_run_sends_the_alerts_of_its_first_cycle_and_stops_cleanly() {
     service.await.unwrap().unwrap();
     assert_eq!(s.eml()[0].subject(), "[Negative] reviews: Ann");
     assert_eq!(s.statuses(), [OutboxStatus::Sent]);
+}
+
+// Issue 13, item 1: `[alerts] timeout` bounds every step of the SMTP conversation, not
+// only the connect. A server that takes the connection and then stops answering costs one
+// timeout per pass, never a hang: the alert is retried with backoff like after a 4xx.
+
+/// Generous outer bound: reaching it means the timeout was not applied.
+const HUNG: Duration = Duration::from_secs(20);
+
+async fn bounded<F: std::future::Future>(what: &str, future: F) -> F::Output {
+    tokio::time::timeout(HUNG, future)
+        .await
+        .unwrap_or_else(|_| panic!("{what} hung for {HUNG:?}: the SMTP timeout was not applied"))
+}
+
+/// One alert queued, then a dispatcher pass against a server stalling at `point`, with
+/// `timeout = "1s"`.
+async fn a_pass_through_a_stall(point: &str) -> (SmtpServer, Setup, PassReport, DateTime<Utc>) {
+    let server = SmtpServer::start_with(Options {
+        stall: Some(point),
+        ..Default::default()
+    });
+    let s = Setup::new(&format!(
+        "smtp_url = \"{}\"\ntimeout = \"1s\"",
+        server.url()
+    ));
+    s.feed(&[("r1", "Ann", RUDE)]);
+    let now = t("2026-11-23T10:00:00Z");
+    assert_eq!(s.poll(now).await.sources[0].alerts_queued, 1);
+    let transport = Transport::from_config(&s.config.alerts).unwrap();
+    let pass = bounded("the dispatcher pass", s.dispatcher(transport).tick(now)).await;
+    (server, s, pass.unwrap(), now)
+}
+
+/// The server stalls at `point` (answering nothing at `step`): a temporary failure naming
+/// the step; the row stays pending with a retry time and the error `earshot outbox` shows.
+async fn a_stall_is_retried(point: &str, step: &str) {
+    let (server, s, pass, now) = a_pass_through_a_stall(point).await;
+    assert_eq!(
+        (pass.sent, pass.retrying, pass.failed),
+        (0, 1, 0),
+        "{pass:?}"
+    );
+    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    assert_eq!(entry.status, OutboxStatus::Pending);
+    assert!(entry.next_attempt_at > now, "{entry:?}");
+    assert_eq!(entry.attempts, 1);
+    let error = entry.last_error.unwrap();
+    let expected = format!(
+        "the mail server 127.0.0.1:{} stopped answering at {step} after 1s; the alert stays queued and will be retried",
+        server.port
+    );
+    assert_eq!(error, expected);
+    assert_eq!(pass.errors, [expected]);
+
+    // The send itself: a temporary (timeout) failure, returned within the bound.
+    let transport = Transport::from_config(&s.config.alerts).unwrap();
+    let to = ["owner@example.com".to_owned()];
+    let sent = transport.send(
+        "earshot@bakery.test",
+        &to,
+        b"Subject: hi\r\n\r\nhi\r\n",
+        "x.eml",
+    );
+    let e = bounded("the send", sent).await.unwrap_err();
+    assert_eq!(e.kind, FailureKind::Timeout, "{e:?}");
+    assert!(!e.is_permanent() && e.message.contains(&format!("at {step} after 1s")));
+    assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn smtp_stall_at_the_greeting_is_a_temporary_failure_and_the_alert_is_retried() {
+    a_stall_is_retried("greeting", "the greeting").await;
+}
+
+#[tokio::test]
+async fn smtp_stall_at_ehlo_is_a_temporary_failure_and_the_alert_is_retried() {
+    a_stall_is_retried("ehlo", "EHLO").await;
+}
+
+#[tokio::test]
+async fn smtp_stall_at_mail_from_is_a_temporary_failure_and_the_alert_is_retried() {
+    a_stall_is_retried("mail", "MAIL FROM").await;
+}
+
+#[tokio::test]
+async fn smtp_stall_at_rcpt_to_is_a_temporary_failure_and_the_alert_is_retried() {
+    a_stall_is_retried("rcpt", "RCPT TO").await;
+}
+
+#[tokio::test]
+async fn smtp_stall_at_data_is_a_temporary_failure_and_the_alert_is_retried() {
+    a_stall_is_retried("data", "DATA").await;
+}
+
+#[tokio::test]
+async fn smtp_stall_at_quit_after_the_message_was_accepted_is_sent_once() {
+    let (server, s, pass, _) = a_pass_through_a_stall("quit").await;
+    assert_eq!(
+        (pass.sent, pass.retrying, pass.failed),
+        (1, 0, 0),
+        "{pass:?}"
+    );
+    assert_eq!(s.statuses(), [OutboxStatus::Sent]);
+    let mails = server.messages();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].subject(), "[Negative] reviews: Ann");
+    // Sent means never again.
+    let d = s.dispatcher(Transport::from_config(&s.config.alerts).unwrap());
+    let later = t("2026-11-23T12:00:00Z");
+    assert_eq!(
+        bounded("a later pass", d.tick(later)).await.unwrap().sent,
+        0
+    );
+    assert_eq!(server.messages().len(), 1);
+}
+
+/// No answer to the final ".": the server has the bytes but never said it took
+/// responsibility for them (no 250), so the alert is not known to be delivered. It stays
+/// queued (at least once, as everywhere in the dispatcher) and the error says a copy, if
+/// one arrives, carries the same Message-ID.
+#[tokio::test]
+async fn smtp_stall_after_the_final_dot_is_retried_and_says_the_server_may_have_it() {
+    let (server, s, pass, now) = a_pass_through_a_stall("after-dot").await;
+    assert_eq!(
+        (pass.sent, pass.retrying, pass.failed),
+        (0, 1, 0),
+        "{pass:?}"
+    );
+    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    assert_eq!(entry.status, OutboxStatus::Pending);
+    assert!(entry.next_attempt_at > now, "{entry:?}");
+    let error = entry.last_error.unwrap();
+    for part in [
+        "stopped answering after the end of the message",
+        "within 1s",
+        "will be retried",
+        "same Message-ID",
+    ] {
+        assert!(error.contains(part), "{part}: {error}");
+    }
+    // The server did store it, exactly once.
+    assert_eq!(server.messages().len(), 1);
+}
+
+/// `earshot outbox --retry` against a stalling server exits by itself, the listing shows
+/// the error; `earshot run` stops on SIGTERM while the server stalls.
+#[test]
+fn smtp_stall_neither_outbox_retry_nor_sigterm_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("feed.json");
+    write_feed(&feed, &[("r1", "Ann", RUDE)]);
+    let config_path = dir.path().join("earshot.toml");
+    let configure = |server: &SmtpServer, db: &str| {
+        let text = format!(
+            "[business]\nname = \"Harbor Street Bakery\"\n[storage]\ndatabase = \"{}\"\n\
+             [web]\nlisten = \"127.0.0.1:0\"\n\
+             [[source]]\nname = \"reviews\"\nurl = \"file://{}\"\n[alerts]\n\
+             to = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
+             smtp_url = \"{}\"\ntimeout = \"1s\"\n",
+            dir.path().join(db).display(),
+            feed.display(),
+            server.url()
+        );
+        std::fs::write(&config_path, text).unwrap();
+    };
+    let earshot = |args: &[&str]| {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("earshot"));
+        command
+            .arg("--config")
+            .arg(&config_path)
+            .args(args)
+            .env_remove(SMTP_USER_ENV)
+            .env_remove(SMTP_PASSWORD_ENV)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let exits = |mut child: std::process::Child, what: &str| {
+        let deadline = std::time::Instant::now() + HUNG;
+        while child.try_wait().unwrap().is_none() {
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{what} hung for {HUNG:?}: the SMTP timeout was not applied");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let out = child.wait_with_output().unwrap();
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status, text)
+    };
+
+    let data = SmtpServer::start_with(Options {
+        stall: Some("data"),
+        ..Default::default()
+    });
+    configure(&data, "e.db");
+    let polled = earshot(&["poll", "--no-send"]).output().unwrap();
+    let summary = String::from_utf8_lossy(&polled.stdout);
+    assert!(summary.contains("alerts queued: 1"), "{summary}");
+    let (status, out) = exits(
+        earshot(&["outbox", "--retry"]).spawn().unwrap(),
+        "outbox --retry",
+    );
+    assert!(!status.success(), "{out}");
+    assert!(out.contains("stopped answering at DATA after 1s"), "{out}");
+    let (_, listing) = exits(earshot(&["outbox"]).spawn().unwrap(), "outbox");
+    assert!(
+        listing.contains("1 pending, 0 sending, 0 sent"),
+        "{listing}"
+    );
+    assert!(
+        listing.contains(&format!(
+            "last error: the mail server 127.0.0.1:{} stopped answering at DATA after 1s",
+            data.port
+        )),
+        "{listing}"
+    );
+
+    // The service (a fresh install, so its first cycle polls and sends at once), mid-send
+    // to a server that never greets, stops on SIGTERM.
+    let silent = SmtpServer::start_with(Options {
+        stall: Some("greeting"),
+        ..Default::default()
+    });
+    configure(&silent, "run.db");
+    let db = dir.path().join("run.db");
+    let mut run = earshot(&["run"]).spawn().unwrap();
+    let deadline = std::time::Instant::now() + HUNG;
+    while count_status(&db, "sending") == 0 {
+        if std::time::Instant::now() > deadline {
+            let _ = run.kill();
+            panic!("no row reached 'sending'");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let term = std::process::Command::new("kill")
+        .args(["-TERM", &run.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let (status, out) = exits(run, "earshot run after SIGTERM");
+    assert!(status.success(), "{out}");
+    assert_eq!(count_status(&db, "sending"), 0, "{out}");
+    assert!(silent.messages().is_empty() && data.messages().is_empty());
 }

@@ -51,6 +51,10 @@ pub struct Options<'a> {
     pub auth: Option<&'a str>,
     /// Refuse recipients in this domain with a 550.
     pub reject_domain: Option<&'a str>,
+    /// Stop answering at this point of every conversation (issue 13): `greeting`, `ehlo`,
+    /// `mail`, `rcpt`, `data`, `after-dot` (the message is stored, the final "." never
+    /// answered) or `quit` (the message is answered 250, QUIT never).
+    pub stall: Option<&'a str>,
 }
 
 impl SmtpServer {
@@ -76,7 +80,8 @@ impl SmtpServer {
         SmtpServer::ready(port, maildir, child, dir)
     }
 
-    /// `tests/smtp/server.py`: the Mailbox server with AUTH required and/or a refused domain.
+    /// `tests/smtp/server.py`: the Mailbox server with AUTH required, a refused domain
+    /// and/or a stall.
     pub fn start_with(options: Options<'_>) -> SmtpServer {
         require_aiosmtpd();
         let port = free_port();
@@ -92,6 +97,9 @@ impl SmtpServer {
         }
         if let Some(domain) = options.reject_domain {
             command.args(["--reject-domain", domain]);
+        }
+        if let Some(point) = options.stall {
+            command.args(["--stall", point]);
         }
         let child = command
             .stdout(Stdio::piped())
