@@ -3,6 +3,7 @@
 //! every problem in the file is reported in one run (`validate` holds the checks and the
 //! limits of each key).
 
+mod shape;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -111,99 +112,6 @@ fn one_per_line(problems: &[ConfigError]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// At most this many syntax-level problems are collected before giving up.
-const MAX_PARSE_PROBLEMS: usize = 20;
-
-/// TOML syntax and shape (unknown keys, wrong types). toml stops at its first error, so
-/// after one that sits on a self-contained `key = value` line that line is blanked
-/// (offsets kept) and the text parsed again, to report the next problem too.
-fn parse_raw(text: &str, path: &Path, problems: &mut Vec<ConfigError>) -> Option<RawConfig> {
-    let mut working = text.as_bytes().to_vec();
-    let mut blanked_keys: Vec<String> = Vec::new();
-    for _ in 0..MAX_PARSE_PROBLEMS {
-        // Blanking replaces whole lines by spaces, so `working` stays UTF-8.
-        let current = String::from_utf8_lossy(&working).into_owned();
-        let error = match toml::from_str::<RawConfig>(&current) {
-            Ok(raw) => return Some(raw),
-            Err(error) => error,
-        };
-        let message = error.message().trim_end().replace('\n', " ");
-        // A key we blanked ourselves is not really missing.
-        if blanked_keys
-            .iter()
-            .any(|key| message.contains(&format!("missing field `{key}`")))
-        {
-            return None;
-        }
-        let line = error
-            .span()
-            .map(|s| line_of(&working, s.start))
-            .unwrap_or(1);
-        let located = error.span().and_then(|s| key_value_line(&current, s));
-        let Some((range, key)) = located else {
-            problems.push(ConfigError::Parse {
-                path: path.to_owned(),
-                line,
-                message,
-            });
-            return None;
-        };
-        let hint = if message.contains("expected a string") {
-            " (write text in double quotes, e.g. \"15m\")"
-        } else {
-            ""
-        };
-        problems.push(ConfigError::Invalid {
-            path: path.to_owned(),
-            line,
-            key: dotted_key(&current, range.start, &key),
-            message: format!("{message}{hint}"),
-        });
-        working[range].fill(b' ');
-        blanked_keys.push(key);
-    }
-    None
-}
-
-/// `key` with the name of the table it sits in (`fetch.contact`), from the nearest
-/// `[table]` or `[[table]]` header above `offset`.
-fn dotted_key(text: &str, offset: usize, key: &str) -> String {
-    let table = text[..offset]
-        .lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        .and_then(|header| header.split(']').next())
-        .map(|header| header.trim_start_matches('[').trim());
-    match table {
-        Some(table) if !table.is_empty() => format!("{table}.{key}"),
-        _ => key.to_owned(),
-    }
-}
-
-/// The byte range of the line holding `span` and its key, when that line is a complete
-/// `key = value` on its own (so blanking it leaves valid TOML).
-fn key_value_line(
-    text: &str,
-    span: std::ops::Range<usize>,
-) -> Option<(std::ops::Range<usize>, String)> {
-    let start = text.get(..span.start)?.rfind('\n').map_or(0, |i| i + 1);
-    let end = text
-        .get(span.start..)?
-        .find('\n')
-        .map_or(text.len(), |i| span.start + i);
-    if span.end > end {
-        return None;
-    }
-    let line = &text[start..end];
-    if line.trim_start().starts_with('[') {
-        return None;
-    }
-    let table: toml::Table = toml::from_str(line).ok()?;
-    let key = table.keys().next()?.clone();
-    Some((start..end, key))
 }
 
 /// Validated configuration.
@@ -360,14 +268,19 @@ impl Config {
     /// not only the first: one alone as itself, several as [`ConfigError::Several`].
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let mut problems = Vec::new();
-        let raw = parse_raw(text, path, &mut problems);
+        let (raw, refilled) = shape::parse_raw(text, path, &mut problems);
         let mut validator = validate::Validator {
             text,
             path,
-            problems,
+            problems: Vec::new(),
         };
         let config = raw.map(|raw| validator.config(raw));
-        let mut problems = validator.problems;
+        problems.extend(
+            validator
+                .problems
+                .into_iter()
+                .filter(|p| !refilled.contains(&p.line())),
+        );
         problems.sort_by_key(ConfigError::line);
         match (config, problems.len()) {
             (Some(config), 0) => Ok(config),
@@ -798,6 +711,36 @@ mod tests {
         ] {
             assert!(printed.contains(key), "{key} missing: {printed}");
         }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_all_reported_even_for_required_keys() {
+        let text = "[business]\nname = 5\n[[source]]\nname = \"a\"\nurl = 4\n\
+                    [fetch]\ntimeout = 20\nmax_body_bytes = \"big\"\n[alerts]\nto = \"o@example.com\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 6, "{err}");
+        assert!(
+            lines[1].starts_with("test.toml line 2: `business.name`: ")
+                && lines[1].contains("name = \"…\""),
+            "{err}"
+        );
+        assert!(
+            lines[2].starts_with("test.toml line 5: `source.url`: "),
+            "{err}"
+        );
+        assert!(
+            lines[3].starts_with("test.toml line 7: `fetch.timeout`: "),
+            "{err}"
+        );
+        assert!(
+            lines[4].contains("`fetch.max_body_bytes`") && lines[4].contains("whole number"),
+            "{err}"
+        );
+        assert!(
+            lines[5].contains("`alerts.to`") && lines[5].contains("square brackets"),
+            "{err}"
+        );
     }
 
     #[test]
