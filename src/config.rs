@@ -1,7 +1,12 @@
 //! `config/earshot.toml`: read the raw TOML, then validate it once so the rest of Earshot
-//! only ever sees checked values. Every error names the file, the line and the key.
+//! only ever sees checked values. Every error names the file, the line and the key, and
+//! every problem in the file is reported in one run (`validate` holds the checks and the
+//! limits of each key).
 
-use std::collections::{BTreeMap, HashSet};
+mod shape;
+mod validate;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -57,6 +62,24 @@ pub enum ConfigError {
         /// toml's message, which names the key.
         message: String,
     },
+    /// The file is not UTF-8 text.
+    #[error("{path} line {line}: this line is not UTF-8 text (byte {byte} of the file); save the file as UTF-8 (\"UTF-8\" in your editor's Save As / Encoding menu)")]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line of the first bad byte.
+        line: usize,
+        /// 1-based offset of the first bad byte in the file.
+        byte: usize,
+    },
+    /// Several problems, one per line, in file order.
+    #[error("{path}: {} problems; fix them all and run again:\n{}", .problems.len(), one_per_line(.problems))]
+    Several {
+        /// The file.
+        path: PathBuf,
+        /// Each problem, itself naming the file, line and key.
+        problems: Vec<ConfigError>,
+    },
     /// A value that parses but makes no sense.
     #[error("{path} line {line}: `{key}`: {message}")]
     Invalid {
@@ -69,6 +92,26 @@ pub enum ConfigError {
         /// What is wrong and what to write instead.
         message: String,
     },
+}
+
+impl ConfigError {
+    /// The line a problem is on (0 when it is about the whole file).
+    fn line(&self) -> usize {
+        match self {
+            ConfigError::Parse { line, .. }
+            | ConfigError::Invalid { line, .. }
+            | ConfigError::NotUtf8 { line, .. } => *line,
+            ConfigError::Read { .. } | ConfigError::Several { .. } => 0,
+        }
+    }
+}
+
+fn one_per_line(problems: &[ConfigError]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Validated configuration.
@@ -209,21 +252,44 @@ pub struct AlertSettings {
 impl Config {
     /// Read and validate a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        Config::parse(&text, path)
+        let text = std::str::from_utf8(&bytes).map_err(|e| ConfigError::NotUtf8 {
+            path: path.to_owned(),
+            line: line_of(&bytes, e.valid_up_to()),
+            byte: e.valid_up_to() + 1,
+        })?;
+        Config::parse(text, path)
     }
 
-    /// Validate config text; `path` is only used in messages.
+    /// Validate config text; `path` is only used in messages. Every problem is reported,
+    /// not only the first: one alone as itself, several as [`ConfigError::Several`].
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            path: path.to_owned(),
-            line: e.span().map(|s| line_of(text, s.start)).unwrap_or(1),
-            message: e.message().trim_end().replace('\n', " "),
-        })?;
-        Validator { text, path }.config(raw)
+        let mut problems = Vec::new();
+        let (raw, refilled) = shape::parse_raw(text, path, &mut problems);
+        let mut validator = validate::Validator {
+            text,
+            path,
+            problems: Vec::new(),
+        };
+        let config = raw.map(|raw| validator.config(raw));
+        problems.extend(
+            validator
+                .problems
+                .into_iter()
+                .filter(|p| !refilled.contains(&p.line())),
+        );
+        problems.sort_by_key(ConfigError::line);
+        match (config, problems.len()) {
+            (Some(config), 0) => Ok(config),
+            (_, 1) => Err(problems.remove(0)),
+            _ => Err(ConfigError::Several {
+                path: path.to_owned(),
+                problems,
+            }),
+        }
     }
 
     /// How mentions are scored for this business: its thresholds and its own terms.
@@ -276,7 +342,7 @@ struct RawBusiness {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawStorage {
-    database: Option<PathBuf>,
+    database: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -290,7 +356,7 @@ struct RawSource {
     #[serde(default)]
     require_mention: bool,
     selectors: Option<Spanned<Selectors>>,
-    max_pages: Option<u32>,
+    max_pages: Option<Spanned<u32>>,
 }
 
 fn default_kind() -> SourceKind {
@@ -302,8 +368,8 @@ fn default_kind() -> SourceKind {
 struct RawFetch {
     timeout: Option<Spanned<String>>,
     connect_timeout: Option<Spanned<String>>,
-    max_body_bytes: Option<u64>,
-    contact: Option<String>,
+    max_body_bytes: Option<Spanned<u64>>,
+    contact: Option<Spanned<String>>,
     max_concurrent: Option<Spanned<usize>>,
     broken_after: Option<Spanned<u32>>,
 }
@@ -311,10 +377,10 @@ struct RawFetch {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawTriage {
-    negative_below: Option<f32>,
-    positive_above: Option<f32>,
-    vip_tiers: Option<Vec<String>>,
-    vip_lifetime_value: Option<f64>,
+    negative_below: Option<Spanned<f32>>,
+    positive_above: Option<Spanned<f32>>,
+    vip_tiers: Option<Spanned<Vec<String>>>,
+    vip_lifetime_value: Option<Spanned<f64>>,
     repeat_window: Option<Spanned<String>>,
     respond_within: Option<Spanned<String>>,
 }
@@ -323,20 +389,20 @@ struct RawTriage {
 #[serde(deny_unknown_fields)]
 struct RawSentiment {
     #[serde(default)]
-    terms: BTreeMap<String, f32>,
+    terms: BTreeMap<String, Spanned<f32>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawAlerts {
     #[serde(default)]
-    to: Vec<String>,
-    from: Option<String>,
+    to: Vec<Spanned<String>>,
+    from: Option<Spanned<String>>,
     smtp_url: Option<Spanned<String>>,
-    outbox_dir: Option<PathBuf>,
+    outbox_dir: Option<Spanned<String>>,
     digest: Option<Spanned<String>>,
     #[serde(default)]
-    escalate_to: Vec<String>,
+    escalate_to: Vec<Spanned<String>>,
     max_per_hour: Option<Spanned<u32>>,
     timeout: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
@@ -348,275 +414,15 @@ struct RawWeb {
     listen: Option<String>,
 }
 
-// ---- validation ----
-
-struct Validator<'a> {
-    text: &'a str,
-    path: &'a Path,
-}
-
-impl Validator<'_> {
-    fn config(&self, raw: RawConfig) -> Result<Config, ConfigError> {
-        let business = self.business(raw.business)?;
-        let sources = self.sources(raw.sources)?;
-        let fetch = self.fetch(raw.fetch)?;
-        let triage = self.triage(raw.triage)?;
-        let alerts = self.alerts(raw.alerts)?;
-        Ok(Config {
-            business,
-            database: raw
-                .storage
-                .database
-                .unwrap_or_else(|| PathBuf::from(DEFAULT_DATABASE)),
-            sources,
-            fetch,
-            triage,
-            sentiment_terms: raw.sentiment.terms.into_iter().collect(),
-            alerts,
-            web_listen: raw.web.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
-        })
-    }
-
-    fn fetch(&self, raw: RawFetch) -> Result<FetchSettings, ConfigError> {
-        Ok(FetchSettings {
-            timeout: self.duration_or(raw.timeout, "fetch.timeout", DEFAULT_TIMEOUT)?,
-            connect_timeout: self.duration_or(
-                raw.connect_timeout,
-                "fetch.connect_timeout",
-                DEFAULT_CONNECT_TIMEOUT,
-            )?,
-            max_body_bytes: raw.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-            contact: raw.contact,
-            max_concurrent: self
-                .at_least_one(raw.max_concurrent, "fetch.max_concurrent")?
-                .unwrap_or(DEFAULT_MAX_CONCURRENT),
-            broken_after: self
-                .at_least_one(raw.broken_after, "fetch.broken_after")?
-                .unwrap_or(DEFAULT_BROKEN_AFTER),
-        })
-    }
-
-    fn at_least_one<T: PartialOrd + From<u8>>(
-        &self,
-        value: Option<Spanned<T>>,
-        key: &str,
-    ) -> Result<Option<T>, ConfigError> {
-        match value {
-            Some(v) if *v.get_ref() < T::from(1) => {
-                Err(self.invalid(v.span(), key, "must be at least 1"))
-            }
-            other => Ok(other.map(Spanned::into_inner)),
-        }
-    }
-
-    fn business(&self, raw: RawBusiness) -> Result<Business, ConfigError> {
-        let name = raw.name.get_ref().trim();
-        if name.is_empty() {
-            return Err(self.invalid(
-                raw.name.span(),
-                "business.name",
-                "is empty: write the name customers use, e.g. name = \"Harbor Street Bakery\"",
-            ));
-        }
-        Ok(Business {
-            name: name.to_owned(),
-            aliases: raw
-                .aliases
-                .into_iter()
-                .map(|a| a.trim().to_owned())
-                .filter(|a| !a.is_empty())
-                .collect(),
-        })
-    }
-
-    fn sources(&self, raw: Vec<RawSource>) -> Result<Vec<Source>, ConfigError> {
-        let mut seen = HashSet::new();
-        let mut sources = Vec::with_capacity(raw.len());
-        for source in raw {
-            let name = source.name.get_ref().trim().to_owned();
-            if name.is_empty() {
-                return Err(self.invalid(
-                    source.name.span(),
-                    "source.name",
-                    "is empty: give every source a short unique name",
-                ));
-            }
-            if !seen.insert(name.clone()) {
-                return Err(self.invalid(
-                    source.name.span(),
-                    "source.name",
-                    &format!("duplicate source name '{name}': each [[source]] needs its own name"),
-                ));
-            }
-            sources.push(self.source(name, source)?);
-        }
-        Ok(sources)
-    }
-
-    fn source(&self, name: String, raw: RawSource) -> Result<Source, ConfigError> {
-        let location = self.location(&raw.url)?;
-        let interval = self.duration_or(raw.interval, "source.interval", DEFAULT_INTERVAL)?;
-        if interval < Duration::from_secs(1) {
-            return Err(ConfigError::Invalid {
-                path: self.path.to_owned(),
-                line: 0,
-                key: "source.interval".into(),
-                message: format!("source '{name}': the interval must be at least 1s"),
-            });
-        }
-        let selectors = match raw.selectors {
-            Some(spanned) => {
-                let span = spanned.span();
-                let selectors = spanned.into_inner();
-                if raw.kind == SourceKind::Feed {
-                    return Err(self.invalid(
-                        span,
-                        "source.selectors",
-                        &format!(
-                            "source '{name}' is a feed: selectors only apply to kind = \"page\""
-                        ),
-                    ));
-                }
-                selectors
-                    .validate()
-                    .map_err(|e| self.invalid(span, "source.selectors", &e.to_string()))?;
-                Some(selectors)
-            }
-            None => None,
-        };
-        Ok(Source {
-            name,
-            kind: raw.kind,
-            location,
-            interval,
-            require_mention: raw.require_mention,
-            selectors,
-            max_pages: raw.max_pages.unwrap_or(1).max(1),
-        })
-    }
-
-    fn location(&self, url: &Spanned<String>) -> Result<Location, ConfigError> {
-        let text = url.get_ref().trim();
-        if let Some(rest) = text.strip_prefix("file:") {
-            let path = if rest.starts_with("//") {
-                url::Url::parse(text)
-                    .ok()
-                    .and_then(|u| u.to_file_path().ok())
-                    .ok_or_else(|| {
-                        self.invalid(url.span(), "source.url", "is not a usable file: URL; write file:relative/path.xml or file:///absolute/path.xml")
-                    })?
-            } else {
-                PathBuf::from(rest)
-            };
-            return Ok(Location::File(path));
-        }
-        match url::Url::parse(text) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") => Ok(Location::Http(parsed)),
-            Ok(parsed) => Err(self.invalid(
-                url.span(),
-                "source.url",
-                &format!("scheme '{}:' is not supported: use http:, https: or file:", parsed.scheme()),
-            )),
-            Err(e) => Err(self.invalid(
-                url.span(),
-                "source.url",
-                &format!("'{text}' is not a URL ({e}): write e.g. https://example.com/feed.xml or file:feeds/local.xml"),
-            )),
-        }
-    }
-
-    fn alerts(&self, raw: RawAlerts) -> Result<AlertSettings, ConfigError> {
-        let checked =
-            |value: Option<Spanned<String>>, key: &str, check: fn(&str) -> Result<(), String>| {
-                match value {
-                    Some(v) => {
-                        check(v.get_ref()).map_err(|msg| self.invalid(v.span(), key, &msg))?;
-                        Ok(Some(v.into_inner()))
-                    }
-                    None => Ok(None),
-                }
-            };
-        let smtp_url = checked(raw.smtp_url, "alerts.smtp_url", |url| {
-            crate::alert::transport::SmtpSettings::check_url(url)
-        })?;
-        let digest = checked(raw.digest, "alerts.digest", |text| {
-            crate::alert::digest::DigestSchedule::parse(text).map(|_| ())
-        })?;
-        let max_per_hour = match raw.max_per_hour {
-            Some(v) if *v.get_ref() == 0 => {
-                return Err(self.invalid(
-                    v.span(),
-                    "alerts.max_per_hour",
-                    "must be at least 1 (alerts beyond it roll into one summary)",
-                ))
-            }
-            Some(v) => v.into_inner(),
-            None => DEFAULT_MAX_ALERTS_PER_HOUR,
-        };
-        Ok(AlertSettings {
-            to: raw.to,
-            from: raw.from.unwrap_or_else(|| "earshot@localhost".to_owned()),
-            smtp_url,
-            outbox_dir: raw
-                .outbox_dir
-                .unwrap_or_else(|| PathBuf::from("data/outbox")),
-            digest,
-            escalate_to: raw.escalate_to,
-            max_per_hour,
-            timeout: self.duration_or(raw.timeout, "alerts.timeout", DEFAULT_SMTP_TIMEOUT)?,
-            backfill: self.duration_or(raw.backfill, "alerts.backfill", DEFAULT_BACKFILL)?,
-        })
-    }
-
-    fn triage(&self, raw: RawTriage) -> Result<TriageSettings, ConfigError> {
-        Ok(TriageSettings {
-            negative_below: raw.negative_below.unwrap_or(-0.05),
-            positive_above: raw.positive_above.unwrap_or(0.05),
-            vip_tiers: raw.vip_tiers.unwrap_or_else(|| vec!["A".to_owned()]),
-            vip_lifetime_value: raw.vip_lifetime_value.unwrap_or(2000.0),
-            repeat_window: self.duration_or(
-                raw.repeat_window,
-                "triage.repeat_window",
-                Duration::from_secs(90 * 86_400),
-            )?,
-            respond_within: self.duration_or(
-                raw.respond_within,
-                "triage.respond_within",
-                Duration::from_secs(4 * 3600),
-            )?,
-        })
-    }
-
-    fn duration_or(
-        &self,
-        value: Option<Spanned<String>>,
-        key: &str,
-        default: Duration,
-    ) -> Result<Duration, ConfigError> {
-        match value {
-            None => Ok(default),
-            Some(v) => parse_duration(v.get_ref()).map_err(|msg| self.invalid(v.span(), key, &msg)),
-        }
-    }
-
-    fn invalid(&self, span: std::ops::Range<usize>, key: &str, message: &str) -> ConfigError {
-        ConfigError::Invalid {
-            path: self.path.to_owned(),
-            line: line_of(self.text, span.start),
-            key: key.to_owned(),
-            message: message.to_owned(),
-        }
-    }
-}
-
 /// Parse a human duration: `30s`, `15m`, `6h`, `90d` (and humantime's longer forms).
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text.trim())
         .map_err(|_| format!("'{text}' is not a duration: write it like 30s, 15m, 6h or 90d"))
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
+/// 1-based line of a byte offset.
+fn line_of(text: &[u8], offset: usize) -> usize {
+    text[..offset.min(text.len())]
         .iter()
         .filter(|&&b| b == b'\n')
         .count()
@@ -708,9 +514,238 @@ mod tests {
         assert_eq!(ok.alerts.timeout, DEFAULT_SMTP_TIMEOUT);
     }
 
+    /// The one error `extra` (appended to a minimal config) causes, as printed.
+    fn problem(extra: &str) -> String {
+        match parse(&format!("{MINIMAL}{extra}\n")) {
+            Err(e @ ConfigError::Invalid { .. }) | Err(e @ ConfigError::Parse { .. }) => {
+                e.to_string()
+            }
+            other => panic!("expected one problem for {extra:?}, got {other:?}"),
+        }
+    }
+
+    fn assert_names(err: &str, line: usize, key: &str, hint: &str) {
+        assert!(
+            err.starts_with(&format!("test.toml line {line}: `{key}`: ")),
+            "{err}"
+        );
+        assert!(err.contains(hint), "{err}");
+    }
+
+    #[test]
+    fn empty_database_path_is_refused_not_a_throwaway_database() {
+        let err = problem("[storage]\ndatabase = \"\"");
+        assert_names(&err, 4, "storage.database", "data/earshot.db");
+        let err = problem("[storage]\ndatabase = \":memory:\"");
+        assert_names(&err, 4, "storage.database", "write a file path");
+    }
+
+    #[test]
+    fn nan_threshold_is_refused_so_negatives_still_alert() {
+        let err = problem("[triage]\nnegative_below = nan");
+        assert_names(&err, 4, "triage.negative_below", "-0.05");
+        let err = problem("[triage]\npositive_above = inf");
+        assert_names(&err, 4, "triage.positive_above", "-0.9..0.9");
+    }
+
+    #[test]
+    fn inverted_thresholds_are_refused() {
+        let err = problem("[triage]\nnegative_below = 0.3\npositive_above = 0.1");
+        assert_names(
+            &err,
+            4,
+            "triage.negative_below",
+            "must be below positive_above",
+        );
+        let err = problem("[triage]\npositive_above = -0.5");
+        assert_names(&err, 4, "triage.positive_above", "must be below");
+        let equal = parse(&format!(
+            "{MINIMAL}[triage]\nnegative_below = 0.1\npositive_above = 0.1\n"
+        ));
+        assert!(equal.is_err());
+        let ok = parse(&format!(
+            "{MINIMAL}[triage]\nnegative_below = -0.2\npositive_above = 0.4\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.triage.negative_below, -0.2);
+    }
+
+    #[test]
+    fn alert_addresses_that_are_not_emails_are_refused() {
+        let err = problem("[alerts]\nto = [\"owner@example.com\", \"not an email\"]");
+        assert_names(
+            &err,
+            4,
+            "alerts.to",
+            "'not an email' is not an email address",
+        );
+        let err = problem("[alerts]\nfrom = \"nobody\"");
+        assert_names(&err, 4, "alerts.from", "owner@example.com");
+        let err = problem("[alerts]\nescalate_to = [\"Manager <m@example.com>\"]");
+        assert_names(&err, 4, "alerts.escalate_to", "without a name");
+        let ok = parse(&format!(
+            "{MINIMAL}[alerts]\nto = [\" owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n"
+        ))
+        .unwrap();
+        assert_eq!(ok.alerts.to, ["owner@example.com"]);
+    }
+
+    #[test]
+    fn sentiment_term_weight_of_100_is_refused() {
+        let err = problem("[sentiment.terms]\n\"stale\" = -2.0\n\"divine\" = 100");
+        assert_names(&err, 5, "sentiment.terms.\"divine\"", "-4..+4");
+        let ok = parse(&format!("{MINIMAL}[sentiment.terms]\n\"stale\" = -4\n")).unwrap();
+        assert_eq!(ok.sentiment_terms, [("stale".to_owned(), -4.0)]);
+    }
+
+    #[test]
+    fn zero_smtp_timeout_is_refused() {
+        let err = problem("[alerts]\ntimeout = \"0s\"");
+        assert_names(&err, 4, "alerts.timeout", "at least 1s");
+        let err = problem("[fetch]\ntimeout = \"2h\"");
+        assert_names(&err, 4, "fetch.timeout", "at most 10m");
+    }
+
+    #[test]
+    fn zero_max_body_bytes_is_refused() {
+        let err = problem("[fetch]\nmax_body_bytes = 0");
+        assert_names(&err, 4, "fetch.max_body_bytes", "16384..104857600");
+        let err = problem("[fetch]\nmax_concurrent = 1000");
+        assert_names(&err, 4, "fetch.max_concurrent", "1..64");
+    }
+
+    #[test]
+    fn zero_max_pages_is_refused_not_silently_one() {
+        let err = problem(
+            "[[source]]\nname = \"p\"\nkind = \"page\"\nurl = \"https://x.test/r\"\nmax_pages = 0",
+        );
+        assert_names(&err, 7, "source.max_pages", "1..50");
+    }
+
+    const SOURCE: &str = "[[source]]\nname = \"a\"\nurl = \"https://x.test/f\"\n";
+
+    #[test]
+    fn interval_of_500000000y_is_refused_not_ignored() {
+        let err = problem(&format!("{SOURCE}interval = \"500000000y\""));
+        assert_names(&err, 6, "source.interval", "at most 7d");
+        let err = problem(&format!("{SOURCE}interval = \"99999999999999999999y\""));
+        assert_names(&err, 6, "source.interval", "at most 7d");
+    }
+
+    #[test]
+    fn intervals_of_1ms_and_0s_name_their_line_not_line_0() {
+        for interval in ["1ms", "0s", "30s"] {
+            let err = problem(&format!("{SOURCE}interval = \"{interval}\""));
+            assert_names(&err, 6, "source.interval", "at least 1m");
+        }
+        // A local file or test server burdens no one: one second is enough.
+        let local = "[[source]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/f\"\ninterval = \"1s\"\n";
+        assert_eq!(
+            parse(&format!("{MINIMAL}{local}")).unwrap().sources[0].interval,
+            Duration::from_secs(1)
+        );
+        let err = problem("[[source]]\nname = \"a\"\nurl = \"file:a.xml\"\ninterval = \"0s\"");
+        assert_names(&err, 6, "source.interval", "at least 1s");
+    }
+
+    #[test]
+    fn invalid_utf8_in_the_config_names_the_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("earshot.toml");
+        std::fs::write(&path, b"[business]\nname = \"Caf\xe9 Luna\"\n").unwrap();
+        let err = Config::load(&path).unwrap_err().to_string();
+        assert!(err.contains("earshot.toml line 2: "), "{err}");
+        assert!(err.contains("save the file as UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn bad_css_selector_names_the_selector_and_key_not_report_to_developer() {
+        let err = problem(
+            "[[source]]\nname = \"r\"\nkind = \"page\"\nurl = \"https://x.test/r\"\nselectors = { item = \".review >\", author = \".who\" }",
+        );
+        assert_names(&err, 7, "source.selectors", "selectors.item: `.review >`");
+        assert!(!err.contains("report this"), "{err}");
+        assert!(err.contains("between two selectors"), "{err}");
+        for (selector, hint) in [
+            (":foo", "`:foo` is not supported"),
+            ("a,,b", "part of it is empty"),
+            ("[x~]", "`[attribute]` part"),
+            ("div[", "stops in the middle"),
+        ] {
+            let err = problem(&format!(
+                "[[source]]\nname = \"r\"\nkind = \"page\"\nurl = \"https://x.test/r\"\nselectors = {{ item = \".r\", text = \"{selector}\" }}"
+            ));
+            assert!(err.contains(hint) && !err.contains("report this"), "{err}");
+        }
+    }
+
+    #[test]
+    fn every_problem_in_the_file_is_reported_at_once() {
+        let text = format!(
+            "{MINIMAL}[storage]\ndatabase = \"\"\n\
+             {SOURCE}intervall = \"5m\"\n\
+             [[source]]\nname = \"b\"\nurl = \"https://x.test/b\"\ninterval = \"1ms\"\n\
+             [fetch]\nmax_body_bytes = 0\ncontact = 5\n\
+             [triage]\nnegative_below = nan\n\
+             [alerts]\nto = [\"not an email\"]\nfrom = \"nobody\"\ntimeout = \"0s\"\n"
+        );
+        let err = parse(&text).unwrap_err();
+        let ConfigError::Several { problems, .. } = &err else {
+            panic!("{err}");
+        };
+        let lines: Vec<usize> = problems.iter().map(ConfigError::line).collect();
+        assert_eq!(lines, [4, 8, 12, 14, 15, 17, 19, 20, 21], "{err}");
+        let printed = err.to_string();
+        assert!(printed.starts_with("test.toml: 9 problems"), "{printed}");
+        assert_eq!(printed.lines().count(), 10, "{printed}");
+        for key in [
+            "storage.database",
+            "source.intervall",
+            "source.interval",
+            "fetch.max_body_bytes",
+            "fetch.contact",
+            "triage.negative_below",
+            "alerts.to",
+            "alerts.from",
+            "alerts.timeout",
+        ] {
+            assert!(printed.contains(key), "{key} missing: {printed}");
+        }
+    }
+
+    #[test]
+    fn values_of_the_wrong_type_are_all_reported_even_for_required_keys() {
+        let text = "[business]\nname = 5\n[[source]]\nname = \"a\"\nurl = 4\n\
+                    [fetch]\ntimeout = 20\nmax_body_bytes = \"big\"\n[alerts]\nto = \"o@example.com\"\n";
+        let err = parse(text).unwrap_err().to_string();
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 6, "{err}");
+        assert!(
+            lines[1].starts_with("test.toml line 2: `business.name`: ")
+                && lines[1].contains("name = \"…\""),
+            "{err}"
+        );
+        assert!(
+            lines[2].starts_with("test.toml line 5: `source.url`: "),
+            "{err}"
+        );
+        assert!(
+            lines[3].starts_with("test.toml line 7: `fetch.timeout`: "),
+            "{err}"
+        );
+        assert!(
+            lines[4].contains("`fetch.max_body_bytes`") && lines[4].contains("whole number"),
+            "{err}"
+        );
+        assert!(
+            lines[5].contains("`alerts.to`") && lines[5].contains("square brackets"),
+            "{err}"
+        );
+    }
+
     #[test]
     fn line_of_counts_from_one() {
-        assert_eq!(line_of("a\nb\nc", 0), 1);
-        assert_eq!(line_of("a\nb\nc", 4), 3);
+        assert_eq!(line_of(b"a\nb\nc", 0), 1);
+        assert_eq!(line_of(b"a\nb\nc", 4), 3);
     }
 }

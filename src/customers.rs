@@ -1,9 +1,14 @@
 //! The business's known customers: reading the CSV list, and matching a mention's author
 //! to a customer by handle, email or name, with a confidence.
 //!
-//! Pure code: the store loads customers into a [`CustomerIndex`] and asks it.
+//! Pure code: the store loads customers into a [`CustomerIndex`] and asks it; `import`
+//! reads the CSV, all or nothing.
+
+mod import;
 
 use std::collections::HashMap;
+
+pub use import::{parse_csv, parse_csv_bytes, ImportError};
 
 /// Below this confidence a match is only a suggestion for staff, not a link.
 pub const LINK_THRESHOLD: f32 = 0.7;
@@ -36,137 +41,6 @@ pub struct CustomerRecord {
     pub lifetime_value: Option<f64>,
     /// Free notes.
     pub notes: Option<String>,
-}
-
-/// Why a customer file cannot be imported. Nothing is imported when any row is bad.
-#[derive(Debug, thiserror::Error, PartialEq)]
-pub enum ImportError {
-    /// The file could not be read or is not CSV.
-    #[error("cannot read {path}: {reason}")]
-    Read {
-        /// The file.
-        path: String,
-        /// Why.
-        reason: String,
-    },
-    /// A column the importer does not know.
-    #[error("{path} line 1: unknown column '{column}'; the columns are: {}", COLUMNS.join(", "))]
-    UnknownColumn {
-        /// The file.
-        path: String,
-        /// The column.
-        column: String,
-    },
-    /// No `name` column.
-    #[error("{path} line 1: the header has no 'name' column; the first line must name the columns, e.g. name,email,tier,lifetime_value")]
-    NoNameColumn {
-        /// The file.
-        path: String,
-    },
-    /// Bad rows, each with its line number and what is wrong.
-    #[error("{path}: nothing imported, fix these rows and import again:\n{}", .problems.join("\n"))]
-    BadRows {
-        /// The file.
-        path: String,
-        /// "line 7: missing name" …
-        problems: Vec<String>,
-    },
-}
-
-/// Parse a customer CSV (all rows validated; any bad row fails the whole file).
-pub fn parse_csv(text: &str, path: &str) -> Result<Vec<CustomerRecord>, ImportError> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| ImportError::Read {
-            path: path.into(),
-            reason: e.to_string(),
-        })?
-        .iter()
-        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
-        .collect();
-    if let Some(unknown) = header.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
-        return Err(ImportError::UnknownColumn {
-            path: path.into(),
-            column: unknown.clone(),
-        });
-    }
-    if !header.iter().any(|h| h == "name") {
-        return Err(ImportError::NoNameColumn { path: path.into() });
-    }
-    let mut records = Vec::new();
-    let mut problems = Vec::new();
-    for row in reader.records() {
-        let row = match row {
-            Ok(row) => row,
-            Err(e) => {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                problems.push(format!("line {line}: not valid CSV ({e})"));
-                continue;
-            }
-        };
-        let line = row.position().map(|p| p.line()).unwrap_or(0);
-        if row.iter().all(|f| f.is_empty()) {
-            continue;
-        }
-        let field = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
-                .and_then(|i| row.get(i))
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        };
-        match record_from(field) {
-            Ok(record) => records.push(record),
-            Err(problem) => problems.push(format!("line {line}: {problem}")),
-        }
-    }
-    if problems.is_empty() {
-        Ok(records)
-    } else {
-        Err(ImportError::BadRows {
-            path: path.into(),
-            problems,
-        })
-    }
-}
-
-fn record_from<'a>(field: impl Fn(&str) -> Option<&'a str>) -> Result<CustomerRecord, String> {
-    let name = field("name").ok_or("missing name (the name column is required)")?;
-    let lifetime_value = field("lifetime_value").map(parse_money).transpose()?;
-    let email = field("email").map(str::to_lowercase);
-    if let Some(email) = &email {
-        if !email.contains('@') {
-            return Err(format!("email '{email}' has no @"));
-        }
-    }
-    Ok(CustomerRecord {
-        name: name.to_owned(),
-        email,
-        phone: field("phone").map(str::to_owned),
-        handles: field("handles").map(split_handles).unwrap_or_default(),
-        tier: field("tier").map(str::to_owned),
-        lifetime_value,
-        notes: field("notes").map(str::to_owned),
-    })
-}
-
-/// "3200", "$3,200.50", "3 200 €" → a number; anything else is an error owners can fix.
-fn parse_money(text: &str) -> Result<f64, String> {
-    let cleaned: String = text
-        .chars()
-        .filter(|c| !matches!(c, '$' | '€' | '£' | ',' | ' ' | '\u{a0}'))
-        .collect();
-    match cleaned.parse::<f64>() {
-        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
-        _ => Err(format!(
-            "lifetime_value '{text}' is not a number (write it like 3200 or 3200.50)"
-        )),
-    }
 }
 
 /// Handles are space- or `;`-separated; kept lowercase.

@@ -7,15 +7,15 @@ use anyhow::{Context, Result};
 use super::output::{mentions_table, short_time};
 use crate::casework::customer_card;
 use crate::config::Config;
-use crate::customers::parse_csv;
+use crate::customers::parse_csv_bytes;
 use crate::store::{CustomerSummary, Store};
 use crate::triage::thousands;
 
 /// Import a CSV, all or nothing, and say what changed.
 pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String> {
-    let text = std::fs::read_to_string(file)
+    let bytes = std::fs::read(file)
         .with_context(|| format!("cannot read {}; check the path", file.display()))?;
-    let records = parse_csv(&text, &file.display().to_string())?;
+    let records = parse_csv_bytes(&bytes, &file.display().to_string())?;
     let summary =
         crate::pipeline::import_customers(store, &records, &config.triage, crate::clock::now())?;
     Ok(format!(

@@ -38,8 +38,8 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
             "{:>5}  {:<16}  {:<14}  {:<18}  {:<15}  {:<8}  {:<12}  {}\n",
             m.id,
             short_time(m.when()),
-            clip(&m.source, 14),
-            clip(m.author.as_deref().unwrap_or("-"), 18),
+            clip(&printable(&m.source), 14),
+            clip(&printable(m.author.as_deref().unwrap_or("-")), 18),
             format!("{} {:+.2}", m.label, m.score),
             m.priority,
             if m.overdue {
@@ -47,12 +47,16 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
             } else {
                 m.status.to_string()
             },
-            clip(&one_line(&m.text), 70),
+            clip(&one_line(&printable(&m.text)), 70),
         ));
     }
     text
 }
 
+/// The log as CSV for spreadsheets. Cells of text from the web (author, title, text…) are
+/// neutralised against formula injection: one starting with `=`, `+`, `-`, `@`, a tab or
+/// a carriage return gets a leading `'`, as OWASP advises, so `=HYPERLINK(…)` from a
+/// reviewer's name stays text. Line breaks stay inside their quoted cell.
 fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record([
@@ -74,11 +78,11 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
     for m in mentions {
         writer.write_record([
             m.id.to_string(),
-            m.source.clone(),
-            m.url.clone().unwrap_or_default(),
-            m.author.clone().unwrap_or_default(),
-            m.title.clone().unwrap_or_default(),
-            m.text.clone(),
+            inert(&m.source),
+            inert(m.url.as_deref().unwrap_or_default()),
+            inert(m.author.as_deref().unwrap_or_default()),
+            inert(m.title.as_deref().unwrap_or_default()),
+            inert(&m.text),
             m.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             m.fetched_at.to_rfc3339(),
             m.rating.map(|r| r.to_string()).unwrap_or_default(),
@@ -86,10 +90,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             m.label.to_string(),
             m.priority.to_string(),
             m.status.to_string(),
-            m.customer
-                .as_ref()
-                .map(|c| c.name.clone())
-                .unwrap_or_default(),
+            inert(m.customer.as_ref().map_or("", |c| c.name.as_str())),
         ])?;
     }
     writer.flush()?;
@@ -190,7 +191,7 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
                     .and_then(|h| h.next_due_at)
             ),
             h.map(|h| h.mentions_seen).unwrap_or(0),
-            h.and_then(|h| h.last_error.clone()).unwrap_or_default(),
+            printable(h.and_then(|h| h.last_error.as_deref()).unwrap_or_default()),
         ));
         let configured = source.location.to_string();
         let moved = h.filter(|h| {
@@ -199,7 +200,8 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
         if let Some(moved) = moved {
             text.push_str(&format!(
                 "{:<20}  moved permanently to {} (used from now on; update the config to match)\n",
-                "", moved.url
+                "",
+                printable(&moved.url)
             ));
         }
     }
@@ -217,7 +219,7 @@ pub fn history_table(name: &str, entries: &[FetchLogEntry]) -> String {
             "{:<16}  {:<8}  {}\n",
             short_time(e.at),
             e.outcome,
-            e.detail.as_deref().unwrap_or("")
+            printable(e.detail.as_deref().unwrap_or(""))
         ));
     }
     text
@@ -225,6 +227,29 @@ pub fn history_table(name: &str, entries: &[FetchLogEntry]) -> String {
 
 pub(super) fn short_time(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A CSV cell a spreadsheet will not run as a formula.
+fn inert(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+/// Text safe to print in a table: control characters (line breaks, escape sequences that
+/// would drive the terminal) and bidirectional overrides are shown as spaces.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn one_line(text: &str) -> String {
@@ -244,6 +269,77 @@ fn clip(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{CaseStatus, Label, Priority};
+
+    fn mention(author: &str, text: &str) -> Mention {
+        Mention {
+            id: 7,
+            source: "reviews".into(),
+            url: Some("https://x.test/r/7".into()),
+            author: Some(author.into()),
+            title: Some("+1 would buy again".into()),
+            text: text.into(),
+            published_at: None,
+            fetched_at: Utc::now(),
+            rating: None,
+            score: -0.5,
+            label: Label::Negative,
+            terms: Vec::new(),
+            priority: Priority::High,
+            status: CaseStatus::New,
+            customer: None,
+            promise_due_at: None,
+            overdue: false,
+        }
+    }
+
+    fn csv_rows(mentions: &[Mention]) -> Vec<csv::StringRecord> {
+        let mut out = Vec::new();
+        write_csv(&mut out, mentions).unwrap();
+        csv::Reader::from_reader(out.as_slice())
+            .records()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    #[test]
+    fn csv_formula_injection_from_an_author_is_neutralised() {
+        let rows = csv_rows(&[
+            mention(
+                "=HYPERLINK(\"https://evil.test\",\"click\")",
+                "@everyone -fresh bread",
+            ),
+            mention("\t=1+1", "\r=cmd"),
+            mention("-2+3", "fine"),
+        ]);
+        assert_eq!(rows[0][3], *"'=HYPERLINK(\"https://evil.test\",\"click\")");
+        assert_eq!(rows[0][4], *"'+1 would buy again");
+        assert_eq!(rows[0][5], *"'@everyone -fresh bread");
+        assert_eq!(rows[1][3], *"'\t=1+1");
+        assert_eq!(rows[1][5], *"'\r=cmd");
+        assert_eq!(rows[2][3], *"'-2+3");
+        // Numbers written by Earshot itself stay numbers.
+        assert_eq!(rows[0][9], *"-0.500");
+        assert_eq!(rows[0][2], *"https://x.test/r/7");
+    }
+
+    #[test]
+    fn a_name_with_cr_lf_keeps_table_rows_and_csv_records_intact() {
+        let mentions = [
+            mention("Ann\r\nSmith\u{1b}[31m", "line one\nline two"),
+            mention("Bob", "ok"),
+        ];
+        let table = mentions_table(&mentions);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert!(lines[1].contains("Ann  Smith [31m") && lines[1].contains("line one line two"));
+        assert!(!table.contains(['\r', '\u{1b}']), "{table:?}");
+        let rows = csv_rows(&mentions);
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.len() == 14));
+        assert_eq!(rows[0][3], *"Ann\r\nSmith\u{1b}[31m");
+        assert_eq!(rows[1][3], *"Bob");
+    }
 
     #[test]
     fn clip_counts_characters_not_bytes() {

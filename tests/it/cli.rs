@@ -163,6 +163,36 @@ fn config_error(body: &str) -> String {
 }
 
 #[test]
+fn a_config_with_several_mistakes_lists_every_one_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.toml");
+    std::fs::write(
+        &path,
+        "[business]\nname = \"Harbor Street Bakery\"\n[storage]\ndatabase = \"\"\n\
+         [[source]]\nname = \"a\"\nurl = \"https://x.test/f\"\ninterval = \"500000000y\"\n\
+         [triage]\nnegative_below = 0.5\npositive_above = 0.2\n\
+         [sentiment.terms]\n\"stale\" = 100\n\
+         [alerts]\nto = [\"not an email\"]\n",
+    )
+    .unwrap();
+    let output = earshot(dir.path(), &["--config", path.to_str().unwrap(), "sources"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let lines: Vec<&str> = stderr.trim_end().lines().collect();
+    assert!(lines[0].contains("bad.toml: 5 problems"), "{stderr}");
+    for (line, expected) in lines[1..].iter().zip([
+        "bad.toml line 4: `storage.database`",
+        "bad.toml line 8: `source.interval`: '500000000y' is too long: write at most 7d",
+        "bad.toml line 10: `triage.negative_below`",
+        "bad.toml line 13: `sentiment.terms.\"stale\"`",
+        "bad.toml line 15: `alerts.to`: 'not an email' is not an email address",
+    ]) {
+        assert!(line.contains(expected), "{line}\n{stderr}");
+    }
+    assert_eq!(lines.len(), 6, "{stderr}");
+}
+
+#[test]
 fn bad_config_files_say_which_key_and_line() {
     let unknown =
         config_error("[[source]]\nname = \"a\"\nurl = \"file:x.xml\"\nintervall = \"5m\"\n");

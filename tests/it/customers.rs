@@ -411,6 +411,61 @@ fn bad_customer_files_name_the_line_and_import_nothing() {
 }
 
 #[test]
+fn customer_files_with_broken_quotes_columns_emails_encodings_or_clashing_rows_import_nothing() {
+    let dir = fresh_checkout();
+    let header = "name,email,tier\n";
+    let cases: [(Vec<u8>, &str); 6] = [
+        (
+            format!("{header}Ann,\"ann@x.test,A\nBob,bob@x.test,B\n").into_bytes(),
+            "line 2: a quote (\") opened on this line is never closed",
+        ),
+        (
+            format!("{header}Ann,ann@x.test,A,extra\n").into_bytes(),
+            "line 2: 4 cells, but the header has 3",
+        ),
+        (
+            format!("{header}Ann,ann@x.test,A\nBob,ann @ example . com,B\n").into_bytes(),
+            "line 3: email 'ann @ example . com' has spaces",
+        ),
+        (
+            format!("{header}Ann,ann@,A\n").into_bytes(),
+            "line 2: email 'ann@' is not an email address",
+        ),
+        (
+            b"name,email,tier\nAnn,ann@x.test,A\nJos\xe9,jose@x.test,B\n".to_vec(),
+            "line 3: this line is not UTF-8 text",
+        ),
+        (
+            format!("{header}Ann,ann@x.test,A\nAnn,ann@x.test,B\n").into_bytes(),
+            "line 3: the email ann@x.test is also on line 2",
+        ),
+    ];
+    for (bytes, expected) in cases {
+        std::fs::write(dir.path().join("bad.csv"), bytes).unwrap();
+        let output = earshot(dir.path(), &["customers", "import", "bad.csv"]);
+        assert!(!output.status.success());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(expected) && stderr.contains("bad.csv"),
+            "{stderr}"
+        );
+    }
+    assert!(stdout(&earshot(dir.path(), &["customers", "list"])).contains("No customers yet"));
+
+    // Excel's "Unicode text" is UTF-16 with a byte-order mark: read as it is.
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        "name,email,tier\r\nJosé Álvarez,jose@x.test,A\r\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    std::fs::write(dir.path().join("utf16.csv"), utf16).unwrap();
+    let output = earshot(dir.path(), &["customers", "import", "utf16.csv"]);
+    assert!(output.status.success(), "{output:?}");
+    assert!(stdout(&earshot(dir.path(), &["customers", "list"])).contains("José Álvarez"));
+}
+
+#[test]
 fn a_resolved_complaint_edited_to_praise_is_recovered() {
     let mut store = Store::open_in_memory().unwrap();
     earshot::pipeline::import_customers(

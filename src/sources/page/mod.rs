@@ -145,7 +145,47 @@ fn parse_css(field: &'static str, raw: &str) -> Result<Selector, PageError> {
     if raw.trim().is_empty() {
         return Err(bad_selector(field, raw, "it is empty"));
     }
-    Selector::parse(raw.trim()).map_err(|e| bad_selector(field, raw, &e.to_string()))
+    Selector::parse(raw.trim()).map_err(|e| bad_selector(field, raw, &selector_problem(&e)))
+}
+
+/// What is wrong with a selector, in words for the person who wrote it (scraper's own
+/// text for some errors is "Unexpected error occurred. Please report this to the developer").
+fn selector_problem(error: &scraper::error::SelectorErrorKind<'_>) -> String {
+    use scraper::error::SelectorErrorKind as Kind;
+    match error {
+        Kind::UnexpectedToken(_) => {
+            "a character in it does not belong there (a stray `)`, `]`, quote or symbol?)".into()
+        }
+        Kind::EndOfLine => {
+            "it stops in the middle (an unclosed `[` or `(`, or nothing after `.` or `#`?)".into()
+        }
+        Kind::UnexpectedSelectorParseError(kind) => {
+            // The kind's type lives in a crate Earshot does not depend on: read its name.
+            let debug = format!("{kind:?}");
+            let name = debug.split('(').next().unwrap_or_default();
+            match name {
+                "DanglingCombinator" => {
+                    "`>`, `+` or `~` must stand between two selectors, e.g. `.reviews > .review`".into()
+                }
+                "EmptySelector" => {
+                    "part of it is empty (two commas in a row, a lone `#`, or an empty `:not()`?)".into()
+                }
+                "UnsupportedPseudoClassOrElement" => format!(
+                    "`:{}` is not supported; select by tag, `.class`, `#id` or `[attribute]` instead",
+                    debug
+                        .split('"')
+                        .nth(1)
+                        .unwrap_or_default()
+                ),
+                "ClassNeedsIdent" => "a `.` must be followed by a class name, e.g. `.review`".into(),
+                _ if name.contains("Attr") => {
+                    "the `[attribute]` part is malformed; write it like `[data-id]` or `[data-rating=\"5\"]`".into()
+                }
+                _ => "it is not a CSS selector Earshot understands".into(),
+            }
+        }
+        other => format!("it is not a CSS selector Earshot understands ({other})"),
+    }
 }
 
 /// Parses `selector`, `selector@attr` or `@attr` (the item itself).
