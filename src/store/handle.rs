@@ -214,3 +214,39 @@ impl<S> Drop for Workers<S> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_read_sees_the_writes_that_finished_before_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let handle = StoreHandle::open(&dir.path().join("e.db")).unwrap();
+        handle
+            .write(|s| s.claim_source("forum", "https://forum.test/"))
+            .await
+            .unwrap();
+        let health = handle.read(|s| s.source_health()).await.unwrap();
+        assert_eq!(health.len(), 1);
+        assert_eq!(health[0].name, "forum");
+        // Readers do not write.
+        let refused = handle
+            .read(|s| s.claim_source("other", "https://other.test/"))
+            .await;
+        assert!(refused.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_panics_its_caller_and_the_writer_goes_on() {
+        let handle = StoreHandle::new(Store::open_in_memory().unwrap()).unwrap();
+        let caught = handle
+            .try_write(|_| -> i64 { panic!("bug in a store job") })
+            .await;
+        let panic = caught.err().unwrap();
+        assert_eq!(panic.downcast_ref::<&str>(), Some(&"bug in a store job"));
+        // In memory, reads queue for the writer, which still answers.
+        assert_eq!(handle.read(|s| s.mention_count().unwrap()).await, 0);
+        assert_eq!(handle.lock().mention_count().unwrap(), 0);
+    }
+}
