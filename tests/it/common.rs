@@ -319,7 +319,7 @@ impl Harness {
             .unwrap()
     }
 
-    /// The writer, for a test's own reads and writes (the poller's wait meanwhile).
+    /// The writer, for a test's own reads and writes (async writes wait while it is held).
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
         self.store.lock()
     }
