@@ -2,14 +2,16 @@
 //! triage → store, with every source's writes in one transaction. A source's failure is a
 //! line in its report, never a reason to stop the cycle.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use tokio::task::JoinSet;
 
 use crate::config::{Config, Source};
 use crate::schedule::{self, Failure};
-use crate::store::{lock, FetchOutcome, NewMention, SourceState, SourceStatus, Store, StoreError};
+use crate::store::{
+    FetchOutcome, NewMention, SourceState, SourceStatus, Store, StoreError, StoreHandle,
+};
 
 pub use crate::pipeline::Pipeline;
 
@@ -122,16 +124,21 @@ pub fn plan(
 /// `force` ignores the schedule, backoff, `Retry-After` and a 410's disabling.
 pub async fn poll_cycle(
     pipeline: Arc<Pipeline>,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     only: Option<&str>,
     force: bool,
     now: DateTime<Utc>,
 ) -> Result<CycleReport, StoreError> {
     let mut reports = Vec::new();
     let mut tasks = JoinSet::new();
-    let plan = plan(&pipeline.config, &lock(&store), now, force, |name| {
-        only.is_some_and(|only| only != name)
-    })?;
+    let (config, only) = (pipeline.config.clone(), only.map(str::to_owned));
+    let plan = store
+        .read(move |s| {
+            plan(&config, s, now, force, |name| {
+                only.as_deref().is_some_and(|only| only != name)
+            })
+        })
+        .await?;
     for (source, state) in plan {
         match state {
             Some(state) => reports.push(SourceReport::idle(&source.name, &state)),
@@ -158,7 +165,7 @@ pub async fn poll_cycle(
 /// poll is fetching right now is skipped (`busy`): never two fetches of one source at once.
 pub async fn poll_source(
     pipeline: Arc<Pipeline>,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     source: Source,
     now: DateTime<Utc>,
 ) -> Result<SourceReport, StoreError> {
@@ -168,11 +175,13 @@ pub async fn poll_source(
         .acquire_owned()
         .await
         .expect("the in-flight semaphore is never closed");
-    let (claimed, state) = {
-        let store = lock(&store);
-        let claimed = store.claim_source(&source.name, &source.location.to_string())?;
-        (claimed, store.source_state(&source.name)?)
-    };
+    let (name, url) = (source.name.clone(), source.location.to_string());
+    let (claimed, state) = store
+        .write(move |s| -> Result<_, StoreError> {
+            let claimed = s.claim_source(&name, &url)?;
+            Ok((claimed, s.source_state(&name)?))
+        })
+        .await?;
     if !claimed {
         tracing::debug!(source = %source.name, "skipped: another poll is fetching it right now");
         let mut report = SourceReport::idle(&source.name, &state);
@@ -192,9 +201,9 @@ pub async fn poll_source(
             pipeline.failed(source, state, failure, now)
         }
     };
-    tokio::task::spawn_blocking(move || write(&mut lock(&store), &pipeline, prepared, now))
+    store
+        .write(move |s| write(s, &pipeline, prepared, now))
         .await
-        .expect("the store writer does not panic")
 }
 
 /// Run `work` on its own task so a panic comes back as an error message.

@@ -8,8 +8,8 @@
 //! a poll queued alerts and every [`DISPATCH_EVERY`]; on shutdown it finishes the message
 //! it is sending, then stops.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -20,7 +20,7 @@ use crate::alert::{Dispatcher, Transport};
 use crate::config::Config;
 use crate::poller::{plan, poll_source, Pipeline, SourceReport};
 use crate::schedule::is_due;
-use crate::store::{lock, Store, StoreError};
+use crate::store::{StoreError, StoreHandle};
 
 /// Longest sleep between schedule checks (a source added to the config waits no longer).
 const MAX_IDLE: Duration = Duration::from_secs(30);
@@ -32,7 +32,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub const DISPATCH_EVERY: Duration = Duration::from_secs(20);
 
 /// Run the service (poll loop and web log) until a shutdown signal.
-pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
+pub fn run(config: Arc<Config>, store: StoreHandle) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
@@ -54,7 +54,7 @@ pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> Result<()> {
 /// flight finish, or [`SHUTDOWN_GRACE`], and the message being sent is sent).
 pub async fn serve(
     config: Arc<Config>,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
     let pipeline = Arc::new(Pipeline::new(config.clone())?);
@@ -68,7 +68,7 @@ pub async fn serve(
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped));
-    poll_loop(&config, &pipeline, &store, wake, shutdown).await;
+    poll_loop(&pipeline, &store, wake, shutdown).await;
     let _ = stop.send(true);
     if let Err(panic) = dispatching.await {
         tracing::error!("the alert dispatcher panicked: {panic}");
@@ -79,9 +79,8 @@ pub async fn serve(
 
 /// Start each source when due until `shutdown`, then let polls in flight finish.
 async fn poll_loop(
-    config: &Config,
     pipeline: &Arc<Pipeline>,
-    store: &Arc<Mutex<Store>>,
+    store: &StoreHandle,
     wake: Arc<tokio::sync::Notify>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
@@ -91,8 +90,8 @@ async fn poll_loop(
         ..Polls::default()
     };
     loop {
-        polls.start_due(pipeline, store);
-        let wait = polls.until_next_due(store, config);
+        polls.start_due(pipeline, store).await;
+        let wait = polls.until_next_due(pipeline, store).await;
         tokio::select! {
             Some(joined) = polls.tasks.join_next_with_id() => polls.finished(joined),
             () = tokio::time::sleep(wait) => {}
@@ -112,16 +111,18 @@ struct Polls {
 }
 
 impl Polls {
-    fn is_running(&self, name: &str) -> bool {
-        self.running.values().any(|n| n == name)
+    /// The sources being polled now.
+    fn running(&self) -> HashSet<String> {
+        self.running.values().cloned().collect()
     }
 
     /// Start every due source that is not already being polled.
-    fn start_due(&mut self, pipeline: &Arc<Pipeline>, store: &Arc<Mutex<Store>>) {
+    async fn start_due(&mut self, pipeline: &Arc<Pipeline>, store: &StoreHandle) {
         let now = Utc::now();
-        let plan = plan(pipeline.config(), &lock(store), now, false, |name| {
-            self.is_running(name)
-        });
+        let (config, running) = (pipeline.config.clone(), self.running());
+        let plan = store
+            .read(move |s| plan(&config, s, now, false, |name| running.contains(name)))
+            .await;
         let plan = match plan {
             Ok(plan) => plan,
             Err(e) => {
@@ -162,22 +163,26 @@ impl Polls {
     }
 
     /// Time until the next source not already running is due.
-    fn until_next_due(&self, store: &Mutex<Store>, config: &Config) -> Duration {
-        let store = lock(store);
-        let now = Utc::now();
-        config
-            .sources
-            .iter()
-            .filter(|s| !self.is_running(&s.name))
-            .filter_map(|s| {
-                let state = store.source_state(&s.name).ok()?;
-                is_due(s, &state, now, false)
-                    .then_some(Duration::ZERO)
-                    .or_else(|| (state.next_due_at? - now).to_std().ok())
+    async fn until_next_due(&self, pipeline: &Pipeline, store: &StoreHandle) -> Duration {
+        let (config, running) = (pipeline.config.clone(), self.running());
+        store
+            .read(move |store| {
+                let now = Utc::now();
+                config
+                    .sources
+                    .iter()
+                    .filter(|s| !running.contains(&s.name))
+                    .filter_map(|s| {
+                        let state = store.source_state(&s.name).ok()?;
+                        is_due(s, &state, now, false)
+                            .then_some(Duration::ZERO)
+                            .or_else(|| (state.next_due_at? - now).to_std().ok())
+                    })
+                    .min()
+                    .unwrap_or(MAX_IDLE)
+                    .clamp(MIN_IDLE, MAX_IDLE)
             })
-            .min()
-            .unwrap_or(MAX_IDLE)
-            .clamp(MIN_IDLE, MAX_IDLE)
+            .await
     }
 
     /// Let polls in flight finish for a while, then cancel the rest.

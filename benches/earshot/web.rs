@@ -1,25 +1,25 @@
 //! Section 5: the web log's latency while a big poll cycle is being written.
 //!
 //! One process, as `earshot run` has it: the web log (`earshot::web::router`) and
-//! `poll_cycle` share one `Arc<Mutex<Store>>` on one tokio runtime, over a real SQLite file
+//! `poll_cycle` share one `StoreHandle` on one tokio runtime, over a real SQLite file
 //! prefilled with mentions. The feed sources are served on loopback by their own runtime
 //! (the "internet"), and the clients run on a thread of their own, each a sequential loop
 //! with a short pause: one GETs the log `/`, one a filtered log page, and a control GETs
 //! the stylesheet (which never touches the store, so it shows how much of the wait is the
-//! runtime rather than the store's lock). A probe thread times taking the store's lock
-//! (and letting it go at once): the part of a log request spent queueing for the store.
+//! runtime rather than the store). A probe thread times an empty read through the handle:
+//! the part of a log request spent queueing for the store.
 //! Latencies are taken first with no poll running, then during one forced cycle; the same
 //! cycle is also timed alone, on a store of its own, before any of that.
 
 use std::sync::atomic::{AtomicU8, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use earshot::config::Config;
 use earshot::poller::{poll_cycle, Pipeline};
 use earshot::sentiment::{Analyzer, Options};
-use earshot::store::Store;
+use earshot::store::{Store, StoreHandle};
 use earshot::web::AppState;
 
 use crate::report::{duration, Table};
@@ -33,7 +33,7 @@ const PAGES: [&str; 3] = ["/", "/?sentiment=negative&status=open", "/static/styl
 /// How many of `PAGES` are log pages (they take the store).
 const LOG_PAGES: usize = 2;
 /// A log client's pause between two requests (so the two do not keep the store busy
-/// between them), a control's, and the lock probe's.
+/// between them), a control's, and the read probe's.
 const LOG_PAUSE: Duration = Duration::from_millis(10);
 const CONTROL_PAUSE: Duration = Duration::from_millis(5);
 const PROBE_PAUSE: Duration = Duration::from_millis(2);
@@ -96,7 +96,7 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
     };
     let probe = {
         let (phase, store) = (phase.clone(), store.clone());
-        std::thread::spawn(move || lock_probe(&store, &phase))
+        std::thread::spawn(move || read_probe(&store, &phase))
     };
     std::thread::sleep(IDLE_FOR);
     phase.store(CYCLE, Ordering::SeqCst);
@@ -107,7 +107,7 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
     let wall = start.elapsed();
     phase.store(STOP, Ordering::SeqCst);
     let samples = clients.join().expect("clients");
-    let waits = probe.join().expect("lock probe");
+    let waits = probe.join().expect("read probe");
 
     eprintln!("  cycle: {}", report.summary());
     assert!(
@@ -170,7 +170,7 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
         let stats = Stats::of(waits.iter().filter(|s| s.0 == phase).map(|s| s.1).collect());
         table.add(
             &label,
-            &format!("store lock wait, probe ({name})"),
+            &format!("store read wait, probe ({name})"),
             stats.line(),
             "",
         );
@@ -187,7 +187,7 @@ fn setup(
     prefill: usize,
 ) -> (
     tempfile::TempDir,
-    Arc<Mutex<Store>>,
+    StoreHandle,
     Arc<Config>,
     Arc<Pipeline>,
     Duration,
@@ -204,7 +204,8 @@ fn setup(
     .expect("config");
     let config = Arc::new(config);
     let pipeline = Arc::new(Pipeline::new(config.clone()).expect("pipeline"));
-    (dir, Arc::new(Mutex::new(store)), config, pipeline, filled)
+    let store = StoreHandle::new(store).expect("read pool");
+    (dir, store, config, pipeline, filled)
 }
 
 /// One request: the phase it started and ended in, and how long it took.
@@ -256,8 +257,11 @@ async fn client_loop(
     }
 }
 
-/// Take the store's lock and let it go, `PROBE_PAUSE` apart, until the phase is `STOP`.
-fn lock_probe(store: &Mutex<Store>, phase: &AtomicU8) -> Vec<Sample> {
+/// An empty read through the handle, `PROBE_PAUSE` apart, until the phase is `STOP`.
+fn read_probe(store: &StoreHandle, phase: &AtomicU8) -> Vec<Sample> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("probe runtime");
     let mut samples = Vec::new();
     loop {
         let before = phase.load(Ordering::SeqCst);
@@ -265,7 +269,7 @@ fn lock_probe(store: &Mutex<Store>, phase: &AtomicU8) -> Vec<Sample> {
             return samples;
         }
         let start = Instant::now();
-        drop(earshot::store::lock(store));
+        runtime.block_on(store.read(|_: &Store| ()));
         let took = start.elapsed();
         if phase.load(Ordering::SeqCst) == before {
             samples.push((before, took));

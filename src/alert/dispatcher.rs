@@ -10,7 +10,7 @@
 //! duplicate carries the same Message-ID, so mail clients can fold it). A row that was
 //! queued but not yet claimed when the process died is simply sent once after restart.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Offset, Utc};
@@ -23,6 +23,7 @@ use crate::config::Config;
 use crate::pipeline::decide::may_fold;
 use crate::store::{
     OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus, Store, StoreError,
+    StoreHandle,
 };
 
 /// A "sending" row older than this belonged to a process that died mid-send.
@@ -54,7 +55,7 @@ pub struct PassReport {
 /// Sends the outbox through one transport.
 pub struct Dispatcher {
     config: Arc<Config>,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     transport: Transport,
     offset: Option<FixedOffset>,
 }
@@ -67,7 +68,7 @@ enum Outcome {
 
 impl Dispatcher {
     /// A dispatcher for `config`'s recipients over `transport`.
-    pub fn new(config: Arc<Config>, store: Arc<Mutex<Store>>, transport: Transport) -> Dispatcher {
+    pub fn new(config: Arc<Config>, store: StoreHandle, transport: Transport) -> Dispatcher {
         Dispatcher {
             config,
             store,
@@ -89,34 +90,37 @@ impl Dispatcher {
 
     /// Queue what is due at `now`, then send every due row.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<PassReport, StoreError> {
-        let queued = self.schedule(now)?;
+        let queued = self.schedule(now).await?;
         let mut report = self.send_due(now, false).await?;
         report.queued = queued;
         Ok(report)
     }
 
     /// Queue escalations, overdue-promise reminders and the digest that are due at `now`.
-    pub fn schedule(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    pub async fn schedule(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let respond = chrono::Duration::from_std(self.config.triage.respond_within)
             .unwrap_or(chrono::Duration::hours(4));
-        let mut store = self.lock();
-        let mut queued = store.queue_escalations(
-            now - respond,
-            now,
-            crate::pipeline::decide::needs_escalation,
-        )?;
-        queued += store.queue_reminders(now)?;
-        queued += store.queue_source_alerts(now)?;
-        if let Some(schedule) = self.config.alerts.digest.as_deref() {
-            let schedule = DigestSchedule::parse(schedule).ok();
-            if let Some(slot) = schedule.map(|s| s.latest_slot(now, self.offset())) {
-                if now - slot <= DIGEST_GRACE {
-                    queued +=
-                        usize::from(store.queue_digest(slot - chrono::Duration::days(1), now)?);
+        let digest_since = self.config.alerts.digest.as_deref().and_then(|schedule| {
+            let slot = DigestSchedule::parse(schedule)
+                .ok()?
+                .latest_slot(now, self.offset());
+            (now - slot <= DIGEST_GRACE).then(|| slot - chrono::Duration::days(1))
+        });
+        self.store
+            .write(move |store| {
+                let mut queued = store.queue_escalations(
+                    now - respond,
+                    now,
+                    crate::pipeline::decide::needs_escalation,
+                )?;
+                queued += store.queue_reminders(now)?;
+                queued += store.queue_source_alerts(now)?;
+                if let Some(since) = digest_since {
+                    queued += usize::from(store.queue_digest(since, now)?);
                 }
-            }
-        }
-        Ok(queued)
+                Ok(queued)
+            })
+            .await
     }
 
     /// Send due rows (all pending rows when `ignore_schedule`), then any flood summary.
@@ -126,16 +130,24 @@ impl Dispatcher {
         ignore_schedule: bool,
     ) -> Result<PassReport, StoreError> {
         let lease_cutoff = now - lease();
-        let due = self.lock().due_outbox(now, lease_cutoff, ignore_schedule)?;
         let hour_ago = now - chrono::Duration::hours(1);
-        let mut alerts_this_hour = self.lock().alerts_sent_since(hour_ago, may_fold)?;
+        let (due, mut alerts_this_hour) = self
+            .store
+            .read(move |s| -> Result<_, StoreError> {
+                let due = s.due_outbox(now, lease_cutoff, ignore_schedule)?;
+                Ok((due, s.alerts_sent_since(hour_ago, may_fold)?))
+            })
+            .await?;
         let max = self.config.alerts.max_per_hour as usize;
         let mut report = PassReport::default();
         let mut down: Option<(SendError, DateTime<Utc>)> = None;
         for entry in due {
             if let Some((error, next)) = &down {
                 // The server is unreachable: wait with the row that just failed.
-                self.lock().defer_outbox(entry.id, &error.message, *next)?;
+                let (id, message, next) = (entry.id, error.message.clone(), *next);
+                self.store
+                    .write(move |s| s.defer_outbox(id, &message, next))
+                    .await?;
                 report.retrying += 1;
                 continue;
             }
@@ -144,11 +156,12 @@ impl Dispatcher {
                 && entry.status == OutboxStatus::Pending
                 && may_fold(entry.priority);
             if foldable && alerts_this_hour >= max {
-                self.lock().roll_alert(entry.id)?;
+                let id = entry.id;
+                self.store.write(move |s| s.roll_alert(id)).await?;
                 report.rolled += 1;
                 continue;
             }
-            if !self.lock().claim_outbox(entry.id, now, lease_cutoff)? {
+            if !self.claim(entry.id, now, lease_cutoff).await? {
                 continue;
             }
             if foldable {
@@ -170,16 +183,29 @@ impl Dispatcher {
         now: DateTime<Utc>,
         report: &mut PassReport,
     ) -> Result<(), StoreError> {
-        let Some(id) = self.lock().queue_flood(hour_ago, now)? else {
+        let queued = self.store.write(move |s| s.queue_flood(hour_ago, now));
+        let Some(id) = queued.await? else {
             return Ok(());
         };
-        let entry = self.lock().outbox_entry(id)?;
+        let entry = self.store.read(move |s| s.outbox_entry(id)).await?;
         if let Some(entry) = entry {
-            if self.lock().claim_outbox(id, now, now - lease())? {
+            if self.claim(id, now, now - lease()).await? {
                 self.deliver(&entry, now, report).await?;
             }
         }
         Ok(())
+    }
+
+    /// Take a due row for this pass; false when another dispatcher has it.
+    async fn claim(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_cutoff: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.store
+            .write(move |s| s.claim_outbox(id, now, lease_cutoff))
+            .await
     }
 
     /// Render (once), send and record one claimed row. Returns the error and retry time
@@ -190,27 +216,33 @@ impl Dispatcher {
         now: DateTime<Utc>,
         report: &mut PassReport,
     ) -> Result<Option<(SendError, DateTime<Utc>)>, StoreError> {
-        let outcome = match self.rendered(entry, now) {
+        let outcome = match self.rendered(entry, now).await {
             Ok(rendered) => self.send(entry, &rendered, now).await,
             Err(Rendering::Store(e)) => return Err(e),
             Err(Rendering::Compose(e)) => Outcome::Failed(e.to_string()),
         };
-        let mut store = self.lock();
+        let id = entry.id;
         let mut down = None;
         match outcome {
             Outcome::Sent => {
-                store.mark_sent(entry.id, now)?;
+                self.store.write(move |s| s.mark_sent(id, now)).await?;
                 report.sent += 1;
             }
             Outcome::Failed(error) => {
                 tracing::error!(outbox = entry.id, "alert not delivered: {error}");
-                store.mark_failed(entry.id, &error)?;
+                let message = error.clone();
+                self.store
+                    .write(move |s| s.mark_failed(id, &message))
+                    .await?;
                 note(report, &error);
                 report.failed += 1;
             }
             Outcome::Retry(error, next) => {
                 tracing::warn!(outbox = entry.id, "alert delivery will be retried: {error}");
-                store.mark_retry(entry.id, &error.message, next)?;
+                let message = error.message.clone();
+                self.store
+                    .write(move |s| s.mark_retry(id, &message, next))
+                    .await?;
                 note(report, &error.message);
                 report.retrying += 1;
                 if error.is_connection() {
@@ -250,11 +282,23 @@ impl Dispatcher {
     }
 
     /// The row's message: the one rendered at its first attempt, or a new one (kept).
-    fn rendered(&self, entry: &OutboxEntry, now: DateTime<Utc>) -> Result<Rendered, Rendering> {
-        if let Some(rendered) = self.lock().outbox_rendered(entry.id)? {
-            return Ok(rendered);
-        }
-        let email = self.compose(entry)?;
+    async fn rendered(
+        &self,
+        entry: &OutboxEntry,
+        now: DateTime<Utc>,
+    ) -> Result<Rendered, Rendering> {
+        let (config, row) = (self.config.clone(), entry.clone());
+        let email = self
+            .store
+            .read(move |s| match s.outbox_rendered(row.id)? {
+                Some(rendered) => Ok(Err(rendered)),
+                None => compose(s, &config, &row).map(Ok),
+            })
+            .await?;
+        let email = match email {
+            Ok(email) => email,
+            Err(rendered) => return Ok(rendered),
+        };
         let mut to = self.config.alerts.to.clone();
         if entry.kind == OutboxKind::Escalation {
             to.extend(self.config.alerts.escalate_to.iter().cloned());
@@ -270,79 +314,75 @@ impl Dispatcher {
             subject: email.subject,
             recipients: to,
         };
-        self.lock().save_rendered(entry.id, &rendered)?;
+        let (id, saved) = (entry.id, rendered.clone());
+        self.store
+            .write(move |s| s.save_rendered(id, &saved))
+            .await?;
         Ok(rendered)
-    }
-
-    fn compose(&self, entry: &OutboxEntry) -> Result<Email, Rendering> {
-        let store = self.lock();
-        let respond = self.config.triage.respond_within;
-        let mention = || entry.mention_id.ok_or(StoreError::NoSuchMention(0));
-        Ok(match entry.kind {
-            OutboxKind::Alert => compose::alert(
-                &alert_context(&store, mention()?, &self.config.business.name)?,
-                respond,
-            ),
-            OutboxKind::BecameUrgent => compose::became_urgent(
-                &alert_context(&store, mention()?, &self.config.business.name)?,
-                entry.detail.as_deref().unwrap_or("its priority rose"),
-                respond,
-            ),
-            OutboxKind::Escalation => compose::escalation(
-                &alert_context(&store, mention()?, &self.config.business.name)?,
-                respond,
-            ),
-            OutboxKind::Reminder => {
-                let due = entry.detail.as_deref().and_then(crate::store::parse_ts);
-                compose::reminder(
-                    &alert_context(&store, mention()?, &self.config.business.name)?,
-                    due.unwrap_or(entry.created_at),
-                )
-            }
-            OutboxKind::Digest => {
-                let since = entry.detail.as_deref().and_then(crate::store::parse_ts);
-                let since = since.unwrap_or(entry.created_at - chrono::Duration::days(1));
-                let data = store.digest_data(since, since + chrono::Duration::days(1))?;
-                digest::compose(&data, &self.config.business.name)
-            }
-            OutboxKind::Flood => {
-                let mut mentions = Vec::new();
-                for id in store.flood_members(entry.id)? {
-                    mentions.push(store.mention_detail(id)?.mention);
-                }
-                compose::flood(&mentions, self.config.alerts.max_per_hour)
-            }
-            OutboxKind::SourceDown | OutboxKind::SourceUp => {
-                let name = entry.detail.clone().unwrap_or_default();
-                let health = store.source_health()?.into_iter().find(|h| h.name == name);
-                let health = health.unwrap_or_else(|| SourceHealth {
-                    name,
-                    url: String::new(),
-                    config_url: None,
-                    state: SourceStatus::Broken,
-                    last_fetch_at: None,
-                    last_success_at: None,
-                    last_error: None,
-                    consecutive_failures: 0,
-                    next_due_at: None,
-                    mentions_seen: 0,
-                });
-                match entry.kind {
-                    OutboxKind::SourceDown => compose::source_down(&health),
-                    _ => compose::source_up(&health),
-                }
-            }
-        })
     }
 
     fn offset(&self) -> FixedOffset {
         self.offset
             .unwrap_or_else(|| chrono::Local::now().offset().fix())
     }
+}
 
-    fn lock(&self) -> MutexGuard<'_, Store> {
-        crate::store::lock(&self.store)
-    }
+/// The email for a row, from what the store holds now (run on a read connection).
+fn compose(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Email, Rendering> {
+    let respond = config.triage.respond_within;
+    let business = config.business.name.as_str();
+    let mention = || entry.mention_id.ok_or(StoreError::NoSuchMention(0));
+    Ok(match entry.kind {
+        OutboxKind::Alert => compose::alert(&alert_context(store, mention()?, business)?, respond),
+        OutboxKind::BecameUrgent => compose::became_urgent(
+            &alert_context(store, mention()?, business)?,
+            entry.detail.as_deref().unwrap_or("its priority rose"),
+            respond,
+        ),
+        OutboxKind::Escalation => {
+            compose::escalation(&alert_context(store, mention()?, business)?, respond)
+        }
+        OutboxKind::Reminder => {
+            let due = entry.detail.as_deref().and_then(crate::store::parse_ts);
+            compose::reminder(
+                &alert_context(store, mention()?, business)?,
+                due.unwrap_or(entry.created_at),
+            )
+        }
+        OutboxKind::Digest => {
+            let since = entry.detail.as_deref().and_then(crate::store::parse_ts);
+            let since = since.unwrap_or(entry.created_at - chrono::Duration::days(1));
+            let data = store.digest_data(since, since + chrono::Duration::days(1))?;
+            digest::compose(&data, business)
+        }
+        OutboxKind::Flood => {
+            let mut mentions = Vec::new();
+            for id in store.flood_members(entry.id)? {
+                mentions.push(store.mention_detail(id)?.mention);
+            }
+            compose::flood(&mentions, config.alerts.max_per_hour)
+        }
+        OutboxKind::SourceDown | OutboxKind::SourceUp => {
+            let name = entry.detail.clone().unwrap_or_default();
+            let health = store.source_health()?.into_iter().find(|h| h.name == name);
+            let health = health.unwrap_or_else(|| SourceHealth {
+                name,
+                url: String::new(),
+                config_url: None,
+                state: SourceStatus::Broken,
+                last_fetch_at: None,
+                last_success_at: None,
+                last_error: None,
+                consecutive_failures: 0,
+                next_due_at: None,
+                mentions_seen: 0,
+            });
+            match entry.kind {
+                OutboxKind::SourceDown => compose::source_down(&health),
+                _ => compose::source_up(&health),
+            }
+        }
+    })
 }
 
 enum Rendering {

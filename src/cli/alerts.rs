@@ -1,7 +1,7 @@
 //! `earshot outbox`, `earshot digest` and `earshot alerts test`: the owner's view of the
 //! email side, and the way to check the mail setup before relying on it.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, Utc};
@@ -10,29 +10,29 @@ use super::output::short_time;
 use crate::alert::compose::{self, Addressing};
 use crate::alert::{digest, Dispatcher, PassReport, Transport};
 use crate::config::Config;
-use crate::store::{lock, OutboxEntry, OutboxStatus, Store};
+use crate::store::{OutboxEntry, OutboxStatus, StoreHandle};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
 }
 
-fn dispatcher(config: &Arc<Config>, store: &Arc<Mutex<Store>>) -> Result<Dispatcher> {
+fn dispatcher(config: &Arc<Config>, store: &StoreHandle) -> Result<Dispatcher> {
     let transport = Transport::from_config(&config.alerts)?;
     Ok(Dispatcher::new(config.clone(), store.clone(), transport))
 }
 
 /// `earshot outbox [--retry]`.
-pub fn outbox(config: Arc<Config>, store: Arc<Mutex<Store>>, retry: bool) -> Result<()> {
+pub fn outbox(config: Arc<Config>, store: StoreHandle, retry: bool) -> Result<()> {
     let mut problem = None;
     if retry {
         let now = crate::clock::now();
         let dispatcher = dispatcher(&config, &store)?;
-        lock(&store).retry_outbox_now(now)?;
+        store.lock().retry_outbox_now(now)?;
         let pass = runtime()?.block_on(dispatcher.send_due(now, true))?;
         println!("{}", pass_summary(&pass, dispatcher.transport()));
         problem = undelivered(&pass);
     }
-    let entries = lock(&store).outbox(None)?;
+    let entries = store.lock().outbox(None)?;
     print!("{}", outbox_table(&entries));
     match problem {
         Some(reason) => bail!("{reason}"),
@@ -41,19 +41,19 @@ pub fn outbox(config: Arc<Config>, store: Arc<Mutex<Store>>, retry: bool) -> Res
 }
 
 /// `earshot digest [--send]`.
-pub fn digest(config: Arc<Config>, store: Arc<Mutex<Store>>, send: bool) -> Result<()> {
+pub fn digest(config: Arc<Config>, store: StoreHandle, send: bool) -> Result<()> {
     let now = crate::clock::now();
     let since = now - chrono::Duration::days(1);
     if !send {
         // Times are stored to the second: include mentions stored in this very second.
         let until = now + chrono::Duration::seconds(1);
-        let data = lock(&store).digest_data(since, until)?;
+        let data = store.lock().digest_data(since, until)?;
         let email = digest::compose(&data, &config.business.name);
         println!("Subject: {}\n\n{}", email.subject, email.text);
         return Ok(());
     }
     let dispatcher = dispatcher(&config, &store)?;
-    lock(&store).queue_digest(since, now)?;
+    store.lock().queue_digest(since, now)?;
     let pass = runtime()?.block_on(dispatcher.send_due(now, false))?;
     println!("{}", pass_summary(&pass, dispatcher.transport()));
     match undelivered(&pass) {

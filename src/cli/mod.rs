@@ -11,7 +11,7 @@ pub use cases::parse_due;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,7 +21,7 @@ use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::model::{Label, Priority};
 use crate::poller::{poll_cycle, Pipeline};
 use crate::sentiment::{Analyzer, Options};
-use crate::store::{lock, CaseAction, MentionFilter, StatusFilter, Store};
+use crate::store::{CaseAction, MentionFilter, StatusFilter, Store, StoreHandle};
 
 /// Earshot: hear every public mention of your business in time.
 #[derive(Debug, Parser)]
@@ -265,7 +265,13 @@ pub fn run(cli: Cli) -> Result<Done> {
     } = cli.command
     {
         let (config, store) = open(&cli)?;
-        return poll(config, store, source.as_deref(), force, !no_send);
+        return poll(
+            config,
+            StoreHandle::new(store)?,
+            source.as_deref(),
+            force,
+            !no_send,
+        );
     }
     run_command(cli).map(|()| Done::Ok)
 }
@@ -276,22 +282,22 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Eval { ref files } => eval(&cli.config, files),
         Command::Run => {
             let (config, store) = open(&cli)?;
-            crate::service::run(config, store)
+            crate::service::run(config, StoreHandle::new(store)?)
         }
         Command::Serve => {
             let (config, store) = open(&cli)?;
-            crate::web::run(config, store)
+            crate::web::run(config, StoreHandle::new(store)?)
         }
         Command::Poll { .. } => unreachable!("poll is run by `run`"),
         Command::Mentions(ref args) => {
             let (_, store) = open(&cli)?;
             let filter = args.filter(crate::clock::now())?;
-            let mentions = lock(&store).mentions(&filter)?;
+            let mentions = store.mentions(&filter)?;
             output::print_mentions(&mentions, args.format)
         }
         Command::Show { id } => {
             let (config, store) = open(&cli)?;
-            print!("{}", show::render(&lock(&store), &config, id)?);
+            print!("{}", show::render(&store, &config, id)?);
             Ok(())
         }
         Command::Ack {
@@ -336,30 +342,23 @@ fn run_command(cli: Cli) -> Result<()> {
             customer,
             ref by,
         } => {
-            let (config, store) = open(&cli)?;
+            let (config, mut store) = open(&cli)?;
             print!(
                 "{}",
-                cases::link(
-                    &mut lock(&store),
-                    &config,
-                    mention,
-                    Some(customer),
-                    by.as_deref()
-                )?
+                cases::link(&mut store, &config, mention, Some(customer), by.as_deref())?
             );
             Ok(())
         }
         Command::Unlink { mention, ref by } => {
-            let (config, store) = open(&cli)?;
+            let (config, mut store) = open(&cli)?;
             print!(
                 "{}",
-                cases::link(&mut lock(&store), &config, mention, None, by.as_deref())?
+                cases::link(&mut store, &config, mention, None, by.as_deref())?
             );
             Ok(())
         }
         Command::Customers(ref sub) => {
-            let (config, store) = open(&cli)?;
-            let mut store = lock(&store);
+            let (config, mut store) = open(&cli)?;
             let text = match sub {
                 CustomersCommand::Import { file } => customers::import(&mut store, &config, file)?,
                 CustomersCommand::List { search } => {
@@ -374,21 +373,21 @@ fn run_command(cli: Cli) -> Result<()> {
             let (config, store) = open(&cli)?;
             if let Some(name) = history {
                 known_source(&config, name)?;
-                let entries = lock(&store).source_history(name, limit)?;
+                let entries = store.source_history(name, limit)?;
                 print!("{}", output::history_table(name, &entries));
                 return Ok(());
             }
-            let health = lock(&store).source_health()?;
+            let health = store.source_health()?;
             print!("{}", output::sources_table(&config, &health));
             Ok(())
         }
         Command::Outbox { retry } => {
             let (config, store) = open(&cli)?;
-            alerts::outbox(config, store, retry)
+            alerts::outbox(config, StoreHandle::new(store)?, retry)
         }
         Command::Digest { send } => {
             let (config, store) = open(&cli)?;
-            alerts::digest(config, store, send)
+            alerts::digest(config, StoreHandle::new(store)?, send)
         }
         Command::Alerts {
             action: AlertsAction::Test,
@@ -396,13 +395,14 @@ fn run_command(cli: Cli) -> Result<()> {
     }
 }
 
-fn open(cli: &Cli) -> Result<(Arc<Config>, Arc<Mutex<Store>>)> {
+/// The config, and the database it names (or `--db`), opened and migrated.
+fn open(cli: &Cli) -> Result<(Arc<Config>, Store)> {
     let mut config = Config::load(&cli.config)?;
     if let Some(db) = &cli.db {
         config.database = db.clone();
     }
     let store = Store::open(&config.database)?;
-    Ok((Arc::new(config), Arc::new(Mutex::new(store))))
+    Ok((Arc::new(config), store))
 }
 
 /// `ack`, `promise`, `resolve`: one step of a case, and say what it did.
@@ -413,8 +413,8 @@ fn case_step(
     note: Option<&str>,
     by: Option<&str>,
 ) -> Result<()> {
-    let (_, store) = open(cli)?;
-    print!("{}", cases::apply(&mut lock(&store), id, action, note, by)?);
+    let (_, mut store) = open(cli)?;
+    print!("{}", cases::apply(&mut store, id, action, note, by)?);
     Ok(())
 }
 
@@ -422,7 +422,7 @@ fn case_step(
 /// down/up alerts, reminders and escalations, so `poll` from cron emails like `run` does.
 fn poll(
     config: Arc<Config>,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     only: Option<&str>,
     force: bool,
     send: bool,

@@ -195,18 +195,93 @@ impl Store {
         record_event(tx, id, now, kind, Some(note.to_owned()), None, None)
     }
 
-    /// The mention log, newest first.
+    /// The mention log in the filter's order, one page of it.
     pub fn mentions(&self, filter: &MentionFilter) -> Result<Vec<Mention>, StoreError> {
         let common = match filter.search.as_deref().and_then(fts_query) {
             Some(query) => self.matches_at_least(&query, COMMON_MATCHES)?,
             None => false,
         };
-        let (sql, args) = filter_sql(filter, common);
-        let mut stmt = self.conn.prepare(&sql)?;
-        let refs: Vec<&dyn ToSql> = args.iter().map(|a| a.as_ref()).collect();
         let now = filter.now.unwrap_or_else(Utc::now);
-        let rows = stmt.query_map(refs.as_slice(), |r| mention_from_row(r, now))?;
+        let page = Page {
+            limit: filter.limit,
+            offset: filter.offset,
+        };
+        match filter.order {
+            Order::Newest => self.select(filter, common, Part::All, now, page),
+            Order::Triage => self.triage_page(filter, common, now),
+        }
+    }
+
+    /// The triage order without sorting every row: the (few) rows that need a person now
+    /// come from their own indexes, then the rest newest first from the date index, and
+    /// the page is cut across the two. One read transaction, so both see one snapshot.
+    fn triage_page(
+        &self,
+        filter: &MentionFilter,
+        common: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let snapshot = self.conn.unchecked_transaction()?;
+        let (limit, offset) = (filter.limit, filter.offset);
+        let page = Page { limit, offset };
+        let mut rows = self.select(filter, common, Part::NeedsPerson, now, page)?;
+        if limit.is_some_and(|limit| rows.len() >= limit) {
+            return Ok(rows);
+        }
+        // Rows came from the first part: the page starts in it, so the rest from its top.
+        // None came: the page starts past the first part, as far past it as the offset.
+        let skip = match (rows.is_empty(), offset) {
+            (false, _) | (true, 0) => 0,
+            (true, _) => {
+                let first = self.count(filter, common, Part::NeedsPerson, now)?;
+                offset.saturating_sub(first)
+            }
+        };
+        let rest = Page {
+            limit: limit.map(|limit| limit - rows.len()),
+            offset: skip,
+        };
+        rows.extend(self.select(filter, common, Part::Rest, now, rest)?);
+        snapshot.finish()?;
+        Ok(rows)
+    }
+
+    /// One part of the log, newest first.
+    fn select(
+        &self,
+        filter: &MentionFilter,
+        common: bool,
+        part: Part,
+        now: DateTime<Utc>,
+        page: Page,
+    ) -> Result<Vec<Mention>, StoreError> {
+        let w = filter_where(filter, common, part, now);
+        let limit = page.limit.map(|l| l as i64).unwrap_or(-1);
+        let sql = format!(
+            "{SELECT_MENTION}{} ORDER BY COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC \
+             LIMIT {limit} OFFSET {}",
+            w.sql(),
+            page.offset
+        );
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(w.refs().as_slice(), |r| mention_from_row(r, now))?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many rows one part of the log holds.
+    fn count(
+        &self,
+        filter: &MentionFilter,
+        common: bool,
+        part: Part,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let w = filter_where(filter, common, part, now);
+        let sql = format!("SELECT COUNT(*) FROM mentions m{}", w.sql());
+        let count: i64 = self
+            .conn
+            .query_row(&sql, w.refs().as_slice(), |r| r.get(0))?;
+        Ok(count as usize)
     }
 
     /// One mention with its history.
@@ -349,6 +424,24 @@ fn terms_json(terms: &[Term]) -> String {
     serde_json::to_string(terms).unwrap_or_else(|_| "[]".into())
 }
 
+/// A page of a query: at most `limit` rows (all when None) after `offset`.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    limit: Option<usize>,
+    offset: usize,
+}
+
+/// Which rows of the triage order a query takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// Every row the filter matches.
+    All,
+    /// Those that need a person now: an open urgent case, or a promise past its due date.
+    NeedsPerson,
+    /// All the others.
+    Rest,
+}
+
 /// WHERE clauses with numbered parameters, built up one filter at a time.
 #[derive(Default)]
 struct Where {
@@ -357,6 +450,18 @@ struct Where {
 }
 
 impl Where {
+    /// " WHERE a AND b", or nothing.
+    fn sql(&self) -> String {
+        if self.clauses.is_empty() {
+            return String::new();
+        }
+        format!(" WHERE {}", self.clauses.join(" AND "))
+    }
+
+    fn refs(&self) -> Vec<&dyn ToSql> {
+        self.args.iter().map(|a| a.as_ref()).collect()
+    }
+
     /// Add a clause with one `?`.
     fn push(&mut self, clause: &str, value: Box<dyn ToSql>) {
         self.push_all(clause, vec![value]);
@@ -379,8 +484,10 @@ impl Where {
     }
 }
 
-/// `common`: the search words match so many mentions that scanning by date is cheaper.
-fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSql>>) {
+/// The filter's WHERE clauses (only `m.` columns, so a count needs no join), for one
+/// `part` of the log as judged at `now`. `common`: the search words match so many mentions
+/// that scanning by date is cheaper.
+fn filter_where(filter: &MentionFilter, common: bool, part: Part, now: DateTime<Utc>) -> Where {
     let mut w = Where::default();
     if let Some(label) = filter.label {
         w.push("m.label = ?", Box::new(label));
@@ -428,30 +535,28 @@ fn filter_sql(filter: &MentionFilter, common: bool) -> (String, Vec<Box<dyn ToSq
         };
         w.push(clause, Box::new(query));
     }
-    let mut sql = SELECT_MENTION.to_owned();
-    if !w.clauses.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&w.clauses.join(" AND "));
+    // The rows that need a person, looked up by index (open, priority) and (open, status,
+    // promise_due_at): few, so the first part is a short sort and the rest a walk of the
+    // date index. A promise with no due date is not overdue, as it never was.
+    let needs_person = |op: &str| {
+        format!(
+            "m.id {op} (SELECT id FROM mentions WHERE open = 1 AND priority = ? UNION ALL \
+             SELECT id FROM mentions WHERE open = 1 AND status = ? AND promise_due_at < ?)"
+        )
+    };
+    let values = || -> Vec<Box<dyn ToSql>> {
+        vec![
+            Box::new(Priority::Urgent),
+            Box::new(CaseStatus::Promised),
+            Box::new(ts(now)),
+        ]
+    };
+    match part {
+        Part::All => {}
+        Part::NeedsPerson => w.push_all(&needs_person("IN"), values()),
+        Part::Rest => w.push_all(&needs_person("NOT IN"), values()),
     }
-    sql.push_str(" ORDER BY ");
-    if filter.order == Order::Triage {
-        // Needs a person now: an open urgent case, or a promise past its due date.
-        let now = ts(filter.now.unwrap_or_else(Utc::now));
-        w.args.push(Box::new(now));
-        let n = w.args.len();
-        w.args.push(Box::new(Priority::Urgent.as_str()));
-        w.args.push(Box::new(CaseStatus::Promised.as_str()));
-        sql.push_str(&format!(
-            "CASE WHEN m.open = 1 AND (m.priority = ?{} \
-             OR (m.status = ?{} AND m.promise_due_at < ?{n})) THEN 0 ELSE 1 END, ",
-            n + 1,
-            n + 2
-        ));
-    }
-    sql.push_str("COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC");
-    let limit = filter.limit.map(|l| l as i64).unwrap_or(-1);
-    sql.push_str(&format!(" LIMIT {limit} OFFSET {}", filter.offset));
-    (sql, w.args)
+    w
 }
 
 fn like_pattern(text: &str) -> String {
@@ -528,6 +633,7 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::at;
 
     #[test]
     fn fts_query_quotes_every_word() {
@@ -668,6 +774,101 @@ mod tests {
             .unwrap();
         let err = store.mention_detail(id).unwrap_err().to_string();
         assert!(err.contains("grumpy"), "{err}");
+    }
+
+    /// The triage order in one sort of every matching row, as the log once queried it.
+    fn triage_by_one_sort(store: &Store, filter: &str, now: &str) -> Vec<i64> {
+        let sql = format!(
+            "SELECT m.id FROM mentions m {filter} ORDER BY CASE WHEN m.open = 1 AND \
+             (m.priority = ?1 OR (m.status = ?2 AND m.promise_due_at < ?3)) THEN 0 ELSE 1 END, \
+             COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC"
+        );
+        let mut stmt = store.conn.prepare(&sql).unwrap();
+        let params = params![Priority::Urgent, CaseStatus::Promised, now];
+        let ids = stmt.query_map(params, |r| r.get(0)).unwrap();
+        ids.collect::<Result<_, _>>().unwrap()
+    }
+
+    #[test]
+    fn triage_pages_are_the_pages_of_one_sort_of_every_row() {
+        let rows: Vec<(usize, &str, &str)> = (0..240).map(|i| (i, "Ann", "t")).collect();
+        let store = store_with(&rows);
+        let mut rng = fastrand::Rng::with_seed(5);
+        let now = "2026-01-01T02:00:00Z";
+        for id in 1..=240i64 {
+            let priority = [Priority::Urgent, Priority::High, Priority::Normal][rng.usize(..3)];
+            let status = [CaseStatus::New, CaseStatus::Promised, CaseStatus::Resolved];
+            let due = [
+                None,
+                Some("2026-01-01T01:00:00Z"),
+                Some("2026-01-09T00:00:00Z"),
+            ];
+            // Ties on the date (decided by id), and rows with no date but the fetch time.
+            let published = match rng.u8(..8) {
+                0 => Some("2026-01-01T01:30:00Z".to_owned()),
+                1 => None,
+                _ => Some(ts(
+                    at("2026-01-01T00:00:00Z") + chrono::Duration::minutes(id)
+                )),
+            };
+            store
+                .conn
+                .execute(
+                    "UPDATE mentions SET open = ?2, priority = ?3, status = ?4, \
+                     promise_due_at = ?5, label = ?6, published_at = ?7 WHERE id = ?1",
+                    params![
+                        id,
+                        rng.u8(..4) > 0,
+                        priority,
+                        status[rng.usize(..3)],
+                        due[rng.usize(..3)],
+                        [Label::Negative, Label::Neutral][rng.usize(..2)],
+                        published,
+                    ],
+                )
+                .unwrap();
+        }
+        let filters: [(&str, MentionFilter); 3] = [
+            ("", MentionFilter::default()),
+            (
+                "WHERE m.label = 'negative'",
+                MentionFilter {
+                    label: Some(Label::Negative),
+                    ..Default::default()
+                },
+            ),
+            (
+                "WHERE m.open = 1",
+                MentionFilter {
+                    status: Some(StatusFilter::Open),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (sql, filter) in filters {
+            let all = triage_by_one_sort(&store, sql, now);
+            assert!(all.len() > 50, "{sql}: {}", all.len());
+            for limit in [None, Some(1), Some(7), Some(50)] {
+                for offset in [0, 1, 6, 19, 37, 100, all.len() - 1, all.len(), 400] {
+                    let page = MentionFilter {
+                        limit,
+                        offset,
+                        order: Order::Triage,
+                        now: Some(at(now)),
+                        ..filter.clone()
+                    };
+                    let got: Vec<i64> = store
+                        .mentions(&page)
+                        .unwrap()
+                        .iter()
+                        .map(|m| m.id)
+                        .collect();
+                    let end = limit.map_or(all.len(), |l| (offset + l).min(all.len()));
+                    let want = all.get(offset..end).unwrap_or_default();
+                    assert_eq!(got, want, "{sql} limit {limit:?} offset {offset}");
+                }
+            }
+        }
     }
 
     #[test]

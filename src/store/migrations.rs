@@ -199,7 +199,15 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
     "#,
     ),
-    // Append the next migration here: `// 6: why`, then `M::up(r#"..."#),`.
+    // 6: the web log's triage order reads the few rows that need a person now (open urgent
+    // cases, open promises past due) from these instead of sorting every mention.
+    M::up(
+        r#"
+    CREATE INDEX mentions_open_priority ON mentions (open, priority);
+    CREATE INDEX mentions_open_promise ON mentions (open, status, promise_due_at);
+    "#,
+    ),
+    // Append the next migration here: `// 7: why`, then `M::up(r#"..."#),`.
 ];
 
 /// Apply every migration the file has not seen, all in one transaction. A file whose

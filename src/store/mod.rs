@@ -1,12 +1,14 @@
 //! The one SQLite file: every SQL statement in Earshot lives under this module.
 //!
-//! Synchronous rusqlite behind methods named for intent; async code calls it from a
-//! blocking thread. Schema changes are append-only migrations tracked by `user_version`.
+//! Synchronous rusqlite behind methods named for intent. Async code holds a
+//! [`StoreHandle`] instead: one writer thread and a read pool, so it never blocks on SQLite.
+//! Schema changes are append-only migrations tracked by `user_version`.
 
 mod cases;
 mod customers;
 mod decisions;
 mod digest;
+mod handle;
 mod mentions;
 mod migrations;
 mod outbox;
@@ -24,6 +26,7 @@ pub use crate::model::{OutboxKind, OutboxStatus, SourceStatus};
 pub use cases::CaseAction;
 pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
+pub use handle::{StoreHandle, READERS};
 pub use mentions::{
     Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter, StoredDetail,
 };
@@ -84,9 +87,11 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
 }
 
-/// The open database.
+/// The open database: one connection.
 pub struct Store {
     conn: Connection,
+    /// The file (None in memory), where [`StoreHandle`] opens its readers.
+    path: Option<PathBuf>,
     /// Customers indexed for matching; dropped whenever customers change.
     customer_cache: Option<std::sync::Arc<crate::customers::CustomerIndex>>,
 }
@@ -102,22 +107,42 @@ impl Store {
             path: path.to_owned(),
             source,
         })?;
-        Store::from_connection(conn, path)
+        Store::from_connection(conn, Some(path))
     }
 
     /// An in-memory database (tests, `earshot score`-style one-offs).
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        Store::from_connection(Connection::open_in_memory()?, Path::new(":memory:"))
+        Store::from_connection(Connection::open_in_memory()?, None)
     }
 
-    fn from_connection(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
+    fn from_connection(mut conn: Connection, path: Option<&Path>) -> Result<Store, StoreError> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        migrations::migrate(&mut conn, path)?;
+        set_common_pragmas(&conn)?;
+        migrations::migrate(&mut conn, path.unwrap_or(Path::new(":memory:")))?;
         Ok(Store {
             conn,
+            path: path.map(Path::to_owned),
+            customer_cache: None,
+        })
+    }
+
+    /// A read-only (`query_only`) connection to a database [`Store::open`] has created and
+    /// migrated: under WAL it reads the last commit without waiting for the writer.
+    pub(crate) fn open_reader(path: &Path) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI;
+        let conn = Connection::open_with_flags(path, flags).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        set_common_pragmas(&conn)?;
+        conn.pragma_update(None, "query_only", "ON")?;
+        Ok(Store {
+            conn,
+            path: Some(path.to_owned()),
             customer_cache: None,
         })
     }
@@ -141,13 +166,16 @@ impl Store {
     }
 }
 
-/// Lock a store shared between tasks. A panic while the lock was held leaves SQLite
-/// consistent (its transaction rolled back), so a poisoned lock is safe to take over.
-pub fn lock(store: &std::sync::Mutex<Store>) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+/// What every connection, writer or reader, sets: checked references, and a wait (not an
+/// error) when another process holds the write lock.
+fn set_common_pragmas(conn: &Connection) -> Result<(), StoreError> {
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    Ok(())
 }
+
+/// How long a connection waits for another's lock before giving up.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Timestamps are stored as RFC 3339 UTC to the second, so text order is time order.
 pub(crate) fn ts(time: DateTime<Utc>) -> String {

@@ -45,7 +45,7 @@ pub async fn page(
     let weeks = span.weeks.unwrap_or(DEFAULT_WEEKS).clamp(1, MAX_WEEKS);
     let since = Utc::now() - Duration::weeks(weeks);
     let data = state
-        .with_store(move |s| Ok(s.sentiment_by_week(Some(since))?))
+        .read(move |s| Ok(s.sentiment_by_week(Some(since))?))
         .await?;
     let body = html! {
         h1 { "Sentiment over time" }

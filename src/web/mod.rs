@@ -12,7 +12,7 @@ mod pages;
 
 use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::Context;
 use axum::http::{header, HeaderValue, StatusCode};
@@ -23,7 +23,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoreHandle};
 
 pub use auth::{check_exposure, token_from_env, TOKEN_ENV};
 pub use csrf::Keys;
@@ -31,8 +31,8 @@ pub use csrf::Keys;
 /// Everything a handler needs; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    /// The database, shared with the poller.
-    pub store: Arc<Mutex<Store>>,
+    /// The database, shared with the poller: pages read from its read pool.
+    pub store: StoreHandle,
     /// The validated config.
     pub config: Arc<Config>,
     /// Per-process secret for CSRF tokens and login cookies.
@@ -43,7 +43,7 @@ pub struct AppState {
 
 impl AppState {
     /// State with a fresh random secret.
-    pub fn new(config: Arc<Config>, store: Arc<Mutex<Store>>, token: Option<String>) -> AppState {
+    pub fn new(config: Arc<Config>, store: StoreHandle, token: Option<String>) -> AppState {
         AppState {
             store,
             config,
@@ -52,19 +52,31 @@ impl AppState {
         }
     }
 
-    /// Run `f` on the store from a blocking thread (rusqlite is synchronous).
-    pub(crate) async fn with_store<T: Send + 'static>(
+    /// Run `f` on a read connection: it never waits behind a poll's write.
+    pub(crate) async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, WebError> + Send + 'static,
+    ) -> Result<T, WebError> {
+        self.store.try_read(f).await.unwrap_or_else(panicked)
+    }
+
+    /// Run `f` on the writer (a staff step), after the writes queued before it.
+    pub(crate) async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Store) -> Result<T, WebError> + Send + 'static,
     ) -> Result<T, WebError> {
-        let store = self.store.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = crate::store::lock(&store);
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
+        self.store.try_write(f).await.unwrap_or_else(panicked)
     }
+}
+
+/// A page whose store work panicked answers 500, like any other internal error.
+fn panicked<T>(panic: Box<dyn std::any::Any + Send>) -> Result<T, WebError> {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned());
+    Err(WebError::Internal(message))
 }
 
 /// Every route of the web log, with sessions, CSRF, login (when a token is set) and
@@ -203,7 +215,7 @@ pub async fn serve(
 }
 
 /// `earshot serve`: the web log alone, until Ctrl-C or SIGTERM.
-pub fn run(config: Arc<Config>, store: Arc<Mutex<Store>>) -> anyhow::Result<()> {
+pub fn run(config: Arc<Config>, store: StoreHandle) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let token = token_from_env();

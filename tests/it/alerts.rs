@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
@@ -14,7 +14,7 @@ use earshot::config::Config;
 use earshot::model::{CaseStatus, Label, OutboxStatus, Priority};
 use earshot::pipeline::decide::{alert_action, is_open, AlertHistory, Decision};
 use earshot::poller::{poll_cycle, CycleReport, Pipeline};
-use earshot::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store};
+use earshot::store::{FetchOutcome, MentionUpdate, NewMention, SourceState, Store, StoreHandle};
 use earshot::triage::Verdict;
 
 use crate::common::config;
@@ -60,7 +60,7 @@ fn write_feed(path: &Path, items: &[Item<'_>]) {
 struct Setup {
     dir: tempfile::TempDir,
     config: Arc<Config>,
-    store: Arc<Mutex<Store>>,
+    store: StoreHandle,
     pipeline: Arc<Pipeline>,
 }
 
@@ -80,7 +80,7 @@ impl Setup {
         Setup {
             pipeline: Arc::new(Pipeline::new(config.clone()).unwrap()),
             config,
-            store: Arc::new(Mutex::new(store)),
+            store: StoreHandle::new(store).unwrap(),
             dir,
         }
     }
@@ -121,7 +121,6 @@ impl Setup {
     fn insert(&self, mention: NewMention, now: DateTime<Utc>) -> i64 {
         self.store
             .lock()
-            .unwrap()
             .transaction(|tx| {
                 let id = match Store::upsert_mention(tx, &mention, now)? {
                     MentionUpdate::Inserted(id)
@@ -152,7 +151,7 @@ impl Setup {
     }
 
     fn statuses(&self) -> Vec<OutboxStatus> {
-        let entries = self.store.lock().unwrap().outbox(None).unwrap();
+        let entries = self.store.lock().outbox(None).unwrap();
         entries.into_iter().rev().map(|e| e.status).collect()
     }
 }
@@ -272,7 +271,7 @@ async fn urgent_and_high_mentions_each_send_one_email_and_never_again() {
     assert_eq!(again.tick(now + minutes(15)).await.unwrap().sent, 0);
 
     // A restart (a new store and dispatcher on the same file) sends nothing either.
-    let restarted = Arc::new(Mutex::new(Store::open(&s.db()).unwrap()));
+    let restarted = StoreHandle::open(&s.db()).unwrap();
     let dispatcher = Dispatcher::new(s.config.clone(), restarted, smtp(&server.url(), None));
     assert_eq!(dispatcher.tick(now + minutes(30)).await.unwrap().sent, 0);
     assert_eq!(server.messages().len(), 2);
@@ -318,7 +317,7 @@ async fn alerts_wait_while_the_server_is_down_and_each_arrives_once_when_it_is_b
     let down = s.dispatcher(smtp(&url, None));
     let pass = down.tick(now).await.unwrap();
     assert_eq!((pass.sent, pass.retrying), (0, 3), "{pass:?}");
-    let entries = s.store.lock().unwrap().outbox(None).unwrap();
+    let entries = s.store.lock().outbox(None).unwrap();
     for e in &entries {
         assert_eq!(e.status, OutboxStatus::Pending);
         assert!(e.next_attempt_at > now);
@@ -422,7 +421,7 @@ fn a_dispatcher_killed_mid_send_loses_nothing_and_sends_each_alert_once() {
     // Restart against a working server.
     let server = SmtpServer::start();
     let config = Config::parse(&config_text(&server.url()), Path::new("t.toml")).unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&db).unwrap()));
+    let store = StoreHandle::open(&db).unwrap();
     let dispatcher = Dispatcher::new(Arc::new(config), store, smtp(&server.url(), None));
     let rt = tokio::runtime::Runtime::new().unwrap();
     let now = Utc::now();
@@ -477,7 +476,7 @@ async fn a_required_login_and_a_wrong_password_fail_clearly_and_lose_nothing() {
 
     let wrong = s.dispatcher(smtp(&server.url(), Some(("owner", "wrong-password"))));
     assert_eq!(wrong.tick(now).await.unwrap().retrying, 1);
-    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    let entry = s.store.lock().outbox(None).unwrap().remove(0);
     let error = entry.last_error.unwrap();
     assert_eq!(entry.status, OutboxStatus::Pending);
     assert!(error.contains("rejected the login for 'owner'"), "{error}");
@@ -488,7 +487,7 @@ async fn a_required_login_and_a_wrong_password_fail_clearly_and_lose_nothing() {
 
     let anonymous = s.dispatcher(smtp(&server.url(), None));
     assert_eq!(anonymous.tick(now + minutes(60)).await.unwrap().retrying, 1);
-    let entries = s.store.lock().unwrap().outbox(None).unwrap();
+    let entries = s.store.lock().outbox(None).unwrap();
     assert!(entries[0]
         .last_error
         .as_deref()
@@ -518,7 +517,7 @@ async fn a_refused_recipient_fails_with_the_server_reply() {
     s.poll(now).await;
     let dispatcher = Dispatcher::new(config, s.store.clone(), smtp(&server.url(), None));
     assert_eq!(dispatcher.tick(now).await.unwrap().failed, 1);
-    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    let entry = s.store.lock().outbox(None).unwrap().remove(0);
     assert_eq!(entry.status, OutboxStatus::Failed);
     let error = entry.last_error.unwrap();
     assert!(
@@ -529,7 +528,7 @@ async fn a_refused_recipient_fails_with_the_server_reply() {
 
     // The owner fixes [alerts] to and runs `earshot outbox --retry`: it is sent afresh.
     let later = now + minutes(60);
-    s.store.lock().unwrap().retry_outbox_now(later).unwrap();
+    s.store.lock().retry_outbox_now(later).unwrap();
     let fixed = s.dispatcher(smtp(&server.url(), None));
     assert_eq!(fixed.send_due(later, true).await.unwrap().sent, 1);
     let mails = server.messages();
@@ -609,7 +608,6 @@ async fn the_digest_reminders_and_escalations_follow_the_injected_clock() {
     ));
     s.store
         .lock()
-        .unwrap()
         .transaction(|tx| {
             let state = SourceState::default();
             let failed = FetchOutcome::Failed("HTTP 503 from the server".into());
@@ -933,7 +931,7 @@ async fn a_stall_is_retried(point: &str, step: &str) {
         (0, 1, 0),
         "{pass:?}"
     );
-    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    let entry = s.store.lock().outbox(None).unwrap().remove(0);
     assert_eq!(entry.status, OutboxStatus::Pending);
     assert!(entry.next_attempt_at > now, "{entry:?}");
     assert_eq!(entry.attempts, 1);
@@ -1019,7 +1017,7 @@ async fn smtp_stall_after_the_final_dot_is_retried_and_says_the_server_may_have_
         (0, 1, 0),
         "{pass:?}"
     );
-    let entry = s.store.lock().unwrap().outbox(None).unwrap().remove(0);
+    let entry = s.store.lock().outbox(None).unwrap().remove(0);
     assert_eq!(entry.status, OutboxStatus::Pending);
     assert!(entry.next_attempt_at > now, "{entry:?}");
     let error = entry.last_error.unwrap();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use earshot::config::Config;
 use earshot::poller::{poll_cycle, CycleReport, Pipeline};
-use earshot::store::Store;
+use earshot::store::{Store, StoreHandle};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
@@ -284,17 +284,17 @@ pub fn config(sources: &str) -> Config {
 /// A store in a temp dir plus the pipeline for `config`.
 pub struct Harness {
     pub _dir: tempfile::TempDir,
-    pub store: Arc<Mutex<Store>>,
+    pub store: StoreHandle,
     pub pipeline: Arc<Pipeline>,
 }
 
 impl Harness {
     pub fn new(config: Config) -> Harness {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("earshot.db")).unwrap();
+        let store = StoreHandle::open(&dir.path().join("earshot.db")).unwrap();
         Harness {
             _dir: dir,
-            store: Arc::new(Mutex::new(store)),
+            store,
             pipeline: Arc::new(Pipeline::new(Arc::new(config)).unwrap()),
         }
     }
@@ -319,8 +319,9 @@ impl Harness {
             .unwrap()
     }
 
+    /// The writer, for a test's own reads and writes (async writes wait while it is held).
     pub fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        self.store.lock().unwrap()
+        self.store.lock()
     }
 }
 

@@ -2,11 +2,11 @@
 //! source at once, a failing source does not hold up the others, and a clean stop.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use earshot::service::{serve, SHUTDOWN_GRACE};
-use earshot::store::{SourceStatus, Store};
+use earshot::store::{SourceStatus, StoreHandle};
 
 use crate::common::{config, sample, wait_until, Behavior, Reply, Server};
 
@@ -30,7 +30,7 @@ async fn run_polls_each_source_on_schedule_without_overlap_and_stops_cleanly() {
         server.url("/bad.json"),
     )));
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Mutex::new(Store::open(&dir.path().join("e.db")).unwrap()));
+    let store = StoreHandle::open(&dir.path().join("e.db")).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let service = tokio::spawn(serve(config, store.clone(), async {
         let _ = stopped.await;
@@ -53,7 +53,7 @@ async fn run_polls_each_source_on_schedule_without_overlap_and_stops_cleanly() {
         1,
         "two polls of one source overlapped"
     );
-    let store = store.lock().unwrap();
+    let store = store.lock();
     assert_eq!(store.mention_count().unwrap(), 11);
     let bad = store.source_state("bad").unwrap();
     assert!(

@@ -670,3 +670,50 @@ fn blocking_get(url: &str) -> String {
         .unwrap()
         .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }
+
+/// Regression: the web log shared one locked connection with the poller, so every page
+/// waited behind a poll's write transaction. Now pages read from their own connections
+/// (WAL): with a write transaction held open on the writer, the log still answers, showing
+/// the last commit; the timeout is the failure condition, not a measurement.
+#[tokio::test]
+async fn the_log_answers_while_a_write_transaction_is_held_open() {
+    let (harness, id) = sample_data().await;
+    let (entered, in_transaction) = tokio::sync::oneshot::channel::<()>();
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    let store = harness.store.clone();
+    let writing = tokio::spawn(async move {
+        store
+            .write(move |s| {
+                s.transaction(|tx| {
+                    tx.execute(
+                        "UPDATE mentions SET title = 'held in a transaction' WHERE id = ?1",
+                        [id],
+                    )?;
+                    entered.send(()).unwrap();
+                    // The writer thread stays inside the transaction until the test is done.
+                    released.recv().unwrap();
+                    Ok(())
+                })
+            })
+            .await
+    });
+    in_transaction.await.unwrap();
+
+    let mut browser = Browser::new(app(&harness, None));
+    let limit = std::time::Duration::from_secs(5);
+    let log = tokio::time::timeout(limit, browser.get("/"))
+        .await
+        .expect("the log answers while a write transaction is open");
+    assert_eq!(log.status, StatusCode::OK);
+    assert!(log.body.contains("Mention log"));
+    let page = tokio::time::timeout(limit, browser.get(&format!("/mentions/{id}")))
+        .await
+        .expect("a mention answers while a write transaction is open");
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("held in a transaction"), "uncommitted");
+
+    release.send(()).unwrap();
+    writing.await.unwrap().unwrap();
+    let page = browser.get(&format!("/mentions/{id}")).await;
+    assert!(page.body.contains("held in a transaction"), "committed");
+}

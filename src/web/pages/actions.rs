@@ -92,7 +92,7 @@ async fn case(
     let note = form.note();
     let who = by.clone();
     let status = state
-        .with_store(move |s| {
+        .write(move |s| {
             let note = note.as_deref();
             Ok(crate::pipeline::update_case(
                 s,
@@ -142,7 +142,7 @@ async fn set_link(
     let who = by.clone();
     let rules = state.config.triage.clone();
     state
-        .with_store(move |s| {
+        .write(move |s| {
             Ok(crate::pipeline::set_link(
                 s,
                 id,

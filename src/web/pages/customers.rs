@@ -26,7 +26,7 @@ pub async fn list(
     let search = given(&query.search).map(str::to_owned);
     let term = search.clone();
     let customers = state
-        .with_store(move |s| Ok(s.customers(term.as_deref())?))
+        .read(move |s| Ok(s.customers(term.as_deref())?))
         .await?;
     let body = html! {
         h1 { "Customers" }
@@ -64,9 +64,7 @@ pub async fn detail(
     visitor: Visitor,
     Path(id): Path<i64>,
 ) -> Result<Markup, WebError> {
-    let detail = state
-        .with_store(move |s| Ok(s.customer_detail(id)?))
-        .await?;
+    let detail = state.read(move |s| Ok(s.customer_detail(id)?)).await?;
     let c = &detail.summary;
     let body = html! {
         h1 { (c.name) }

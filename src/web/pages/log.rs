@@ -122,7 +122,7 @@ pub async fn page(
     let offset = filter.offset;
     let mut probe = filter.clone();
     probe.limit = Some(limit + 1);
-    let mut mentions = state.with_store(move |s| Ok(s.mentions(&probe)?)).await?;
+    let mut mentions = state.read(move |s| Ok(s.mentions(&probe)?)).await?;
     let more = mentions.len() > limit;
     mentions.truncate(limit);
     let body = html! {

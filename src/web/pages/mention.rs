@@ -37,7 +37,7 @@ pub async fn page(
     Query(done): Query<Done>,
 ) -> Result<maud::Markup, WebError> {
     let view = state
-        .with_store(move |s| {
+        .read(move |s| {
             Ok(View {
                 case: s.case_file(id)?,
                 suggestions: s.link_suggestions(id)?,

@@ -9,7 +9,7 @@ use crate::web::{AppState, WebError};
 
 /// GET /sources.
 pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Markup, WebError> {
-    let health = state.with_store(|s| Ok(s.source_health()?)).await?;
+    let health = state.read(|s| Ok(s.source_health()?)).await?;
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time).unwrap_or_else(|| "-".into());
     let body = html! {
         h1 { "Sources" }
