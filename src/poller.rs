@@ -38,6 +38,8 @@ pub struct SourceReport {
     pub next_due_at: Option<DateTime<Utc>>,
     /// Skipped: another poll (maybe another Earshot process) was fetching it.
     pub busy: bool,
+    /// Who holds it when `busy` (`host:pid`), as far as the store knows.
+    pub held_by: Option<String>,
     /// Alert emails queued in the outbox (urgent and high mentions).
     pub alerts_queued: usize,
     /// New mentions taken in as backfill (logged, not emailed).
@@ -176,23 +178,35 @@ pub async fn poll_source(
         .await
         .expect("the in-flight semaphore is never closed");
     let (name, url) = (source.name.clone(), source.location.to_string());
-    let (claimed, state) = store
+    let (claimed, state, holder) = store
         .write(move |s| -> Result<_, StoreError> {
             let claimed = s.claim_source(&name, &url)?;
-            Ok((claimed, s.source_state(&name)?))
+            let holder = if claimed {
+                None
+            } else {
+                s.source_holder(&name)?
+            };
+            Ok((claimed, s.source_state(&name)?, holder))
         })
         .await?;
     if !claimed {
-        tracing::debug!(source = %source.name, "skipped: another poll is fetching it right now");
+        tracing::debug!(source = %source.name, holder = ?holder, "skipped: another poll is fetching it right now");
         let mut report = SourceReport::idle(&source.name, &state);
         report.busy = true;
+        report.held_by = holder;
         return Ok(report);
     }
     let work = {
         let (pipeline, source, state) = (pipeline.clone(), source.clone(), state.clone());
         async move { prepare(&pipeline, source, state, now).await }
     };
-    let prepared = match catch_panic(work).await {
+    // Renew the claim while the fetch runs, so a live poll keeps it and a dead one's
+    // lapses after a short grace.
+    let name = source.name.clone();
+    let heartbeat = tokio::spawn(heartbeat(store.clone(), name.clone()));
+    let prepared = catch_panic(work).await;
+    heartbeat.abort();
+    let prepared = match prepared {
         Ok(prepared) => prepared,
         Err(panic) => {
             let failure = Failure::error(format!(
@@ -201,9 +215,29 @@ pub async fn poll_source(
             pipeline.failed(source, state, failure, now)
         }
     };
-    store
+    let written = store
         .write(move |s| write(s, &pipeline, prepared, now))
-        .await
+        .await;
+    if written.is_err() {
+        // `write` releases the claim with the fetch; when it failed, release it here.
+        let released = store.write(move |s| s.release_source(&name)).await;
+        if let Err(e) = released {
+            tracing::error!("cannot release a source's claim: {e}");
+        }
+    }
+    written
+}
+
+/// Renew a source's claim every third of its lease until aborted.
+async fn heartbeat(store: StoreHandle, name: String) {
+    let every = std::time::Duration::from_secs(crate::store::LEASE_SECS as u64 / 3);
+    loop {
+        tokio::time::sleep(every).await;
+        let name = name.clone();
+        if let Err(e) = store.write(move |s| s.renew_source(&name)).await {
+            tracing::warn!("cannot renew a source's claim: {e}");
+        }
+    }
 }
 
 /// Run `work` on its own task so a panic comes back as an error message.
@@ -234,6 +268,7 @@ impl SourceReport {
             status: state.status,
             next_due_at: state.next_due_at,
             busy: false,
+            held_by: None,
             alerts_queued: 0,
             backfill: 0,
         }

@@ -73,6 +73,13 @@ pub async fn serve(
     if let Err(panic) = dispatching.await {
         tracing::error!("the alert dispatcher panicked: {panic}");
     }
+    // Polls cancelled after the grace period still hold their sources: let them go, so
+    // the next start (or another process) polls them at once.
+    match store.write(|s| s.release_all()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!("released {n} claims this process still held"),
+        Err(e) => tracing::error!("cannot release this process's claims: {e}"),
+    }
     tracing::info!("stopped cleanly");
     Ok(())
 }

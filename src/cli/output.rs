@@ -115,7 +115,12 @@ pub fn cycle_report(report: &CycleReport) -> String {
     let mut text = String::new();
     for s in &report.sources {
         let line = match &s.outcome {
-            None if s.busy => "skipped: another Earshot process is polling it right now".to_owned(),
+            None if s.busy => match &s.held_by {
+                Some(holder) => {
+                    format!("skipped: Earshot process {holder} (host:pid) is polling it right now")
+                }
+                None => "skipped: another poll of it was running at that moment".to_owned(),
+            },
             None if s.status == SourceStatus::Disabled => {
                 "disabled (410 Gone): put its new url in the config, or --force".to_owned()
             }

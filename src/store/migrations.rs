@@ -210,11 +210,28 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     // Append the next migration here: `// 7: why`, then `M::up(r#"..."#),`.
 ];
 
+/// How often a migration that lost a race with another process is tried again.
+const MIGRATE_RETRIES: u64 = 10;
+
 /// Apply every migration the file has not seen, all in one transaction. A file whose
 /// `user_version` is beyond [`MIGRATIONS`] was written by a newer Earshot: refused, untouched.
 pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let migrations = Migrations::from_slice(MIGRATIONS);
-    migrations.to_latest(conn).map_err(|err| match err {
+    // Two processes opening a new database at once both read version 0 before either
+    // migrates; the second one's migration then fails ("table already exists"). The first
+    // one's migration is whole (one transaction), so read the version again and retry.
+    let mut attempts = 0;
+    let result = loop {
+        let result = migrations.to_latest(conn);
+        match &result {
+            Err(rusqlite_migration::Error::RusqliteError { .. }) if attempts < MIGRATE_RETRIES => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20 * attempts));
+            }
+            _ => break result,
+        }
+    };
+    result.map_err(|err| match err {
         rusqlite_migration::Error::MigrationDefinition(
             MigrationDefinitionError::DatabaseTooFarAhead,
         ) => StoreError::TooNew {

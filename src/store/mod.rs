@@ -32,7 +32,7 @@ pub use mentions::{
 };
 pub use outbox::{OutboxEntry, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};
-pub use sources::{FetchOutcome, SourceHealth, SourceState};
+pub use sources::{FetchOutcome, SourceHealth, SourceState, LEASE_SECS};
 pub use stats::WeekSentiment;
 
 /// The schema version of a database this Earshot has migrated: the number of migrations it
@@ -103,11 +103,22 @@ impl Store {
             // A missing data/ directory should not be the user's problem.
             let _ = std::fs::create_dir_all(dir);
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
-        Store::from_connection(conn, Some(path))
+        // Two processes creating one database can meet a lock SQLite reports without
+        // waiting (switching a new file to WAL); the other one finishes in moments.
+        let mut attempt = 0;
+        loop {
+            let conn = Connection::open(path).map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+            match Store::from_connection(conn, Some(path)) {
+                Err(StoreError::Sql(e)) if is_locked(&e) && attempt < OPEN_RETRIES => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(25 * attempt));
+                }
+                result => return result,
+            }
+        }
     }
 
     /// An in-memory database (tests, `earshot score`-style one-offs).
@@ -116,9 +127,13 @@ impl Store {
     }
 
     fn from_connection(mut conn: Connection, path: Option<&Path>) -> Result<Store, StoreError> {
+        // Wait for another process's lock (its migration, its write) before anything else.
+        set_common_pragmas(&conn)?;
+        // Every write transaction takes the write lock when it begins, so two processes
+        // queue for it (busy timeout) instead of failing when a read upgrades to a write.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        set_common_pragmas(&conn)?;
         migrations::migrate(&mut conn, path.unwrap_or(Path::new(":memory:")))?;
         Ok(Store {
             conn,
@@ -172,6 +187,16 @@ fn set_common_pragmas(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     Ok(())
+}
+
+/// How often opening a database that another process is creating is tried again.
+const OPEN_RETRIES: u64 = 20;
+
+fn is_locked(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// How long a connection waits for another's lock before giving up.

@@ -8,8 +8,10 @@ use crate::model::SourceStatus;
 
 /// Fetch-log lines kept per source (older ones are pruned as new ones arrive).
 pub const FETCH_LOG_KEPT: i64 = 100;
-/// How long a claim on a source lasts if its poller dies without recording the fetch.
-pub const LEASE_SECS: i64 = 600;
+/// How long a claim on a source lasts without being renewed: a live poll renews it every
+/// third of this (its heartbeat), so a claim whose poller died on another machine lapses
+/// within a minute; one whose poller died on this machine is taken at once.
+pub const LEASE_SECS: i64 = 60;
 
 /// What the poller remembers about a source between fetches.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -132,6 +134,58 @@ impl Store {
             params![name, until, me, held_until, holder],
         )?;
         Ok(changed == 1)
+    }
+
+    /// Renew this process's claim on a source (its heartbeat while the poll runs).
+    pub fn renew_source(&self, name: &str) -> Result<(), StoreError> {
+        let until = ts(Utc::now() + chrono::Duration::seconds(LEASE_SECS));
+        self.conn.execute(
+            "UPDATE sources SET lease_until = ?2 WHERE name = ?1 AND lease_owner = ?3",
+            params![name, until, crate::lease::owner()],
+        )?;
+        Ok(())
+    }
+
+    /// Give up this process's claim on a source (its poll failed to record).
+    pub fn release_source(&self, name: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE sources SET lease_until = NULL, lease_owner = NULL \
+             WHERE name = ?1 AND lease_owner = ?2",
+            params![name, crate::lease::owner()],
+        )?;
+        Ok(())
+    }
+
+    /// Give up everything this process holds: its claims on sources, and outbox rows it
+    /// was sending (back to pending, to be sent again). Called on a clean shutdown.
+    pub fn release_all(&self) -> Result<usize, StoreError> {
+        let me = crate::lease::owner();
+        let sources = self.conn.execute(
+            "UPDATE sources SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = ?1",
+            [me],
+        )?;
+        let rows = self.conn.execute(
+            "UPDATE outbox SET status = ?2, claimed_by = NULL WHERE status = ?3 AND claimed_by = ?1",
+            params![
+                me,
+                crate::model::OutboxStatus::Pending,
+                crate::model::OutboxStatus::Sending
+            ],
+        )?;
+        Ok(sources + rows)
+    }
+
+    /// Who holds a source's claim now (`host:pid`), if anyone does.
+    pub fn source_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let holder: Option<Option<String>> = self
+            .conn
+            .query_row(
+                "SELECT lease_owner FROM sources WHERE name = ?1 AND lease_until >= ?2",
+                params![name, ts(Utc::now())],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(holder.flatten())
     }
 
     /// Record one fetch: health, validators, next due time, a line of history (none for

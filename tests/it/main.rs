@@ -7,6 +7,7 @@ mod common;
 mod customers;
 mod encoding;
 mod fetch;
+mod liveness;
 mod mutations;
 mod pages;
 mod poll;
