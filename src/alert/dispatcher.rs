@@ -32,6 +32,10 @@ pub const RETRY_BASE: Duration = Duration::from_secs(30);
 /// Longest retry delay.
 pub const RETRY_MAX: Duration = Duration::from_secs(3600);
 /// A digest more than this late (the service was down at its time) is skipped.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a constant: evaluated at compile time"
+)]
 const DIGEST_GRACE: chrono::Duration = chrono::Duration::hours(6);
 
 /// What one dispatcher pass did.
@@ -98,7 +102,7 @@ impl Dispatcher {
     /// Queue escalations, overdue-promise reminders and the digest that are due at `now`.
     pub fn schedule(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let respond = chrono::Duration::from_std(self.config.triage.respond_within)
-            .unwrap_or(chrono::Duration::hours(4));
+            .unwrap_or(crate::clock::HOUR * 4);
         let mut store = self.lock();
         let mut queued = store.queue_escalations(
             now - respond,
@@ -111,8 +115,7 @@ impl Dispatcher {
             let schedule = DigestSchedule::parse(schedule).ok();
             if let Some(slot) = schedule.map(|s| s.latest_slot(now, self.offset())) {
                 if now - slot <= DIGEST_GRACE {
-                    queued +=
-                        usize::from(store.queue_digest(slot - chrono::Duration::days(1), now)?);
+                    queued += usize::from(store.queue_digest(slot - crate::clock::DAY, now)?);
                 }
             }
         }
@@ -127,7 +130,7 @@ impl Dispatcher {
     ) -> Result<PassReport, StoreError> {
         let lease_cutoff = now - lease();
         let due = self.lock().due_outbox(now, lease_cutoff, ignore_schedule)?;
-        let hour_ago = now - chrono::Duration::hours(1);
+        let hour_ago = now - crate::clock::HOUR;
         let mut alerts_this_hour = self.lock().alerts_sent_since(hour_ago, may_fold)?;
         let max = self.config.alerts.max_per_hour as usize;
         let mut report = PassReport::default();
@@ -242,8 +245,7 @@ impl Dispatcher {
             Err(e) if e.is_permanent() => Outcome::Failed(e.message),
             Err(e) => {
                 let delay = retry_delay(entry.attempts + 1, 0.8 + fastrand::f64() * 0.4);
-                let next =
-                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+                let next = now + chrono::Duration::from_std(delay).unwrap_or(crate::clock::HOUR);
                 Outcome::Retry(e, next)
             }
         }
@@ -301,8 +303,8 @@ impl Dispatcher {
             }
             OutboxKind::Digest => {
                 let since = entry.detail.as_deref().and_then(crate::store::parse_ts);
-                let since = since.unwrap_or(entry.created_at - chrono::Duration::days(1));
-                let data = store.digest_data(since, since + chrono::Duration::days(1))?;
+                let since = since.unwrap_or(entry.created_at - crate::clock::DAY);
+                let data = store.digest_data(since, since + crate::clock::DAY)?;
                 digest::compose(&data, &self.config.business.name)
             }
             OutboxKind::Flood => {
@@ -369,7 +371,7 @@ fn note(report: &mut PassReport, error: &str) {
 }
 
 fn lease() -> chrono::Duration {
-    chrono::Duration::from_std(SEND_LEASE).unwrap_or(chrono::Duration::minutes(10))
+    chrono::Duration::from_std(SEND_LEASE).unwrap_or(crate::clock::MINUTE * 10)
 }
 
 /// Stable per row, so a message sent twice after a crash is recognisably the same one.
@@ -391,10 +393,8 @@ fn message_id(entry: &OutboxEntry, from: &str) -> String {
 /// [`RETRY_MAX`], times `jitter` (0.8–1.2 in production, so many alerts do not retry in step).
 pub fn retry_delay(attempts: u32, jitter: f64) -> Duration {
     let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
-    RETRY_BASE
-        .saturating_mul(factor)
-        .min(RETRY_MAX)
-        .mul_f64(jitter.clamp(0.5, 1.5))
+    let delay = RETRY_BASE.saturating_mul(factor).min(RETRY_MAX);
+    Duration::try_from_secs_f64(delay.as_secs_f64() * jitter.clamp(0.5, 1.5)).unwrap_or(delay)
 }
 
 #[cfg(test)]

@@ -553,7 +553,7 @@ mod tests {
                         author: Some(author.to_string()),
                         title: None,
                         text: text.to_string(),
-                        published_at: Some(start + chrono::Duration::minutes(*i as i64)),
+                        published_at: Some(start + crate::clock::MINUTE * *i as i32),
                         rating: None,
                         score: 0.0,
                         label: Label::Neutral,

@@ -103,7 +103,7 @@ impl Store {
     /// whatever time the cycle pretends it is.
     pub fn claim_source(&self, name: &str, url: &str) -> Result<bool, StoreError> {
         let now = Utc::now();
-        let until = ts(now + chrono::Duration::seconds(LEASE_SECS));
+        let until = ts(now + crate::clock::SECOND * LEASE_SECS as i32);
         let me = crate::lease::owner();
         let held: Option<(Option<String>, Option<String>)> = self
             .conn

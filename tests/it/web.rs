@@ -670,3 +670,42 @@ fn blocking_get(url: &str) -> String {
         .unwrap()
         .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
 }
+
+/// Issue 13 #8: `GET /?since=300000y` dropped the connection (the handler panicked on
+/// "DateTime - TimeDelta overflowed"), and a promise due in 300000y did the same.
+#[tokio::test]
+async fn arithmetic_that_panics_on_input_web_filters() {
+    let (harness, _) = sample_data().await;
+    let mut web = Browser::new(app(&harness, None));
+    let log = web.get("/?since=300000y").await;
+    assert_eq!(log.status, StatusCode::BAD_REQUEST);
+    assert!(
+        log.body
+            .contains("Since 300000y is too far back; use at most 100y"),
+        "{}",
+        log.body
+    );
+    assert_eq!(web.get("/?since=100y").await.status, StatusCode::OK);
+    let id = urgent_id(&harness);
+    let token = web.get(&format!("/mentions/{id}")).await.csrf();
+    let promise = web
+        .post(
+            &format!("/mentions/{id}/promise"),
+            &[("csrf", &token), ("note", "a cake"), ("due", "300000y")],
+        )
+        .await;
+    assert_eq!(promise.status, StatusCode::BAD_REQUEST);
+    assert!(
+        promise.body.contains("Due 300000y is too far ahead"),
+        "{}",
+        promise.body
+    );
+    assert_eq!(
+        harness.store().mention_detail(id).unwrap().mention.status,
+        CaseStatus::New
+    );
+    assert_eq!(
+        web.get("/chart?weeks=9223372036854775807").await.status,
+        StatusCode::OK
+    );
+}
