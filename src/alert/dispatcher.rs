@@ -105,7 +105,9 @@ impl Dispatcher {
             .unwrap_or(crate::clock::HOUR * 4);
         let mut store = self.lock();
         let mut queued = store.queue_escalations(
-            now - respond,
+            // A configured span longer than dates reach: nothing is that old.
+            now.checked_sub_signed(respond)
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
             now,
             crate::pipeline::decide::needs_escalation,
         )?;

@@ -890,3 +890,12 @@ async fn earshot_run_sends_the_alerts_of_its_first_cycle_and_stops_cleanly() {
     assert_eq!(s.eml()[0].subject(), "[Negative] reviews: Ann");
     assert_eq!(s.statuses(), [OutboxStatus::Sent]);
 }
+
+/// Issue 13 #8: a configured `respond_within` of 300000y reached `now - span` unchecked.
+#[tokio::test]
+async fn arithmetic_that_panics_on_input_respond_within() {
+    let s = Setup::new("\n[triage]\nrespond_within = \"300000y\"\n");
+    let report = s.poll(Utc::now()).await;
+    assert!(report.sources.iter().all(|r| r.outcome.is_some()));
+    assert_eq!(s.dispatcher(s.files()).schedule(Utc::now()).unwrap(), 0);
+}
