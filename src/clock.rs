@@ -2,10 +2,31 @@
 //! person can ask "what would happen on Monday" and the scenario tests can move the clock
 //! across processes. Leases between processes always use the wall clock, not this.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 /// The variable that sets the clock for one command.
 pub const NOW_ENV: &str = "EARSHOT_NOW";
+
+/// One second, for date arithmetic. These constants replace `TimeDelta::seconds(n)` and
+/// friends, which panic out of range and so are disallowed (clippy.toml): a span built
+/// from input uses `TimeDelta::try_*` and checked date arithmetic instead.
+pub const SECOND: TimeDelta = span_secs(1);
+/// One minute.
+pub const MINUTE: TimeDelta = span_secs(60);
+/// One hour.
+pub const HOUR: TimeDelta = span_secs(3600);
+/// One day (24 hours).
+pub const DAY: TimeDelta = span_secs(86_400);
+/// One week.
+pub const WEEK: TimeDelta = span_secs(7 * 86_400);
+
+/// For the constants above: evaluated at compile time, so it cannot panic at run time.
+const fn span_secs(secs: i64) -> TimeDelta {
+    match TimeDelta::try_seconds(secs) {
+        Some(span) => span,
+        None => panic!("a constant span fits a TimeDelta"),
+    }
+}
 
 /// The time a command acts at.
 pub fn now() -> DateTime<Utc> {

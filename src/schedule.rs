@@ -127,8 +127,14 @@ pub fn schedule(
             failure.retry_after.map_or(wait, |asked| wait.max(asked))
         }
     };
-    state.next_due_at =
-        Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::hours(6)));
+    // A configured interval can be longer than a date can reach: then six hours.
+    let fallback = now + crate::clock::HOUR * 6;
+    state.next_due_at = Some(
+        chrono::Duration::from_std(wait)
+            .ok()
+            .and_then(|wait| now.checked_add_signed(wait))
+            .unwrap_or(fallback),
+    );
 }
 
 /// Broken stays broken until a success; gone disables; a bot wall shows as blocked.
@@ -194,10 +200,10 @@ mod tests {
             ..Failure::error("429")
         };
         schedule(&mut state, &source(), Some(&failure), 3, now);
-        assert_eq!(state.next_due_at, Some(now + chrono::Duration::hours(2)));
+        assert_eq!(state.next_due_at, Some(now + crate::clock::HOUR * 2));
         schedule(&mut state, &source(), None, 3, now);
         let wait = state.next_due_at.unwrap() - now;
-        assert!(wait <= chrono::Duration::minutes(15) && wait >= chrono::Duration::seconds(810));
+        assert!(wait <= crate::clock::MINUTE * 15 && wait >= crate::clock::SECOND * 810);
         assert_eq!(state.consecutive_failures, 0);
     }
 

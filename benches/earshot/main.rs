@@ -11,6 +11,11 @@
 //! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run);
 //! `EARSHOT_BENCH_SECTIONS=2,3` runs only those sections (3 includes 4; 5 runs at one size).
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "benchmarks build constant spans; clippy.toml's rule is for input"
+)]
+
 mod log;
 mod poll;
 mod report;

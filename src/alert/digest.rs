@@ -31,7 +31,7 @@ impl DigestSchedule {
         let slot = today - offset;
         let slot = DateTime::<Utc>::from_naive_utc_and_offset(slot, Utc);
         if slot > now {
-            slot - Duration::days(1)
+            slot - crate::clock::DAY
         } else {
             slot
         }
@@ -211,8 +211,8 @@ mod tests {
 
     #[test]
     fn ages_read_naturally() {
-        assert_eq!(age(Duration::minutes(40)), "40m");
-        assert_eq!(age(Duration::minutes(5 * 60 + 3)), "5h");
-        assert_eq!(age(Duration::minutes(3 * 1440 + 4 * 60)), "3d 4h");
+        assert_eq!(age(crate::clock::MINUTE * 40), "40m");
+        assert_eq!(age(crate::clock::MINUTE * (5 * 60 + 3)), "5h");
+        assert_eq!(age(crate::clock::MINUTE * (3 * 1440 + 4 * 60)), "3d 4h");
     }
 }

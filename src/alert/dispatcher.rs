@@ -33,6 +33,10 @@ pub const RETRY_BASE: Duration = Duration::from_secs(30);
 /// Longest retry delay.
 pub const RETRY_MAX: Duration = Duration::from_secs(3600);
 /// A digest more than this late (the service was down at its time) is skipped.
+#[allow(
+    clippy::disallowed_methods,
+    reason = "a constant: evaluated at compile time"
+)]
 const DIGEST_GRACE: chrono::Duration = chrono::Duration::hours(6);
 
 /// What one dispatcher pass did.
@@ -99,17 +103,19 @@ impl Dispatcher {
     /// Queue escalations, overdue-promise reminders and the digest that are due at `now`.
     pub async fn schedule(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let respond = chrono::Duration::from_std(self.config.triage.respond_within)
-            .unwrap_or(chrono::Duration::hours(4));
+            .unwrap_or(crate::clock::HOUR * 4);
         let digest_since = self.config.alerts.digest.as_deref().and_then(|schedule| {
             let slot = DigestSchedule::parse(schedule)
                 .ok()?
                 .latest_slot(now, self.offset());
-            (now - slot <= DIGEST_GRACE).then(|| slot - chrono::Duration::days(1))
+            (now - slot <= DIGEST_GRACE).then(|| slot - crate::clock::DAY)
         });
         self.store
             .write(move |store| {
                 let mut queued = store.queue_escalations(
-                    now - respond,
+                    // A configured span longer than dates reach: nothing is that old.
+                    now.checked_sub_signed(respond)
+                        .unwrap_or(DateTime::<Utc>::MIN_UTC),
                     now,
                     crate::pipeline::decide::needs_escalation,
                 )?;
@@ -130,7 +136,7 @@ impl Dispatcher {
         ignore_schedule: bool,
     ) -> Result<PassReport, StoreError> {
         let lease_cutoff = now - lease();
-        let hour_ago = now - chrono::Duration::hours(1);
+        let hour_ago = now - crate::clock::HOUR;
         let (due, mut alerts_this_hour) = self
             .store
             .read(move |s| -> Result<_, StoreError> {
@@ -274,8 +280,7 @@ impl Dispatcher {
             Err(e) if e.is_permanent() => Outcome::Failed(e.message),
             Err(e) => {
                 let delay = retry_delay(entry.attempts + 1, 0.8 + fastrand::f64() * 0.4);
-                let next =
-                    now + chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::hours(1));
+                let next = now + chrono::Duration::from_std(delay).unwrap_or(crate::clock::HOUR);
                 Outcome::Retry(e, next)
             }
         }
@@ -351,8 +356,8 @@ fn compose(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Email,
         }
         OutboxKind::Digest => {
             let since = entry.detail.as_deref().and_then(crate::store::parse_ts);
-            let since = since.unwrap_or(entry.created_at - chrono::Duration::days(1));
-            let data = store.digest_data(since, since + chrono::Duration::days(1))?;
+            let since = since.unwrap_or(entry.created_at - crate::clock::DAY);
+            let data = store.digest_data(since, since + crate::clock::DAY)?;
             digest::compose(&data, business)
         }
         OutboxKind::Flood => {
@@ -409,7 +414,7 @@ fn note(report: &mut PassReport, error: &str) {
 }
 
 fn lease() -> chrono::Duration {
-    chrono::Duration::from_std(SEND_LEASE).unwrap_or(chrono::Duration::minutes(10))
+    chrono::Duration::from_std(SEND_LEASE).unwrap_or(crate::clock::MINUTE * 10)
 }
 
 /// Stable per row, so a message sent twice after a crash is recognisably the same one.
@@ -431,10 +436,8 @@ fn message_id(entry: &OutboxEntry, from: &str) -> String {
 /// [`RETRY_MAX`], times `jitter` (0.8–1.2 in production, so many alerts do not retry in step).
 pub fn retry_delay(attempts: u32, jitter: f64) -> Duration {
     let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
-    RETRY_BASE
-        .saturating_mul(factor)
-        .min(RETRY_MAX)
-        .mul_f64(jitter.clamp(0.5, 1.5))
+    let delay = RETRY_BASE.saturating_mul(factor).min(RETRY_MAX);
+    Duration::try_from_secs_f64(delay.as_secs_f64() * jitter.clamp(0.5, 1.5)).unwrap_or(delay)
 }
 
 #[cfg(test)]

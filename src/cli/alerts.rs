@@ -43,10 +43,10 @@ pub fn outbox(config: Arc<Config>, store: StoreHandle, retry: bool) -> Result<()
 /// `earshot digest [--send]`.
 pub fn digest(config: Arc<Config>, store: StoreHandle, send: bool) -> Result<()> {
     let now = crate::clock::now();
-    let since = now - chrono::Duration::days(1);
+    let since = now - crate::clock::DAY;
     if !send {
         // Times are stored to the second: include mentions stored in this very second.
-        let until = now + chrono::Duration::seconds(1);
+        let until = now + crate::clock::SECOND;
         let data = store.lock().digest_data(since, until)?;
         let email = digest::compose(&data, &config.business.name);
         println!("Subject: {}\n\n{}", email.subject, email.text);

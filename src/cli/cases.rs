@@ -61,7 +61,8 @@ pub fn link(
     })
 }
 
-/// `--due`: `2d`/`36h` from now, or a date (end of that day, UTC), or RFC 3339.
+/// `--due`: `2d`/`36h` from now, or a date (end of that day, UTC), or RFC 3339. A
+/// duration longer than [`super::MAX_TIME_SPAN`] is an error, not a panic.
 pub fn parse_due(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     let text = text.trim();
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
@@ -73,11 +74,15 @@ pub fn parse_due(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text) {
         return Ok(time.with_timezone(&Utc));
     }
-    match crate::config::parse_duration(text) {
-        Ok(ahead) => {
-            Ok(now + chrono::Duration::from_std(ahead).unwrap_or(chrono::Duration::zero()))
-        }
-        Err(_) => bail!("--due '{text}' is neither a duration (2d, 36h) nor a date (2026-11-30)"),
+    let Ok(ahead) = crate::config::parse_duration(text) else {
+        bail!("--due '{text}' is neither a duration (2d, 36h) nor a date (2026-11-30)");
+    };
+    match super::bounded_span(ahead).and_then(|ahead| now.checked_add_signed(ahead)) {
+        Some(due) => Ok(due),
+        None => bail!(
+            "--due {text} is too far ahead; use at most {}, or a date (2026-11-30)",
+            super::MAX_TIME_SPAN_TEXT
+        ),
     }
 }
 
@@ -99,5 +104,18 @@ mod tests {
             "2026-11-30T23:59:59+00:00"
         );
         assert!(parse_due("soonish", now).is_err());
+    }
+
+    /// Issue 13 #8: `promise --due 300000y` panicked ("DateTime + TimeDelta overflowed").
+    #[test]
+    fn arithmetic_that_panics_on_input_due() {
+        let now = Utc::now();
+        let err = parse_due("300000y", now).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "--due 300000y is too far ahead; use at most 100y, or a date (2026-11-30)"
+        );
+        assert!(parse_due("18446744073709551615s", now).is_err());
+        assert!(parse_due("100y", now).is_ok());
     }
 }

@@ -526,7 +526,21 @@ impl MentionArgs {
     }
 }
 
+/// Longest span `--since` and `--due` take (humantime's `100y`): further than any
+/// mention or promise, and well inside the dates chrono can hold.
+pub const MAX_TIME_SPAN: std::time::Duration = std::time::Duration::from_secs(100 * 31_557_600);
+/// [`MAX_TIME_SPAN`] as a person writes it.
+pub const MAX_TIME_SPAN_TEXT: &str = "100y";
+
+/// `span` as a signed delta, when it is at most [`MAX_TIME_SPAN`].
+fn bounded_span(span: std::time::Duration) -> Option<chrono::TimeDelta> {
+    (span <= MAX_TIME_SPAN)
+        .then(|| chrono::TimeDelta::from_std(span).ok())
+        .flatten()
+}
+
 /// `--since`: a duration back from now (`7d`) or a date (`2026-11-01`, midnight UTC).
+/// A duration longer than [`MAX_TIME_SPAN`] is an error, not a panic.
 pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(date) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
         return Ok(date
@@ -537,9 +551,15 @@ pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     if let Ok(time) = DateTime::parse_from_rfc3339(text.trim()) {
         return Ok(time.with_timezone(&Utc));
     }
-    match crate::config::parse_duration(text) {
-        Ok(back) => Ok(now - chrono::Duration::from_std(back).unwrap_or(chrono::Duration::zero())),
-        Err(_) => bail!("--since '{text}' is neither a duration (7d, 24h) nor a date (2026-11-01)"),
+    let Ok(back) = crate::config::parse_duration(text) else {
+        bail!("--since '{text}' is neither a duration (7d, 24h) nor a date (2026-11-01)");
+    };
+    match bounded_span(back).and_then(|back| now.checked_sub_signed(back)) {
+        Some(since) => Ok(since),
+        None => bail!(
+            "--since {} is too far back; use at most {MAX_TIME_SPAN_TEXT}, or a date (2026-11-01)",
+            text.trim()
+        ),
     }
 }
 
@@ -564,5 +584,19 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("7d"));
+    }
+
+    /// Issue 13 #8: `mentions --since 300000y` panicked ("DateTime - TimeDelta overflowed").
+    #[test]
+    fn arithmetic_that_panics_on_input_since() {
+        let now = Utc::now();
+        for text in ["300000y", "10000000000y", "101y"] {
+            let err = parse_since(text, now).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("--since {text} is too far back; use at most 100y, or a date (2026-11-01)")
+            );
+        }
+        assert!(parse_since("100y", now).is_ok());
     }
 }

@@ -7,6 +7,7 @@ use reqwest::header::{
 };
 use reqwest::{Response, StatusCode};
 
+use super::local::{check_redirect, is_local_ip, is_local_url, private_hop};
 use super::retry::parse_retry_after;
 use super::robots::RobotsFetch;
 use super::{FetchError, Fetched, Fetcher, Validators, MAX_REDIRECTS};
@@ -55,7 +56,9 @@ impl Hops {
 }
 
 impl Fetcher {
-    /// GET `start`, following up to [`MAX_REDIRECTS`] hops; `robots` checks every hop.
+    /// GET `start`, following up to [`MAX_REDIRECTS`] hops; `robots` checks every hop. A
+    /// start on a local address (by its URL, or by where its name led) may redirect
+    /// within local addresses; a public start may not redirect into them.
     pub(super) async fn get_following(
         &self,
         start: url::Url,
@@ -68,7 +71,8 @@ impl Fetcher {
             all_permanent: true,
         };
         let mut url = start.clone();
-        for _ in 0..=MAX_REDIRECTS {
+        let mut origin_local = is_local_url(&start);
+        for hop in 0..=MAX_REDIRECTS {
             if robots {
                 self.robots
                     .check(&url, |robots_url| self.robots_txt(robots_url))
@@ -76,9 +80,17 @@ impl Fetcher {
             }
             let _permit = self.hosts.acquire(&url).await;
             let response = self.send(url.clone(), validators).await?;
+            let landed_local = response.remote_addr().is_some_and(|a| is_local_ip(a.ip()));
+            if hop == 0 {
+                origin_local |= landed_local;
+            } else if landed_local && !origin_local {
+                // A public name that resolved to a local address.
+                return Err(private_hop(&hops.visited[hop - 1], &url));
+            }
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = redirect_target(&response, &url)?;
+                check_redirect(origin_local, status, &url, &next)?;
                 hops.follow(status, next.clone())?;
                 url = next;
                 continue;
@@ -194,12 +206,7 @@ fn redirect_target(response: &Response, from: &url::Url) -> Result<url::Url, Fet
         status: response.status(),
     };
     let location = header(response.headers(), LOCATION).ok_or_else(bad)?;
-    let next = from.join(&location).map_err(|_| bad())?;
-    if matches!(next.scheme(), "http" | "https") {
-        Ok(next)
-    } else {
-        Err(bad())
-    }
+    from.join(&location).map_err(|_| bad())
 }
 
 /// How much of an error page is read to recognise a bot wall.

@@ -3,11 +3,13 @@
 //! Bodies are read as bytes (never decoded text: the parsers decide the encoding), with
 //! the size cap enforced while streaming so a huge response cannot fill memory. Requests
 //! are polite: per-host and global limits ([`hosts`]), robots.txt for pages ([`robots`]),
-//! redirects followed by hand so permanent moves can be remembered ([`client`]), and
-//! `Retry-After` reported back for the schedule ([`retry`]).
+//! redirects followed by hand so permanent moves can be remembered ([`client`]) and none
+//! leads from a public site into the private network ([`local`]), and `Retry-After`
+//! reported back for the schedule ([`retry`]).
 
 mod client;
 pub mod hosts;
+pub mod local;
 pub mod retry;
 pub mod robots;
 
@@ -91,6 +93,24 @@ pub enum FetchError {
     BadRedirect {
         /// The 3xx status.
         status: StatusCode,
+    },
+    /// A redirect to a scheme other than http(s): `file:`, `ftp:`, `data:`…
+    #[error("server answered {status} redirecting to {location}, which Earshot refuses: it follows redirects only to http and https addresses, never to {scheme}: (a web site must not make it read local files or other services); check the source's url in a browser")]
+    RedirectScheme {
+        /// The 3xx status.
+        status: StatusCode,
+        /// The target, shortened.
+        location: String,
+        /// Its scheme.
+        scheme: String,
+    },
+    /// A redirect from a public address to a loopback or private-network one (SSRF).
+    #[error("{from} redirected to {to}, a loopback or private-network address, which Earshot refuses from a public site (such a redirect can reach services inside your network); if that address really is the source, put it in the config as the source's url")]
+    RedirectToPrivate {
+        /// Where the hop came from.
+        from: String,
+        /// The private target.
+        to: String,
     },
     /// robots.txt forbids the page.
     #[error("robots.txt of {host} disallows {path}: the site asks automated readers not to fetch it; remove this source or ask the site for a feed")]

@@ -28,20 +28,24 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
 /// drift apart instead of hitting a host in lock-step.
 pub fn jittered(wait: Duration, spread: f64) -> Duration {
     let cut = spread.clamp(0.0, 1.0) * fastrand::f64();
-    wait.mul_f64(1.0 - cut)
+    Duration::try_from_secs_f64(wait.as_secs_f64() * (1.0 - cut)).unwrap_or(wait)
 }
 
 /// A `Retry-After` value: delay-seconds or an HTTP date, as a wait from `now` (capped at
 /// [`MAX_RETRY_AFTER`]). A date in the past means "now"; garbage means no advice.
 pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
     let value = value.trim();
-    let wait = if let Ok(seconds) = value.parse::<u64>() {
-        Duration::from_secs(seconds)
+    let wait = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More seconds than a u64 holds is still "a very long time".
+        value.parse().map_or(MAX_RETRY_AFTER, Duration::from_secs)
     } else {
         let at = DateTime::parse_from_rfc2822(value)
             .ok()?
             .with_timezone(&Utc);
-        (at - now).to_std().unwrap_or(Duration::ZERO)
+        // Two dates chrono can hold are always a representable span apart.
+        at.signed_duration_since(now)
+            .to_std()
+            .unwrap_or(Duration::ZERO)
     };
     Some(wait.min(MAX_RETRY_AFTER))
 }
@@ -66,7 +70,7 @@ mod tests {
         let hour = Duration::from_secs(3600);
         for _ in 0..200 {
             let j = jittered(hour, BACKOFF_JITTER);
-            assert!(j <= hour && j >= hour.mul_f64(0.75), "{j:?}");
+            assert!(j <= hour && j >= hour * 3 / 4, "{j:?}");
         }
     }
 
@@ -89,5 +93,28 @@ mod tests {
         );
         assert_eq!(parse_retry_after("9999999", now), Some(MAX_RETRY_AFTER));
         assert_eq!(parse_retry_after("soon", now), None);
+    }
+
+    /// Issue 13 #8: a server's `Retry-After` is input; no value of it panics.
+    #[test]
+    fn arithmetic_that_panics_on_input_retry_after() {
+        let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let huge = u64::MAX.to_string();
+        assert_eq!(parse_retry_after(&huge, now), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Mon, 01 Jan 0001 00:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            parse_retry_after("99999999999999999999999999", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert!(jittered(Duration::MAX, 1.0) > Duration::ZERO);
     }
 }

@@ -53,10 +53,9 @@ impl Rules {
     pub(crate) fn crawl_delay(&self) -> Option<Duration> {
         match self {
             Rules::AllowAll => None,
-            Rules::Parsed(robot) => robot
-                .delay
-                .filter(|d| d.is_finite() && *d > 0.0)
-                .map(|d| Duration::from_secs_f32(d).min(MAX_CRAWL_DELAY)),
+            Rules::Parsed(robot) => robot.delay.filter(|d| d.is_finite() && *d > 0.0).map(|d| {
+                Duration::try_from_secs_f32(d).map_or(MAX_CRAWL_DELAY, |d| d.min(MAX_CRAWL_DELAY))
+            }),
         }
     }
 
@@ -165,6 +164,24 @@ mod tests {
         let silly = Rules::parse(b"User-agent: *\nCrawl-delay: 3600\n");
         assert_eq!(silly.crawl_delay(), Some(MAX_CRAWL_DELAY));
         assert_eq!(Rules::AllowAll.crawl_delay(), None);
+    }
+
+    /// Issue 13 #8: a huge `Crawl-delay` reached `Duration::from_secs_f32`, which panics.
+    #[test]
+    fn arithmetic_that_panics_on_input_crawl_delay() {
+        for delay in [
+            "1e30",
+            "340282346638528859811704183484516925440",
+            "-5",
+            "NaN",
+            "inf",
+        ] {
+            let rules = Rules::parse(format!("User-agent: *\nCrawl-delay: {delay}\n").as_bytes());
+            assert!(
+                rules.crawl_delay().is_none_or(|d| d <= MAX_CRAWL_DELAY),
+                "{delay}"
+            );
+        }
     }
 
     #[test]

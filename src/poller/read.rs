@@ -1,5 +1,9 @@
 //! Reading a source: fetch (conditionally), skip an unchanged body, extract items from a
 //! feed or from a review page and the pages after it.
+//!
+//! Parsing and extraction are CPU work (a hostile page can make them slow even within
+//! their bounds), so they run on tokio's blocking threads, never on the async workers
+//! that serve the web log and drive the other fetches.
 
 use sha2::{Digest, Sha256};
 
@@ -62,7 +66,7 @@ impl Pipeline {
                 url,
             };
             Some(match source.kind {
-                SourceKind::Feed => extract_feed(&body)?,
+                SourceKind::Feed => off_worker(move || extract_feed(&body)).await?,
                 SourceKind::Page => self.read_pages(source, body, state.had_items).await?,
             })
         };
@@ -82,13 +86,14 @@ impl Pipeline {
         first: Body,
         had_items: bool,
     ) -> Result<Vec<RawItem>, Failure> {
-        let extract = extract_page(source, &first)?;
+        let first_url = first.url.clone();
+        let extract = extract_page(source, first).await?;
         if extract.items.is_empty() {
             return Err(nothing_matched(source, had_items));
         }
         let mut items = extract.items;
         let mut next = extract.next_page;
-        let mut seen = vec![first.url];
+        let mut seen = vec![first_url];
         for _ in 1..source.max_pages {
             let Some(url) = next.take().filter(|u| !seen.contains(u)) else {
                 break;
@@ -134,12 +139,13 @@ impl Pipeline {
                     .unwrap_or_else(|| url.clone());
                 extract_page(
                     source,
-                    &Body {
+                    Body {
                         bytes,
                         content_type,
                         url,
                     },
                 )
+                .await
             }
             Fetched::NotModified { .. } => {
                 Err(Failure::error("next page answered 304 to a plain GET"))
@@ -163,10 +169,30 @@ fn extract_feed(body: &Body) -> Result<Vec<RawItem>, Failure> {
         .map_err(|e| Failure::error(e.to_string()))
 }
 
-fn extract_page(source: &Source, body: &Body) -> Result<page::PageExtract, Failure> {
-    let html = encoding::decode_html(&body.bytes, body.content_type.as_deref());
-    page::extract_reviews(&html, &body.url, source.selectors.as_ref())
-        .map_err(|e| Failure::error(e.to_string()))
+/// Decode and extract one page on a blocking thread. A page refused for its bounds
+/// (nesting, time) names the source, as the log line it ends up in may not.
+async fn extract_page(source: &Source, body: Body) -> Result<page::PageExtract, Failure> {
+    let name = source.name.clone();
+    let selectors = source.selectors.clone();
+    off_worker(move || {
+        let html = encoding::decode_html(&body.bytes, body.content_type.as_deref());
+        page::extract_reviews(&html, &body.url, selectors.as_ref()).map_err(|e| match e {
+            page::PageError::TooDeep { .. } | page::PageError::TooSlow { .. } => {
+                Failure::error(format!("source \"{name}\": {e}"))
+            }
+            page::PageError::BadSelector { .. } => Failure::error(e.to_string()),
+        })
+    })
+    .await
+}
+
+/// Run CPU-bound `work` on tokio's blocking threads.
+async fn off_worker<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Failure::error(format!("reading the body failed: {e}")))?
 }
 
 fn nothing_matched(source: &Source, had_items: bool) -> Failure {

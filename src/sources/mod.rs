@@ -1,11 +1,13 @@
 //! Turning a source's bytes into items: feeds ([`feed`]), HTML review pages ([`page`]),
-//! HTML-to-text ([`text`]), authors as written ([`author`]), which items concern the
-//! business ([`relevance`]) and the stable identity of an item across fetches ([`dedupe`]).
+//! HTML-to-text ([`text`]) from a parse bounded in depth ([`html`]), authors as written
+//! ([`author`]), which items concern the business ([`relevance`]) and the stable identity
+//! of an item across fetches ([`dedupe`]).
 
 pub mod author;
 pub mod dedupe;
 pub mod encoding;
 pub mod feed;
+pub mod html;
 pub mod page;
 pub mod relevance;
 pub mod text;

@@ -7,7 +7,7 @@
 //! items prefixed with "- ". The tree comes from `scraper` (html5ever), so
 //! broken markup is handled the way a browser would handle it.
 
-use scraper::{ElementRef, Html, Node};
+use scraper::{ElementRef, Node};
 
 /// Elements whose content is never readable text.
 const SKIPPED: &[&str] = &[
@@ -70,10 +70,13 @@ const MAX_IMG_ALT_CHARS: usize = 4;
 ///
 /// Input without any tag is treated as plain text: its line breaks are kept
 /// and only its whitespace is tidied (entities are still decoded). Escaped
-/// markup such as `&lt;p&gt;` stays literal text (`<p>`).
+/// markup such as `&lt;p&gt;` stays literal text (`<p>`). Markup nested deeper than
+/// [`super::html::MAX_DEPTH`] is read flat: tags dropped, no paragraph layout.
 pub fn html_to_text(html: &str) -> String {
     let source = unwrap_cdata(html);
-    let doc = Html::parse_fragment(&source);
+    let Ok(doc) = super::html::parse_fragment(&source) else {
+        return tidy_whitespace(&super::html::flat_text(&source));
+    };
     let root = doc.root_element();
     if root.child_elements().next().is_none() {
         return tidy_whitespace(&root.text().collect::<String>());
@@ -484,7 +487,7 @@ mod tests {
 
     #[test]
     fn element_text_reads_an_element_of_a_parsed_page() {
-        let doc = Html::parse_document(
+        let doc = scraper::Html::parse_document(
             "<ul><li class='r'>\n   Great\n   <b>food</b><br>Slow service\n</li></ul>",
         );
         let sel = scraper::Selector::parse("li.r").expect("valid selector");

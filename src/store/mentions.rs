@@ -659,7 +659,7 @@ mod tests {
                         author: Some(author.to_string()),
                         title: None,
                         text: text.to_string(),
-                        published_at: Some(start + chrono::Duration::minutes(*i as i64)),
+                        published_at: Some(start + crate::clock::MINUTE * *i as i32),
                         rating: None,
                         score: 0.0,
                         label: Label::Neutral,
@@ -808,7 +808,7 @@ mod tests {
                 0 => Some("2026-01-01T01:30:00Z".to_owned()),
                 1 => None,
                 _ => Some(ts(
-                    at("2026-01-01T00:00:00Z") + chrono::Duration::minutes(id)
+                    at("2026-01-01T00:00:00Z") + crate::clock::MINUTE * id as i32
                 )),
             };
             store

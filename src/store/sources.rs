@@ -105,7 +105,7 @@ impl Store {
     /// whatever time the cycle pretends it is.
     pub fn claim_source(&self, name: &str, url: &str) -> Result<bool, StoreError> {
         let now = Utc::now();
-        let until = ts(now + chrono::Duration::seconds(LEASE_SECS));
+        let until = ts(now + crate::clock::SECOND * LEASE_SECS as i32);
         let me = crate::lease::owner();
         let held: Option<(Option<String>, Option<String>)> = self
             .conn
@@ -138,7 +138,7 @@ impl Store {
 
     /// Renew this process's claim on a source (its heartbeat while the poll runs).
     pub fn renew_source(&self, name: &str) -> Result<(), StoreError> {
-        let until = ts(Utc::now() + chrono::Duration::seconds(LEASE_SECS));
+        let until = ts(Utc::now() + crate::clock::SECOND * LEASE_SECS as i32);
         self.conn.execute(
             "UPDATE sources SET lease_until = ?2 WHERE name = ?1 AND lease_owner = ?3",
             params![name, until, crate::lease::owner()],

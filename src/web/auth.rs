@@ -3,19 +3,26 @@
 //! On loopback (the default) anyone at the machine may. Any other address is reachable from
 //! the shop's network, so Earshot refuses to listen there without `$EARSHOT_WEB_TOKEN`; with
 //! a token, staff log in once with it and get a login cookie (HttpOnly, SameSite=Strict) bound
-//! to their session.
+//! to their session, kept 30 days. Wrong tokens are limited per client address
+//! ([`LoginLimiter`]), so the token cannot be guessed at machine speed.
 
-use std::net::SocketAddr;
+use std::collections::{HashMap, VecDeque};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use maud::html;
 use serde::Deserialize;
 
-use super::csrf::{cookie, set_cookie, Session, Visitor, CSRF_FIELD, SESSION_MAX_AGE_SECS};
+use super::csrf::{
+    cookie, set_cookie, Session, Visitor, CSRF_FIELD, SESSION_COOKIE, SESSION_MAX_AGE_SECS,
+};
 use super::layout::{shell, Nav};
 use super::AppState;
 
@@ -23,6 +30,98 @@ use super::AppState;
 pub const TOKEN_ENV: &str = "EARSHOT_WEB_TOKEN";
 /// Cookie proving the session logged in.
 pub const AUTH_COOKIE: &str = "earshot_auth";
+
+/// Wrong tokens one client address may send within [`LOGIN_WINDOW`].
+pub const MAX_WRONG_LOGINS: usize = 5;
+/// The window wrong tokens are counted in.
+pub const LOGIN_WINDOW: Duration = Duration::from_secs(60);
+/// Client addresses whose wrong tokens are remembered at most; past it, the oldest
+/// address is forgotten (a flood of addresses cannot fill memory).
+const MAX_TRACKED_CLIENTS: usize = 4096;
+
+/// Recent wrong tokens per client address: after [`MAX_WRONG_LOGINS`] within
+/// [`LOGIN_WINDOW`], that address must wait until the oldest one is a window old.
+#[derive(Debug, Default)]
+pub struct LoginLimiter {
+    wrong: Mutex<HashMap<Option<IpAddr>, VecDeque<Instant>>>,
+}
+
+impl LoginLimiter {
+    /// `Err(wait)` while `client` has used up its wrong tokens.
+    pub fn check(&self, client: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+        let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(times) = wrong.get_mut(&client) else {
+            return Ok(());
+        };
+        forget_old(times, now);
+        match times.front() {
+            Some(oldest) if times.len() >= MAX_WRONG_LOGINS => {
+                Err(LOGIN_WINDOW.saturating_sub(now.saturating_duration_since(*oldest)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Count a wrong token from `client`.
+    pub fn record_wrong(&self, client: Option<IpAddr>, now: Instant) {
+        let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
+        if wrong.len() >= MAX_TRACKED_CLIENTS && !wrong.contains_key(&client) {
+            wrong.retain(|_, times| {
+                forget_old(times, now);
+                !times.is_empty()
+            });
+            if wrong.len() >= MAX_TRACKED_CLIENTS {
+                let stalest = wrong
+                    .iter()
+                    .min_by_key(|(_, times)| times.back().copied())
+                    .map(|(client, _)| *client);
+                if let Some(stalest) = stalest {
+                    wrong.remove(&stalest);
+                }
+            }
+        }
+        let times = wrong.entry(client).or_default();
+        forget_old(times, now);
+        times.push_back(now);
+        while times.len() > MAX_WRONG_LOGINS {
+            times.pop_front();
+        }
+    }
+
+    /// A right token clears the client's count.
+    pub fn forget(&self, client: Option<IpAddr>) {
+        let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
+        wrong.remove(&client);
+    }
+}
+
+fn forget_old(times: &mut VecDeque<Instant>, now: Instant) {
+    while times
+        .front()
+        .is_some_and(|t| now.saturating_duration_since(*t) >= LOGIN_WINDOW)
+    {
+        times.pop_front();
+    }
+}
+
+/// The address the request came from, when the server recorded it (`serve` does;
+/// a router driven without a socket, as in tests, has none: all such requests share
+/// one count).
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip()),
+        ))
+    }
+}
 
 /// The web problem that stops Earshot from starting.
 #[derive(Debug, thiserror::Error)]
@@ -141,32 +240,60 @@ pub struct LoginForm {
     token: String,
 }
 
-/// Check the token; on success set the login cookie and go to the log.
+/// Check the token; on success set the login cookie and go to the log. After
+/// [`MAX_WRONG_LOGINS`] wrong tokens within [`LOGIN_WINDOW`], the client's address gets
+/// 429 (with `Retry-After`) until the window has passed, whatever it sends.
 pub async fn login(
     State(state): State<AppState>,
     Extension(session): Extension<Session>,
+    ClientAddr(client): ClientAddr,
     visitor: Visitor,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let Some(token) = state.token.as_deref() else {
         return Redirect::to("/").into_response();
     };
+    let now = Instant::now();
+    if let Err(wait) = state.logins.check(client, now) {
+        return too_many_logins(&visitor, client, wait);
+    }
     // Compare MACs, not the strings, so timing says nothing about the token.
     let expected = state.keys.sign("token", token);
     if !state.keys.verify("token", form.token.trim(), &expected) {
-        tracing::warn!("web login refused: wrong token");
+        tracing::warn!(?client, "web login refused: wrong token");
+        state.logins.record_wrong(client, now);
         return login_form(
             &visitor,
             Some("That token is not right."),
             StatusCode::UNAUTHORIZED,
         );
     }
+    state.logins.forget(client);
     let tag = state.keys.sign("auth", &session.0);
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        set_cookie(AUTH_COOKIE, &tag, Some(SESSION_MAX_AGE_SECS)),
+    // The login is bound to the session, so the session cookie lives as long as it.
+    for (name, value) in [(SESSION_COOKIE, session.0.as_str()), (AUTH_COOKIE, &tag)] {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(name, value, Some(SESSION_MAX_AGE_SECS)),
+        );
+    }
+    response
+}
+
+/// 429 with the wait in words and in `Retry-After`.
+fn too_many_logins(visitor: &Visitor, client: Option<IpAddr>, wait: Duration) -> Response {
+    let seconds = wait.as_secs().max(1);
+    tracing::warn!(?client, "web login refused: too many wrong tokens");
+    let message = format!(
+        "Too many wrong tokens from your address ({MAX_WRONG_LOGINS} within {} seconds). \
+         Try again in {seconds} seconds.",
+        LOGIN_WINDOW.as_secs()
     );
+    let mut response = login_form(visitor, Some(&message), StatusCode::TOO_MANY_REQUESTS);
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     response
 }
 
@@ -212,6 +339,43 @@ mod tests {
             assert!(!host(remote), "{remote}");
         }
         assert!(host_is_local(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn wrong_logins_are_limited_per_address_for_a_window() {
+        let limiter = LoginLimiter::default();
+        let a = Some("192.168.1.5".parse().unwrap());
+        let b = Some("192.168.1.6".parse().unwrap());
+        let start = Instant::now();
+        for i in 0..MAX_WRONG_LOGINS {
+            assert!(limiter.check(a, start).is_ok(), "attempt {i}");
+            limiter.record_wrong(a, start + Duration::from_secs(i as u64));
+        }
+        let later = start + Duration::from_secs(10);
+        assert_eq!(
+            limiter.check(a, later),
+            Err(LOGIN_WINDOW - Duration::from_secs(10))
+        );
+        assert!(
+            limiter.check(b, later).is_ok(),
+            "another address is not limited"
+        );
+        assert!(
+            limiter.check(a, start + LOGIN_WINDOW).is_ok(),
+            "the oldest expired"
+        );
+        limiter.forget(a);
+        assert!(limiter.check(a, later).is_ok());
+    }
+
+    #[test]
+    fn the_limiter_forgets_addresses_rather_than_grow() {
+        let limiter = LoginLimiter::default();
+        let now = Instant::now();
+        for i in 0..(MAX_TRACKED_CLIENTS as u32 + 100) {
+            limiter.record_wrong(Some(IpAddr::from(i.to_be_bytes())), now);
+        }
+        assert!(limiter.wrong.lock().unwrap().len() <= MAX_TRACKED_CLIENTS);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use axum::extract::{Query, State};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{NaiveDate, TimeDelta, Utc};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -43,7 +43,9 @@ pub async fn page(
     Query(span): Query<Span>,
 ) -> Result<Markup, WebError> {
     let weeks = span.weeks.unwrap_or(DEFAULT_WEEKS).clamp(1, MAX_WEEKS);
-    let since = Utc::now() - Duration::weeks(weeks);
+    let since = TimeDelta::try_weeks(weeks)
+        .and_then(|span| Utc::now().checked_sub_signed(span))
+        .ok_or_else(|| WebError::BadRequest(format!("weeks must be 1 to {MAX_WEEKS}")))?;
     let data = state
         .read(move |s| Ok(s.sentiment_by_week(Some(since))?))
         .await?;
@@ -76,8 +78,12 @@ fn week_axis(data: &[WeekSentiment]) -> Vec<NaiveDate> {
         return Vec::new();
     };
     let mut weeks = vec![first];
-    while let Some(&w) = weeks.last().filter(|w| **w < last) {
-        weeks.push(w + Duration::weeks(1));
+    while let Some(next) = weeks
+        .last()
+        .filter(|w| **w < last)
+        .and_then(|w| w.checked_add_signed(crate::clock::WEEK))
+    {
+        weeks.push(next);
     }
     weeks
 }

@@ -159,7 +159,7 @@ pub async fn session_and_csrf(
     if fresh {
         response.headers_mut().append(
             header::SET_COOKIE,
-            set_cookie(SESSION_COOKIE, &session, None),
+            set_cookie(SESSION_COOKIE, &session, Some(SESSION_MAX_AGE_SECS)),
         );
     }
     response

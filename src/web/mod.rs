@@ -39,6 +39,8 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// `$EARSHOT_WEB_TOKEN`: when set, staff log in with it.
     pub token: Option<Arc<str>>,
+    /// Wrong login tokens per client address.
+    pub logins: Arc<auth::LoginLimiter>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             config,
             keys: Arc::new(Keys::random()),
             token: token.filter(|t| !t.is_empty()).map(Arc::from),
+            logins: Arc::default(),
         }
     }
 
@@ -209,7 +212,9 @@ pub async fn serve(
     if let Ok(addr) = listener.local_addr() {
         tracing::info!(%addr, login = state.token.is_some(), "web log at http://{addr}/");
     }
-    axum::serve(listener, router(state))
+    // The client's address is recorded for the login limit.
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

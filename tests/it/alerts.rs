@@ -1138,3 +1138,18 @@ fn smtp_stall_neither_outbox_retry_nor_sigterm_hangs() {
     assert_eq!(count_status(&db, "sending"), 0, "{out}");
     assert!(silent.messages().is_empty() && data.messages().is_empty());
 }
+
+/// Issue 13 #8: a configured `respond_within` of 300000y reached `now - span` unchecked.
+/// The config now refuses it by name (and the schedule's subtraction is checked anyway).
+#[test]
+fn arithmetic_that_panics_on_input_respond_within() {
+    let text =
+        "[business]\nname = \"Harbor Street Bakery\"\n[triage]\nrespond_within = \"300000y\"\n";
+    let err = Config::parse(text, Path::new("earshot.toml"))
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("earshot.toml") && err.contains("respond_within"),
+        "{err}"
+    );
+}

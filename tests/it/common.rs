@@ -110,7 +110,12 @@ pub struct Stats {
 
 impl Server {
     pub async fn start() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Server::start_on("127.0.0.1").await
+    }
+
+    /// A server on another loopback address (`127.0.0.2`: all of 127/8 is this machine).
+    pub async fn start_on(ip: &str) -> Server {
+        let listener = TcpListener::bind((ip, 0)).await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let server = Server {
             base,

@@ -348,3 +348,34 @@ async fn a_move_is_remembered_even_when_the_new_address_answers_304() {
     let health = harness.store().source_health().unwrap();
     assert_eq!(health[0].url, server.url("/b.json"));
 }
+
+/// Issue 13 #13: redirects between local addresses stay allowed when the source itself is
+/// local (the owner's own machine or network), and a refused `file:`/`data:` redirect says
+/// what was refused instead of "without a usable Location header".
+#[tokio::test]
+async fn redirects_between_local_addresses_are_allowed_and_refused_schemes_are_named() {
+    let server = Server::start().await;
+    let other = Server::start_on("127.0.0.2").await;
+    other.route("/social.json", social());
+    server.route("/moved", Reply::redirect(302, &other.url("/social.json")));
+    server.route("/to-file", Reply::redirect(302, "file:///etc/passwd"));
+    server.route("/to-data", Reply::redirect(301, "data:text/html,<p>hi</p>"));
+    let harness = Harness::new(config(&format!(
+        "{}{}{}",
+        feed("moved", &server.url("/moved")),
+        feed("to-file", &server.url("/to-file")),
+        feed("to-data", &server.url("/to-data")),
+    )));
+    let report = harness.poll().await;
+    assert_eq!(outcome(&report, "moved"), Some(FetchOutcome::Ok));
+    assert_eq!(other.received("/social.json").len(), 1);
+    for (name, scheme) in [("to-file", "file"), ("to-data", "data")] {
+        let message = error_of(&report, name);
+        assert!(
+            message.contains("redirecting to ")
+                && message.contains(&format!("never to {scheme}:"))
+                && !message.contains("usable Location"),
+            "{message}"
+        );
+    }
+}

@@ -1,5 +1,10 @@
 //! Integration tests: one binary (compiled once), one module per area.
 
+#![allow(
+    clippy::disallowed_methods,
+    reason = "tests build constant spans; clippy.toml's rule is for input"
+)]
+
 mod alerts;
 mod browser;
 mod cli;

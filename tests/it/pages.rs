@@ -1,9 +1,11 @@
 //! Review pages over HTTP: pagination, robots.txt, and breakage as news.
 
+use std::time::{Duration, Instant};
+
 use chrono::Utc;
 use earshot::store::{FetchOutcome, SourceStatus};
 
-use crate::common::{config, Harness, Reply, Server};
+use crate::common::{config, sample, Harness, Reply, Server};
 
 const SELECTORS: &str = r#"selectors = { item = ".review", author = ".author", text = ".body", link = "a.permalink@href", next = "a.next@href" }"#;
 
@@ -195,4 +197,45 @@ async fn failing_broken_after_cycles_in_a_row_is_broken_until_a_success() {
     assert_eq!(history.len(), 5);
     assert_eq!(history[0].outcome, "ok");
     assert_eq!(history[1].outcome, "failed");
+}
+
+/// Issue 13 #6: a page of 100,000 nested `div`s took 87 s of CPU on an async worker.
+#[tokio::test]
+async fn deep_html_costs_quadratic_time_no_more() {
+    let server = Server::start().await;
+    let deep = format!(
+        "<html><body>{}x{}</body></html>",
+        "<div class=\"review\">".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    server.route("/deep", Reply::ok("text/html", deep));
+    server.route(
+        "/fixture",
+        Reply::ok(
+            "text/html; charset=utf-8",
+            sample("feeds/reviews-page.html"),
+        ),
+    );
+    let fixture_selectors = r#"selectors = { item = ".review", author = ".review-author", text = ".review-body", rating = ".stars@aria-label", date = "time@datetime", link = "a.permalink@href" }"#;
+    let harness = Harness::new(config(&format!(
+        "{}[[source]]\nname = \"fixture\"\nkind = \"page\"\nurl = \"{}\"\n{fixture_selectors}\n",
+        page_source("deep", &server.url("/deep"), ""),
+        server.url("/fixture"),
+    )));
+    let started = Instant::now();
+    let report = harness.poll().await;
+    let elapsed = started.elapsed();
+    assert!(elapsed < Duration::from_secs(20), "took {elapsed:?}");
+    let deep = report.sources.iter().find(|s| s.name == "deep").unwrap();
+    match &deep.outcome {
+        Some(FetchOutcome::Failed(message)) => assert!(
+            message.starts_with("source \"deep\": page http://")
+                && message.contains("nests elements more than 512 levels deep"),
+            "{message}"
+        ),
+        other => panic!("the deep page did not fail: {other:?}"),
+    }
+    let fixture = report.sources.iter().find(|s| s.name == "fixture").unwrap();
+    assert_eq!(fixture.outcome, Some(FetchOutcome::Ok));
+    assert_eq!(fixture.new, 8, "the fixture's eight reviews");
 }

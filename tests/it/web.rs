@@ -131,6 +131,8 @@ impl Page {
 pub struct Browser {
     app: Router,
     cookies: HashMap<String, String>,
+    /// The address requests come from, as `serve` records it; none by default.
+    from: Option<std::net::SocketAddr>,
 }
 
 impl Browser {
@@ -138,10 +140,24 @@ impl Browser {
         Browser {
             app,
             cookies: HashMap::new(),
+            from: None,
         }
     }
 
-    async fn send(&mut self, request: Request<Body>) -> Page {
+    /// A browser whose requests come from `addr`.
+    pub fn at(app: Router, addr: &str) -> Browser {
+        Browser {
+            from: Some(addr.parse().unwrap()),
+            ..Browser::new(app)
+        }
+    }
+
+    async fn send(&mut self, mut request: Request<Body>) -> Page {
+        if let Some(from) = self.from {
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(from));
+        }
         let response = self.app.clone().oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
@@ -716,4 +732,114 @@ async fn the_log_answers_while_a_write_transaction_is_held_open() {
     writing.await.unwrap().unwrap();
     let page = browser.get(&format!("/mentions/{id}")).await;
     assert!(page.body.contains("held in a transaction"), "committed");
+}
+
+/// Issue 13 #8: `GET /?since=300000y` dropped the connection (the handler panicked on
+/// "DateTime - TimeDelta overflowed"), and a promise due in 300000y did the same.
+#[tokio::test]
+async fn arithmetic_that_panics_on_input_web_filters() {
+    let (harness, _) = sample_data().await;
+    let mut web = Browser::new(app(&harness, None));
+    let log = web.get("/?since=300000y").await;
+    assert_eq!(log.status, StatusCode::BAD_REQUEST);
+    assert!(
+        log.body
+            .contains("Since 300000y is too far back; use at most 100y"),
+        "{}",
+        log.body
+    );
+    assert_eq!(web.get("/?since=100y").await.status, StatusCode::OK);
+    let id = urgent_id(&harness);
+    let token = web.get(&format!("/mentions/{id}")).await.csrf();
+    let promise = web
+        .post(
+            &format!("/mentions/{id}/promise"),
+            &[("csrf", &token), ("note", "a cake"), ("due", "300000y")],
+        )
+        .await;
+    assert_eq!(promise.status, StatusCode::BAD_REQUEST);
+    assert!(
+        promise.body.contains("Due 300000y is too far ahead"),
+        "{}",
+        promise.body
+    );
+    assert_eq!(
+        harness.store().mention_detail(id).unwrap().mention.status,
+        CaseStatus::New
+    );
+    assert_eq!(
+        web.get("/chart?weeks=9223372036854775807").await.status,
+        StatusCode::OK
+    );
+}
+
+/// Issue 13 #12: the login cookie had no Max-Age (staff were logged out when the browser
+/// closed), and `/login` took 200 wrong guesses in 0.08 s.
+#[tokio::test]
+async fn login_cookie_lasts_30_days_and_wrong_tokens_are_rate_limited() {
+    let harness = Harness::new(sample_config());
+    let app = app(&harness, Some("s3cret-token"));
+    let thirty_days = "Max-Age=2592000";
+
+    let mut guesser = Browser::at(app.clone(), "192.168.1.66:50000");
+    let login = guesser.get("/login").await;
+    let session = login.set_cookies();
+    assert!(
+        session
+            .iter()
+            .any(|c| c.starts_with("earshot_session=") && c.contains(thirty_days)),
+        "{session:?}"
+    );
+    let csrf = login.csrf();
+    for _ in 0..5 {
+        let wrong = guesser
+            .post("/login", &[("csrf", &csrf), ("token", "guess")])
+            .await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let limited = guesser
+        .post("/login", &[("csrf", &csrf), ("token", "s3cret-token")])
+        .await;
+    assert_eq!(
+        limited.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right token waits"
+    );
+    let wait: u64 = limited.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert!(
+        limited
+            .body
+            .contains("Too many wrong tokens from your address")
+            && limited
+                .body
+                .contains(&format!("Try again in {wait} seconds")),
+        "{}",
+        limited.body
+    );
+
+    let mut staff = Browser::at(app, "192.168.1.20:50001");
+    let csrf = staff.get("/login").await.csrf();
+    let ok = staff
+        .post("/login", &[("csrf", &csrf), ("token", "s3cret-token")])
+        .await;
+    assert_eq!(
+        ok.status,
+        StatusCode::SEE_OTHER,
+        "another address is not limited"
+    );
+    let cookies = ok.set_cookies();
+    for name in ["earshot_session=", "earshot_auth="] {
+        assert!(
+            cookies
+                .iter()
+                .any(|c| c.starts_with(name) && c.contains(thirty_days)),
+            "{name} {cookies:?}"
+        );
+    }
+    assert_eq!(staff.get("/").await.status, StatusCode::OK);
 }

@@ -2,7 +2,7 @@
 //! Unix timestamps, relative phrases ("3 days ago") and dates inside a
 //! longer text.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, TimeZone, Utc};
 
 /// Longest text `parse_date` looks at; dates are short, page text is not.
 const MAX_DATE_CHARS: usize = 200;
@@ -140,6 +140,7 @@ fn parse_timestamp(s: &str) -> Option<DateTime<Utc>> {
 
 /// "3 days ago", "an hour ago", "yesterday", "today", counted back from
 /// `now` and cut to the unit, so a re-fetch the same day gives the same date.
+/// A span further back than a date can reach ("300000 years ago") is no date.
 fn parse_relative_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let lower = s.to_lowercase();
     let words: Vec<&str> = lower
@@ -152,7 +153,9 @@ fn parse_relative_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
             .map(|d| Utc.from_utc_datetime(&d))
     };
     if words.contains(&"yesterday") {
-        return day_start(now - Duration::days(1));
+        return now
+            .checked_sub_signed(crate::clock::DAY)
+            .and_then(day_start);
     }
     if words.contains(&"today") {
         return day_start(now);
@@ -166,17 +169,22 @@ fn parse_relative_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         "a" | "an" | "one" => 1,
         other => other.parse().ok()?,
     };
-    let back = match unit {
-        "second" | "sec" => return Some(now - Duration::seconds(n)),
-        "minute" | "min" => return Some(now - Duration::minutes(n)),
-        "hour" | "hr" => return Some(now - Duration::hours(n)),
-        "day" => Duration::days(n),
-        "week" => Duration::weeks(n),
-        "month" => Duration::days(30 * n),
-        "year" => Duration::days(365 * n),
+    let (back, to_the_day) = match unit {
+        "second" | "sec" => (TimeDelta::try_seconds(n), false),
+        "minute" | "min" => (TimeDelta::try_minutes(n), false),
+        "hour" | "hr" => (TimeDelta::try_hours(n), false),
+        "day" => (TimeDelta::try_days(n), true),
+        "week" => (TimeDelta::try_weeks(n), true),
+        "month" => (n.checked_mul(30).and_then(TimeDelta::try_days), true),
+        "year" => (n.checked_mul(365).and_then(TimeDelta::try_days), true),
         _ => return None,
     };
-    day_start(now - back)
+    let at = now.checked_sub_signed(back?)?;
+    if to_the_day {
+        day_start(at)
+    } else {
+        Some(at)
+    }
 }
 
 /// A date somewhere inside a longer text: the longest run of words that parses.
@@ -244,5 +252,20 @@ mod tests {
         assert_eq!(at("2 hours ago"), Some(date("2026-11-23T10:55:00Z")));
         assert_eq!(at("5 mins ago"), Some(date("2026-11-23T12:50:00Z")));
         assert_eq!(at("ago"), None);
+    }
+
+    /// Issue 13 #8: page text reached `TimeDelta::days` and date subtraction unchecked.
+    #[test]
+    fn arithmetic_that_panics_on_input_relative_dates() {
+        let now = date("2026-11-23T12:55:00Z");
+        for text in [
+            "300000 years ago",
+            "99999999999999999 years ago",
+            "9223372036854775807 seconds ago",
+            "9223372036854775807 months ago",
+            "999999999999 weeks ago",
+        ] {
+            assert_eq!(parse_date_at(text, now), None, "{text}");
+        }
     }
 }

@@ -8,7 +8,7 @@ use url::Url;
 
 use super::date::parse_date;
 use super::rating::{normalise_rating, parse_number, parse_rating};
-use super::{one_line, resolve};
+use super::{one_line, resolve, Deadline, Overtime};
 use crate::sources::author::{parse_author, Author};
 use crate::sources::text::html_to_text;
 use crate::sources::RawItem;
@@ -16,8 +16,13 @@ use crate::sources::RawItem;
 /// How deep the JSON-LD walk goes; real pages nest a handful of levels.
 const MAX_JSONLD_DEPTH: usize = 64;
 
-/// Every review in the page's JSON-LD blocks, in page order, without repeats.
-pub(super) fn jsonld_items(doc: &Html, page_url: &Url) -> Vec<RawItem> {
+/// Every review in the page's JSON-LD blocks, in page order, without repeats. The
+/// deadline is checked between blocks.
+pub(super) fn jsonld_items(
+    doc: &Html,
+    page_url: &Url,
+    deadline: Deadline,
+) -> Result<Vec<RawItem>, Overtime> {
     let mut out = Vec::new();
     let scripts = doc.root_element().descendent_elements().filter(|e| {
         e.value().name() == "script"
@@ -28,11 +33,12 @@ pub(super) fn jsonld_items(doc: &Html, page_url: &Url) -> Vec<RawItem> {
             })
     });
     for script in scripts {
+        deadline.check(out.len())?;
         if let Some(value) = parse_jsonld(&script.text().collect::<String>()) {
             collect_reviews(&value, page_url, &mut out, 0);
         }
     }
-    out
+    Ok(out)
 }
 
 /// One JSON-LD block, or `None` when it is not JSON even after the usual

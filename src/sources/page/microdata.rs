@@ -7,23 +7,30 @@ use url::Url;
 use super::date::parse_date;
 use super::jsonld::is_review_type;
 use super::rating::{normalise_rating, parse_number, parse_rating};
-use super::{one_line, resolve};
+use super::{one_line, resolve, Deadline, Overtime};
 use crate::sources::author::Author;
 use crate::sources::text::{element_text, tidy_whitespace};
 use crate::sources::RawItem;
 
-/// Every microdata item typed as a review, in page order.
-pub(super) fn microdata_items(doc: &Html, page_url: &Url) -> Vec<RawItem> {
-    doc.root_element()
-        .descendent_elements()
-        .filter(|e| {
-            e.value().attr("itemscope").is_some()
-                && e.value()
-                    .attr("itemtype")
-                    .is_some_and(|t| t.split_whitespace().any(is_review_type))
-        })
-        .filter_map(|e| microdata_item(e, page_url))
-        .collect()
+/// Every microdata item typed as a review, in page order. The deadline is checked
+/// between items.
+pub(super) fn microdata_items(
+    doc: &Html,
+    page_url: &Url,
+    deadline: Deadline,
+) -> Result<Vec<RawItem>, Overtime> {
+    let scopes = doc.root_element().descendent_elements().filter(|e| {
+        e.value().attr("itemscope").is_some()
+            && e.value()
+                .attr("itemtype")
+                .is_some_and(|t| t.split_whitespace().any(is_review_type))
+    });
+    let mut items = Vec::new();
+    for scope in scopes {
+        deadline.check(items.len())?;
+        items.extend(microdata_item(scope, page_url));
+    }
+    Ok(items)
 }
 
 /// The `itemprop` elements of one microdata item, in document order, without

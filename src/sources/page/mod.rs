@@ -19,10 +19,17 @@ mod selector;
 pub use date::parse_date;
 pub use rating::parse_rating;
 
+use std::time::{Duration, Instant};
+
 use scraper::{Html, Selector};
 use url::Url;
 
+use super::html::TooDeep;
 use super::RawItem;
+
+/// Longest one page's parse and extraction may take: a normal page needs milliseconds,
+/// and the workers reading pages are few.
+pub const EXTRACT_BUDGET: Duration = Duration::from_secs(5);
 
 /// CSS selectors for a review page. `selector@attr` reads an attribute instead of the text.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize, serde::Serialize)]
@@ -63,6 +70,48 @@ pub enum PageError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The page nests elements absurdly deep (hostile or broken markup).
+    #[error("page {page}: {source}")]
+    TooDeep {
+        /// The page's address.
+        page: String,
+        /// How deep, and where.
+        source: TooDeep,
+    },
+    /// Reading the page took longer than its budget.
+    #[error(
+        "reading page {page} took more than {}s (stopped after {items_read} review(s)): \
+         the page is unusually large or complex; if this keeps happening, make the \
+         source's selectors narrower or remove the source",
+        budget.as_secs_f32()
+    )]
+    TooSlow {
+        /// The page's address.
+        page: String,
+        /// The budget, [`EXTRACT_BUDGET`] unless a caller chose another.
+        budget: Duration,
+        /// Reviews read before time ran out.
+        items_read: usize,
+    },
+}
+
+/// When a page's extraction must stop.
+#[derive(Debug, Clone, Copy)]
+struct Deadline(Instant);
+
+/// Time ran out after this many items.
+#[derive(Debug)]
+struct Overtime(usize);
+
+impl Deadline {
+    /// `Err` once the deadline has passed; `items` says how far the reading got.
+    fn check(self, items: usize) -> Result<(), Overtime> {
+        if Instant::now() > self.0 {
+            Err(Overtime(items))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// What one page yielded.
@@ -196,6 +245,7 @@ fn compile_field(field: &'static str, raw: &str) -> Result<Field, PageError> {
     } else {
         Some(parse_css(field, css).map_err(|e| match e {
             PageError::BadSelector { reason, .. } => bad_selector(field, raw, &reason),
+            other => other,
         })?)
     };
     Ok(Field {
@@ -229,21 +279,46 @@ fn is_attr_name(s: &str) -> bool {
 ///
 /// `next_page` comes from the `next` selector; without selectors, from a
 /// `rel="next"` link. A next page equal to this page is ignored.
+///
+/// A page nested deeper than [`super::html::MAX_DEPTH`] is refused, and reading stops
+/// with an error once it has taken [`EXTRACT_BUDGET`].
 pub fn extract_reviews(
     html: &str,
     page_url: &Url,
     selectors: Option<&Selectors>,
 ) -> Result<PageExtract, PageError> {
+    extract_reviews_within(html, page_url, selectors, EXTRACT_BUDGET)
+}
+
+/// [`extract_reviews`] with another time budget.
+pub fn extract_reviews_within(
+    html: &str,
+    page_url: &Url,
+    selectors: Option<&Selectors>,
+    budget: Duration,
+) -> Result<PageExtract, PageError> {
+    let deadline = Deadline(Instant::now() + budget);
     let compiled = selectors.map(Selectors::compile).transpose()?;
-    let doc = Html::parse_document(html);
+    let doc = super::html::parse_document(html).map_err(|source| PageError::TooDeep {
+        page: page_url.to_string(),
+        source,
+    })?;
+    let overtime = |Overtime(items_read)| PageError::TooSlow {
+        page: page_url.to_string(),
+        budget,
+        items_read,
+    };
     let (items, next) = match &compiled {
         Some(c) => (
-            selector::selector_items(&doc, c, page_url),
+            selector::selector_items(&doc, c, page_url, deadline).map_err(overtime)?,
             c.next
                 .as_ref()
                 .and_then(|f| selector::next_by_selector(&doc, f, page_url)),
         ),
-        None => (structured_items(&doc, page_url), rel_next(&doc, page_url)),
+        None => (
+            structured_items(&doc, page_url, deadline).map_err(overtime)?,
+            rel_next(&doc, page_url),
+        ),
     };
     let next_page = next.filter(|n| !same_page(n, page_url));
     Ok(PageExtract { items, next_page })
@@ -251,12 +326,16 @@ pub fn extract_reviews(
 
 /// Reviews the page publishes as structured data: JSON-LD first; microdata
 /// only when there is no JSON-LD review (pages that have both repeat them).
-fn structured_items(doc: &Html, page_url: &Url) -> Vec<RawItem> {
-    let items = jsonld::jsonld_items(doc, page_url);
+fn structured_items(
+    doc: &Html,
+    page_url: &Url,
+    deadline: Deadline,
+) -> Result<Vec<RawItem>, Overtime> {
+    let items = jsonld::jsonld_items(doc, page_url, deadline)?;
     if items.is_empty() {
-        microdata::microdata_items(doc, page_url)
+        microdata::microdata_items(doc, page_url, deadline)
     } else {
-        items
+        Ok(items)
     }
 }
 
@@ -381,5 +460,41 @@ mod tests {
                 .next_page,
             None
         );
+    }
+
+    #[test]
+    fn deep_html_is_refused_naming_the_page() {
+        let html = "<div class=r>".repeat(100_000);
+        let started = Instant::now();
+        let err = extract_reviews(&html, &page(), Some(&sel(".r")))
+            .expect_err("too deep")
+            .to_string();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        assert!(
+            err.starts_with("page https://example.com/biz/harbor/reviews?page=1: ")
+                && err.contains("more than 512 levels deep"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn extraction_stops_when_its_time_budget_is_spent() {
+        let html = "<div class=r>a review</div>".repeat(3);
+        let err = extract_reviews_within(&html, &page(), Some(&sel(".r")), Duration::ZERO)
+            .expect_err("no time at all")
+            .to_string();
+        assert!(
+            err.contains("took more than 0s (stopped after 0 review(s))"),
+            "{err}"
+        );
+        let structured =
+            r#"<script type="application/ld+json">{"@type":"Review","reviewBody":"ok"}</script>"#;
+        assert!(extract_reviews_within(structured, &page(), None, Duration::ZERO).is_err());
+        let out = extract_reviews(&html, &page(), Some(&sel(".r"))).expect("within budget");
+        assert_eq!(out.items.len(), 3);
     }
 }

@@ -10,7 +10,7 @@ use url::Url;
 
 use super::date::parse_date;
 use super::rating::parse_rating;
-use super::{one_line, resolve, Compiled, Field};
+use super::{one_line, resolve, Compiled, Deadline, Field, Overtime};
 use crate::sources::author::Author;
 use crate::sources::text::{element_text, tidy_whitespace};
 use crate::sources::RawItem;
@@ -33,11 +33,20 @@ const DATE_ATTRS: &[&str] = &["datetime", "content", "data-date", "title"];
 /// Attributes on an item element that identify a review when it has no link.
 const ID_ATTRS: &[&str] = &["id", "data-review-id", "data-id"];
 
-/// One [`RawItem`] per `item` match; matches whose text is empty are skipped.
-pub(super) fn selector_items(doc: &Html, c: &Compiled, page_url: &Url) -> Vec<RawItem> {
-    doc.select(&c.item)
-        .filter_map(|item| selector_item(item, c, page_url))
-        .collect()
+/// One [`RawItem`] per `item` match; matches whose text is empty are skipped. The
+/// deadline is checked between matches.
+pub(super) fn selector_items(
+    doc: &Html,
+    c: &Compiled,
+    page_url: &Url,
+    deadline: Deadline,
+) -> Result<Vec<RawItem>, Overtime> {
+    let mut items = Vec::new();
+    for item in doc.select(&c.item) {
+        deadline.check(items.len())?;
+        items.extend(selector_item(item, c, page_url));
+    }
+    Ok(items)
 }
 
 fn selector_item(item: ElementRef<'_>, c: &Compiled, page_url: &Url) -> Option<RawItem> {
