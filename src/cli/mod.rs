@@ -507,6 +507,11 @@ fn analyzer_for(config_path: &Path) -> Result<Analyzer> {
 
 impl MentionArgs {
     fn filter(&self, now: DateTime<Utc>) -> Result<MentionFilter> {
+        for (what, text) in [("--search", &self.search), ("--customer", &self.customer)] {
+            if let Some(text) = text {
+                crate::store::check_search(what, text).map_err(anyhow::Error::msg)?;
+            }
+        }
         Ok(MentionFilter {
             label: self.sentiment,
             status: self.status,

@@ -92,10 +92,15 @@ fn name_after(after: &str) -> Option<String> {
     tidy_name(&after[..end])
 }
 
-/// `(Jill Watts)` at the start of `s` (after spaces): its content, up to the matching
-/// `)` or the end of the text when unbalanced.
+/// `(Jill Watts)` at the start of `s` (after spaces or a separator such as a dash or an
+/// ellipsis, which a stray line separator can decode to): its content, up to the
+/// matching `)` or the end of the text when unbalanced.
 fn paren_comment(s: &str) -> Option<&str> {
-    let rest = s.trim_start().strip_prefix('(')?;
+    let rest = s
+        .trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, '…' | '-' | '–' | '—' | ':' | '|')
+        })
+        .strip_prefix('(')?;
     let mut depth = 1usize;
     for (i, c) in rest.char_indices() {
         match c {

@@ -254,6 +254,30 @@ mod tests {
         );
     }
 
+    /// Issue 13, item 5: an author mixing U+0085 or U+2028 with an email address made the
+    /// feed parser panic, and every poll of that source failed with none of its items.
+    #[test]
+    fn one_feed_item_can_take_down_its_source_no_more() {
+        for separator in ['\u{85}', '\u{2028}', '\u{2029}'] {
+            let rss = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>t</title>\
+                 <item><title>a</title><description>cold coffee</description>\
+                 <author>jill@x.example{separator}(Jill Watts)</author></item>\
+                 <item><title>b</title><description>lovely bread</description>\
+                 <author>Bo{separator}Diaz</author></item></channel></rss>"
+            );
+            let items = parse_feed(rss.as_bytes(), None, None)
+                .unwrap_or_else(|e| panic!("{separator:?}: the source failed: {e}"));
+            assert_eq!(items.len(), 2, "{separator:?}: every item kept");
+            assert_eq!(items[0].author_email.as_deref(), Some("jill@x.example"));
+            assert_eq!(items[0].author.as_deref(), Some("Jill Watts"));
+            // U+0085 reads as the Windows-1252 ellipsis it usually is (see encoding).
+            let bo = items[1].author.as_deref().unwrap();
+            assert!(bo.starts_with("Bo") && bo.ends_with("Diaz"), "{bo:?}");
+            assert!(!bo.chars().any(char::is_control), "{bo:?}");
+        }
+    }
+
     #[test]
     fn author_text_that_panics_feed_rs_is_defused_and_still_read() {
         let items = parse_feed(PANICS_FEED_RS.as_bytes(), None, None).unwrap();

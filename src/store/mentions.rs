@@ -578,6 +578,26 @@ fn fts_author_query(text: &str) -> Option<String> {
     Some(format!("author : ({})", prefixes.join(" AND ")))
 }
 
+/// Longest search a person may type, in words and in characters: a search of hundreds of
+/// repeated words costs seconds of the database's time (issue 13, item 7).
+pub const MAX_SEARCH_WORDS: usize = 12;
+/// See [`MAX_SEARCH_WORDS`].
+pub const MAX_SEARCH_CHARS: usize = 200;
+
+/// Check a search (or customer name) as typed: at most [`MAX_SEARCH_WORDS`] words and
+/// [`MAX_SEARCH_CHARS`] characters, with a message that says so.
+pub fn check_search(what: &str, text: &str) -> Result<(), String> {
+    let words = fts_words(text).len();
+    let chars = text.chars().count();
+    if words > MAX_SEARCH_WORDS || chars > MAX_SEARCH_CHARS {
+        return Err(format!(
+            "{what} is too long ({words} words, {chars} characters): use at most \
+             {MAX_SEARCH_WORDS} words and {MAX_SEARCH_CHARS} characters"
+        ));
+    }
+    Ok(())
+}
+
 /// Turn what a person typed into a safe FTS5 query: every word must appear; quotes and
 /// operators are taken literally.
 pub(crate) fn fts_query(text: &str) -> Option<String> {
@@ -634,6 +654,21 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
 mod tests {
     use super::*;
     use crate::test_support::at;
+
+    #[test]
+    fn searches_with_many_repeated_words_hold_the_store_no_more() {
+        assert!(check_search("--search", "cold coffee rude staff").is_ok());
+        let long = vec!["rude"; 400].join(" ");
+        let err = check_search("--search", &long).unwrap_err();
+        assert!(
+            err.contains("400 words") && err.contains("at most 12 words"),
+            "{err}"
+        );
+        let wide = "x".repeat(201);
+        assert!(check_search("Search", &wide)
+            .unwrap_err()
+            .starts_with("Search is too long"));
+    }
 
     #[test]
     fn fts_query_quotes_every_word() {

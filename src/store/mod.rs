@@ -28,7 +28,8 @@ pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
 pub use handle::{StoreHandle, READERS};
 pub use mentions::{
-    Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter, StoredDetail,
+    check_search, Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter,
+    StoredDetail,
 };
 pub use outbox::{OutboxEntry, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};

@@ -232,6 +232,14 @@ fn now() -> DateTime<Utc> {
 /// Time specs as people type them, and the extremes.
 fn time_spec() -> impl Strategy<Value = String> {
     prop_oneof![
+        prop::sample::select(vec![
+            "300000y",
+            "5000000d",
+            "9223372036854775807s",
+            "100y",
+            "0s"
+        ])
+        .prop_map(str::to_owned),
         (
             any::<u64>(),
             prop::sample::select(vec!["s", "m", "h", "d", "w", "y", ""])

@@ -843,3 +843,20 @@ async fn login_cookie_lasts_30_days_and_wrong_tokens_are_rate_limited() {
     }
     assert_eq!(staff.get("/").await.status, StatusCode::OK);
 }
+
+/// Issue 13 #7: a search of hundreds of repeated words held the store for seconds, and any
+/// web page could trigger it on a loopback log. It is refused with a message instead.
+#[tokio::test]
+async fn searches_with_many_repeated_words_are_refused_with_a_message() {
+    let (harness, _) = sample_data().await;
+    let mut web = Browser::new(app(&harness, None));
+    let words = vec!["rude"; 1500].join("+");
+    let page = web.get(&format!("/?search={words}")).await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.body.contains("Search is too long (1500 words"),
+        "{}",
+        page.body
+    );
+    assert_eq!(web.get("/?search=cold+coffee").await.status, StatusCode::OK);
+}

@@ -43,6 +43,11 @@ impl LogQuery {
                 .transpose()
                 .map_err(|_| format!("{name} must be a whole number"))
         };
+        for (what, text) in [("Search", &self.search), ("Customer", &self.customer)] {
+            if let Some(text) = given(text) {
+                crate::store::check_search(what, text)?;
+            }
+        }
         Ok(MentionFilter {
             label: given(&self.sentiment)
                 .map(str::parse)
