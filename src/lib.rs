@@ -66,6 +66,19 @@ pub(crate) mod test_support {
             .expect("the test mention is stored")
     }
 
+    /// The default triage rules: A-list tier "A" or 2,000 lifetime value, 90-day repeat
+    /// window, 4-hour response time.
+    pub fn triage_rules() -> crate::config::TriageSettings {
+        crate::config::TriageSettings {
+            negative_below: -0.05,
+            positive_above: 0.05,
+            vip_tiers: vec!["A".into()],
+            vip_lifetime_value: 2000.0,
+            repeat_window: std::time::Duration::from_secs(90 * 86_400),
+            respond_within: std::time::Duration::from_secs(4 * 3600),
+        }
+    }
+
     /// A time written as RFC 3339 text, as the tests write them.
     pub fn at(text: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(text)

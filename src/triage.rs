@@ -103,17 +103,9 @@ pub fn thousands(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     fn rules() -> TriageSettings {
-        TriageSettings {
-            negative_below: -0.05,
-            positive_above: 0.05,
-            vip_tiers: vec!["A".into()],
-            vip_lifetime_value: 2000.0,
-            repeat_window: Duration::from_secs(90 * 86_400),
-            respond_within: Duration::from_secs(4 * 3600),
-        }
+        crate::test_support::triage_rules()
     }
 
     fn customer(tier: &str, value: f64, prior: usize) -> CustomerFacts {
