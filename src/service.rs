@@ -157,7 +157,7 @@ impl Polls {
         match joined {
             Ok((_, Ok(report))) if report.busy => {}
             Ok((_, Ok(report))) => {
-                tracing::info!(source = %name, new = report.new, updated = report.updated, alerts = report.alerts_queued, status = %report.status, "polled");
+                tracing::info!(source = %name, new = report.new, updated = report.updated, alerts = report.alerts_queued, backfill = report.backfill, status = %report.status, "polled");
                 if report.alerts_queued > 0 {
                     self.wake.notify_one();
                 }

@@ -136,6 +136,12 @@ pub fn cycle_report(report: &CycleReport) -> String {
             Some(FetchOutcome::NotModified) => "ok, unchanged since last poll".to_owned(),
             Some(FetchOutcome::Ok) => {
                 let mut line = format!("ok, {} new, {} updated", s.new, s.updated);
+                if s.backfill > 0 {
+                    line.push_str(&format!(
+                        " ({} older than the backfill window: logged, no alert)",
+                        s.backfill
+                    ));
+                }
                 if s.dropped > 0 {
                     line.push_str(&format!(", {} not about the business", s.dropped));
                 }
