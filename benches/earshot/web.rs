@@ -217,6 +217,8 @@ fn clients(base: &str, phase: &AtomicU8) -> Vec<Vec<Sample>> {
         .enable_all()
         .build()
         .expect("client runtime");
+    // reqwest has no crypto provider of its own here (`rustls-no-provider`): lend it ring.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .no_proxy()
         .build()

@@ -20,6 +20,7 @@ pub(super) fn build(settings: &FetchSettings) -> Result<reqwest::Client, FetchEr
         None => format!("Earshot/{}", env!("CARGO_PKG_VERSION")),
     };
     reqwest::Client::builder()
+        .tls_backend_preconfigured(tls_config()?)
         .user_agent(agent)
         .connect_timeout(settings.connect_timeout)
         .timeout(settings.timeout)
@@ -28,6 +29,23 @@ pub(super) fn build(settings: &FetchSettings) -> Result<reqwest::Client, FetchEr
         .brotli(true)
         .build()
         .map_err(|e| FetchError::Other(e.to_string()))
+}
+
+/// TLS as reqwest 0.12's `rustls-tls` set it up: rustls on the ring provider (the one
+/// lettre uses too), trusting the bundled webpki roots rather than the system's store, so
+/// a bare container needs no certificates. HTTP/1.1 only, as the client speaks no HTTP/2.
+fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| FetchError::Other(format!("TLS setup: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Where the redirects of one fetch have led so far.
@@ -261,6 +279,18 @@ fn status_hint(status: StatusCode) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_is_ring_with_http1_only() {
+        let config = tls_config().unwrap();
+        assert_eq!(config.alpn_protocols, vec![b"http/1.1".to_vec()]);
+        let ring = rustls::crypto::ring::default_provider();
+        assert_eq!(
+            config.crypto_provider().cipher_suites.len(),
+            ring.cipher_suites.len()
+        );
+        assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);
+    }
 
     #[test]
     fn bot_walls_are_recognised_by_header_or_page() {

@@ -617,12 +617,7 @@ async fn serve_answers_on_a_real_socket_and_stops_on_shutdown() {
             let _ = stopped.await;
         },
     ));
-    let body = reqwest::get(format!("http://{addr}/"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = get_text(&format!("http://{addr}/")).await;
     assert!(body.contains("Mention log"));
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
@@ -684,7 +679,15 @@ fn earshot_run_serves_the_web_log_beside_the_poller_and_stops_on_sigterm() {
 fn blocking_get(url: &str) -> String {
     tokio::runtime::Runtime::new()
         .unwrap()
-        .block_on(async { reqwest::get(url).await.unwrap().text().await.unwrap() })
+        .block_on(get_text(url))
+}
+
+/// One GET with a plain reqwest client. reqwest is built with `rustls-no-provider` (Earshot
+/// hands its fetcher a ring-based TLS config), so a default client needs ring installed
+/// as the process's crypto provider first.
+async fn get_text(url: &str) -> String {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::get(url).await.unwrap().text().await.unwrap()
 }
 
 /// Regression: the web log shared one locked connection with the poller, so every page
