@@ -194,15 +194,16 @@ fn parse_css(field: &'static str, raw: &str) -> Result<Selector, PageError> {
     if raw.trim().is_empty() {
         return Err(bad_selector(field, raw, "it is empty"));
     }
-    Selector::parse(raw.trim()).map_err(|e| bad_selector(field, raw, &selector_problem(&e)))
+    let css = raw.trim();
+    Selector::parse(css).map_err(|e| bad_selector(field, raw, &selector_problem(&e, css)))
 }
 
 /// What is wrong with a selector, in words for the person who wrote it (scraper's own
 /// text for some errors is "Unexpected error occurred. Please report this to the developer").
-fn selector_problem(error: &scraper::error::SelectorErrorKind<'_>) -> String {
+fn selector_problem(error: &scraper::error::SelectorErrorKind, raw: &str) -> String {
     use scraper::error::SelectorErrorKind as Kind;
     match error {
-        Kind::UnexpectedToken(_) => {
+        Kind::UnexpectedToken => {
             "a character in it does not belong there (a stray `)`, `]`, quote or symbol?)".into()
         }
         Kind::EndOfLine => {
@@ -220,11 +221,8 @@ fn selector_problem(error: &scraper::error::SelectorErrorKind<'_>) -> String {
                     "part of it is empty (two commas in a row, a lone `#`, or an empty `:not()`?)".into()
                 }
                 "UnsupportedPseudoClassOrElement" => format!(
-                    "`:{}` is not supported; select by tag, `.class`, `#id` or `[attribute]` instead",
-                    debug
-                        .split('"')
-                        .nth(1)
-                        .unwrap_or_default()
+                    "{} is not supported; select by tag, `.class`, `#id` or `[attribute]` instead",
+                    unsupported_pseudo(raw).map_or("a pseudo-class in it".into(), |p| format!("`{p}`"))
                 ),
                 "ClassNeedsIdent" => "a `.` must be followed by a class name, e.g. `.review`".into(),
                 _ if name.contains("Attr") => {
@@ -235,6 +233,58 @@ fn selector_problem(error: &scraper::error::SelectorErrorKind<'_>) -> String {
         }
         other => format!("it is not a CSS selector Earshot understands ({other})"),
     }
+}
+
+/// The first pseudo-class or pseudo-element in `raw` (as written, `:hover`, `::before`)
+/// that the selector parser does not support. The parser's error no longer carries the
+/// name, so each `:name` outside brackets and quotes is tried on its own.
+fn unsupported_pseudo(raw: &str) -> Option<&str> {
+    let unsupported = |probe: &str| {
+        matches!(
+            Selector::parse(probe),
+            Err(scraper::error::SelectorErrorKind::UnexpectedSelectorParseError(kind))
+                if format!("{kind:?}") == "UnsupportedPseudoClassOrElement"
+        )
+    };
+    let bytes = raw.as_bytes();
+    let (mut quote, mut brackets, mut i) = (None, 0usize, 0);
+    while i < bytes.len() {
+        let b = bytes[i];
+        match (quote, b) {
+            (Some(q), _) if b == q => quote = None,
+            (Some(_), b'\\') => i += 1,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(b),
+            (None, b'\\') => i += 1,
+            (None, b'[') => brackets += 1,
+            (None, b']') => brackets = brackets.saturating_sub(1),
+            (None, b':') if brackets == 0 => {
+                let start = i;
+                let colons = if bytes.get(i + 1) == Some(&b':') {
+                    2
+                } else {
+                    1
+                };
+                let name_end = raw[start + colons..]
+                    .find(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+                    .map_or(raw.len(), |n| start + colons + n);
+                let pseudo = &raw[start..name_end];
+                let probe = if raw[name_end..].starts_with('(') {
+                    format!("*{pseudo}(*)")
+                } else {
+                    format!("*{pseudo}")
+                };
+                if name_end > start + colons && unsupported(&probe) {
+                    return Some(pseudo);
+                }
+                i = name_end.max(start + colons);
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Parses `selector`, `selector@attr` or `@attr` (the item itself).
@@ -410,6 +460,23 @@ mod test_support {
 mod tests {
     use super::test_support::{page, sel};
     use super::*;
+
+    #[test]
+    fn the_unsupported_pseudo_class_is_named_as_written() {
+        for (raw, pseudo) in [
+            (":foo", Some(":foo")),
+            (".r:hover > p", Some(":hover")),
+            ("p::before", Some("::before")),
+            ("li:nth-child(2):not(.x):is(a, b):visited", Some(":visited")),
+            ("li:nth-child(2):lang(en)", Some(":lang")),
+            ("[href=\"a:hover\"]:first-child", None),
+            ("[data-x=a\\:b]:empty", None),
+        ] {
+            assert_eq!(unsupported_pseudo(raw), pseudo, "{raw}");
+        }
+        let err = parse_css("text", ".r:hover").unwrap_err().to_string();
+        assert!(err.contains("`:hover` is not supported"), "{err}");
+    }
 
     #[test]
     fn bad_selector_error_names_the_field() {
