@@ -4,11 +4,14 @@
 //! Pure code: the store loads customers into a [`CustomerIndex`] and asks it; `import`
 //! reads the CSV, all or nothing.
 
+pub mod eval;
+pub mod handles;
 mod import;
-
-use std::collections::HashMap;
+mod matcher;
+pub mod names;
 
 pub use import::{parse_csv, parse_csv_bytes, ImportError};
+pub use matcher::CustomerIndex;
 
 /// Below this confidence a match is only a suggestion for staff, not a link.
 pub const LINK_THRESHOLD: f32 = 0.7;
@@ -33,7 +36,7 @@ pub struct CustomerRecord {
     pub email: Option<String>,
     /// Phone as written.
     pub phone: Option<String>,
-    /// Handles, lowercased (`@jdoe`, `jdoe@mastodon.social`).
+    /// Handles, lowercased (`@jdoe`, `bluesky:@jdoe`, `mastodon:@jdoe@mastodon.social`, `reddit:u/jdoe`).
     pub handles: Vec<String>,
     /// Tier, e.g. "A".
     pub tier: Option<String>,
@@ -81,228 +84,6 @@ pub struct MatchResult {
     pub link: Option<Candidate>,
     /// Weaker or ambiguous candidates to show staff.
     pub suggestions: Vec<Candidate>,
-}
-
-/// Suggestions listed at most for a first name alone.
-const MAX_SUGGESTIONS: usize = 5;
-
-/// Customers indexed by handle, email and name, so every lookup is a hash probe.
-#[derive(Debug, Default)]
-pub struct CustomerIndex {
-    names: HashMap<i64, String>,
-    by_handle: HashMap<String, Vec<i64>>,
-    by_email: HashMap<String, Vec<i64>>,
-    /// The whole folded name.
-    by_name: HashMap<String, Vec<i64>>,
-    /// "first last" (middle names dropped).
-    by_first_last: HashMap<String, Vec<i64>>,
-    /// "first l" (initial of the last name).
-    by_initial: HashMap<String, Vec<i64>>,
-    /// First name alone.
-    by_first: HashMap<String, Vec<i64>>,
-}
-
-impl CustomerIndex {
-    /// Add a customer.
-    pub fn insert(&mut self, id: i64, record: &CustomerRecord) {
-        self.names.insert(id, record.name.clone());
-        for handle in &record.handles {
-            self.by_handle
-                .entry(handle_key(handle))
-                .or_default()
-                .push(id);
-        }
-        if let Some(email) = &record.email {
-            self.by_email
-                .entry(email.to_lowercase())
-                .or_default()
-                .push(id);
-        }
-        let key = name_key(&record.name);
-        let words: Vec<&str> = key.split(' ').filter(|w| !w.is_empty()).collect();
-        if let (Some(first), Some(last)) = (words.first(), words.last()) {
-            self.by_first.entry(first.to_string()).or_default().push(id);
-            if words.len() > 1 {
-                let initial = &last[..1];
-                self.by_first_last
-                    .entry(format!("{first} {last}"))
-                    .or_default()
-                    .push(id);
-                self.by_initial
-                    .entry(format!("{first} {initial}"))
-                    .or_default()
-                    .push(id);
-            }
-        }
-        self.by_name.entry(key).or_default().push(id);
-    }
-
-    /// Number of customers indexed.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// True when no customers are known.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// Match a mention's author (a name, a handle, an email, or "name (email)").
-    pub fn match_author(&self, author: &str) -> MatchResult {
-        if self.is_empty() || author.trim().is_empty() {
-            return MatchResult::default();
-        }
-        for word in
-            author.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | ','))
-        {
-            let word =
-                word.trim_matches(|c: char| matches!(c, '.' | ':' | ';' | '!' | '?' | '"' | '\''));
-            if word.is_empty() {
-                continue;
-            }
-            if word.starts_with('@') || (word.contains('@') && !looks_like_email(word)) {
-                if let Some(found) =
-                    self.exact(&self.by_handle, &handle_key(word), 1.0, "same handle")
-                {
-                    return found;
-                }
-            } else if looks_like_email(word) {
-                let email = word.to_lowercase();
-                if let Some(found) = self.exact(&self.by_email, &email, 1.0, "same email") {
-                    return found;
-                }
-                if let Some(found) =
-                    self.exact(&self.by_handle, &handle_key(&email), 1.0, "same handle")
-                {
-                    return found;
-                }
-            }
-        }
-        self.match_name(&name_key(&strip_contacts(author)))
-    }
-
-    fn exact(
-        &self,
-        index: &HashMap<String, Vec<i64>>,
-        key: &str,
-        confidence: f32,
-        why: &str,
-    ) -> Option<MatchResult> {
-        let ids = index.get(key)?;
-        Some(
-            self.decide(
-                ids.iter()
-                    .map(|&id| (id, confidence, why.to_owned()))
-                    .collect(),
-            ),
-        )
-    }
-
-    fn match_name(&self, key: &str) -> MatchResult {
-        if key.is_empty() {
-            return MatchResult::default();
-        }
-        if let Some(ids) = self.by_name.get(key) {
-            return self.decide(
-                ids.iter()
-                    .map(|&id| (id, 0.95, "same name".to_owned()))
-                    .collect(),
-            );
-        }
-        let words: Vec<&str> = key.split(' ').collect();
-        let (first, last) = (words[0], words[words.len() - 1]);
-        let (index, confidence, why) = match words.len() {
-            1 => (&self.by_first, 0.4, "same first name".to_owned()),
-            _ if last.len() == 1 => (
-                &self.by_initial,
-                0.8,
-                format!("initial {}.", last.to_uppercase()),
-            ),
-            _ => (
-                &self.by_first_last,
-                0.85,
-                "same first and last name".to_owned(),
-            ),
-        };
-        let probe = if words.len() == 1 {
-            first.to_owned()
-        } else {
-            format!("{first} {last}")
-        };
-        let ids = index.get(&probe).map(Vec::as_slice).unwrap_or_default();
-        let found = ids
-            .iter()
-            .take(MAX_SUGGESTIONS)
-            .map(|&id| (id, confidence, why.clone()))
-            .collect();
-        self.decide(found)
-    }
-
-    /// One clear best candidate above the threshold links; ties and weak ones are suggestions.
-    fn decide(&self, mut found: Vec<(i64, f32, String)>) -> MatchResult {
-        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        found.dedup_by_key(|f| f.0);
-        let candidates: Vec<Candidate> = found
-            .into_iter()
-            .map(|(id, confidence, why)| Candidate {
-                customer_id: id,
-                name: self.names.get(&id).cloned().unwrap_or_default(),
-                confidence,
-                why,
-            })
-            .collect();
-        let Some(best) = candidates.first() else {
-            return MatchResult::default();
-        };
-        let tied = candidates
-            .iter()
-            .filter(|c| c.confidence >= best.confidence)
-            .count()
-            > 1;
-        if best.confidence >= LINK_THRESHOLD && !tied {
-            MatchResult {
-                link: Some(best.clone()),
-                suggestions: candidates[1..].to_vec(),
-            }
-        } else {
-            let suggestions = candidates
-                .into_iter()
-                .map(|mut c| {
-                    if tied {
-                        c.why = format!("{} (several customers have this name)", c.why);
-                    }
-                    c
-                })
-                .collect();
-            MatchResult {
-                link: None,
-                suggestions,
-            }
-        }
-    }
-}
-
-fn looks_like_email(word: &str) -> bool {
-    match word.split_once('@') {
-        Some((user, domain)) => {
-            !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
-        }
-        None => false,
-    }
-}
-
-/// Handles compare without the leading `@` and in lowercase.
-fn handle_key(handle: &str) -> String {
-    handle.trim().trim_start_matches('@').to_lowercase()
-}
-
-/// "Jane Doe (jane@x.test)" → "Jane Doe": contacts are matched separately.
-fn strip_contacts(author: &str) -> String {
-    author
-        .split_whitespace()
-        .filter(|w| !w.contains('@'))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 #[cfg(test)]
@@ -354,12 +135,139 @@ mod tests {
     }
 
     #[test]
-    fn names_match_across_case_accents_punctuation_and_initials() {
+    fn names_match_across_case_accents_punctuation_and_order() {
         assert_eq!(linked("jane doe").map(|l| l.0), Some(1));
         assert_eq!(linked("Jose Alvarez").map(|l| l.0), Some(2));
         assert_eq!(linked("JOSÉ ÁLVAREZ").map(|l| l.0), Some(2));
-        assert_eq!(linked("Jane D.").map(|l| l.0), Some(1));
-        assert_eq!(linked("Mara O"), Some((5, 0.8)));
+        assert_eq!(linked("Doe, Jane").map(|l| l.0), Some(1));
+        assert_eq!(linked("Okafor Mara"), Some((5, 0.95)));
+    }
+
+    /// Eight customers and the ways people sign: the set issue 14 was reported with.
+    fn signers() -> CustomerIndex {
+        index(&[
+            (
+                1,
+                "Robert Smith",
+                "rob@smith.test",
+                "bluesky:@robsmith.bsky.social",
+            ),
+            (2, "William Turner", "", "reddit:u/wturner"),
+            (3, "Mary-Jane Watson", "", "mastodon:@mj@social.example"),
+            (4, "Siobhán O'Neill", "siobhan@oneill.test", ""),
+            (5, "Li Wei", "", "@liwei"),
+            (6, "Catherine Zeta", "", ""),
+            (7, "Amélie Dubois", "", ""),
+            (8, "Margaret van der Berg", "", ""),
+        ])
+    }
+
+    fn link_of(author: &str) -> Option<i64> {
+        signers().match_author(author).link.map(|c| c.customer_id)
+    }
+
+    fn suggested(author: &str) -> Vec<i64> {
+        let result = signers().match_author(author);
+        assert_eq!(result.link, None, "{author} should not link");
+        result.suggestions.iter().map(|c| c.customer_id).collect()
+    }
+
+    #[test]
+    fn apostrophes_accents_and_word_order_link() {
+        assert_eq!(link_of("siobhan oneill"), Some(4));
+        assert_eq!(link_of("O’Neill, Siobhan"), Some(4));
+        assert_eq!(link_of("Wei Li"), Some(5));
+        assert_eq!(link_of("LI WEI"), Some(5));
+        assert_eq!(link_of("Turner, William"), Some(2));
+        assert_eq!(link_of("mary jane watson"), Some(3));
+        assert_eq!(link_of("Maryjane Watson"), Some(3));
+    }
+
+    #[test]
+    fn nicknames_from_the_list_link_to_the_formal_name() {
+        for author in ["Bob Smith", "Rob Smith", "Robbie Smith"] {
+            assert_eq!(link_of(author), Some(1), "{author}");
+        }
+        assert_eq!(link_of("Bill Turner"), Some(2));
+        assert_eq!(link_of("Will Turner"), Some(2));
+        assert_eq!(link_of("Cathy Zeta"), Some(6));
+        assert_eq!(link_of("Peggy van der Berg"), Some(8));
+        assert_eq!(link_of("Margaret Berg"), Some(8));
+        assert_eq!(link_of("Liz Smith"), None);
+    }
+
+    #[test]
+    fn initials_on_either_side_only_suggest() {
+        assert_eq!(suggested("R. Smith"), [1]);
+        assert_eq!(suggested("Smith R."), [1]);
+        assert_eq!(suggested("MJ Watson"), [3]);
+        assert_eq!(suggested("Dubois A."), [7]);
+        assert_eq!(suggested("Rob S."), [1]);
+        assert_eq!(suggested("Amélie D"), [7]);
+        assert_eq!(suggested("C. Zeta"), [6]);
+    }
+
+    #[test]
+    fn decorations_and_trailing_places_are_ignored() {
+        assert_eq!(link_of("Robert Smith via Google"), Some(1));
+        assert_eq!(
+            link_of("Catherine Zeta · Local Guide · 48 reviews"),
+            Some(6)
+        );
+        assert_eq!(link_of("Verified Buyer: Amélie Dubois"), Some(7));
+        assert_eq!(link_of("Amelie Dubois (Edited)"), Some(7));
+        assert_eq!(link_of("William Turner 🍰✨"), Some(2));
+        assert_eq!(link_of("Bill Turner, Leeds"), Some(2));
+        assert_eq!(link_of("Li Wei - Manchester"), Some(5));
+        assert_eq!(suggested("Rob S., Leeds"), [1]);
+        assert_eq!(suggested("Ann B. - Manchester"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn handles_link_on_their_own_platform_and_plain_ones_on_any() {
+        assert_eq!(link_of("@robsmith.bsky.social"), Some(1));
+        assert_eq!(link_of("@robsmith"), Some(1));
+        assert_eq!(link_of("u/wturner"), Some(2));
+        assert_eq!(link_of("@wturner"), None);
+        assert_eq!(link_of("@mj@social.example"), Some(3));
+        assert_eq!(suggested("@mj"), [3]);
+        assert_eq!(link_of("u/liwei"), Some(5));
+        assert_eq!(link_of("@liwei@mastodon.example"), Some(5));
+    }
+
+    #[test]
+    fn bare_emails_link_by_the_customers_email() {
+        assert_eq!(link_of("rob@smith.test"), Some(1));
+        assert_eq!(link_of("SIOBHAN@ONEILL.TEST"), Some(4));
+        assert_eq!(link_of("siobhan@oneill.test Someone Else"), Some(4));
+        assert_eq!(link_of("stranger@elsewhere.test"), None);
+    }
+
+    #[test]
+    fn part_of_a_name_or_one_word_only_suggests() {
+        assert_eq!(suggested("Mary Watson"), [3]);
+        assert_eq!(suggested("Margaret"), [8]);
+        assert_eq!(suggested("Robert"), [1]);
+        assert_eq!(suggested("Catherine Zeta Jones"), [6]);
+        assert_eq!(suggested("Robert Smithson"), Vec::<i64>::new());
+    }
+
+    #[test]
+    fn two_customers_who_both_fit_are_never_linked() {
+        let index = index(&[
+            (1, "Robert Smith", "", ""),
+            (2, "Bob Smith", "", ""),
+            (3, "Rachel Smith", "", ""),
+        ]);
+        let bob = index.match_author("Bob Smith");
+        assert_eq!(bob.link, None);
+        assert_eq!(bob.suggestions.len(), 2);
+        assert!(bob.suggestions[0].why.contains("several customers"));
+        let r = index.match_author("R. Smith");
+        assert_eq!(r.link, None);
+        // Rachel, Robert, and Bob (a Robert too).
+        assert_eq!(r.suggestions.len(), 3);
+        assert_eq!(index.match_author("Robert Smith").link, None);
     }
 
     #[test]
@@ -373,6 +281,7 @@ mod tests {
 
     #[test]
     fn weak_or_absent_matches_do_not_link() {
+        assert_eq!(sample().match_author("Jane D.").link, None);
         let first_only = sample().match_author("Jane");
         assert_eq!(first_only.link, None);
         assert_eq!(first_only.suggestions[0].customer_id, 1);
@@ -418,6 +327,20 @@ mod tests {
                 path: "c.csv".into()
             }
         );
+    }
+
+    #[test]
+    fn handles_with_an_unknown_platform_are_refused_naming_the_forms() {
+        let good = parse_csv(
+            "name,handles\nAnn,bluesky:@ann.bsky.social;mastodon:@ann@m.example reddit:u/ann @ann\n",
+            "c.csv",
+        )
+        .unwrap();
+        assert_eq!(good[0].handles.len(), 4);
+        let bad = parse_csv("name,handles\nAnn,twitter:@ann\n", "c.csv").unwrap_err();
+        let text = bad.to_string();
+        assert!(text.contains("line 2: handle 'twitter:@ann'"), "{text}");
+        assert!(text.contains("reddit:u/name"), "{text}");
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! `earshot customers import|list|show`.
+//! `earshot customers import|list|show|eval-links`.
 
 use std::path::Path;
 
@@ -26,6 +26,24 @@ pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String>
         summary.updated,
         summary.mentions_linked
     ))
+}
+
+/// Evaluate linking on a labelled file against the stored customers.
+pub fn eval_links(store: &mut Store, file: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(file).with_context(|| {
+        format!(
+            "cannot read {} as UTF-8 text; check the path and save it as UTF-8",
+            file.display()
+        )
+    })?;
+    let index = store.customer_index()?;
+    if index.is_empty() {
+        anyhow::bail!(
+            "no customers to link to; import them first with `earshot customers import FILE`"
+        );
+    }
+    let eval = crate::customers::eval::evaluate(&index, &text, &file.display().to_string())?;
+    Ok(crate::customers::eval::report(&eval))
 }
 
 /// The customer list as a table.

@@ -188,6 +188,13 @@ pub enum CustomersCommand {
         /// Customer id.
         id: i64,
     },
+    /// Measure linking on a labelled file (`author<TAB>expected email`, empty for a
+    /// stranger) against the customers in the database: precision and recall of
+    /// automatic links, and how often the right customer is at least suggested.
+    EvalLinks {
+        /// The labelled file.
+        file: PathBuf,
+    },
 }
 
 /// Filters and format of `earshot mentions`.
@@ -365,6 +372,7 @@ fn run_command(cli: Cli) -> Result<()> {
                     customers::list(&store.customers(search.as_deref())?)
                 }
                 CustomersCommand::Show { id } => customers::show(&store, *id)?,
+                CustomersCommand::EvalLinks { file } => customers::eval_links(&mut store, file)?,
             };
             print!("{text}");
             Ok(())

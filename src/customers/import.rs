@@ -297,11 +297,20 @@ fn record_from<'a>(field: impl Fn(&str) -> Option<&'a str>) -> Result<CustomerRe
     if let Some(email) = &email {
         check_email(email)?;
     }
+    let handles = field("handles").map(split_handles).unwrap_or_default();
+    if let Some((handle, platform)) = handles
+        .iter()
+        .find_map(|h| super::handles::unknown_platform(h).map(|p| (h, p)))
+    {
+        return Err(format!(
+            "handle '{handle}' names the platform '{platform}', which Earshot does not know; write bluesky:@name, mastodon:@name@server, reddit:u/name, or a plain @name for any platform"
+        ));
+    }
     Ok(CustomerRecord {
         name: name.to_owned(),
         email,
         phone: field("phone").map(str::to_owned),
-        handles: field("handles").map(split_handles).unwrap_or_default(),
+        handles,
         tier: field("tier").map(str::to_owned),
         lifetime_value,
         notes: field("notes").map(str::to_owned),

@@ -541,3 +541,62 @@ fn a_resolved_complaint_edited_to_praise_is_recovered() {
     let before = store.digest_data(t, t + Duration::days(1)).unwrap();
     assert!(before.recovered.is_empty());
 }
+
+/// Issue 14: the labelled signatures in `tests/data/link_eval.tsv` (many cultures' name
+/// orders, particles, double surnames, nicknames, initials, decorations, handles,
+/// strangers) against `link_eval_customers.csv`, through `earshot customers eval-links`.
+#[test]
+fn eval_links_on_the_labelled_fixture_is_precise_and_finds_most_customers() {
+    let dir = fresh_checkout();
+    let data = repo().join("tests/data");
+    let customers = data.join("link_eval_customers.csv");
+    stdout(&earshot(
+        dir.path(),
+        &["customers", "import", customers.to_str().unwrap()],
+    ));
+    let labelled = data.join("link_eval.tsv");
+    let report = stdout(&earshot(
+        dir.path(),
+        &["customers", "eval-links", labelled.to_str().unwrap()],
+    ));
+    let figure = |label: &str| -> f64 {
+        let at = report.find(label).unwrap_or_else(|| panic!("{report}")) + label.len();
+        report[at..]
+            .trim_start()
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .next()
+            .and_then(|n| n.trim_end_matches('.').parse().ok())
+            .unwrap_or_else(|| panic!("no {label} in {report}"))
+    };
+    let authors: usize = report.split(' ').next().unwrap().parse().unwrap();
+    assert!(authors >= 100, "{report}");
+    assert!(figure("precision") >= 0.98, "{report}");
+    assert!(figure("recall") >= 0.85, "{report}");
+    let suggested = report.lines().nth(2).unwrap();
+    let share: f64 = suggested
+        .rsplit('(')
+        .next()
+        .and_then(|s| s.trim_end_matches([')', '.']).parse().ok())
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(share >= 0.95, "{report}");
+}
+
+#[test]
+fn eval_links_names_a_bad_line_and_says_to_import_first() {
+    let dir = fresh_checkout();
+    std::fs::write(dir.path().join("l.tsv"), "Ann Lee\tann@x.test\n").unwrap();
+    let empty = earshot(dir.path(), &["customers", "eval-links", "l.tsv"]);
+    assert!(!empty.status.success());
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("earshot customers import"));
+    stdout(&earshot(
+        dir.path(),
+        &["customers", "import", "config/customers.csv"],
+    ));
+    std::fs::write(dir.path().join("l.tsv"), "Helen Marsh\nx\n").unwrap();
+    let bad = earshot(dir.path(), &["customers", "eval-links", "l.tsv"]);
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        stderr.contains("l.tsv line 1: expected `author<TAB>email`"),
+        "{stderr}"
+    );
+}
