@@ -240,17 +240,6 @@ impl Touched {
             None => self.unlinked.insert(mention_id),
         };
     }
-
-    /// Everything: after a customer import.
-    fn everything(tx: &Transaction<'_>) -> Result<Touched, StoreError> {
-        Ok(Touched {
-            customers: Store::customers_with_mentions(tx)?.into_iter().collect(),
-            unlinked: Store::unlinked_mentions(tx)?
-                .into_iter()
-                .map(|(facts, _)| facts.id)
-                .collect(),
-        })
-    }
 }
 
 /// Link one mention automatically (unless staff fixed its link by hand); returns the
@@ -337,11 +326,21 @@ pub fn import_customers(
     let index = store.customer_index()?;
     summary.mentions_linked = store.transaction(|tx| {
         let mut linked = 0;
+        let mut touched = Touched::default();
         for (id, author) in Store::unlocked_authors(tx)? {
-            linked += usize::from(link(tx, &index, id, &author)?.1.is_some());
+            let (old, new) = link(tx, &index, id, &author)?;
+            linked += usize::from(new.is_some());
+            // A mention that stays unlinked keeps the priority its label gives it.
+            if old != new {
+                touched.add(id, (old, new));
+            }
         }
+        // Every customer's tier or value may have changed: their histories are re-decided.
+        touched
+            .customers
+            .extend(Store::customers_with_mentions(tx)?);
         let why = "the customer list was imported";
-        redecide(tx, &Touched::everything(tx)?, rules, why, now)?;
+        redecide(tx, &touched, rules, why, now)?;
         Ok(linked)
     })?;
     Ok(summary)

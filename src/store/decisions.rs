@@ -48,13 +48,6 @@ impl Store {
             .ok_or(StoreError::NoSuchMention(mention_id))
     }
 
-    /// The mentions linked to nobody.
-    pub fn unlinked_mentions(
-        tx: &Transaction<'_>,
-    ) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
-        facts_where(tx, "WHERE m.customer_id IS NULL AND ?1 = ?1", 0)
-    }
-
     /// The customers that have at least one mention.
     pub fn customers_with_mentions(tx: &Transaction<'_>) -> Result<Vec<i64>, StoreError> {
         let mut stmt = tx.prepare(
