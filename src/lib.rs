@@ -53,14 +53,14 @@ pub(crate) mod test_support {
                         reasons: mention.priority_reasons.clone(),
                     },
                     changed: true,
+                    open: is_open(
+                        mention.label,
+                        mention.priority,
+                        crate::model::CaseStatus::New,
+                    ),
                     alert: alert_action(mention.priority, false, AlertHistory::default()),
                 };
-                let open = is_open(
-                    mention.label,
-                    mention.priority,
-                    crate::model::CaseStatus::New,
-                );
-                Store::save_decision(tx, &decision, open, "test", now)?;
+                Store::save_decision(tx, &decision, "test", now)?;
                 Ok(id)
             })
             .expect("the test mention is stored")

@@ -35,6 +35,8 @@ pub struct MentionFacts {
     pub priority: Option<Priority>,
     /// The reasons stored now.
     pub reasons: Vec<String>,
+    /// Where its case stands.
+    pub status: CaseStatus,
     /// The alert emails already queued for it.
     pub alerted: AlertHistory,
 }
@@ -67,6 +69,8 @@ pub struct Decision {
     pub verdict: Verdict,
     /// Whether the priority or its reasons differ from what is stored.
     pub changed: bool,
+    /// Whether it is open (needs staff) at that priority: see [`is_open`].
+    pub open: bool,
     /// The email to queue now, if any.
     pub alert: Option<AlertAction>,
 }
@@ -107,6 +111,7 @@ fn decide_one(mention: &MentionFacts, verdict: Verdict) -> Decision {
     let alert = alert_action(verdict.priority, mention.backfill, mention.alerted);
     Decision {
         mention_id: mention.id,
+        open: is_open(mention.label, verdict.priority, mention.status),
         verdict,
         changed,
         alert,
@@ -204,6 +209,7 @@ mod tests {
             backfill: false,
             priority: None,
             reasons: vec![],
+            status: CaseStatus::New,
             alerted: AlertHistory::default(),
         }
     }

@@ -286,21 +286,15 @@ pub fn redecide(
 fn save(
     tx: &Transaction<'_>,
     profile: Option<&decide::Profile>,
-    history: &[(MentionFacts, CaseStatus)],
+    history: &[MentionFacts],
     rules: &TriageSettings,
     why_now: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
-    let facts: Vec<MentionFacts> = history.iter().map(|(f, _)| f.clone()).collect();
     let mut queued = 0;
-    for decision in decide_history(profile, &facts, rules) {
-        let (mention, status) = history
-            .iter()
-            .find(|(f, _)| f.id == decision.mention_id)
-            .expect("every decision is about a mention of the history");
-        let open = decide::is_open(mention.label, decision.verdict.priority, *status);
+    for decision in decide_history(profile, history, rules) {
         let why = because(why_now, &decision.verdict.reasons);
-        queued += usize::from(Store::save_decision(tx, &decision, open, &why, now)?);
+        queued += usize::from(Store::save_decision(tx, &decision, &why, now)?);
     }
     Ok(queued)
 }
@@ -381,7 +375,7 @@ pub fn update_case(
 ) -> Result<CaseStatus, StoreError> {
     store.transaction(|tx| {
         let status = Store::case_step(tx, mention_id, action, note, by, now)?;
-        let (facts, _) = Store::mention_facts(tx, mention_id)?;
+        let facts = Store::mention_facts(tx, mention_id)?;
         let priority = facts.priority.unwrap_or(Priority::Normal);
         Store::set_open(
             tx,

@@ -34,7 +34,7 @@ impl Store {
     pub fn customer_history(
         tx: &Transaction<'_>,
         customer_id: i64,
-    ) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
+    ) -> Result<Vec<MentionFacts>, StoreError> {
         facts_where(tx, "WHERE m.customer_id = ?1", customer_id)
     }
 
@@ -42,7 +42,7 @@ impl Store {
     pub fn mention_facts(
         tx: &Transaction<'_>,
         mention_id: i64,
-    ) -> Result<(MentionFacts, CaseStatus), StoreError> {
+    ) -> Result<MentionFacts, StoreError> {
         facts_where(tx, "WHERE m.id = ?1", mention_id)?
             .pop()
             .ok_or(StoreError::NoSuchMention(mention_id))
@@ -74,7 +74,6 @@ impl Store {
     pub fn save_decision(
         tx: &Transaction<'_>,
         decision: &Decision,
-        open: bool,
         why_now: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
@@ -87,7 +86,7 @@ impl Store {
             id,
             decision.verdict.priority,
             serde_json::to_string(&decision.verdict.reasons).unwrap_or_else(|_| "[]".into()),
-            open,
+            decision.open,
         ])?;
         match decision.alert {
             None => Ok(false),
@@ -181,7 +180,7 @@ fn facts_where(
     tx: &Transaction<'_>,
     clause: &str,
     arg: i64,
-) -> Result<Vec<(MentionFacts, CaseStatus)>, StoreError> {
+) -> Result<Vec<MentionFacts>, StoreError> {
     let mut stmt = tx.prepare_cached(&format!("{SELECT_FACTS} {clause} ORDER BY m.id"))?;
     type Row = (i64, Label, String, bool, Priority, String, CaseStatus);
     let rows: Vec<Row> = stmt
@@ -206,9 +205,10 @@ fn facts_where(
             backfill,
             priority: Some(priority),
             reasons: serde_json::from_str(&reasons).unwrap_or_default(),
+            status,
             alerted: alert_history(tx, id)?,
         };
-        out.push((facts, status));
+        out.push(facts);
     }
     Ok(out)
 }

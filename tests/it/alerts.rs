@@ -134,10 +134,10 @@ impl Setup {
                         reasons: mention.priority_reasons.clone(),
                     },
                     changed: true,
+                    open: is_open(mention.label, mention.priority, CaseStatus::New),
                     alert: alert_action(mention.priority, false, AlertHistory::default()),
                 };
-                let open = is_open(mention.label, mention.priority, CaseStatus::New);
-                Store::save_decision(tx, &decision, open, "test", now)?;
+                Store::save_decision(tx, &decision, "test", now)?;
                 Ok(id)
             })
             .unwrap()
