@@ -142,6 +142,9 @@ pub struct Business {
     pub name: String,
     /// Other names and handles (`@harborbakery`).
     pub aliases: Vec<String>,
+    /// Phrases that mark an item as not about the business (a street, a namesake, a
+    /// competitor's product): such items are dropped before they are stored.
+    pub exclude: Vec<String>,
 }
 
 /// Whether a source is a feed or an HTML page.
@@ -337,6 +340,8 @@ struct RawBusiness {
     name: Spanned<String>,
     #[serde(default)]
     aliases: Vec<String>,
+    #[serde(default)]
+    exclude: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]

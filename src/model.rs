@@ -192,6 +192,35 @@ pub enum OutboxStatus {
     Rolled,
     /// Replaced before it was sent by the mention's "became urgent" email.
     Superseded,
+    /// Taken back before it was sent: staff corrected or dismissed the mention.
+    Withdrawn,
+}
+
+/// Why staff set a mention aside (`earshot dismiss ID --reason …`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(
+    serialize_all = "kebab-case",
+    ascii_case_insensitive,
+    parse_err_ty = String,
+    parse_err_fn = unknown_dismiss_reason
+)]
+pub enum DismissReason {
+    /// A namesake, a street, a competitor: not about this business.
+    NotAboutUs,
+    /// Advertising or junk.
+    Spam,
+    /// The same post seen twice (a cross-post, a copy).
+    Duplicate,
+}
+
+fn unknown_dismiss_reason(text: &str) -> String {
+    format!(
+        "unknown reason '{}': use {}",
+        text.to_ascii_lowercase(),
+        choices(DismissReason::VARIANTS.iter().map(|r| r.as_str()))
+    )
 }
 
 /// `as_str` and the SQLite conversions of each word type.
@@ -225,6 +254,7 @@ stored_words! {
     SourceStatus: "source status",
     OutboxKind: "outbox kind",
     OutboxStatus: "outbox status",
+    DismissReason: "dismiss reason",
 }
 
 /// The variant whose name is exactly the stored text. Aliases and case-folding are for
@@ -301,6 +331,10 @@ pub struct Mention {
     pub promise_due_at: Option<DateTime<Utc>>,
     /// A promise is past its due date and the case is not resolved.
     pub overdue: bool,
+    /// Set aside by staff, and why: out of the default log, the counts and the digest.
+    pub dismissed: Option<DismissReason>,
+    /// Staff corrected its label (the model said otherwise).
+    pub relabelled: bool,
 }
 
 impl Mention {
@@ -357,7 +391,8 @@ mod tests {
                 "sent",
                 "failed",
                 "rolled",
-                "superseded"
+                "superseded",
+                "withdrawn"
             ]
         );
     }

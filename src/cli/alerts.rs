@@ -184,6 +184,7 @@ fn when(e: &OutboxEntry) -> String {
             .map(|id| format!("in summary #{id}"))
             .unwrap_or_else(|| "awaiting summary".into()),
         OutboxStatus::Superseded => "replaced by its urgent email".into(),
+        OutboxStatus::Withdrawn => "taken back: staff corrected the mention".into(),
         OutboxStatus::Sending | OutboxStatus::Failed => String::new(),
     }
 }

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod cases;
+mod corrections;
 mod customers;
 mod output;
 mod show;
@@ -18,10 +19,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
-use crate::model::{Label, Priority};
+use crate::model::{DismissReason, Label, Priority};
 use crate::poller::{poll_cycle, Pipeline};
 use crate::sentiment::{Analyzer, Options};
-use crate::store::{CaseAction, MentionFilter, StatusFilter, Store, StoreHandle};
+use crate::store::{CaseAction, DismissedFilter, MentionFilter, StatusFilter, Store, StoreHandle};
 
 /// Earshot: hear every public mention of your business in time.
 #[derive(Debug, Parser)]
@@ -127,6 +128,44 @@ pub enum Command {
         #[arg(long)]
         by: Option<String>,
     },
+    /// Correct a mention's sentiment (kept until the author edits the post).
+    Relabel {
+        /// Mention id.
+        id: i64,
+        /// negative, neutral or positive.
+        label: Label,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Set a mention's priority by hand, or `auto` to let the rules decide again.
+    Priority {
+        /// Mention id.
+        id: i64,
+        /// urgent, high, normal, low, or auto.
+        priority: corrections::PriorityChoice,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Set a mention aside: not about us, spam or a duplicate (kept, but out of the log,
+    /// the counts and the digest).
+    Dismiss {
+        /// Mention id.
+        id: i64,
+        /// not-about-us, spam or duplicate.
+        #[arg(long)]
+        reason: Option<DismissReason>,
+        /// A note for the history.
+        #[arg(long)]
+        note: Option<String>,
+        /// Bring a dismissed mention back instead.
+        #[arg(long, conflicts_with = "reason")]
+        undo: bool,
+        /// Who (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
     /// The known customers.
     #[command(subcommand)]
     Customers(CustomersCommand),
@@ -134,8 +173,11 @@ pub enum Command {
     /// negative-class precision/recall/F1, beside the plain-lexicon baseline.
     Eval {
         /// Labelled files.
-        #[arg(required = true)]
+        #[arg(required_unless_present = "corrections")]
         files: Vec<PathBuf>,
+        /// Score this business's own mentions whose label staff corrected instead.
+        #[arg(long)]
+        corrections: bool,
     },
     /// Score TEXT, or each line of stdin, and explain the score.
     Score {
@@ -224,6 +266,9 @@ pub struct MentionArgs {
     /// At most N mentions.
     #[arg(long)]
     limit: Option<usize>,
+    /// Only the mentions staff dismissed (not about us, spam, duplicates).
+    #[arg(long)]
+    dismissed: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -286,7 +331,44 @@ pub fn run(cli: Cli) -> Result<Done> {
 fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Score { ref text } => score(&cli.config, text),
-        Command::Eval { ref files } => eval(&cli.config, files),
+        Command::Eval {
+            ref files,
+            corrections: false,
+        } => eval(&cli.config, files),
+        Command::Eval {
+            corrections: true, ..
+        } => {
+            let (config, store) = open(&cli)?;
+            print!("{}", corrections::eval(&store, config.sentiment_options())?);
+            Ok(())
+        }
+        Command::Relabel { id, label, ref by } => {
+            correction(&cli, id, corrections::relabel(label), None, by.as_deref())
+        }
+        Command::Priority {
+            id,
+            priority,
+            ref by,
+        } => correction(
+            &cli,
+            id,
+            corrections::priority(priority),
+            None,
+            by.as_deref(),
+        ),
+        Command::Dismiss {
+            id,
+            reason,
+            ref note,
+            undo,
+            ref by,
+        } => correction(
+            &cli,
+            id,
+            corrections::dismissal(reason, undo)?,
+            note.as_deref(),
+            by.as_deref(),
+        ),
         Command::Run => {
             let (config, store) = open(&cli)?;
             crate::service::run(config, StoreHandle::new(store)?)
@@ -426,6 +508,22 @@ fn case_step(
     Ok(())
 }
 
+/// `relabel`, `priority`, `dismiss`: one correction, and say what it did.
+fn correction(
+    cli: &Cli,
+    id: i64,
+    correction: crate::pipeline::Correction,
+    note: Option<&str>,
+    by: Option<&str>,
+) -> Result<()> {
+    let (config, mut store) = open(cli)?;
+    print!(
+        "{}",
+        corrections::apply(&mut store, &config, id, correction, note, by)?
+    );
+    Ok(())
+}
+
 /// One cycle now, then (unless `send` is false) deliver what is due: its alerts, source
 /// down/up alerts, reminders and escalations, so `poll` from cron emails like `run` does.
 fn poll(
@@ -534,6 +632,11 @@ impl MentionArgs {
             search: self.search.clone(),
             limit: self.limit,
             now: Some(now),
+            dismissed: if self.dismissed {
+                DismissedFilter::Only
+            } else {
+                DismissedFilter::Hide
+            },
             ..MentionFilter::default()
         })
     }

@@ -301,6 +301,8 @@ mod tests {
             customer: None,
             promise_due_at: None,
             overdue: false,
+            dismissed: None,
+            relabelled: false,
         }
     }
 

@@ -45,6 +45,18 @@ fn header(detail: &StoredDetail) -> String {
         m.score,
         m.status
     );
+    if let Some(reason) = m.dismissed {
+        out.push_str(&format!(
+            "Dismissed:  {reason} (out of the log and the digest; `earshot dismiss {} --undo` brings it back)\n",
+            m.id
+        ));
+    }
+    if m.relabelled {
+        out.push_str(&format!(
+            "Label {} set by staff; the model's own reading is below.\n",
+            m.label
+        ));
+    }
     if !detail.priority_reasons.is_empty() {
         out.push_str(&format!(
             "Why {}: {}\n",

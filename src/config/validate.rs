@@ -99,12 +99,8 @@ impl Validator<'_> {
         }
         Business {
             name: name.to_owned(),
-            aliases: raw
-                .aliases
-                .into_iter()
-                .map(|a| a.trim().to_owned())
-                .filter(|a| !a.is_empty())
-                .collect(),
+            aliases: non_empty(raw.aliases),
+            exclude: non_empty(raw.exclude),
         }
     }
 
@@ -553,6 +549,15 @@ impl Validator<'_> {
 }
 
 /// `localhost`, `127.0.0.1`, `[::1]`: a test server on this machine.
+/// The phrases with their blanks trimmed, empty ones left out.
+fn non_empty(phrases: Vec<String>) -> Vec<String> {
+    phrases
+        .into_iter()
+        .map(|p| p.trim().to_owned())
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 fn is_loopback(url: &url::Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),

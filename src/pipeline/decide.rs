@@ -39,7 +39,15 @@ pub struct MentionFacts {
     pub status: CaseStatus,
     /// The alert emails already queued for it.
     pub alerted: AlertHistory,
+    /// The priority staff set by hand (`earshot priority`), which the rules do not move.
+    pub priority_override: Option<Priority>,
+    /// Staff set it aside (not about us, spam, a duplicate): no case, no alert, and it does
+    /// not count as a complaint.
+    pub dismissed: bool,
 }
+
+/// The reason a priority set by hand gives.
+pub const SET_BY_STAFF: &str = "priority set by staff";
 
 /// The alert emails already queued (or sent) for a mention.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -97,8 +105,14 @@ pub fn decide_history(
                 .filter(|&&earlier| mention.when - earlier <= window)
                 .count(),
         });
-        let verdict = triage(mention.label, facts.as_ref(), rules);
-        if mention.label == Label::Negative {
+        let verdict = match mention.priority_override {
+            Some(priority) => Verdict {
+                priority,
+                reasons: vec![SET_BY_STAFF.to_owned()],
+            },
+            None => triage(mention.label, facts.as_ref(), rules),
+        };
+        if mention.label == Label::Negative && !mention.dismissed {
             complaints.push(mention.when);
         }
         decisions.push(decide_one(mention, verdict));
@@ -108,10 +122,16 @@ pub fn decide_history(
 
 fn decide_one(mention: &MentionFacts, verdict: Verdict) -> Decision {
     let changed = mention.priority != Some(verdict.priority) || mention.reasons != verdict.reasons;
-    let alert = alert_action(verdict.priority, mention.backfill, mention.alerted);
+    // A priority staff set by hand is news now, however old the post.
+    let backfill = mention.backfill && mention.priority_override.is_none();
+    let alert = if mention.dismissed {
+        None
+    } else {
+        alert_action(verdict.priority, backfill, mention.alerted)
+    };
     Decision {
         mention_id: mention.id,
-        open: is_open(mention.label, verdict.priority, mention.status),
+        open: !mention.dismissed && is_open(mention.label, verdict.priority, mention.status),
         verdict,
         changed,
         alert,
@@ -211,6 +231,8 @@ mod tests {
             reasons: vec![],
             status: CaseStatus::New,
             alerted: AlertHistory::default(),
+            priority_override: None,
+            dismissed: false,
         }
     }
 
@@ -392,5 +414,39 @@ mod tests {
     fn only_high_alerts_fold_into_the_flood_summary() {
         assert!(may_fold(Some(Priority::High)));
         assert!(!may_fold(Some(Priority::Urgent)));
+    }
+
+    #[test]
+    fn a_priority_set_by_staff_holds_and_says_so() {
+        let mut m = mention(1, Label::Neutral, "2026-01-01T10:00:00Z");
+        m.priority_override = Some(Priority::Urgent);
+        // Even an old post: staff setting it urgent is news now.
+        m.backfill = true;
+        let d = &decide_history(Some(&regular()), &[m], &rules())[0];
+        assert_eq!(d.verdict.priority, Priority::Urgent);
+        assert_eq!(d.verdict.reasons, [SET_BY_STAFF]);
+        assert_eq!(d.alert, Some(AlertAction::Alert(Priority::Urgent)));
+        assert!(d.open);
+
+        let mut m = mention(2, Label::Negative, "2026-01-01T10:00:00Z");
+        m.priority_override = Some(Priority::Low);
+        let d = &decide_history(None, &[m], &rules())[0];
+        assert_eq!((d.verdict.priority, d.alert), (Priority::Low, None));
+        assert!(d.open, "still a complaint somebody owes an answer");
+    }
+
+    #[test]
+    fn a_dismissed_mention_alerts_no_one_is_not_open_and_is_no_prior_complaint() {
+        let mut first = mention(1, Label::Negative, "2026-01-01T10:00:00Z");
+        first.dismissed = true;
+        let second = mention(2, Label::Negative, "2026-01-05T10:00:00Z");
+        let decisions = decide_history(Some(&regular()), &[first, second], &rules());
+        assert_eq!((decisions[0].alert, decisions[0].open), (None, false));
+        assert_eq!(
+            priorities(&decisions[1..]),
+            [(2, Priority::High)],
+            "a dismissed post is not a first complaint"
+        );
+        assert_eq!(decisions[1].alert, Some(AlertAction::Alert(Priority::High)));
     }
 }

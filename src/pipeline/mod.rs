@@ -8,7 +8,10 @@
 //! import, `link`/`unlink`, a staff step) goes through the same [`redecide`], so a mention
 //! that becomes urgent later gets its one `[URGENT]` email whatever made it so.
 
+mod corrections;
 pub mod decide;
+
+pub use corrections::{correct, Corrected, Correction};
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -33,6 +36,8 @@ pub struct Pipeline {
     pub(crate) config: Arc<Config>,
     analyzer: Analyzer,
     relevance: Relevance,
+    /// `[business] exclude`: items naming one of these are not about the business.
+    excluded: Relevance,
     pub(crate) fetcher: Fetcher,
     /// Sources between the start of their fetch and the end of their write: bounds the
     /// parsed mentions waiting in memory, however many sources are due at once.
@@ -60,12 +65,14 @@ impl Pipeline {
     pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
         let analyzer = Analyzer::new(config.sentiment_options());
         let relevance = Relevance::new(config.business_names());
+        let excluded = Relevance::new(config.business.exclude.iter().map(String::as_str));
         let fetcher = Fetcher::new(&config.fetch)?;
         let in_flight = config.fetch.max_concurrent * IN_FLIGHT_PER_REQUEST;
         Ok(Pipeline {
             config,
             analyzer,
             relevance,
+            excluded,
             fetcher,
             in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight)),
         })
@@ -82,12 +89,13 @@ impl Pipeline {
     }
 
     /// Relevance, dedupe key and score for a source's items; also how many were dropped
-    /// for not naming the business.
+    /// for not naming the business or for naming an excluded phrase.
     pub fn mentions_from(&self, source: &Source, items: Vec<RawItem>) -> (Vec<NewMention>, usize) {
         let total = items.len();
         let relevant: Vec<RawItem> = items
             .into_iter()
             .filter(|item| !source.require_mention || self.names_business(item))
+            .filter(|item| !self.is_excluded(item))
             .collect();
         let dropped = total - relevant.len();
         let keys = assign_keys(&relevant);
@@ -108,19 +116,14 @@ impl Pipeline {
         self.relevance.mentions(fields.into_iter().flatten())
     }
 
+    /// `[business] exclude`: a street, a namesake or a competitor's product.
+    fn is_excluded(&self, item: &RawItem) -> bool {
+        let fields = [item.title.as_deref(), Some(item.text.as_str())];
+        self.excluded.mentions(fields.into_iter().flatten())
+    }
+
     fn new_mention(&self, source: &Source, item: RawItem, key: String) -> NewMention {
-        let scored_text = match &item.title {
-            Some(title) if !item.text.starts_with(title.as_str()) => {
-                // The title is its own sentence; keep its own punctuation ("renovating??").
-                let stop = if title.ends_with(['.', '!', '?']) {
-                    ""
-                } else {
-                    "."
-                };
-                format!("{title}{stop} {}", item.text)
-            }
-            _ => item.text.clone(),
-        };
+        let scored_text = scored_text(item.title.as_deref(), &item.text);
         let score = self.analyzer.score_with_rating(&scored_text, item.rating);
         // Provisional: the batch's decision re-triages it with its customer's facts.
         let verdict = triage(score.label, None, &self.config.triage);
@@ -157,6 +160,22 @@ impl Pipeline {
             backfill: self.config.alerts.backfill,
         };
         store_batch(tx, &rules, source, mentions, customers, now)
+    }
+}
+
+/// The words the model scores: the title, as its own sentence, then the text.
+pub fn scored_text(title: Option<&str>, text: &str) -> String {
+    match title {
+        Some(title) if !text.starts_with(title) => {
+            // The title is its own sentence; keep its own punctuation ("renovating??").
+            let stop = if title.ends_with(['.', '!', '?']) {
+                ""
+            } else {
+                "."
+            };
+            format!("{title}{stop} {text}")
+        }
+        _ => text.to_owned(),
     }
 }
 

@@ -89,6 +89,28 @@ pub fn evaluate_file(
     })
 }
 
+/// Scores labelled texts held in memory (`earshot eval --corrections`: the business's own
+/// mentions, with the labels staff gave them, and their stars where the source has them).
+pub fn evaluate_labelled(
+    name: &str,
+    rows: &[(Label, String, Option<f32>)],
+    model: &Analyzer,
+    baseline: &Analyzer,
+) -> FileReport {
+    let gold: Vec<Label> = rows.iter().map(|r| r.0).collect();
+    let predict = |a: &Analyzer| -> Vec<Label> {
+        rows.iter()
+            .map(|(_, text, rating)| a.score_with_rating(text, *rating).label)
+            .collect()
+    };
+    FileReport {
+        path: name.to_owned(),
+        rows: rows.len(),
+        model: metrics(&gold, &predict(model)),
+        baseline: metrics(&gold, &predict(baseline)),
+    }
+}
+
 /// Parses the rows; blank lines are skipped.
 fn parse<'a>(data: &'a str, path: &str) -> Result<Vec<(Label, &'a str)>, EvalError> {
     let mut rows = Vec::new();

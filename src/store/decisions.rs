@@ -7,11 +7,12 @@ use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::outbox::insert_mention_row;
 use super::{parse_ts, ts, Store, StoreError};
-use crate::model::{CaseStatus, Label, OutboxKind, OutboxStatus, Priority};
+use crate::model::{OutboxKind, OutboxStatus, Priority};
 use crate::pipeline::decide::{AlertAction, AlertHistory, Decision, MentionFacts, Profile};
 
 const SELECT_FACTS: &str = "SELECT m.id, m.label, COALESCE(m.published_at, m.fetched_at), \
-    m.backfill, m.priority, m.priority_reasons, m.status FROM mentions m";
+    m.backfill, m.priority, m.priority_reasons, m.status, m.priority_override, \
+    m.dismissed IS NOT NULL FROM mentions m";
 
 impl Store {
     /// A customer's tier and lifetime value; None when no such customer.
@@ -182,33 +183,25 @@ fn facts_where(
     arg: i64,
 ) -> Result<Vec<MentionFacts>, StoreError> {
     let mut stmt = tx.prepare_cached(&format!("{SELECT_FACTS} {clause} ORDER BY m.id"))?;
-    type Row = (i64, Label, String, bool, Priority, String, CaseStatus);
-    let rows: Vec<Row> = stmt
+    let rows: Vec<MentionFacts> = stmt
         .query_map([arg], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            Ok(MentionFacts {
+                id: r.get(0)?,
+                label: r.get(1)?,
+                when: parse_ts(&r.get::<_, String>(2)?).unwrap_or_default(),
+                backfill: r.get(3)?,
+                priority: Some(r.get(4)?),
+                reasons: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+                status: r.get(6)?,
+                alerted: AlertHistory::default(),
+                priority_override: r.get(7)?,
+                dismissed: r.get(8)?,
+            })
         })?
         .collect::<Result<_, _>>()?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, label, when, backfill, priority, reasons, status) in rows {
-        let facts = MentionFacts {
-            id,
-            label,
-            when: parse_ts(&when).unwrap_or_default(),
-            backfill,
-            priority: Some(priority),
-            reasons: serde_json::from_str(&reasons).unwrap_or_default(),
-            status,
-            alerted: alert_history(tx, id)?,
-        };
-        out.push(facts);
+    let mut out = rows;
+    for facts in &mut out {
+        facts.alerted = alert_history(tx, facts.id)?;
     }
     Ok(out)
 }

@@ -44,7 +44,7 @@ impl Store {
             until,
         )?;
         let new_mentions = self.query_mentions(
-            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 ORDER BY m.fetched_at DESC, m.id DESC",
+            "WHERE m.fetched_at >= ?1 AND m.fetched_at < ?2 AND m.dismissed IS NULL ORDER BY m.fetched_at DESC, m.id DESC",
             since,
             until,
         )?;
@@ -57,7 +57,7 @@ impl Store {
         let recovered = self.query_mentions(
             // The history's "recovered" entries (see `Store::mark_recovered`).
             "WHERE m.id IN (SELECT e.mention_id FROM mention_events e WHERE e.kind = 'recovered' \
-             AND e.at >= ?1 AND e.at < ?2) ORDER BY m.id",
+             AND e.at >= ?1 AND e.at < ?2) AND m.dismissed IS NULL ORDER BY m.id",
             since,
             until,
         )?;

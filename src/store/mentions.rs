@@ -118,6 +118,20 @@ pub struct MentionFilter {
     pub now: Option<DateTime<Utc>>,
     /// Row order.
     pub order: Order,
+    /// Mentions staff set aside: hidden unless asked for.
+    pub dismissed: DismissedFilter,
+}
+
+/// Whether the log shows mentions staff dismissed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DismissedFilter {
+    /// Leave them out (the default view, the counts).
+    #[default]
+    Hide,
+    /// Only them (`--dismissed`).
+    Only,
+    /// Everything (a customer's whole history, `show`).
+    Include,
 }
 
 /// A history entry of a mention: edits and status changes.
@@ -152,7 +166,8 @@ const COMMON_MATCHES: usize = 2_000;
 
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
-    c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at \
+    c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at, m.dismissed, \
+    m.label_override IS NOT NULL \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
 
 impl Store {
@@ -332,6 +347,7 @@ impl Store {
     pub fn mentions_of_customer(&self, customer_id: i64) -> Result<Vec<Mention>, StoreError> {
         self.mentions(&MentionFilter {
             customer_id: Some(customer_id),
+            dismissed: DismissedFilter::Include,
             ..Default::default()
         })
     }
@@ -383,7 +399,7 @@ fn update_edited(
     tx.execute(
         "UPDATE mentions SET content_hash = ?2, url = ?3, author = ?4, title = ?5, text = ?6, \
          published_at = COALESCE(?7, published_at), updated_at = ?8, rating = ?9, score = ?10, \
-         label = ?11, terms = ?12, author_email = ?13 WHERE id = ?1",
+         label = ?11, terms = ?12, author_email = ?13, label_override = NULL WHERE id = ?1",
         params![
             id,
             new.content_hash,
@@ -489,6 +505,11 @@ impl Where {
 /// that scanning by date is cheaper.
 fn filter_where(filter: &MentionFilter, common: bool, part: Part, now: DateTime<Utc>) -> Where {
     let mut w = Where::default();
+    match filter.dismissed {
+        DismissedFilter::Hide => w.clauses.push("m.dismissed IS NULL".into()),
+        DismissedFilter::Only => w.clauses.push("m.dismissed IS NOT NULL".into()),
+        DismissedFilter::Include => {}
+    }
     if let Some(label) = filter.label {
         w.push("m.label = ?", Box::new(label));
     }
@@ -647,6 +668,8 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         customer,
         overdue: status == CaseStatus::Promised && promise_due_at.is_some_and(|due| due < now),
         promise_due_at,
+        dismissed: r.get(19)?,
+        relabelled: r.get(20)?,
     })
 }
 

@@ -207,7 +207,22 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX mentions_open_promise ON mentions (open, status, promise_due_at);
     "#,
     ),
-    // Append the next migration here: `// 7: why`, then `M::up(r#"..."#),`.
+    // 7: staff corrections. `label` stays the label every query reads (the model's, or the
+    // staff's when `label_override` is set: an edit of the post clears it and re-scores);
+    // `priority_override` pins a priority; a dismissed mention ("not about us", spam, a
+    // duplicate) keeps its row but leaves the default log, the counts and the digest.
+    // `settings` keeps small secrets that must survive restarts (the web log's signing key).
+    M::up(
+        r#"
+    ALTER TABLE mentions ADD COLUMN label_override TEXT;
+    ALTER TABLE mentions ADD COLUMN priority_override TEXT;
+    ALTER TABLE mentions ADD COLUMN dismissed TEXT;
+    ALTER TABLE mentions ADD COLUMN dismissed_at TEXT;
+    CREATE INDEX mentions_dismissed ON mentions (dismissed) WHERE dismissed IS NOT NULL;
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    "#,
+    ),
+    // Append the next migration here: `// 8: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

@@ -5,6 +5,7 @@
 //! Schema changes are append-only migrations tracked by `user_version`.
 
 mod cases;
+mod corrections;
 mod customers;
 mod decisions;
 mod digest;
@@ -24,12 +25,13 @@ use rusqlite::Connection;
 
 pub use crate::model::{OutboxKind, OutboxStatus, SourceStatus};
 pub use cases::CaseAction;
+pub use corrections::CorrectedText;
 pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
 pub use handle::{StoreHandle, READERS};
 pub use mentions::{
-    check_search, Event, MentionFilter, MentionUpdate, NewMention, Order, StatusFilter,
-    StoredDetail,
+    check_search, DismissedFilter, Event, MentionFilter, MentionUpdate, NewMention, Order,
+    StatusFilter, StoredDetail,
 };
 pub use outbox::{OutboxEntry, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};

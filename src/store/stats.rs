@@ -36,7 +36,7 @@ impl Store {
             "SELECT date(COALESCE(published_at, fetched_at), 'weekday 0', '-6 days') AS week, \
              source, COUNT(*), AVG(score), SUM(label = ?2), SUM(label = ?3), \
              SUM(label = ?4) FROM mentions \
-             WHERE ?1 IS NULL OR COALESCE(published_at, fetched_at) >= ?1 \
+             WHERE dismissed IS NULL AND (?1 IS NULL OR COALESCE(published_at, fetched_at) >= ?1) \
              GROUP BY week, source ORDER BY week, source",
         )?;
         let labels = (Label::Negative, Label::Neutral, Label::Positive);

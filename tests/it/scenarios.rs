@@ -75,6 +75,12 @@ enum Step {
     Promise(&'static str, &'static str),
     /// `earshot resolve`.
     Resolve(&'static str),
+    /// `earshot relabel KEY LABEL`.
+    Relabel(&'static str, &'static str),
+    /// `earshot priority KEY PRIORITY`.
+    Priority(&'static str, &'static str),
+    /// `earshot dismiss KEY --reason REASON`.
+    Dismiss(&'static str, &'static str),
     /// Move the clock forward this many hours.
     Hours(i64),
 }
@@ -179,17 +185,22 @@ impl Install {
         self.dir.path().join("feed.xml")
     }
 
-    /// The id of the mention whose link ends with `key`.
+    /// The id of the mention whose link ends with `key` (in the log, or dismissed).
     fn mention_id(&self, key: &str) -> String {
-        let json: serde_json::Value =
-            serde_json::from_str(&self.ok(&["mentions", "--format", "json"])).unwrap();
         let url = format!("https://reviews.test/r/{key}");
-        json.as_array()
-            .unwrap()
-            .iter()
-            .find(|m| m["url"] == url.as_str())
-            .unwrap_or_else(|| panic!("no mention {key} in the log"))["id"]
-            .to_string()
+        let find = |extra: &[&str]| {
+            let mut args = vec!["mentions", "--format", "json"];
+            args.extend_from_slice(extra);
+            let json: serde_json::Value = serde_json::from_str(&self.ok(&args)).unwrap();
+            json.as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["url"] == url.as_str())
+                .map(|m| m["id"].to_string())
+        };
+        find(&[])
+            .or_else(|| find(&["--dismissed"]))
+            .unwrap_or_else(|| panic!("no mention {key} in the log"))
     }
 
     fn customer_id(&self, name: &str) -> String {
@@ -261,6 +272,27 @@ impl Install {
                 0,
             ),
             Step::Resolve(key) => (vec!["resolve".into(), self.mention_id(key)], 0),
+            Step::Relabel(key, label) => (
+                vec!["relabel".into(), self.mention_id(key), label.to_string()],
+                0,
+            ),
+            Step::Priority(key, priority) => (
+                vec![
+                    "priority".into(),
+                    self.mention_id(key),
+                    priority.to_string(),
+                ],
+                0,
+            ),
+            Step::Dismiss(key, reason) => (
+                vec![
+                    "dismiss".into(),
+                    self.mention_id(key),
+                    "--reason".into(),
+                    reason.to_string(),
+                ],
+                0,
+            ),
             Step::Feed(_) | Step::FeedGone | Step::Hours(_) => return None,
         })
     }
@@ -1020,4 +1052,195 @@ fn the_log_and_the_digest_count_the_same_open_cases() {
     let digest = install.ok(&["digest"]);
     assert!(digest.contains("Open cases (1)"), "{digest}");
     assert!(exists(&install.dir.path().join("earshot.db")));
+}
+
+// ---- staff corrections (issue 15) ----
+
+#[test]
+fn a_neutral_post_corrected_to_a_complaint_alerts_once_and_survives_repolls() {
+    scenario(
+        "",
+        &[
+            Step::Feed(vec![post("n1", "Ann Bell", NEUTRAL, 0)]),
+            Step::Poll(0),
+            Step::Relabel("n1", "negative"),
+            Step::Poll(0),
+            Step::Hours(1),
+            Step::PollForce(0),
+        ],
+        &Expect {
+            emails: &[("[Negative]", 1)],
+            open: Some(1),
+            ..NOTHING_MORE
+        },
+    );
+}
+
+#[test]
+fn a_complaint_corrected_to_praise_takes_back_its_waiting_alert() {
+    scenario(
+        "",
+        &[
+            Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT, 0)]),
+            Step::PollNoSend,
+            Step::Relabel("c1", "positive"),
+            Step::Poll(0),
+        ],
+        &Expect {
+            open: Some(0),
+            ..NOTHING_MORE
+        },
+    );
+}
+
+#[test]
+fn a_complaint_set_to_urgent_by_staff_sends_one_urgent_email() {
+    scenario(
+        "",
+        &[
+            Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT, 0)]),
+            Step::Poll(0),
+            Step::Priority("c1", "urgent"),
+            Step::Poll(0),
+            Step::Priority("c1", "urgent"),
+            Step::Poll(0),
+        ],
+        &Expect {
+            emails: &[("[Negative]", 1), ("[URGENT]", 1)],
+            open: Some(1),
+            urgent: Some(1),
+            ..NOTHING_MORE
+        },
+    );
+}
+
+#[test]
+fn a_dismissed_complaint_sends_nothing_and_leaves_the_counts() {
+    scenario(
+        "",
+        &[
+            Step::Feed(vec![
+                post("c1", "Ann Bell", COMPLAINT, 0),
+                post("c2", "Bo Diaz", COMPLAINT_2, 0),
+            ]),
+            Step::PollNoSend,
+            Step::Dismiss("c1", "not-about-us"),
+            Step::Poll(0),
+            Step::Hours(1),
+            Step::PollForce(0),
+        ],
+        &Expect {
+            emails: &[("[Negative]", 1)],
+            subjects_lack: &["Ann Bell"],
+            open: Some(1),
+            ..NOTHING_MORE
+        },
+    );
+}
+
+#[test]
+fn an_edit_after_a_relabel_scores_the_post_again_and_keeps_the_history() {
+    let mut install = Install::new("");
+    for step in [
+        Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT, 0)]),
+        Step::Poll(0),
+        Step::Relabel("c1", "positive"),
+        Step::Hours(1),
+        Step::PollForce(0),
+    ] {
+        install.step(&step);
+    }
+    let id = install.mention_id("c1");
+    let show = install.ok(&["show", &id]);
+    assert!(show.contains("Label positive set by staff"), "{show}");
+    assert_eq!(install.count(&["--sentiment", "negative"]), 0);
+
+    install.step(&Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT_2, 0)]));
+    install.step(&Step::Hours(1));
+    install.step(&Step::Poll(0));
+    assert_eq!(install.count(&["--sentiment", "negative"]), 1, "re-scored");
+    let show = install.ok(&["show", &id]);
+    assert!(!show.contains("set by staff"), "{show}");
+    assert!(show.contains("relabelled"), "the history keeps it: {show}");
+    assert!(show.contains("label negative \u{2192} positive"), "{show}");
+}
+
+#[test]
+fn dismissed_mentions_are_listed_apart_and_can_come_back() {
+    let mut install = Install::new("");
+    install.step(&Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT, 0)]));
+    install.step(&Step::Poll(0));
+    let id = install.mention_id("c1");
+    let said = install.ok(&["dismiss", &id, "--reason", "spam", "--note", "advert"]);
+    assert!(said.contains("dismissed (spam)"), "{said}");
+    assert_eq!(install.count(&[]), 0);
+    assert_eq!(install.count(&["--dismissed"]), 1);
+    let digest = install.ok(&["digest"]);
+    assert!(!digest.contains("Ann Bell"), "{digest}");
+
+    let out = install.run(&["dismiss", &id]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--reason not-about-us, spam or duplicate"),
+        "{err}"
+    );
+
+    let out = install.run(&["dismiss", &id, "--reason", "boring"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not-about-us, spam or duplicate"), "{err}");
+
+    install.ok(&["dismiss", &id, "--undo"]);
+    assert_eq!(install.count(&[]), 1);
+    assert_eq!(install.count(&["--status", "open"]), 1);
+    let show = install.ok(&["show", &id]);
+    assert!(
+        show.contains("dismissed") && show.contains("spam: advert"),
+        "{show}"
+    );
+    assert!(show.contains("undismissed"), "{show}");
+}
+
+#[test]
+fn excluded_phrases_are_dropped_before_they_are_stored() {
+    let mut install = Install::new("");
+    let config = install.dir.path().join("earshot.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "name = \"Harbor Street Bakery\"\n",
+        "name = \"Harbor Street Bakery\"\nexclude = [\"harbor street parking\"]\n",
+        1,
+    );
+    std::fs::write(&config, text).unwrap();
+    install.step(&Step::Feed(vec![
+        post(
+            "p1",
+            "Ann Bell",
+            "Harbor Street PARKING is a nightmare, awful.",
+            0,
+        ),
+        post("c1", "Bo Diaz", COMPLAINT, 0),
+    ]));
+    install.step(&Step::Poll(0));
+    assert_eq!(install.count(&[]), 1);
+    assert_eq!(install.emails().len(), 1);
+}
+
+#[test]
+fn eval_corrections_scores_the_business_own_corrected_mentions() {
+    let mut install = Install::new("");
+    let none = install.ok(&["eval", "--corrections"]);
+    assert!(none.contains("No corrected mentions yet"), "{none}");
+    install.step(&Step::Feed(vec![
+        post("c1", "Ann Bell", COMPLAINT, 0),
+        post("n1", "Bo Diaz", NEUTRAL, 0),
+    ]));
+    install.step(&Step::Poll(0));
+    // The model was right about c1 and wrong about n1 (staff say it is a complaint).
+    install.step(&Step::Relabel("c1", "negative"));
+    install.step(&Step::Relabel("n1", "negative"));
+    let table = install.ok(&["eval", "--corrections"]);
+    assert!(table.contains("corrections (2 mentions)"), "{table}");
+    // One of two right: accuracy .500 for the model.
+    assert!(table.contains("0.500") || table.contains(".500"), "{table}");
 }

@@ -12,6 +12,8 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::given;
+use crate::model::{DismissReason, Label};
+use crate::pipeline::Correction;
 use crate::store::CaseAction;
 use crate::web::csrf::{remembered_name, set_cookie, NAME_COOKIE};
 use crate::web::{AppState, WebError};
@@ -30,6 +32,9 @@ pub struct CaseForm {
     note: Option<String>,
     due: Option<String>,
     customer: Option<String>,
+    label: Option<String>,
+    priority: Option<String>,
+    reason: Option<String>,
 }
 
 impl CaseForm {
@@ -159,6 +164,93 @@ async fn set_link(
     } else {
         "unlinked"
     };
+    Ok(back(id, done, &by))
+}
+
+/// POST /mentions/{id}/relabel: `label` is negative, neutral or positive.
+pub async fn relabel(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    let label: Label = given(&form.label)
+        .ok_or_else(|| WebError::BadRequest("choose negative, neutral or positive".into()))?
+        .parse()
+        .map_err(|e: crate::model::ParseLabelError| WebError::BadRequest(e.to_string()))?;
+    correct(
+        state,
+        headers,
+        id,
+        Correction::Label(label),
+        &form,
+        "relabelled",
+    )
+    .await
+}
+
+/// POST /mentions/{id}/priority: `priority` is urgent, high, normal, low or auto.
+pub async fn priority(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    let choice =
+        given(&form.priority).ok_or_else(|| WebError::BadRequest("choose a priority".into()))?;
+    let priority = if choice.eq_ignore_ascii_case("auto") {
+        None
+    } else {
+        Some(choice.parse().map_err(WebError::BadRequest)?)
+    };
+    let correction = Correction::Priority(priority);
+    correct(state, headers, id, correction, &form, "prioritised").await
+}
+
+/// POST /mentions/{id}/dismiss: `reason` is not-about-us, spam, duplicate, or `undo`.
+pub async fn dismiss(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    let reason = given(&form.reason)
+        .ok_or_else(|| WebError::BadRequest("say why: not about us, spam or duplicate".into()))?;
+    let (reason, done) = if reason == "undo" {
+        (None, "undismissed")
+    } else {
+        let reason: DismissReason = reason.parse().map_err(WebError::BadRequest)?;
+        (Some(reason), "dismissed")
+    };
+    correct(state, headers, id, Correction::Dismiss(reason), &form, done).await
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    id: i64,
+    correction: Correction,
+    form: &CaseForm,
+    done: &str,
+) -> Result<Response, WebError> {
+    let by = actor(form, &headers);
+    let who = by.clone();
+    let note = form.note();
+    let rules = state.config.triage.clone();
+    state
+        .write(move |s| {
+            Ok(crate::pipeline::correct(
+                s,
+                id,
+                correction,
+                note.as_deref(),
+                &who,
+                &rules,
+                Utc::now(),
+            )?)
+        })
+        .await?;
+    tracing::info!(mention = id, ?correction, by = %by, "correction from the web");
     Ok(back(id, done, &by))
 }
 

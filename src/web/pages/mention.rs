@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::casework::{customer_card, reply_for};
 use crate::customers::Candidate;
-use crate::model::{CaseStatus, Term};
+use crate::model::{CaseStatus, DismissReason, Label, Mention, Priority, Term};
 use crate::store::{CaseFile, CustomerSummary};
 use crate::web::csrf::{Visitor, CSRF_FIELD};
 use crate::web::layout::{badges, external_link, shell, time, Nav};
@@ -21,7 +21,17 @@ struct View {
 }
 
 /// The steps `?done=` may confirm (anything else in the address is not echoed).
-const STEPS: [&str; 5] = ["acknowledged", "promised", "resolved", "linked", "unlinked"];
+const STEPS: [&str; 9] = [
+    "acknowledged",
+    "promised",
+    "resolved",
+    "linked",
+    "unlinked",
+    "relabelled",
+    "prioritised",
+    "dismissed",
+    "undismissed",
+];
 
 /// `?done=…` after an action, to confirm it.
 #[derive(Debug, Deserialize)]
@@ -52,8 +62,12 @@ pub async fn page(
         @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
             p.notice { "Done: " (done) "." }
         }
+        @if let Some(reason) = m.dismissed {
+            p.notice { "Dismissed (" (reason_words(reason)) "): it is out of the log, the counts and the digest." }
+        }
         div.card {
             p { (badges(m)) }
+            @if m.relabelled { p.muted { "Sentiment " (m.label) " set by staff." } }
             @if !view.case.detail.priority_reasons.is_empty() {
                 p { "Why " (m.priority) ": " (view.case.detail.priority_reasons.join("; ")) }
             }
@@ -83,7 +97,8 @@ pub async fn page(
                 }
             }
         }
-        (customer_section(&view, &visitor))
+        // On a phone the case buttons come first: the alert's link, then one tap.
+        @if m.status.is_open() && m.dismissed.is_none() { (actions(m.id, m.status, &visitor)) }
         @if let Some(reply) = reply {
             h2 { "Suggested reply" }
             div.card {
@@ -91,7 +106,8 @@ pub async fn page(
                 p { button type="button" data-copy="reply" { "Copy reply" } }
             }
         }
-        @if m.status.is_open() { (actions(m.id, m.status, &visitor)) }
+        (customer_section(&view, &visitor))
+        (corrections(m, &visitor))
         h2 { "History" }
         div.table-wrap { table {
             thead { tr { th { "When" } th { "What" } th { "By" } th { "Note" } } }
@@ -150,6 +166,58 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// Staff telling Earshot it got this mention wrong: the sentiment, the priority, or not a
+/// mention of the business at all. Each button posts its own small form.
+fn corrections(m: &Mention, visitor: &Visitor) -> Markup {
+    let to = |what: &str| format!("/mentions/{}/{what}", m.id);
+    let hidden = html! {
+        input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+        input type="hidden" name="by" value=(visitor.name);
+    };
+    html! {
+        h2 { "Correct Earshot" }
+        div.card.corrections {
+            form.inline method="post" action=(to("relabel")) {
+                (hidden)
+                span.label { "Sentiment:" }
+                @for label in [Label::Negative, Label::Neutral, Label::Positive] {
+                    button.secondary type="submit" name="label" value=(label)
+                        disabled[label == m.label] { (label) }
+                }
+            }
+            form.inline method="post" action=(to("priority")) {
+                (hidden)
+                span.label { "Priority:" }
+                @for p in [Priority::Urgent, Priority::High, Priority::Normal, Priority::Low] {
+                    button.secondary type="submit" name="priority" value=(p)
+                        disabled[p == m.priority] { (p) }
+                }
+                button.secondary type="submit" name="priority" value="auto" { "let Earshot decide" }
+            }
+            form.inline method="post" action=(to("dismiss")) {
+                (hidden)
+                @if m.dismissed.is_some() {
+                    button.secondary type="submit" name="reason" value="undo" { "Bring back to the log" }
+                } @else {
+                    span.label { "Dismiss:" }
+                    @for reason in [DismissReason::NotAboutUs, DismissReason::Spam, DismissReason::Duplicate] {
+                        button.secondary type="submit" name="reason" value=(reason) { (reason_words(reason)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A dismissal reason as a person says it.
+fn reason_words(reason: DismissReason) -> &'static str {
+    match reason {
+        DismissReason::NotAboutUs => "not about us",
+        DismissReason::Spam => "spam",
+        DismissReason::Duplicate => "duplicate",
     }
 }
 
