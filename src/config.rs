@@ -133,6 +133,9 @@ pub struct Config {
     pub alerts: AlertSettings,
     /// Web log address.
     pub web_listen: String,
+    /// `[web] public_url`: the address a phone opens the web log at (alerts link to a
+    /// mention's page under it); None: alerts carry no link to the log.
+    pub web_public_url: Option<url::Url>,
 }
 
 /// The business and the names people use for it.
@@ -417,6 +420,7 @@ struct RawAlerts {
 #[serde(deny_unknown_fields)]
 struct RawWeb {
     listen: Option<String>,
+    public_url: Option<Spanned<String>>,
 }
 
 /// Parse a human duration: `30s`, `15m`, `6h`, `90d` (and humantime's longer forms).

@@ -53,6 +53,12 @@ pub fn triage(label: Label, customer: Option<&CustomerFacts>, rules: &TriageSett
 
 fn vip_reason(customer: &CustomerFacts, rules: &TriageSettings) -> Option<String> {
     let value = customer.lifetime_value.unwrap_or(0.0);
+    // "lifetime value 0" says nothing when the list gave no value.
+    let worth = if value > 0.0 {
+        format!(", lifetime value {}", thousands(value))
+    } else {
+        String::new()
+    };
     let tier_vip = customer.tier.as_deref().is_some_and(|t| {
         rules
             .vip_tiers
@@ -63,9 +69,8 @@ fn vip_reason(customer: &CustomerFacts, rules: &TriageSettings) -> Option<String
     match (tier_vip, value_vip) {
         (false, false) => None,
         (true, _) => Some(format!(
-            "A-list (tier {}), lifetime value {}",
+            "A-list (tier {}){worth}",
             customer.tier.as_deref().unwrap_or("?").trim(),
-            thousands(value)
         )),
         (false, true) => Some(format!("A-list, lifetime value {}", thousands(value))),
     }

@@ -64,64 +64,49 @@ pub enum ComposeError {
     Build(#[from] lettre::error::Error),
 }
 
-/// The immediate alert for an urgent or high mention.
+/// About what a phone's mail list shows of a subject line.
+pub const SUBJECT_CHARS: usize = 90;
+
+/// The immediate alert for an urgent or high mention:
+/// `[URGENT] Priya Nair (A-list, 2nd complaint): "Our anniversary cake arrived squashed and…"`.
 pub fn alert(ctx: &AlertContext, respond_within: Duration) -> Email {
     let m = &ctx.detail.mention;
     let tag = match m.priority {
         Priority::Urgent => "[URGENT]",
         _ => "[Negative]",
     };
-    let mut doc = Doc::default();
     let headline = match m.priority {
         Priority::Urgent => "Urgent: a complaint that needs you today",
         _ => "A negative mention",
     };
-    doc.title(&format!("{headline} ({} on {})", author(m), m.source));
+    let mut doc = opening(ctx);
+    doc.title(&format!("{headline}, by {}", who(m)));
     case_body(&mut doc, ctx);
-    actions(&mut doc, m.id, respond_within);
-    doc.finish(format!(
-        "{tag} {}: {}",
-        header_safe(&m.source),
-        header_safe(&author(m))
-    ))
+    actions(&mut doc, ctx, respond_within);
+    doc.finish(case_subject(tag, m, &ctx.detail.priority_reasons))
 }
 
 /// The one email about a mention that became urgent after it was first seen: a customer
 /// import, a staff link or an edit revealed who is speaking. `why` says what changed.
 pub fn became_urgent(ctx: &AlertContext, why: &str, respond_within: Duration) -> Email {
     let m = &ctx.detail.mention;
-    let mut doc = Doc::default();
-    doc.title(&format!(
-        "Now urgent: a complaint by {} ({})",
-        author(m),
-        m.source
-    ));
+    let mut doc = opening(ctx);
+    doc.title(&format!("Now urgent: a complaint by {}", who(m)));
     doc.field("Why now", why);
     case_body(&mut doc, ctx);
-    actions(&mut doc, m.id, respond_within);
-    let reasons = ctx.detail.priority_reasons.join(", ");
-    let reasons = if reasons.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", header_safe(&reasons))
-    };
-    // The customer's own name once we know who is speaking.
-    let who = m
-        .customer
-        .as_ref()
-        .map_or_else(|| author(m), |c| c.name.clone());
-    doc.finish(format!(
-        "[URGENT] now urgent: {}{reasons}: {}",
-        header_safe(&who),
-        header_safe(&m.source)
+    actions(&mut doc, ctx, respond_within);
+    doc.finish(case_subject(
+        "[URGENT] now urgent:",
+        m,
+        &ctx.detail.priority_reasons,
     ))
 }
 
 /// The one escalation of a case nobody acknowledged in time.
 pub fn escalation(ctx: &AlertContext, respond_within: Duration) -> Email {
     let m = &ctx.detail.mention;
-    let mut doc = Doc::default();
     let hours = human(respond_within);
+    let mut doc = opening(ctx);
     doc.title(&format!(
         "Nobody has answered this {} case in {hours}",
         m.priority
@@ -131,23 +116,19 @@ pub fn escalation(ctx: &AlertContext, respond_within: Duration) -> Email {
         short(m.fetched_at)
     ));
     case_body(&mut doc, ctx);
-    actions(&mut doc, m.id, respond_within);
-    doc.finish(format!(
-        "[Escalation] no answer in {hours}: {}: {}",
-        header_safe(&m.source),
-        header_safe(&author(m))
+    actions(&mut doc, ctx, respond_within);
+    doc.finish(case_subject(
+        &format!("[Escalation] no answer in {hours}:"),
+        m,
+        &[],
     ))
 }
 
 /// The one reminder of a promise past its due date.
 pub fn reminder(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
     let m = &ctx.detail.mention;
-    let mut doc = Doc::default();
-    doc.title(&format!(
-        "A promise to {} was due {}",
-        author(m),
-        short(due)
-    ));
+    let mut doc = opening(ctx);
+    doc.title(&format!("A promise to {} was due {}", who(m), short(due)));
     if let Some(promise) = ctx
         .detail
         .events
@@ -170,11 +151,87 @@ pub fn reminder(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
         ),
         (format!("earshot show {}", m.id), "everything about it"),
     ]);
-    doc.finish(format!(
-        "[Reminder] promise overdue: {}: {}",
-        header_safe(&m.source),
-        header_safe(&author(m))
-    ))
+    doc.finish(case_subject("[Reminder] promise overdue:", m, &[]))
+}
+
+/// Who said it, as the owner knows them: the linked customer's name, else the author.
+fn who(m: &Mention) -> String {
+    m.customer
+        .as_ref()
+        .map(|c| header_safe(&c.name))
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| author(m))
+}
+
+/// `{tag} {who} ({why}): "{the start of what they said}"`, at most [`SUBJECT_CHARS`],
+/// cut on a word. Two complaints from one person differ in their words (and a repeat
+/// says "2nd complaint"), so their subjects differ.
+fn case_subject(tag: &str, m: &Mention, reasons: &[String]) -> String {
+    let why = short_reasons(reasons);
+    let why = if why.is_empty() {
+        String::new()
+    } else {
+        format!(" ({why})")
+    };
+    let head = format!("{tag} {}{why}", who(m));
+    let said = crate::pipeline::scored_text(m.title.as_deref(), &m.text);
+    // `: "` and `"` around the quote.
+    let room = SUBJECT_CHARS.saturating_sub(head.chars().count() + 4);
+    if room < 12 {
+        return clip_on_word(&head, SUBJECT_CHARS);
+    }
+    format!("{head}: \"{}\"", clip_on_word(&header_safe(&said), room))
+}
+
+/// "A-list (tier A), lifetime value 3,200" and "2nd complaint in 90 days" as a phone
+/// subject has room for: "A-list, 2nd complaint".
+fn short_reasons(reasons: &[String]) -> String {
+    reasons
+        .iter()
+        .map(|r| {
+            let cut = [" (", ",", " in "]
+                .iter()
+                .filter_map(|sep| r.find(sep))
+                .min()
+                .unwrap_or(r.len());
+            header_safe(&r[..cut])
+        })
+        .filter(|r| !r.is_empty())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// At most `max` characters, cut at the end of a word with "…" when it had to be cut.
+fn clip_on_word(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(max.saturating_sub(1)).collect();
+    let at_word = match kept.rfind(char::is_whitespace) {
+        // Cut on a word unless that throws away more than half.
+        Some(space) if space >= kept.len() / 2 => &kept[..space],
+        _ => kept.as_str(),
+    };
+    let trimmed = at_word.trim_end_matches(|c: char| c.is_whitespace() || ",;:-".contains(c));
+    format!("{trimmed}\u{2026}")
+}
+
+/// The first lines of every case message: where it was said and when, and the link that
+/// opens it in the web log (two taps from the alert to "Acknowledge").
+fn opening(ctx: &AlertContext) -> Doc {
+    let m = &ctx.detail.mention;
+    let mut doc = Doc::default();
+    let when = m.published_at.unwrap_or(m.fetched_at);
+    let mut line = format!("On {}, {} UTC", m.source, short(when));
+    if let Some(rating) = m.rating {
+        line.push_str(&format!(", {rating} of 5 stars"));
+    }
+    doc.para(&line);
+    if let Some(page) = &ctx.page_url {
+        doc.link("Open in Earshot", page);
+        doc.gap();
+    }
+    doc
 }
 
 /// "N more negative mentions": the alerts beyond the hourly cap, in one message.
@@ -300,16 +357,9 @@ fn case_body(doc: &mut Doc, ctx: &AlertContext) {
     }
     doc.quote(m.text.trim());
     if let Some(url) = &m.url {
-        doc.link("Link", url);
+        doc.link("Original post", url);
     }
-    doc.field("Source", &m.source);
     doc.field("Author", &author(m));
-    if let Some(published) = m.published_at {
-        doc.field("Published", &format!("{} UTC", short(published)));
-    }
-    if let Some(rating) = m.rating {
-        doc.field("Rating", &format!("{rating} of 5 stars"));
-    }
     doc.field("Score", &score_line(m));
     customer(doc, ctx);
     if let Some(reply) = &ctx.suggested_reply {
@@ -336,8 +386,12 @@ fn customer(doc: &mut Doc, ctx: &AlertContext) {
     }
 }
 
-fn actions(doc: &mut Doc, id: i64, respond_within: Duration) {
+fn actions(doc: &mut Doc, ctx: &AlertContext, respond_within: Duration) {
+    let id = ctx.detail.mention.id;
     doc.section("What to do");
+    if let Some(page) = &ctx.page_url {
+        doc.link("Acknowledge, promise or resolve it here", page);
+    }
     doc.commands(&[
         (
             format!("earshot ack {id} --note \"...\""),
@@ -456,6 +510,7 @@ mod tests {
             detail: store.mention_detail(1).unwrap(),
             customer_card: Some("Tier A, lifetime value 3,200\n2 past mentions".into()),
             suggested_reply: Some("Dear Jane, we are sorry.".into()),
+            page_url: None,
         }
     }
 
@@ -466,7 +521,10 @@ mod tests {
             &context(Priority::Urgent, "Jane\r\nBcc: x@y.z", "Rude <b>staff</b>"),
             four_hours,
         );
-        assert_eq!(email.subject, "[URGENT] reviews: Jane Bcc: x@y.z");
+        assert_eq!(
+            email.subject,
+            "[URGENT] Jane Bcc: x@y.z (A-list): \"Rude <b>staff</b>\""
+        );
         for expected in [
             "Rude <b>staff</b>",
             "https://reviews.test/r/42",
@@ -481,7 +539,7 @@ mod tests {
         }
         assert!(email.html.contains("Rude &lt;b&gt;staff&lt;/b&gt;"));
         let high = alert(&context(Priority::High, "Jane", "Cold."), four_hours);
-        assert_eq!(high.subject, "[Negative] reviews: Jane");
+        assert_eq!(high.subject, "[Negative] Jane (A-list): \"Cold.\"");
     }
 
     #[test]

@@ -58,10 +58,15 @@ pub fn compose(data: &DigestData, business: &str) -> Email {
         ("earshot sources".into(), "source health"),
     ]);
     doc.finish(format!(
-        "[Earshot] digest for {business}: {} open cases, {} new mentions",
-        data.open_cases.len(),
-        data.new_mentions.len()
+        "[Earshot] digest for {business}: {}, {}",
+        counted(data.open_cases.len(), "open case", "open cases"),
+        counted(data.new_mentions.len(), "new mention", "new mentions")
     ))
+}
+
+/// "1 open case", "2 open cases".
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn open_cases(doc: &mut Doc, data: &DigestData) {

@@ -53,6 +53,11 @@ impl Doc {
             .push_str(&format!("<h2>{}</h2>\n", escape_html(title)));
     }
 
+    /// A blank line in the text part (the HTML part spaces its blocks itself).
+    pub(super) fn gap(&mut self) {
+        self.text.push('\n');
+    }
+
     pub(super) fn section(&mut self, heading: &str) {
         self.text.push_str(&format!(
             "\n{heading}\n{}\n",

@@ -11,8 +11,11 @@ pub mod digest;
 pub mod dispatcher;
 mod doc;
 mod failure;
+#[cfg(test)]
+mod golden;
 pub mod transport;
 
+use crate::config::Config;
 use crate::store::{Store, StoreError, StoredDetail};
 
 pub use dispatcher::{Dispatcher, PassReport};
@@ -30,18 +33,29 @@ pub struct AlertContext {
     /// A suggested reply addressing the customer by name; `None` (a neutral mention)
     /// leaves the section out.
     pub suggested_reply: Option<String>,
+    /// The mention's page in the web log (`[web] public_url`), for acting from a phone.
+    pub page_url: Option<String>,
 }
 
 /// The context of an alert about `mention_id`, read from the store.
 pub fn alert_context(
     store: &Store,
     mention_id: i64,
-    business: &str,
+    config: &Config,
 ) -> Result<AlertContext, StoreError> {
     let case = store.case_file(mention_id)?;
     Ok(AlertContext {
         customer_card: case.customer.as_ref().map(crate::casework::customer_card),
-        suggested_reply: crate::casework::reply_for(&case, business),
+        suggested_reply: crate::casework::reply_for(&case, &config.business.name),
+        page_url: mention_page(config, mention_id),
         detail: case.detail,
     })
+}
+
+/// The web log's page of a mention, when `[web] public_url` says where the log is.
+pub fn mention_page(config: &Config, mention_id: i64) -> Option<String> {
+    let base = config.web_public_url.as_ref()?;
+    base.join(&format!("mentions/{mention_id}"))
+        .ok()
+        .map(String::from)
 }

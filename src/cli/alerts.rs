@@ -95,7 +95,23 @@ pub fn test(config: &Config) -> Result<()> {
         Transport::Files(dir) => println!("ok: written to {}", dir.join(file_name).display()),
         Transport::Smtp { .. } => println!("ok: the server accepted the test message"),
     }
+    println!("{}", web_link_advice(config));
     Ok(())
+}
+
+/// Whether alerts will link to the web log, and how to make them when they do not.
+fn web_link_advice(config: &Config) -> String {
+    match &config.web_public_url {
+        Some(url) => format!(
+            "Alerts link to each mention's page under {url} (acknowledge, promise or resolve \
+             it there from your phone)."
+        ),
+        None => "note: alerts carry no link to the web log. To act on an alert from your phone \
+                 in two taps, let the web log listen off loopback ([web] listen = \"0.0.0.0:8080\" \
+                 with $EARSHOT_WEB_TOKEN set) and add [web] public_url = \"http://ADDRESS:8080/\", \
+                 the address your phone opens it at."
+            .to_owned(),
+    }
 }
 
 fn undelivered(pass: &PassReport) -> Option<String> {

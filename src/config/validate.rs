@@ -84,6 +84,7 @@ impl Validator<'_> {
             triage,
             sentiment_terms,
             alerts,
+            web_public_url: raw.web.public_url.and_then(|url| self.public_url(url)),
             web_listen: raw.web.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
         }
     }
@@ -536,6 +537,33 @@ impl Validator<'_> {
             ),
         );
         default
+    }
+
+    /// `[web] public_url`: an http(s) address, kept with a trailing slash so page paths
+    /// join onto it.
+    fn public_url(&mut self, raw: Spanned<String>) -> Option<url::Url> {
+        let text = raw.get_ref().trim();
+        match url::Url::parse(text) {
+            Ok(mut url) if matches!(url.scheme(), "http" | "https") && url.has_host() => {
+                if !url.path().ends_with('/') {
+                    let path = format!("{}/", url.path());
+                    url.set_path(&path);
+                }
+                Some(url)
+            }
+            _ => {
+                self.report(
+                    raw.span(),
+                    "web.public_url",
+                    &format!(
+                        "'{text}' is not a web address: write the address a phone opens the \
+                         web log at, like public_url = \"https://earshot.example.com/\" or \
+                         \"http://192.168.1.20:8080/\""
+                    ),
+                );
+                None
+            }
+        }
     }
 
     fn report(&mut self, span: Range<usize>, key: &str, message: &str) {

@@ -40,6 +40,9 @@ struct Inner {
     /// None for an in-memory database, which a second connection cannot see: reads then
     /// queue for the writer.
     reads: Option<Workers<Store>>,
+    /// The web log's signing secret, read (or made and kept) when the handle was made,
+    /// before anything else could be writing; None when the database cannot keep it.
+    web_secret: Option<String>,
 }
 
 /// Threads taking jobs from one queue; joined when the last handle goes.
@@ -66,6 +69,13 @@ impl StoreHandle {
             }
             None => None,
         };
+        let web_secret = match store.web_secret() {
+            Ok(secret) => Some(secret),
+            Err(err) => {
+                tracing::warn!(error = %err, "cannot keep the web log's secret; logins last until restart");
+                None
+            }
+        };
         let writer = Arc::new(Mutex::new(store));
         let writes = Workers::writer(writer.clone());
         Ok(StoreHandle {
@@ -73,8 +83,14 @@ impl StoreHandle {
                 writer,
                 writes,
                 reads,
+                web_secret,
             }),
         })
+    }
+
+    /// The web log's signing secret kept in the database (see [`Store::web_secret`]).
+    pub fn web_secret(&self) -> Option<&str> {
+        self.inner.web_secret.as_deref()
     }
 
     /// Run `f` on a read connection (`query_only`): it sees every write that finished

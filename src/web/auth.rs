@@ -2,7 +2,7 @@
 //!
 //! On loopback (the default) anyone at the machine may. Any other address is reachable from
 //! the shop's network, so Earshot refuses to listen there without `$EARSHOT_WEB_TOKEN`; with
-//! a token, staff log in once with it and get a login cookie (HttpOnly, SameSite=Strict) bound
+//! a token, staff log in once with it and get a login cookie (HttpOnly, SameSite=Lax) bound
 //! to their session, kept 30 days. Wrong tokens are limited per client address
 //! ([`LoginLimiter`]), so the token cannot be guessed at machine speed.
 

@@ -1,7 +1,7 @@
 //! Sessions and CSRF protection.
 //!
-//! Every browser gets a random session cookie (HttpOnly, SameSite=Strict). A form's CSRF
-//! token is the HMAC of that session under a per-process random secret, so it cannot be
+//! Every browser gets a random session cookie (HttpOnly, SameSite=Lax). A form's CSRF
+//! token is the HMAC of that session under a random secret kept in the database, so it cannot be
 //! guessed from another site and needs no server-side storage. Every POST is checked here,
 //! before any handler runs, so no action can forget it.
 
@@ -46,6 +46,20 @@ impl Keys {
         let mut secret = [0u8; 32];
         getrandom::fill(&mut secret).expect("the OS random source is available");
         Keys { secret }
+    }
+
+    /// The secret kept in the database (64 hex digits), so logins and forms stay valid
+    /// across restarts: a phone opening an alert's link is not sent to log in again.
+    /// None or damaged: a fresh one for this process.
+    pub fn kept(secret: Option<&str>) -> Keys {
+        match secret.and_then(unhex) {
+            Some(bytes) if bytes.len() == 32 => {
+                let mut secret = [0u8; 32];
+                secret.copy_from_slice(&bytes);
+                Keys { secret }
+            }
+            _ => Keys::random(),
+        }
     }
 
     fn mac(&self, purpose: &str, value: &str) -> Hmac<Sha256> {
@@ -115,13 +129,14 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Strict, whole site.
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, whole site. Lax, so a link from a webmail
+/// app opens the log logged in; every POST still needs its CSRF token.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: Option<u64>) -> HeaderValue {
     let age = max_age_secs
         .map(|s| format!("; Max-Age={s}"))
         .unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{age}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}"
     ))
     .expect("cookie names and hex/percent-encoded values are valid header text")
 }

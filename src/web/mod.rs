@@ -35,7 +35,7 @@ pub struct AppState {
     pub store: StoreHandle,
     /// The validated config.
     pub config: Arc<Config>,
-    /// Per-process secret for CSRF tokens and login cookies.
+    /// The secret that signs CSRF tokens and login cookies (kept in the database).
     pub keys: Arc<Keys>,
     /// `$EARSHOT_WEB_TOKEN`: when set, staff log in with it.
     pub token: Option<Arc<str>>,
@@ -46,10 +46,11 @@ pub struct AppState {
 impl AppState {
     /// State with a fresh random secret.
     pub fn new(config: Arc<Config>, store: StoreHandle, token: Option<String>) -> AppState {
+        let keys = Arc::new(Keys::kept(store.web_secret()));
         AppState {
             store,
             config,
-            keys: Arc::new(Keys::random()),
+            keys,
             token: token.filter(|t| !t.is_empty()).map(Arc::from),
             logins: Arc::default(),
         }

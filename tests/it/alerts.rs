@@ -231,8 +231,14 @@ async fn urgent_and_high_mentions_each_send_one_email_and_never_again() {
         .iter()
         .find(|m| m.subject().starts_with("[Negative]"))
         .unwrap();
-    assert_eq!(urgent.subject(), "[URGENT] reviews: Maria Lopez");
-    assert_eq!(high.subject(), "[Negative] reviews: Jane Doe");
+    assert_eq!(
+        urgent.subject(),
+        "[URGENT] Maria Lopez (2nd complaint): \"Cold coffee AGAIN. Rude staff.\""
+    );
+    assert_eq!(
+        high.subject(),
+        "[Negative] Jane Doe: \"The staff were rude and the coffee was cold.\""
+    );
     for mail in [urgent, high] {
         assert_eq!(mail.header("To"), Some("owner@example.com"));
         assert_eq!(mail.header("X-RcptTo"), Some("owner@example.com"));
@@ -297,7 +303,10 @@ async fn an_edit_that_turns_a_mention_negative_alerts_once() {
     assert_eq!(pass.sent, 1);
     let mails = s.eml();
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].subject(), "[Negative] reviews: Sam");
+    assert_eq!(
+        mails[0].subject(),
+        "[Negative] Sam: \"Edit: rude staff, cold coffee, never again.\""
+    );
     assert!(mails[0].text.contains("never again"), "{}", mails[0].text);
 }
 
@@ -448,7 +457,10 @@ fn a_dispatcher_killed_mid_send_loses_nothing_and_sends_each_alert_once() {
     assert_eq!(mails.len(), 2, "{subjects:?}");
     assert_eq!(
         subjects,
-        HashSet::from(["[Negative] reviews: Ann", "[Negative] reviews: Ben"])
+        HashSet::from([
+            "[Negative] Ann: \"The staff were rude and the coffee was cold.\"",
+            "[Negative] Ben: \"Rude cashier, cold tea.\""
+        ])
     );
     drop(black_hole);
 }
@@ -567,7 +579,7 @@ async fn an_author_name_cannot_inject_headers_and_html_is_escaped() {
     );
     assert_eq!(
         mail.subject(),
-        "[Negative] reviews: Eve Bcc: victim@example.com"
+        "[Negative] Eve Bcc: victim@example.com: \"<script>alert('x')</script> rude & cold\u{2026}\""
     );
     assert!(
         mail.html
@@ -643,7 +655,7 @@ async fn the_digest_reminders_and_escalations_follow_the_injected_clock() {
         .unwrap();
     assert_eq!(
         escalation.subject(),
-        "[Escalation] no answer in 4h: reviews: Ann"
+        "[Escalation] no answer in 4h: Ann: \"The staff were rude and the coffee was cold.\""
     );
     assert_eq!(
         escalation.header("To"),
@@ -698,7 +710,13 @@ async fn the_digest_reminders_and_escalations_follow_the_injected_clock() {
     );
     assert_eq!(d.tick(next_day + minutes(13 * 60)).await.unwrap().sent, 0);
     let mails = s.eml();
-    assert_eq!(sent(&mails, "[Reminder] promise overdue: reviews: Ann"), 1);
+    assert_eq!(
+        sent(
+            &mails,
+            "[Reminder] promise overdue: Ann: \"The staff were rude and the coffee was cold.\""
+        ),
+        1
+    );
     assert_eq!(mails.len(), 2 + 1 + 1 + 1);
 }
 
@@ -742,7 +760,7 @@ async fn beyond_max_per_hour_alerts_roll_into_one_summary() {
     assert_eq!(d.tick(now + minutes(61)).await.unwrap().sent, 1);
     assert_eq!(
         s.eml().last().unwrap().subject(),
-        "[Negative] reviews: Late"
+        "[Negative] Late: \"The staff were rude and the coffee was cold.\""
     );
 }
 
@@ -886,7 +904,10 @@ async fn earshot_run_sends_the_alerts_of_its_first_cycle_and_stops_cleanly() {
     }
     stop.send(()).unwrap();
     service.await.unwrap().unwrap();
-    assert_eq!(s.eml()[0].subject(), "[Negative] reviews: Ann");
+    assert_eq!(
+        s.eml()[0].subject(),
+        "[Negative] Ann: \"The staff were rude and the coffee was cold.\""
+    );
     assert_eq!(s.statuses(), [OutboxStatus::Sent]);
 }
 
@@ -994,7 +1015,10 @@ async fn smtp_stall_at_quit_after_the_message_was_accepted_is_sent_once() {
     assert_eq!(s.statuses(), [OutboxStatus::Sent]);
     let mails = server.messages();
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].subject(), "[Negative] reviews: Ann");
+    assert_eq!(
+        mails[0].subject(),
+        "[Negative] Ann: \"The staff were rude and the coffee was cold.\""
+    );
     // Sent means never again.
     let d = s.dispatcher(Transport::from_config(&s.config.alerts).unwrap());
     let later = t("2026-11-23T12:00:00Z");

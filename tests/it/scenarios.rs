@@ -518,7 +518,7 @@ fn an_author_given_as_an_email_links_and_the_second_complaint_is_urgent() {
         ],
         &Expect {
             emails: &[("[Negative]", 1), ("[URGENT]", 1)],
-            subjects_contain: &["greta@mail.example"],
+            subjects_contain: &["Greta Holm (2nd complaint)"],
             urgent: Some(1),
             ..NOTHING_MORE
         },

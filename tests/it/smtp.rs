@@ -221,7 +221,76 @@ fn headers(head: &str) -> Vec<(String, String)> {
             out.push((name.trim().to_owned(), value.trim().to_owned()));
         }
     }
+    for (_, value) in &mut out {
+        *value = decode_words(value);
+    }
     out
+}
+
+/// RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) as a mail app shows them;
+/// the blanks between two encoded words are not part of the text.
+fn decode_words(value: &str) -> String {
+    use base64::Engine as _;
+    let mut out = String::new();
+    let mut pending_blank = String::new();
+    let mut last_was_word = false;
+    for token in value.split_inclusive(' ') {
+        let word = token.trim_end_matches(' ');
+        let blank = &token[word.len()..];
+        let parts: Vec<&str> = word.split('?').collect();
+        let decoded = match parts.as_slice() {
+            ["=", _charset, enc, text, "="] if word.starts_with("=?") && word.ends_with("?=") => {
+                match enc.to_ascii_lowercase().as_str() {
+                    "b" => base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .ok()
+                        .map(|b| String::from_utf8_lossy(&b).into_owned()),
+                    "q" => Some(decode_q(text)),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        match decoded {
+            Some(text) => {
+                if !last_was_word {
+                    out.push_str(&pending_blank);
+                }
+                out.push_str(&text);
+                last_was_word = true;
+            }
+            None => {
+                out.push_str(&pending_blank);
+                out.push_str(word);
+                last_was_word = false;
+            }
+        }
+        pending_blank = blank.to_owned();
+    }
+    out.push_str(&pending_blank);
+    out
+}
+
+fn decode_q(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'_', _) => out.push(b' '),
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 2;
+            }
+            (b, _) => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The decoded body of the first part with this content type.
