@@ -142,6 +142,8 @@ pub struct Business {
     pub name: String,
     /// Other names and handles (`@harborbakery`).
     pub aliases: Vec<String>,
+    /// The zone a person reads and types times in, and the digest and quiet hours keep.
+    pub timezone: crate::localtime::Zone,
 }
 
 /// Whether a source is a feed or an HTML page.
@@ -247,10 +249,13 @@ pub struct AlertSettings {
     /// Items published more than this before a source's first successful poll are old
     /// news: logged and scored, emailed to no one (the digest counts them).
     pub backfill: Duration,
+    /// Local hours in which high alerts wait (urgent ones still go out).
+    pub quiet: Option<crate::alert::quiet::QuietHours>,
 }
 
 impl Config {
-    /// Read and validate a config file.
+    /// Read and validate a config file, and show times in its zone from now on
+    /// ([`crate::localtime::install`]): every program reads its config through here.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
@@ -261,7 +266,9 @@ impl Config {
             line: line_of(&bytes, e.valid_up_to()),
             byte: e.valid_up_to() + 1,
         })?;
-        Config::parse(text, path)
+        let config = Config::parse(text, path)?;
+        crate::localtime::install(&config.business.timezone);
+        Ok(config)
     }
 
     /// Validate config text; `path` is only used in messages. Every problem is reported,
@@ -337,6 +344,7 @@ struct RawBusiness {
     name: Spanned<String>,
     #[serde(default)]
     aliases: Vec<String>,
+    timezone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -406,6 +414,7 @@ struct RawAlerts {
     max_per_hour: Option<Spanned<u32>>,
     timeout: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
+    quiet: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

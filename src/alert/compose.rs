@@ -238,7 +238,7 @@ fn source_fields(doc: &mut Doc, source: &SourceHealth) {
     if let Some(error) = &source.last_error {
         doc.field("Error", error);
     }
-    let last = source.last_success_at.map(|t| format!("{} UTC", short(t)));
+    let last = source.last_success_at.map(crate::localtime::short_zoned);
     doc.field("Last success", last.as_deref().unwrap_or("never"));
     if source.consecutive_failures > 0 {
         doc.field(
@@ -305,7 +305,7 @@ fn case_body(doc: &mut Doc, ctx: &AlertContext) {
     doc.field("Source", &m.source);
     doc.field("Author", &author(m));
     if let Some(published) = m.published_at {
-        doc.field("Published", &format!("{} UTC", short(published)));
+        doc.field("Published", &crate::localtime::short_zoned(published));
     }
     if let Some(rating) = m.rating {
         doc.field("Rating", &format!("{rating} of 5 stars"));
@@ -404,8 +404,9 @@ pub(super) fn author(m: &Mention) -> String {
     }
 }
 
+/// A time in the business's zone ([`crate::localtime`]).
 pub(super) fn short(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M").to_string()
+    crate::localtime::short(time)
 }
 
 fn human(d: Duration) -> String {

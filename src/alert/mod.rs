@@ -11,6 +11,7 @@ pub mod digest;
 pub mod dispatcher;
 mod doc;
 mod failure;
+pub mod quiet;
 pub mod transport;
 
 use crate::store::{Store, StoreError, StoredDetail};
