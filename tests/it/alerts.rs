@@ -1183,22 +1183,41 @@ async fn quiet_hours_hold_high_alerts_until_morning_and_urgent_ones_go_at_once()
     assert_eq!(held[0].next_attempt_at, t("2026-07-02T06:00:00Z"));
     assert_eq!(held[0].attempts, 0);
 
-    // Still quiet at 06:59 local, after a restart (a new store on the same file).
+    // Still quiet at 06:59 local, after a restart (a new store on the same file). Both
+    // cases are now unanswered past respond_within (4h): the urgent one's escalation goes,
+    // the high one's waits too.
     let restarted = StoreHandle::open(&s.db()).unwrap();
     let early =
         Dispatcher::new(s.config.clone(), restarted, smtp(&server.url(), None)).with_zone(london());
     let pass = early.tick(t("2026-07-02T05:59:00Z")).await.unwrap();
-    assert_eq!((pass.sent, pass.held), (0, 0), "{pass:?}");
-    assert_eq!(server.messages().len(), 1);
-
-    // Quiet hours over: the held alert goes, once.
-    let pass = dispatcher().tick(t("2026-07-02T06:00:00Z")).await.unwrap();
-    assert_eq!(pass.sent, 1, "{pass:?}");
-    let mails = server.messages();
-    assert_eq!(mails.len(), 2);
+    assert_eq!((pass.queued, pass.sent, pass.held), (2, 1, 1), "{pass:?}");
+    let subjects: Vec<String> = server
+        .messages()
+        .iter()
+        .map(|m| m.subject().to_owned())
+        .collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
     assert!(
-        mails.iter().any(|m| m.subject().starts_with("[Negative]")),
-        "{mails:?}"
+        subjects
+            .iter()
+            .all(|s| s.contains("Maria Lopez") && !s.contains("Jane Doe")),
+        "{subjects:?}"
+    );
+
+    // Quiet hours over: the held alert and escalation go, once each.
+    let pass = dispatcher().tick(t("2026-07-02T06:00:00Z")).await.unwrap();
+    assert_eq!((pass.sent, pass.held), (2, 0), "{pass:?}");
+    let jane: Vec<String> = server
+        .messages()
+        .iter()
+        .map(|m| m.subject().to_owned())
+        .filter(|s| s.contains("Jane Doe"))
+        .collect();
+    assert_eq!(jane.len(), 2, "{jane:?}");
+    assert!(jane.iter().any(|s| s.starts_with("[Negative]")), "{jane:?}");
+    assert!(
+        jane.iter().any(|s| s.starts_with("[Escalation]")),
+        "{jane:?}"
     );
     assert_eq!(
         dispatcher()
@@ -1208,6 +1227,7 @@ async fn quiet_hours_hold_high_alerts_until_morning_and_urgent_ones_go_at_once()
             .sent,
         0
     );
+    assert_eq!(server.messages().len(), 4);
 }
 
 /// Outside quiet hours a high alert is not held.

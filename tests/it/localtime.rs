@@ -109,7 +109,7 @@ fn mentions_and_show_print_the_business_zone_and_since_means_local_midnight() {
 
     // Machine output stays UTC.
     let json = earshot(dir.path(), &["mentions", "--format", "json"]);
-    assert!(json.contains("2026-11-01T03:30:00+00:00"), "{json}");
+    assert!(json.contains("\"2026-11-01T03:30:00Z\""), "{json}");
 
     // A promise typed as a local date and time is due then, and shown so.
     let promised = earshot(
