@@ -496,6 +496,31 @@ mod tests {
     }
 
     #[test]
+    fn the_time_zone_is_an_iana_name_and_defaults_to_the_machines() {
+        let london = parse(&format!("{MINIMAL}timezone = \"Europe/London\"\n")).unwrap();
+        assert_eq!(london.business.timezone.name(), "Europe/London");
+        let machine = parse(MINIMAL).unwrap();
+        assert_eq!(machine.business.timezone, crate::localtime::Zone::system());
+        let err = parse(&format!(
+            "{MINIMAL}timezone = \"GMT+1\"\n[alerts]\nquiet = \"22:00\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        // Both problems at once, each with its line and key.
+        assert!(
+            err.contains("line 3: `business.timezone`: 'GMT+1' is not a time zone name"),
+            "{err}"
+        );
+        assert!(err.contains("IANA name like Europe/London"), "{err}");
+        assert!(err.contains("line 5: `alerts.quiet`"), "{err}");
+        let quiet = parse(&format!("{MINIMAL}[alerts]\nquiet = \"22:00-07:00\"\n")).unwrap();
+        assert_eq!(
+            quiet.alerts.quiet.map(|q| q.start.to_string()),
+            Some("22:00:00".into())
+        );
+    }
+
+    #[test]
     fn bad_alert_settings_name_key_and_line() {
         let err = |alerts: &str| {
             parse(&format!("{MINIMAL}[alerts]\n{alerts}\n"))
@@ -515,6 +540,13 @@ mod tests {
         );
         let cap = err("max_per_hour = 0");
         assert!(cap.contains("alerts.max_per_hour"), "{cap}");
+        let quiet = err("quiet = \"10pm-7am\"");
+        assert!(
+            quiet.contains("line 4")
+                && quiet.contains("alerts.quiet")
+                && quiet.contains("22:00-07:00"),
+            "{quiet}"
+        );
         let ok = parse(&format!(
             "{MINIMAL}[alerts]\nsmtp_url = \"smtps://mail.example.com\"\n"
         ))
