@@ -385,7 +385,11 @@ fn compose(
             let since = since.unwrap_or(entry.created_at - crate::clock::DAY);
             let schedule = config.alerts.digest.as_deref();
             let schedule = schedule.and_then(|s| DigestSchedule::parse(s).ok());
-            let until = schedule.and_then(|s| s.next_slot(since, zone));
+            // A scheduled digest covers one local day (23 to 25 hours); `earshot digest
+            // --send`, which starts at no slot, the 24 hours before it.
+            let until = schedule
+                .filter(|s| s.latest_slot(since, zone) == since)
+                .and_then(|s| s.next_slot(since, zone));
             let data = store.digest_data(since, until.unwrap_or(since + crate::clock::DAY))?;
             digest::compose(&data, business)
         }
