@@ -46,7 +46,8 @@ fn install(dir: &Path, zone: &str) {
         format!(
             "[business]\nname = \"Harbor Street Bakery\"\ntimezone = \"{zone}\"\n\n\
              [storage]\ndatabase = \"{db}\"\n\n[[source]]\nname = \"reviews\"\n\
-             url = \"file://{feed}\"\n\n[alerts]\noutbox_dir = \"{outbox}\"\n",
+             url = \"file://{feed}\"\n\n[alerts]\noutbox_dir = \"{outbox}\"\n\n\
+             [web]\nlisten = \"127.0.0.1:0\"\n",
             db = dir.join("earshot.db").display(),
             feed = dir.join("feed.json").display(),
             outbox = dir.join("outbox").display(),
@@ -156,4 +157,53 @@ fn an_unknown_zone_is_a_config_error_with_its_line_and_a_hint() {
         err.contains("https://en.wikipedia.org/wiki/List_of_tz_database_time_zones"),
         "{err}"
     );
+}
+
+#[test]
+fn the_web_log_shows_the_business_zone() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    install(dir.path(), "America/New_York");
+    earshot(dir.path(), &["poll", "--no-send"]);
+    let r1 = id_of(dir.path(), "r1");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("earshot"))
+        .current_dir(dir.path())
+        .arg("--config")
+        .arg(dir.path().join("earshot.toml"))
+        .arg("serve")
+        .env_remove("EARSHOT_CONFIG")
+        .env_remove("EARSHOT_WEB_TOKEN")
+        .env("EARSHOT_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let address = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let at = line.find("web log at http://")?;
+            let rest = &line[at + "web log at ".len()..];
+            Some(rest.split_whitespace().next()?.to_owned())
+        })
+        .expect("earshot serve logs its address");
+    let get = |path: &str| {
+        let url = format!("{}{path}", address.trim_end_matches('/'));
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::get(url).await.unwrap().text().await.unwrap()
+        })
+    };
+    let log = get("/");
+    let page = get(&format!("/mentions/{r1}"));
+    // The since box takes a local date: New York's midnight, not UTC's.
+    let since = get("/?since=2026-11-01");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(log.contains("Sat 31 Oct 23:30 EDT"), "{log}");
+    assert!(log.contains("Sun 1 Nov 01:30 EST"), "{log}");
+    assert!(page.contains("Sat 31 Oct 23:30 EDT"), "{page}");
+    assert!(!page.contains("UTC"), "{page}");
+    assert!(since.contains("Sun 1 Nov 01:30 EST"), "{since}");
+    assert!(!since.contains("Sat 31 Oct"), "{since}");
 }
