@@ -46,7 +46,7 @@ fn install(dir: &Path, zone: &str) {
         format!(
             "[business]\nname = \"Harbor Street Bakery\"\ntimezone = \"{zone}\"\n\n\
              [storage]\ndatabase = \"{db}\"\n\n[[source]]\nname = \"reviews\"\n\
-             url = \"file://{feed}\"\n\n[alerts]\noutbox_dir = \"{outbox}\"\n\n\
+             url = \"file://{feed}\"\n\n[alerts]\nto = [\"owner@example.com\"]\noutbox_dir = \"{outbox}\"\n\n\
              [web]\nlisten = \"127.0.0.1:0\"\n",
             db = dir.join("earshot.db").display(),
             feed = dir.join("feed.json").display(),
@@ -206,4 +206,30 @@ fn the_web_log_shows_the_business_zone() {
     assert!(!page.contains("UTC"), "{page}");
     assert!(since.contains("Sun 1 Nov 01:30 EST"), "{since}");
     assert!(!since.contains("Sat 31 Oct"), "{since}");
+}
+
+#[test]
+fn emails_and_the_digest_show_the_business_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    install(dir.path(), "America/New_York");
+    earshot(dir.path(), &["poll"]);
+    let mails = crate::smtp::read_dir_mails(&dir.path().join("outbox"));
+    let alert = mails
+        .iter()
+        .find(|m| m.text.contains("rude staff"))
+        .expect("the complaint alerted");
+    assert!(
+        alert.text.contains("Sat 31 Oct 23:30 EDT"),
+        "{}",
+        alert.text
+    );
+    assert!(!alert.text.contains("UTC"), "{}", alert.text);
+    // The Date header stays a standard one.
+    assert!(alert.header("Date").is_some_and(|d| d.contains("2026")));
+
+    let digest = earshot(dir.path(), &["digest"]);
+    assert!(
+        digest.contains("digest for Sun 1 Nov 10:00 to Mon 2 Nov 10:00 EST"),
+        "{digest}"
+    );
 }
