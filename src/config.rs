@@ -148,6 +148,8 @@ pub struct Business {
     /// Phrases that mark an item as not about the business (a street, a namesake, a
     /// competitor's product): such items are dropped before they are stored.
     pub exclude: Vec<String>,
+    /// The zone a person reads and types times in, and the digest and quiet hours keep.
+    pub timezone: crate::localtime::Zone,
 }
 
 /// Whether a source is a feed or an HTML page.
@@ -253,10 +255,13 @@ pub struct AlertSettings {
     /// Items published more than this before a source's first successful poll are old
     /// news: logged and scored, emailed to no one (the digest counts them).
     pub backfill: Duration,
+    /// Local hours in which high alerts wait (urgent ones still go out).
+    pub quiet: Option<crate::alert::quiet::QuietHours>,
 }
 
 impl Config {
-    /// Read and validate a config file.
+    /// Read and validate a config file, and show times in its zone from now on
+    /// ([`crate::localtime::install`]): every program reads its config through here.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
@@ -267,7 +272,9 @@ impl Config {
             line: line_of(&bytes, e.valid_up_to()),
             byte: e.valid_up_to() + 1,
         })?;
-        Config::parse(text, path)
+        let config = Config::parse(text, path)?;
+        crate::localtime::install(&config.business.timezone);
+        Ok(config)
     }
 
     /// Validate config text; `path` is only used in messages. Every problem is reported,
@@ -345,6 +352,7 @@ struct RawBusiness {
     aliases: Vec<String>,
     #[serde(default)]
     exclude: Vec<String>,
+    timezone: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -414,6 +422,7 @@ struct RawAlerts {
     max_per_hour: Option<Spanned<u32>>,
     timeout: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
+    quiet: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -496,6 +505,31 @@ mod tests {
     }
 
     #[test]
+    fn the_time_zone_is_an_iana_name_and_defaults_to_the_machines() {
+        let london = parse(&format!("{MINIMAL}timezone = \"Europe/London\"\n")).unwrap();
+        assert_eq!(london.business.timezone.name(), "Europe/London");
+        let machine = parse(MINIMAL).unwrap();
+        assert_eq!(machine.business.timezone, crate::localtime::Zone::system());
+        let err = parse(&format!(
+            "{MINIMAL}timezone = \"GMT+1\"\n[alerts]\nquiet = \"22:00\"\n"
+        ))
+        .unwrap_err()
+        .to_string();
+        // Both problems at once, each with its line and key.
+        assert!(
+            err.contains("line 3: `business.timezone`: 'GMT+1' is not a time zone name"),
+            "{err}"
+        );
+        assert!(err.contains("IANA name like Europe/London"), "{err}");
+        assert!(err.contains("line 5: `alerts.quiet`"), "{err}");
+        let quiet = parse(&format!("{MINIMAL}[alerts]\nquiet = \"22:00-07:00\"\n")).unwrap();
+        assert_eq!(
+            quiet.alerts.quiet.map(|q| q.start.to_string()),
+            Some("22:00:00".into())
+        );
+    }
+
+    #[test]
     fn bad_alert_settings_name_key_and_line() {
         let err = |alerts: &str| {
             parse(&format!("{MINIMAL}[alerts]\n{alerts}\n"))
@@ -515,6 +549,13 @@ mod tests {
         );
         let cap = err("max_per_hour = 0");
         assert!(cap.contains("alerts.max_per_hour"), "{cap}");
+        let quiet = err("quiet = \"10pm-7am\"");
+        assert!(
+            quiet.contains("line 4")
+                && quiet.contains("alerts.quiet")
+                && quiet.contains("22:00-07:00"),
+            "{quiet}"
+        );
         let ok = parse(&format!(
             "{MINIMAL}[alerts]\nsmtp_url = \"smtps://mail.example.com\"\n"
         ))

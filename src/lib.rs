@@ -14,6 +14,7 @@ pub mod config;
 pub mod customers;
 pub mod fetch;
 pub mod lease;
+pub mod localtime;
 pub mod model;
 pub mod pipeline;
 pub mod poller;

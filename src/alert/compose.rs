@@ -222,7 +222,7 @@ fn opening(ctx: &AlertContext) -> Doc {
     let m = &ctx.detail.mention;
     let mut doc = Doc::default();
     let when = m.published_at.unwrap_or(m.fetched_at);
-    let mut line = format!("On {}, {} UTC", m.source, short(when));
+    let mut line = format!("On {}, {}", m.source, crate::localtime::short_zoned(when));
     if let Some(rating) = m.rating {
         line.push_str(&format!(", {rating} of 5 stars"));
     }
@@ -295,7 +295,7 @@ fn source_fields(doc: &mut Doc, source: &SourceHealth) {
     if let Some(error) = &source.last_error {
         doc.field("Error", error);
     }
-    let last = source.last_success_at.map(|t| format!("{} UTC", short(t)));
+    let last = source.last_success_at.map(crate::localtime::short_zoned);
     doc.field("Last success", last.as_deref().unwrap_or("never"));
     if source.consecutive_failures > 0 {
         doc.field(
@@ -458,8 +458,9 @@ pub(super) fn author(m: &Mention) -> String {
     }
 }
 
+/// A time in the business's zone ([`crate::localtime`]).
 pub(super) fn short(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M").to_string()
+    crate::localtime::short(time)
 }
 
 fn human(d: Duration) -> String {

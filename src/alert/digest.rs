@@ -1,17 +1,18 @@
 //! The digest: when it is due ("daily 08:00") and what it says. Pure: the store hands in
 //! a [`DigestData`].
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use super::compose::{author, one_liner, short, Email};
 use super::doc::{clip, Doc};
+use crate::localtime::Zone;
 use crate::model::Label;
 use crate::store::DigestData;
 
 /// When the digest goes out: every day at a local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DigestSchedule {
-    /// Time of day, in the machine's local time.
+    /// Time of day, in the business's time zone.
     pub at: NaiveTime,
 }
 
@@ -24,17 +25,22 @@ impl DigestSchedule {
         Ok(DigestSchedule { at })
     }
 
-    /// The most recent scheduled time at or before `now`, for a clock at `offset` from UTC.
-    pub fn latest_slot(&self, now: DateTime<Utc>, offset: FixedOffset) -> DateTime<Utc> {
-        let local = now.with_timezone(&offset);
-        let today = local.date_naive().and_time(self.at);
-        let slot = today - offset;
-        let slot = DateTime::<Utc>::from_naive_utc_and_offset(slot, Utc);
-        if slot > now {
-            slot - crate::clock::DAY
-        } else {
-            slot
+    /// The most recent scheduled time at or before `now`, on the clocks of `zone` (so
+    /// "daily 08:00" stays 08:00 across a daylight-saving change; a time the clocks skip
+    /// that day goes at the end of the gap).
+    pub fn latest_slot(&self, now: DateTime<Utc>, zone: &Zone) -> DateTime<Utc> {
+        let today = zone.date_of(now);
+        let slot_on = |date: Option<chrono::NaiveDate>| zone.instant(date?.and_time(self.at));
+        match slot_on(Some(today)) {
+            Some(slot) if slot <= now => slot,
+            _ => slot_on(today.pred_opt()).unwrap_or(now - crate::clock::DAY),
         }
+    }
+
+    /// The first scheduled time after `after` (23 to 25 hours on across a DST change).
+    pub fn next_slot(&self, after: DateTime<Utc>, zone: &Zone) -> Option<DateTime<Utc>> {
+        let next = self.latest_slot(after + crate::clock::HOUR * 25, zone);
+        (next > after).then_some(next)
     }
 }
 
@@ -42,9 +48,9 @@ impl DigestSchedule {
 pub fn compose(data: &DigestData, business: &str) -> Email {
     let mut doc = Doc::default();
     doc.title(&format!(
-        "{business}: digest for {} to {} UTC",
+        "{business}: digest for {} to {}",
         short(data.since),
-        short(data.until)
+        crate::localtime::short_zoned(data.until)
     ));
     open_cases(&mut doc, data);
     new_mentions(&mut doc, data);
@@ -194,24 +200,50 @@ mod tests {
     #[test]
     fn schedule_parses_and_finds_the_latest_slot() {
         let s = DigestSchedule::parse("daily 08:00").unwrap();
-        let utc = FixedOffset::east_opt(0).unwrap();
+        let utc = Zone::utc();
         assert_eq!(
-            s.latest_slot(at("2026-11-23T09:00:00Z"), utc),
+            s.latest_slot(at("2026-11-23T09:00:00Z"), &utc),
             at("2026-11-23T08:00:00Z")
         );
         assert_eq!(
-            s.latest_slot(at("2026-11-23T07:59:00Z"), utc),
+            s.latest_slot(at("2026-11-23T07:59:00Z"), &utc),
             at("2026-11-22T08:00:00Z")
         );
-        let paris = FixedOffset::east_opt(3600).unwrap();
+        let paris = Zone::named("Europe/Paris").unwrap();
         assert_eq!(
-            s.latest_slot(at("2026-11-23T07:30:00Z"), paris),
+            s.latest_slot(at("2026-11-23T07:30:00Z"), &paris),
             at("2026-11-23T07:00:00Z")
         );
         assert!(DigestSchedule::parse("weekly")
             .unwrap_err()
             .contains("daily 08:00"));
         assert!(DigestSchedule::parse("daily 25:00").is_err());
+    }
+
+    #[test]
+    fn the_digest_keeps_its_local_time_across_a_dst_change() {
+        let s = DigestSchedule::parse("daily 08:00").unwrap();
+        let london = Zone::named("Europe/London").unwrap();
+        // Saturday 24 Oct 2026 is summer time (08:00 BST = 07:00 UTC); Monday is not.
+        let saturday = at("2026-10-24T07:00:00Z");
+        assert_eq!(s.latest_slot(at("2026-10-24T07:30:00Z"), &london), saturday);
+        let monday = at("2026-10-26T08:00:00Z");
+        assert_eq!(s.latest_slot(at("2026-10-26T08:10:00Z"), &london), monday);
+        assert_eq!(
+            s.latest_slot(at("2026-10-26T07:59:00Z"), &london),
+            at("2026-10-25T08:00:00Z")
+        );
+        // Sunday's period is 25 hours long: from Saturday's 08:00 BST to Sunday's 08:00 GMT.
+        assert_eq!(
+            s.next_slot(saturday, &london),
+            Some(at("2026-10-25T08:00:00Z"))
+        );
+        // A time the clocks skip goes at the end of the gap (29 Mar 2026, 01:00-02:00).
+        let gap = DigestSchedule::parse("daily 01:30").unwrap();
+        assert_eq!(
+            gap.latest_slot(at("2026-03-29T12:00:00Z"), &london),
+            at("2026-03-29T01:30:00Z")
+        );
     }
 
     #[test]

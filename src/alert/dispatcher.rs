@@ -13,13 +13,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Offset, Utc};
+use chrono::{DateTime, Utc};
 
 use super::alert_context;
 use super::compose::{self, Addressing, ComposeError, Email};
 use super::digest::{self, DigestSchedule};
+use super::quiet;
 use super::transport::{SendError, Transport};
 use crate::config::Config;
+use crate::localtime::Zone;
 use crate::pipeline::decide::may_fold;
 use crate::store::{
     OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus, Store, StoreError,
@@ -52,6 +54,8 @@ pub struct PassReport {
     pub failed: usize,
     /// Folded into a flood summary.
     pub rolled: usize,
+    /// Held in the outbox until quiet hours end.
+    pub held: usize,
     /// The distinct errors met, for the log and the CLI.
     pub errors: Vec<String>,
 }
@@ -61,7 +65,7 @@ pub struct Dispatcher {
     config: Arc<Config>,
     store: StoreHandle,
     transport: Transport,
-    offset: Option<FixedOffset>,
+    zone: Option<Zone>,
 }
 
 enum Outcome {
@@ -77,13 +81,13 @@ impl Dispatcher {
             config,
             store,
             transport,
-            offset: None,
+            zone: None,
         }
     }
 
-    /// Read the digest time at this UTC offset instead of the machine's local time.
-    pub fn with_utc_offset(mut self, offset: FixedOffset) -> Dispatcher {
-        self.offset = Some(offset);
+    /// Keep the digest time and quiet hours in `zone` instead of `[business] timezone`.
+    pub fn with_zone(mut self, zone: Zone) -> Dispatcher {
+        self.zone = Some(zone);
         self
     }
 
@@ -104,11 +108,13 @@ impl Dispatcher {
     pub async fn schedule(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         let respond = chrono::Duration::from_std(self.config.triage.respond_within)
             .unwrap_or(crate::clock::HOUR * 4);
+        let zone = self.zone();
         let digest_since = self.config.alerts.digest.as_deref().and_then(|schedule| {
-            let slot = DigestSchedule::parse(schedule)
-                .ok()?
-                .latest_slot(now, self.offset());
-            (now - slot <= DIGEST_GRACE).then(|| slot - crate::clock::DAY)
+            let schedule = DigestSchedule::parse(schedule).ok()?;
+            let slot = schedule.latest_slot(now, zone);
+            // The period is one local day: 23 or 25 hours across a daylight-saving change.
+            (now - slot <= DIGEST_GRACE)
+                .then(|| schedule.latest_slot(slot - crate::clock::SECOND, zone))
         });
         self.store
             .write(move |store| {
@@ -129,7 +135,8 @@ impl Dispatcher {
             .await
     }
 
-    /// Send due rows (all pending rows when `ignore_schedule`), then any flood summary.
+    /// Send due rows (all pending rows when `ignore_schedule`, quiet hours or not), then
+    /// any flood summary.
     pub async fn send_due(
         &self,
         now: DateTime<Utc>,
@@ -155,6 +162,13 @@ impl Dispatcher {
                     .write(move |s| s.defer_outbox(id, &message, next))
                     .await?;
                 report.retrying += 1;
+                continue;
+            }
+            if let Some(until) = self.quiet_until(&entry, now).filter(|_| !ignore_schedule) {
+                // Quiet hours: the row waits in the outbox (so a restart keeps it waiting).
+                let id = entry.id;
+                self.store.write(move |s| s.hold_outbox(id, until)).await?;
+                report.held += 1;
                 continue;
             }
             // Only high alerts fold into the hourly summary: urgent ones always go out alone.
@@ -292,12 +306,12 @@ impl Dispatcher {
         entry: &OutboxEntry,
         now: DateTime<Utc>,
     ) -> Result<Rendered, Rendering> {
-        let (config, row) = (self.config.clone(), entry.clone());
+        let (config, row, zone) = (self.config.clone(), entry.clone(), self.zone().clone());
         let email = self
             .store
             .read(move |s| match s.outbox_rendered(row.id)? {
                 Some(rendered) => Ok(Err(rendered)),
-                None => compose(s, &config, &row).map(Ok),
+                None => compose(s, &config, &row, &zone).map(Ok),
             })
             .await?;
         let email = match email {
@@ -326,14 +340,26 @@ impl Dispatcher {
         Ok(rendered)
     }
 
-    fn offset(&self) -> FixedOffset {
-        self.offset
-            .unwrap_or_else(|| chrono::Local::now().offset().fix())
+    fn zone(&self) -> &Zone {
+        self.zone.as_ref().unwrap_or(&self.config.business.timezone)
+    }
+
+    /// When a row that may wait ([`quiet::may_wait`]) should go, if `now` is in quiet hours.
+    fn quiet_until(&self, entry: &OutboxEntry, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let hours = self.config.alerts.quiet.as_ref()?;
+        let waits =
+            entry.status == OutboxStatus::Pending && quiet::may_wait(entry.kind, entry.priority);
+        waits.then(|| hours.end_after(now, self.zone())).flatten()
     }
 }
 
 /// The email for a row, from what the store holds now (run on a read connection).
-fn compose(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Email, Rendering> {
+fn compose(
+    store: &Store,
+    config: &Config,
+    entry: &OutboxEntry,
+    zone: &Zone,
+) -> Result<Email, Rendering> {
     let respond = config.triage.respond_within;
     let business = config.business.name.as_str();
     let mention = || entry.mention_id.ok_or(StoreError::NoSuchMention(0));
@@ -357,7 +383,14 @@ fn compose(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Email,
         OutboxKind::Digest => {
             let since = entry.detail.as_deref().and_then(crate::store::parse_ts);
             let since = since.unwrap_or(entry.created_at - crate::clock::DAY);
-            let data = store.digest_data(since, since + crate::clock::DAY)?;
+            let schedule = config.alerts.digest.as_deref();
+            let schedule = schedule.and_then(|s| DigestSchedule::parse(s).ok());
+            // A scheduled digest covers one local day (23 to 25 hours); `earshot digest
+            // --send`, which starts at no slot, the 24 hours before it.
+            let until = schedule
+                .filter(|s| s.latest_slot(since, zone) == since)
+                .and_then(|s| s.next_slot(since, zone));
+            let data = store.digest_data(since, until.unwrap_or(since + crate::clock::DAY))?;
             digest::compose(&data, business)
         }
         OutboxKind::Flood => {

@@ -89,6 +89,12 @@ fn source(last_success: Option<&str>) -> SourceHealth {
     }
 }
 
+/// Render in London as seen on 30 November 2026, whatever the machine or the year.
+fn london<T>(f: impl FnOnce() -> T) -> T {
+    let zone = crate::localtime::Zone::named("Europe/London").unwrap();
+    crate::localtime::pinned(zone, at("2026-11-30T09:00:00Z"), f)
+}
+
 fn golden(name: &str, email: &Email) {
     let shown = format!("Subject: {}\n\n{}", email.subject, email.text);
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -121,7 +127,7 @@ fn an_urgent_alert() {
             "2nd complaint in 90 days",
         ],
     );
-    let email = compose::alert(&ctx, FOUR_HOURS);
+    let email = london(|| compose::alert(&ctx, FOUR_HOURS));
     assert!(email.subject.chars().count() <= SUBJECT_CHARS);
     golden("alert-urgent", &email);
 }
@@ -157,7 +163,10 @@ fn a_negative_alert_from_a_stranger_without_a_web_link() {
     ctx.detail.mention.author = Some("Bo Diaz".into());
     ctx.customer_card = None;
     ctx.page_url = None;
-    golden("alert-negative", &compose::alert(&ctx, FOUR_HOURS));
+    golden(
+        "alert-negative",
+        &london(|| compose::alert(&ctx, FOUR_HOURS)),
+    );
 }
 
 #[test]
@@ -173,7 +182,10 @@ fn a_became_urgent_email() {
 #[test]
 fn an_escalation() {
     let ctx = priya_complaint(41, CAKE, &["2nd complaint in 90 days"]);
-    golden("escalation", &compose::escalation(&ctx, FOUR_HOURS));
+    golden(
+        "escalation",
+        &london(|| compose::escalation(&ctx, FOUR_HOURS)),
+    );
 }
 
 #[test]
@@ -186,10 +198,8 @@ fn a_reminder() {
         due_at: Some(at("2026-11-25T17:00:00Z")),
         by: Some("Sam".into()),
     });
-    golden(
-        "reminder",
-        &compose::reminder(&ctx, at("2026-11-25T17:00:00Z")),
-    );
+    let email = london(|| compose::reminder(&ctx, at("2026-11-25T17:00:00Z")));
+    golden("reminder", &email);
 }
 
 #[test]
@@ -198,7 +208,7 @@ fn a_flood_summary() {
     let b = priya_complaint(42, "Cold coffee again.", &[])
         .detail
         .mention;
-    golden("flood", &compose::flood(&[a, b], 20));
+    golden("flood", &london(|| compose::flood(&[a, b], 20)));
 }
 
 #[test]
@@ -215,7 +225,7 @@ fn a_source_down_and_back() {
     back.last_error = None;
     back.consecutive_failures = 0;
     back.state = SourceStatus::Ok;
-    golden("source-up", &compose::source_up(&back));
+    golden("source-up", &london(|| compose::source_up(&back)));
 }
 
 #[test]
@@ -231,5 +241,6 @@ fn a_digest() {
         failing_sources: vec![],
         backfill: 0,
     };
-    golden("digest", &digest::compose(&data, "Harbor Street Bakery"));
+    let email = london(|| digest::compose(&data, "Harbor Street Bakery"));
+    golden("digest", &email);
 }

@@ -13,6 +13,7 @@ mod doc;
 mod failure;
 #[cfg(test)]
 mod golden;
+pub mod quiet;
 pub mod transport;
 
 use crate::config::Config;

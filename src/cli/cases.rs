@@ -1,9 +1,10 @@
 //! `ack`, `promise`, `resolve`, `link`, `unlink`: staff moving a case along.
 
-use anyhow::{bail, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Utc};
 
 use crate::config::Config;
+use crate::localtime::{Typed, Zone};
 use crate::store::{CaseAction, Store};
 
 /// Who is acting: `--by`, else the OS user, else "staff".
@@ -26,7 +27,7 @@ pub fn apply(
     let status =
         crate::pipeline::update_case(store, id, action, note, &actor(by), crate::clock::now())?;
     let due = match action {
-        CaseAction::Promise { due } => format!(", due {}", due.format("%Y-%m-%d %H:%M UTC")),
+        CaseAction::Promise { due } => format!(", due {}", crate::localtime::short_zoned(due)),
         _ => String::new(),
     };
     Ok(format!("Mention #{id} is now {status}{due}.\n"))
@@ -61,21 +62,23 @@ pub fn link(
     })
 }
 
-/// `--due`: `2d`/`36h` from now, or a date (end of that day, UTC), or RFC 3339. A
-/// duration longer than [`super::MAX_TIME_SPAN`] is an error, not a panic.
-pub fn parse_due(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+/// `--due`: `2d`/`36h` from now, or a date (the end of that day in `zone`), or a local
+/// date and time (`2026-12-03 17:00`), or RFC 3339. A duration longer than
+/// [`super::MAX_TIME_SPAN`] is an error, not a panic.
+pub fn parse_due(text: &str, now: DateTime<Utc>, zone: &Zone) -> Result<DateTime<Utc>> {
     let text = text.trim();
-    if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        return Ok(date
-            .and_hms_opt(23, 59, 59)
-            .expect("a valid time")
-            .and_utc());
-    }
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
+    match zone.parse_local(text) {
+        Some(Typed::Date(date)) => {
+            let end = date
+                .and_hms_opt(23, 59, 59)
+                .and_then(|end| zone.instant(end));
+            return end.with_context(|| format!("--due {text} is outside the dates Earshot knows"));
+        }
+        Some(Typed::Instant(time)) => return Ok(time),
+        None => {}
     }
     let Ok(ahead) = crate::config::parse_duration(text) else {
-        bail!("--due '{text}' is neither a duration (2d, 36h) nor a date (2026-11-30)");
+        bail!("--due '{text}' is neither a duration (2d, 36h) nor a date (2026-11-30 or \"2026-11-30 17:00\")");
     };
     match super::bounded_span(ahead).and_then(|ahead| now.checked_add_signed(ahead)) {
         Some(due) => Ok(due),
@@ -95,27 +98,45 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
+        let utc = &Zone::utc();
         assert_eq!(
-            parse_due("2d", now).unwrap().to_rfc3339(),
+            parse_due("2d", now, utc).unwrap().to_rfc3339(),
             "2026-11-25T12:00:00+00:00"
         );
         assert_eq!(
-            parse_due("2026-11-30", now).unwrap().to_rfc3339(),
+            parse_due("2026-11-30", now, utc).unwrap().to_rfc3339(),
             "2026-11-30T23:59:59+00:00"
         );
-        assert!(parse_due("soonish", now).is_err());
+        assert!(parse_due("soonish", now, utc).is_err());
+        let paris = &Zone::named("Europe/Paris").unwrap();
+        assert_eq!(
+            parse_due("2026-12-03", now, paris).unwrap().to_rfc3339(),
+            "2026-12-03T22:59:59+00:00"
+        );
+        assert_eq!(
+            parse_due("2026-12-03 17:00", now, paris)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-12-03T16:00:00+00:00"
+        );
+        // Relative forms stay relative whatever the zone.
+        assert_eq!(
+            parse_due("2d", now, paris).unwrap().to_rfc3339(),
+            "2026-11-25T12:00:00+00:00"
+        );
     }
 
     /// Issue 13 #8: `promise --due 300000y` panicked ("DateTime + TimeDelta overflowed").
     #[test]
     fn arithmetic_that_panics_on_input_due() {
         let now = Utc::now();
-        let err = parse_due("300000y", now).unwrap_err().to_string();
+        let utc = &Zone::utc();
+        let err = parse_due("300000y", now, utc).unwrap_err().to_string();
         assert_eq!(
             err,
             "--due 300000y is too far ahead; use at most 100y, or a date (2026-11-30)"
         );
-        assert!(parse_due("18446744073709551615s", now).is_err());
-        assert!(parse_due("100y", now).is_ok());
+        assert!(parse_due("18446744073709551615s", now, utc).is_err());
+        assert!(parse_due("100y", now, utc).is_ok());
     }
 }

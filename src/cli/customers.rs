@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::output::{mentions_table, short_time};
+use super::output::mentions_table;
 use crate::casework::customer_card;
 use crate::config::Config;
 use crate::customers::parse_csv_bytes;
@@ -87,13 +87,7 @@ pub fn show(store: &Store, id: i64) -> Result<String> {
         .mentions
         .iter()
         .rev()
-        .map(|m| {
-            format!(
-                "{} {}",
-                short_time(m.when()).get(..10).unwrap_or(""),
-                m.label
-            )
-        })
+        .map(|m| format!("{} {}", crate::localtime::zone().date_of(m.when()), m.label))
         .collect();
     text.push_str(&history.join(" → "));
     text.push_str("\n\n");

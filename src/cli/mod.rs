@@ -15,10 +15,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
+use crate::localtime::{Typed, Zone};
 use crate::model::{DismissReason, Label, Priority};
 use crate::poller::{poll_cycle, Pipeline};
 use crate::sentiment::{Analyzer, Options};
@@ -89,7 +90,8 @@ pub enum Command {
     Promise {
         /// Mention id.
         id: i64,
-        /// 2d, 36h, or a date (2026-11-30).
+        /// 2d, 36h, a date (2026-11-30: the end of that day) or a local time ("2026-11-30 17:00"),
+        /// in `[business] timezone`.
         #[arg(long)]
         due: String,
         /// What was promised.
@@ -257,7 +259,8 @@ pub struct MentionArgs {
     /// Source name.
     #[arg(long)]
     source: Option<String>,
-    /// 7d, 24h or a date (2026-11-01).
+    /// 7d, 24h, a date (2026-11-01: its midnight) or a local time ("2026-11-01 09:00"), in
+    /// `[business] timezone`.
     #[arg(long)]
     since: Option<String>,
     /// Full-text search.
@@ -379,8 +382,8 @@ fn run_command(cli: Cli) -> Result<()> {
         }
         Command::Poll { .. } => unreachable!("poll is run by `run`"),
         Command::Mentions(ref args) => {
-            let (_, store) = open(&cli)?;
-            let filter = args.filter(crate::clock::now())?;
+            let (config, store) = open(&cli)?;
+            let filter = args.filter(crate::clock::now(), &config.business.timezone)?;
             let mentions = store.mentions(&filter)?;
             output::print_mentions(&mentions, args.format)
         }
@@ -406,7 +409,8 @@ fn run_command(cli: Cli) -> Result<()> {
             ref note,
             ref by,
         } => {
-            let due = cases::parse_due(due, crate::clock::now())?;
+            let zone = Config::load(&cli.config)?.business.timezone;
+            let due = cases::parse_due(due, crate::clock::now(), &zone)?;
             case_step(
                 &cli,
                 id,
@@ -612,7 +616,7 @@ fn analyzer_for(config_path: &Path) -> Result<Analyzer> {
 }
 
 impl MentionArgs {
-    fn filter(&self, now: DateTime<Utc>) -> Result<MentionFilter> {
+    fn filter(&self, now: DateTime<Utc>, zone: &Zone) -> Result<MentionFilter> {
         for (what, text) in [("--search", &self.search), ("--customer", &self.customer)] {
             if let Some(text) = text {
                 crate::store::check_search(what, text).map_err(anyhow::Error::msg)?;
@@ -627,7 +631,7 @@ impl MentionArgs {
             since: self
                 .since
                 .as_deref()
-                .map(|s| parse_since(s, now))
+                .map(|s| parse_since(s, now, zone))
                 .transpose()?,
             search: self.search.clone(),
             limit: self.limit,
@@ -655,20 +659,21 @@ fn bounded_span(span: std::time::Duration) -> Option<chrono::TimeDelta> {
         .flatten()
 }
 
-/// `--since`: a duration back from now (`7d`) or a date (`2026-11-01`, midnight UTC).
-/// A duration longer than [`MAX_TIME_SPAN`] is an error, not a panic.
-pub fn parse_since(text: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
-    if let Ok(date) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
-        return Ok(date
-            .and_hms_opt(0, 0, 0)
-            .expect("midnight exists")
-            .and_utc());
-    }
-    if let Ok(time) = DateTime::parse_from_rfc3339(text.trim()) {
-        return Ok(time.with_timezone(&Utc));
+/// `--since`: a duration back from now (`7d`), or a date (`2026-11-01`: local midnight in
+/// `zone`) or a local date and time (`2026-11-01 09:00`). A duration longer than
+/// [`MAX_TIME_SPAN`] is an error, not a panic.
+pub fn parse_since(text: &str, now: DateTime<Utc>, zone: &Zone) -> Result<DateTime<Utc>> {
+    match zone.parse_local(text) {
+        Some(Typed::Date(date)) => {
+            return zone.start_of_day(date).with_context(|| {
+                format!("--since {} is outside the dates Earshot knows", text.trim())
+            });
+        }
+        Some(Typed::Instant(time)) => return Ok(time),
+        None => {}
     }
     let Ok(back) = crate::config::parse_duration(text) else {
-        bail!("--since '{text}' is neither a duration (7d, 24h) nor a date (2026-11-01)");
+        bail!("--since '{text}' is neither a duration (7d, 24h) nor a date (2026-11-01 or \"2026-11-01 09:00\")");
     };
     match bounded_span(back).and_then(|back| now.checked_sub_signed(back)) {
         Some(since) => Ok(since),
@@ -688,15 +693,16 @@ mod tests {
         let now = DateTime::parse_from_rfc3339("2026-11-23T12:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
+        let utc = &Zone::utc();
         assert_eq!(
-            parse_since("7d", now).unwrap().to_rfc3339(),
+            parse_since("7d", now, utc).unwrap().to_rfc3339(),
             "2026-11-16T12:00:00+00:00"
         );
         assert_eq!(
-            parse_since("2026-11-01", now).unwrap().to_rfc3339(),
+            parse_since("2026-11-01", now, utc).unwrap().to_rfc3339(),
             "2026-11-01T00:00:00+00:00"
         );
-        assert!(parse_since("last tuesday", now)
+        assert!(parse_since("last tuesday", now, utc)
             .unwrap_err()
             .to_string()
             .contains("7d"));
@@ -707,12 +713,36 @@ mod tests {
     fn arithmetic_that_panics_on_input_since() {
         let now = Utc::now();
         for text in ["300000y", "10000000000y", "101y"] {
-            let err = parse_since(text, now).unwrap_err().to_string();
+            let err = parse_since(text, now, &Zone::utc())
+                .unwrap_err()
+                .to_string();
             assert_eq!(
                 err,
                 format!("--since {text} is too far back; use at most 100y, or a date (2026-11-01)")
             );
         }
-        assert!(parse_since("100y", now).is_ok());
+        assert!(parse_since("100y", now, &Zone::utc()).is_ok());
+    }
+
+    #[test]
+    fn a_typed_date_is_local_midnight_and_a_typed_time_local_time() {
+        let now = Utc::now();
+        let zone = Zone::named("Europe/London").unwrap();
+        // Summer time: local midnight is 23:00 UTC the day before.
+        assert_eq!(
+            parse_since("2026-07-01", now, &zone).unwrap().to_rfc3339(),
+            "2026-06-30T23:00:00+00:00"
+        );
+        assert_eq!(
+            parse_since("2026-11-01", now, &zone).unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        let tokyo = Zone::named("Asia/Tokyo").unwrap();
+        assert_eq!(
+            parse_since("2026-11-01 09:00", now, &tokyo)
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
     }
 }

@@ -165,6 +165,12 @@ pub fn delivery(pass: &crate::alert::PassReport) -> String {
     if pass.rolled > 0 {
         line.push_str(&format!(", {} folded into one summary", pass.rolled));
     }
+    if pass.held > 0 {
+        line.push_str(&format!(
+            ", {} held until quiet hours end (`earshot outbox` shows when)",
+            pass.held
+        ));
+    }
     if pass.retrying > 0 {
         line.push_str(&format!(
             ", {} kept in the outbox to retry (`earshot outbox` shows them)",
@@ -236,8 +242,9 @@ pub fn history_table(name: &str, entries: &[FetchLogEntry]) -> String {
     text
 }
 
+/// A time for a person, in the business's zone ([`crate::localtime`]).
 pub(super) fn short_time(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M").to_string()
+    crate::localtime::short(time)
 }
 
 /// A CSV cell a spreadsheet will not run as a formula.

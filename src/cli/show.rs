@@ -66,7 +66,10 @@ fn header(detail: &StoredDetail) -> String {
     }
     if let Some(due) = m.promise_due_at {
         let overdue = if m.overdue { "  ** OVERDUE **" } else { "" };
-        out.push_str(&format!("Promise due: {} UTC{overdue}\n", short_time(due)));
+        out.push_str(&format!(
+            "Promise due: {}{overdue}\n",
+            crate::localtime::short_zoned(due)
+        ));
     }
     out.push_str(&format!("Source:    {}\n", m.source));
     out.push_str(&format!(
@@ -74,7 +77,10 @@ fn header(detail: &StoredDetail) -> String {
         m.author.as_deref().unwrap_or("(unknown)")
     ));
     if let Some(published) = m.published_at {
-        out.push_str(&format!("Published: {} UTC\n", short_time(published)));
+        out.push_str(&format!(
+            "Published: {}\n",
+            crate::localtime::short_zoned(published)
+        ));
     }
     if let Some(url) = &m.url {
         out.push_str(&format!("Link:      {url}\n"));

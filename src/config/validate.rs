@@ -98,7 +98,15 @@ impl Validator<'_> {
                 "is empty: write the name customers use, e.g. name = \"Harbor Street Bakery\"",
             );
         }
+        let timezone = match raw.timezone {
+            Some(zone) => crate::localtime::Zone::named(zone.get_ref()).unwrap_or_else(|message| {
+                self.report(zone.span(), "business.timezone", &message);
+                crate::localtime::Zone::utc()
+            }),
+            None => crate::localtime::Zone::system(),
+        };
         Business {
+            timezone,
             name: name.to_owned(),
             aliases: non_empty(raw.aliases),
             exclude: non_empty(raw.exclude),
@@ -399,6 +407,11 @@ impl Validator<'_> {
         let digest = self.checked(raw.digest, "alerts.digest", |text| {
             crate::alert::digest::DigestSchedule::parse(text).map(|_| ())
         });
+        let quiet = raw.quiet.and_then(|quiet| {
+            crate::alert::quiet::QuietHours::parse(quiet.get_ref())
+                .map_err(|message| self.report(quiet.span(), "alerts.quiet", &message))
+                .ok()
+        });
         let outbox_dir = match raw.outbox_dir {
             Some(dir) if dir.get_ref().trim().is_empty() => {
                 self.report(
@@ -431,6 +444,7 @@ impl Validator<'_> {
                 SMTP_TIMEOUT,
             ),
             backfill: self.duration(raw.backfill, "alerts.backfill", DEFAULT_BACKFILL, BACKFILL),
+            quiet,
         }
     }
 

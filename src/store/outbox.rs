@@ -200,6 +200,15 @@ impl Store {
         Ok(())
     }
 
+    /// Not now (quiet hours): a pending row waits, untried, until `until`.
+    pub fn hold_outbox(&mut self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
+            params![id, ts(until)],
+        )?;
+        Ok(())
+    }
+
     /// The server refused it for good (5xx): keep its reply for `earshot outbox`.
     pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
         self.conn.execute(

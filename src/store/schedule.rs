@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
-use super::outbox::insert_row;
+use super::outbox::{insert_mention_row, insert_row};
 use super::{ts, Store, StoreError};
 use crate::model::{CaseStatus, OutboxKind, Priority};
 
@@ -38,11 +38,12 @@ impl Store {
                     continue;
                 }
                 let key = format!("escalation:{id}");
-                queued += usize::from(insert_row(
+                queued += usize::from(insert_mention_row(
                     tx,
                     OutboxKind::Escalation,
-                    Some(id),
+                    id,
                     &key,
+                    priority,
                     None,
                     now,
                 )?);
@@ -55,22 +56,23 @@ impl Store {
     pub fn queue_reminders(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
         self.transaction(|tx| {
             let mut stmt = tx.prepare(
-                "SELECT id, promise_due_at FROM mentions WHERE status = ?2 \
+                "SELECT id, promise_due_at, priority FROM mentions WHERE status = ?2 \
                  AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
             )?;
-            let due: Vec<(i64, String)> = stmt
+            let due: Vec<(i64, String, Priority)> = stmt
                 .query_map(params![ts(now), CaseStatus::Promised], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<Result<_, _>>()?;
             let mut queued = 0;
-            for (id, due_at) in due {
+            for (id, due_at, priority) in due {
                 let key = format!("reminder:{id}:{due_at}");
-                queued += usize::from(insert_row(
+                queued += usize::from(insert_mention_row(
                     tx,
                     OutboxKind::Reminder,
-                    Some(id),
+                    id,
                     &key,
+                    priority,
                     Some(&due_at),
                     now,
                 )?);

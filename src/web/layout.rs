@@ -100,9 +100,9 @@ pub fn safe_href(url: &str) -> Option<String> {
     matches!(parsed.scheme(), "http" | "https").then(|| parsed.to_string())
 }
 
-/// "2026-11-23 14:05 UTC".
+/// "Mon 23 Nov 14:05 GMT": in the business's zone, with the zone named.
 pub fn time(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::localtime::short_zoned(t)
 }
 
 /// Priority, sentiment and status as coloured badges.

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset, Utc};
+use chrono::{DateTime, Utc};
 use earshot::alert::dispatcher::SEND_LEASE;
 use earshot::alert::transport::{SmtpSettings, SMTP_PASSWORD_ENV, SMTP_USER_ENV};
 use earshot::alert::{Dispatcher, FailureKind, PassReport, Transport};
@@ -105,7 +105,7 @@ impl Setup {
 
     fn dispatcher(&self, transport: Transport) -> Dispatcher {
         Dispatcher::new(self.config.clone(), self.store.clone(), transport)
-            .with_utc_offset(FixedOffset::east_opt(0).unwrap())
+            .with_zone(earshot::localtime::Zone::utc())
     }
 
     fn files(&self) -> Transport {
@@ -1176,4 +1176,94 @@ fn arithmetic_that_panics_on_input_respond_within() {
         err.contains("earshot.toml") && err.contains("respond_within"),
         "{err}"
     );
+}
+
+/// `[alerts] quiet`: a high alert queued in quiet hours waits in the outbox (across a
+/// restart) and goes when they end; an urgent one goes at once.
+#[tokio::test]
+async fn quiet_hours_hold_high_alerts_until_morning_and_urgent_ones_go_at_once() {
+    let server = SmtpServer::start();
+    let s = Setup::new("quiet = \"22:00-07:00\"");
+    let london = || earshot::localtime::Zone::named("Europe/London").unwrap();
+    let dispatcher = || {
+        Dispatcher::new(s.config.clone(), s.store.clone(), smtp(&server.url(), None))
+            .with_zone(london())
+    };
+    // 23:30 in London (summer time: 22:30 UTC).
+    let night = t("2026-07-01T22:30:00Z");
+    s.insert(mention("h1", "Jane Doe", RUDE, Priority::High), night);
+    s.insert(
+        mention("u1", "Maria Lopez", "Cold coffee AGAIN.", Priority::Urgent),
+        night,
+    );
+    let pass = dispatcher().tick(night).await.unwrap();
+    assert_eq!((pass.sent, pass.held), (1, 1), "{pass:?}");
+    let mails = server.messages();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject().starts_with("[URGENT]"), "{mails:?}");
+    let held = s.store.lock().outbox(Some(OutboxStatus::Pending)).unwrap();
+    assert_eq!(held.len(), 1);
+    // 07:00 BST is 06:00 UTC.
+    assert_eq!(held[0].next_attempt_at, t("2026-07-02T06:00:00Z"));
+    assert_eq!(held[0].attempts, 0);
+
+    // Still quiet at 06:59 local, after a restart (a new store on the same file). Both
+    // cases are now unanswered past respond_within (4h): the urgent one's escalation goes,
+    // the high one's waits too.
+    let restarted = StoreHandle::open(&s.db()).unwrap();
+    let early =
+        Dispatcher::new(s.config.clone(), restarted, smtp(&server.url(), None)).with_zone(london());
+    let pass = early.tick(t("2026-07-02T05:59:00Z")).await.unwrap();
+    assert_eq!((pass.queued, pass.sent, pass.held), (2, 1, 1), "{pass:?}");
+    let subjects: Vec<String> = server
+        .messages()
+        .iter()
+        .map(|m| m.subject().to_owned())
+        .collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert!(
+        subjects
+            .iter()
+            .all(|s| s.contains("Maria Lopez") && !s.contains("Jane Doe")),
+        "{subjects:?}"
+    );
+
+    // Quiet hours over: the held alert and escalation go, once each.
+    let pass = dispatcher().tick(t("2026-07-02T06:00:00Z")).await.unwrap();
+    assert_eq!((pass.sent, pass.held), (2, 0), "{pass:?}");
+    let jane: Vec<String> = server
+        .messages()
+        .iter()
+        .map(|m| m.subject().to_owned())
+        .filter(|s| s.contains("Jane Doe"))
+        .collect();
+    assert_eq!(jane.len(), 2, "{jane:?}");
+    assert!(jane.iter().any(|s| s.starts_with("[Negative]")), "{jane:?}");
+    assert!(
+        jane.iter().any(|s| s.starts_with("[Escalation]")),
+        "{jane:?}"
+    );
+    assert_eq!(
+        dispatcher()
+            .tick(t("2026-07-02T07:00:00Z"))
+            .await
+            .unwrap()
+            .sent,
+        0
+    );
+    assert_eq!(server.messages().len(), 4);
+}
+
+/// Outside quiet hours a high alert is not held.
+#[tokio::test]
+async fn outside_quiet_hours_high_alerts_go_at_once() {
+    let s = Setup::new("quiet = \"22:00-07:00\"");
+    let day = t("2026-07-01T12:00:00Z");
+    s.insert(mention("h1", "Jane Doe", RUDE, Priority::High), day);
+    let pass = Dispatcher::new(s.config.clone(), s.store.clone(), s.files())
+        .with_zone(earshot::localtime::Zone::named("Europe/London").unwrap())
+        .tick(day)
+        .await
+        .unwrap();
+    assert_eq!((pass.sent, pass.held), (1, 0), "{pass:?}");
 }

@@ -14,6 +14,7 @@ mod customers;
 mod encoding;
 mod fetch;
 mod liveness;
+mod localtime;
 mod mutations;
 mod pages;
 mod poll;

@@ -246,6 +246,8 @@ fn time_spec() -> impl Strategy<Value = String> {
         )
             .prop_map(|(n, unit)| format!("{n}{unit}")),
         (0u32..10_000, 0u32..20, 0u32..40).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}")),
+        (0u32..10_000, 0u32..20, 0u32..40, 0u32..30, 0u32..70)
+            .prop_map(|(y, mo, d, h, mi)| format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}")),
         "[0-9a-zA-Z :+.-]{0,30}",
         any::<String>(),
     ]
@@ -255,8 +257,9 @@ fn time_spec() -> impl Strategy<Value = String> {
 fn any_time_spec_is_a_time_or_an_error_never_a_panic() {
     runner()
         .run(&time_spec(), |spec| {
-            let _ = earshot::cli::parse_since(&spec, now());
-            let _ = earshot::cli::parse_due(&spec, now());
+            let zone = earshot::localtime::Zone::named("Europe/London").unwrap();
+            let _ = earshot::cli::parse_since(&spec, now(), &zone);
+            let _ = earshot::cli::parse_due(&spec, now(), &zone);
             let _ = earshot::config::parse_duration(&spec);
             Ok(())
         })

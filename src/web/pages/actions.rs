@@ -60,6 +60,7 @@ pub async fn promise(
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
+    let zone = state.config.business.timezone.clone();
     case(state, headers, id, form, |form| {
         if form.note().is_none() {
             return Err(WebError::BadRequest(
@@ -68,7 +69,7 @@ pub async fn promise(
         }
         let due = given(&form.due)
             .ok_or_else(|| WebError::BadRequest("give a due date: 2d, 36h or 2026-11-30".into()))?;
-        let due = crate::cli::parse_due(due, Utc::now())
+        let due = crate::cli::parse_due(due, Utc::now(), &zone)
             .map_err(|e| WebError::BadRequest(format!("{e:#}").replace("--due", "Due")))?;
         Ok(CaseAction::Promise { due })
     })

@@ -36,7 +36,11 @@ pub struct LogQuery {
 
 impl LogQuery {
     /// The store filter these values mean, or what is wrong with one of them.
-    pub fn filter(&self, now: DateTime<Utc>) -> Result<MentionFilter, String> {
+    pub fn filter(
+        &self,
+        now: DateTime<Utc>,
+        zone: &crate::localtime::Zone,
+    ) -> Result<MentionFilter, String> {
         let number = |value: &Option<String>, name: &str| -> Result<Option<usize>, String> {
             given(value)
                 .map(|v| v.parse::<usize>())
@@ -58,7 +62,7 @@ impl LogQuery {
             customer: given(&self.customer).map(str::to_owned),
             source: given(&self.source).map(str::to_owned),
             since: given(&self.since)
-                .map(|s| crate::cli::parse_since(s, now))
+                .map(|s| crate::cli::parse_since(s, now, zone))
                 .transpose()
                 .map_err(|e| format!("{e:#}").replace("--since", "Since"))?,
             search: given(&self.search).map(str::to_owned),
@@ -115,7 +119,7 @@ pub async fn page(
         .iter()
         .map(|s| s.name.clone())
         .collect();
-    let filter = match query.filter(Utc::now()) {
+    let filter = match query.filter(Utc::now(), &state.config.business.timezone) {
         Ok(filter) => filter,
         Err(message) => {
             let body = html! { (form(&query, &sources)) p.error { (message) } };
