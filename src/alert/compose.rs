@@ -295,6 +295,9 @@ fn case_body(doc: &mut Doc, ctx: &AlertContext) {
             &ctx.detail.priority_reasons.join("; "),
         );
     }
+    if let Some(category) = ctx.category {
+        doc.field("Problem", category.label());
+    }
     if let Some(title) = &m.title {
         doc.field("Title", title);
     }
@@ -456,6 +459,7 @@ mod tests {
             detail: store.mention_detail(1).unwrap(),
             customer_card: Some("Tier A, lifetime value 3,200\n2 past mentions".into()),
             suggested_reply: Some("Dear Jane, we are sorry.".into()),
+            category: Some(crate::replies::Category::Staff),
         }
     }
 
@@ -472,6 +476,7 @@ mod tests {
             "https://reviews.test/r/42",
             "-0.72 (negative), driven by \"rude\" -0.60",
             "Why urgent: A-list (tier A), lifetime value 3,200",
+            "Problem: Staff attitude",
             "2 past mentions",
             "Dear Jane, we are sorry.",
             "earshot ack 1",

@@ -338,19 +338,19 @@ fn compose(store: &Store, config: &Config, entry: &OutboxEntry) -> Result<Email,
     let business = config.business.name.as_str();
     let mention = || entry.mention_id.ok_or(StoreError::NoSuchMention(0));
     Ok(match entry.kind {
-        OutboxKind::Alert => compose::alert(&alert_context(store, mention()?, business)?, respond),
+        OutboxKind::Alert => compose::alert(&alert_context(store, mention()?, config)?, respond),
         OutboxKind::BecameUrgent => compose::became_urgent(
-            &alert_context(store, mention()?, business)?,
+            &alert_context(store, mention()?, config)?,
             entry.detail.as_deref().unwrap_or("its priority rose"),
             respond,
         ),
         OutboxKind::Escalation => {
-            compose::escalation(&alert_context(store, mention()?, business)?, respond)
+            compose::escalation(&alert_context(store, mention()?, config)?, respond)
         }
         OutboxKind::Reminder => {
             let due = entry.detail.as_deref().and_then(crate::store::parse_ts);
             compose::reminder(
-                &alert_context(store, mention()?, business)?,
+                &alert_context(store, mention()?, config)?,
                 due.unwrap_or(entry.created_at),
             )
         }

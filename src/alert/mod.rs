@@ -13,6 +13,8 @@ mod doc;
 mod failure;
 pub mod transport;
 
+use crate::config::Config;
+use crate::replies::Category;
 use crate::store::{Store, StoreError, StoredDetail};
 
 pub use dispatcher::{Dispatcher, PassReport};
@@ -30,18 +32,21 @@ pub struct AlertContext {
     /// A suggested reply addressing the customer by name; `None` (a neutral mention)
     /// leaves the section out.
     pub suggested_reply: Option<String>,
+    /// What a complaint is about; `None` for praise and neutral mentions.
+    pub category: Option<Category>,
 }
 
 /// The context of an alert about `mention_id`, read from the store.
 pub fn alert_context(
     store: &Store,
     mention_id: i64,
-    business: &str,
+    config: &Config,
 ) -> Result<AlertContext, StoreError> {
     let case = store.case_file(mention_id)?;
     Ok(AlertContext {
         customer_card: case.customer.as_ref().map(crate::casework::customer_card),
-        suggested_reply: crate::casework::reply_for(&case, business),
+        suggested_reply: crate::casework::reply_for(&case, config),
+        category: crate::replies::complaint_category(&case.detail.mention),
         detail: case.detail,
     })
 }
