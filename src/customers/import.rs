@@ -176,6 +176,21 @@ fn decode(bytes: &[u8]) -> Result<String, (usize, String)> {
     }
 }
 
+/// The line a record starts on. In a file with Windows (CRLF) line ends the csv reader
+/// ends a record at its `\r` and counts the `\n` into the next one, so its own line
+/// number is one short: count from the byte offset, past that `\n`.
+fn line_of(text: &str, position: Option<&csv::Position>) -> u64 {
+    let bytes = text.as_bytes();
+    let offset = position.map_or(0, |p| p.byte());
+    let mut offset = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    if offset > 0 && bytes[offset - 1] == b'\r' && bytes.get(offset) == Some(&b'\n') {
+        offset += 1;
+    }
+    bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 fn line_at(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
 }
@@ -228,11 +243,11 @@ pub fn parse_customers(
         let row = match row {
             Ok(row) => row,
             Err(e) => {
-                problems.push(csv_problem(&e, &header, delimiter));
+                problems.push(csv_problem(&e, &header, delimiter, text));
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| p.line());
+        let line = line_of(text, row.position());
         if row.iter().all(|f| f.is_empty()) {
             continue;
         }
@@ -361,9 +376,9 @@ fn delimiter_name(delimiter: u8) -> &'static str {
     }
 }
 
-fn csv_problem(error: &csv::Error, header: &[String], delimiter: u8) -> String {
+fn csv_problem(error: &csv::Error, header: &[String], delimiter: u8, text: &str) -> String {
     let name = delimiter_name(delimiter);
-    let line = error.position().map_or(0, |p| p.line());
+    let line = line_of(text, error.position());
     match error.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
@@ -760,6 +775,14 @@ mod tests {
             err.contains("[customers.columns] name = \"Full Name\""),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rows_of_a_file_with_windows_line_ends_are_named_by_their_own_line() {
+        let found = problems("name,email\r\nAnn,a@x.test\r\nBob,b@x.test\r\n,c@x.test\r\nCid\r\n");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("line 4: missing name"), "{found:?}");
+        assert!(found[1].starts_with("line 5: 1 cells"), "{found:?}");
     }
 
     #[test]
