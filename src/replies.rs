@@ -238,7 +238,10 @@ pub(crate) mod tests {
             without_phone.contains("I'm sorry about the long wait, and that it has happened again"),
             "{without_phone}"
         );
-        assert!(without_phone.contains("myself"), "{without_phone}");
+        assert!(
+            without_phone.contains("with you myself. Reply here with the best number to reach you and I'll give you a call back today."),
+            "{without_phone}"
+        );
         let settings = ReplySettings {
             phone: Some("0161 555 0100".into()),
             signature: Some("Sam Okafor, owner".into()),

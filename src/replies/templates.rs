@@ -115,8 +115,8 @@ const REPEAT: &str = "Hi {first_name},\n\n\
     tell us twice, and I want to sort this out with you myself.\
     {% if phone %} You can reach me directly on {phone}, or reply here with the best number \
     to reach you and I'll give you {offer}.\
-    {% else %} Reply here with the best number to reach you and I'll give you {offer} \
-    myself.{% endif %}\n\n{signature}";
+    {% else %} Reply here with the best number to reach you and I'll give you \
+    {offer}.{% endif %}\n\n{signature}";
 
 const PRAISE: &str = "Hi {first_name},\n\n\
     Thank you so much for the kind words! It means a lot to all of us at {business}, and \
