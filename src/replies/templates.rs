@@ -281,7 +281,7 @@ pub fn check_template(key: &str, source: &str, phone_set: bool) -> Result<(), St
     let env = environment();
     let compiled = env
         .template_from_named_str(key, source)
-        .map_err(|e| syntax_problem(&e))?;
+        .map_err(|e| syntax_problem(&e, source))?;
     let mut unknown: Vec<String> = compiled
         .undeclared_variables(false)
         .into_iter()
@@ -304,16 +304,28 @@ pub fn check_template(key: &str, source: &str, phone_set: bool) -> Result<(), St
         problem: (!praise).then_some(problem_words(Category::Other)),
     };
     let text = compiled.render(sample.context()).map_err(|e| {
-        if e.kind() != ErrorKind::UndefinedError {
-            return format!("cannot be filled in: {}", detail(&e));
-        }
-        if praise && source.contains("problem") {
-            "uses {problem}, but a thank-you for praise has no problem to name; take it out"
-                .to_owned()
-        } else {
+        // Which value was missing: the render succeeds once it is given.
+        let with_phone = Values {
+            phone: Some("555 0100"),
+            ..sample.clone()
+        };
+        let with_problem = Values {
+            problem: Some(problem_words(Category::Other)),
+            ..with_phone.clone()
+        };
+        if e.kind() == ErrorKind::UndefinedError && compiled.render(with_phone.context()).is_ok()
+        {
             "uses {phone}, but [replies] phone is not set: add phone = \"…\" to [replies], \
              or put it inside {% if phone %}…{% endif %}"
                 .to_owned()
+        } else if praise && compiled.render(with_problem.context()).is_ok() {
+            "uses {problem}, but a thank-you for praise has no problem to name; take it out"
+                .to_owned()
+        } else {
+            format!(
+                "cannot be filled in: {}; a placeholder is a name alone in single braces, e.g. {{first_name}}",
+                detail(&e)
+            )
         }
     })?;
     if text.trim().is_empty() {
@@ -324,7 +336,10 @@ pub fn check_template(key: &str, source: &str, phone_set: bool) -> Result<(), St
     Ok(())
 }
 
-fn syntax_problem(error: &minijinja::Error) -> String {
+fn syntax_problem(error: &minijinja::Error, source: &str) -> String {
+    if source.contains("{{") {
+        return "writes a placeholder in double braces; Earshot's use single braces: {first_name}, not {{ first_name }}".to_owned();
+    }
     let line = error
         .line()
         .map(|l| format!(" (line {l} of the template)"))
@@ -404,7 +419,13 @@ mod tests {
         let err = check_template("quality", "Hi {% if phone %}x", false).unwrap_err();
         assert!(err.contains("line 1 of the template"), "{err}");
         // Jinja's double braces read as a brace inside a placeholder: refused, not sent.
-        assert!(check_template("other", "Hi {{ first_name }}", false).is_err());
+        let err = check_template("other", "Hi {{ first_name }}", false).unwrap_err();
+        assert!(err.contains("not {{ first_name }}"), "{err}");
+        let err = check_template("other", "Hi {first_name.x}", false).unwrap_err();
+        assert!(
+            err.starts_with("cannot be filled in: ") && err.contains("a name alone"),
+            "{err}"
+        );
     }
 
     #[test]
