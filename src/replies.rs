@@ -81,6 +81,13 @@ fn name_of(text: &str, trusted: bool) -> Option<String> {
     if text.contains(['@', '_', '/', ':']) || text.chars().any(|c| c.is_ascii_digit()) {
         return None;
     }
+    // "Turner, William", as exports write names: the first name is after the comma.
+    let text = match text.split_once(',') {
+        Some((surname, given)) if trusted && !given.trim().is_empty() => {
+            format!("{} {}", given.trim(), surname.trim())
+        }
+        _ => text.to_owned(),
+    };
     let words: Vec<&str> = text
         .split_whitespace()
         .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ',' | '(' | ')' | '"')))
@@ -318,6 +325,10 @@ pub(crate) mod tests {
         assert_eq!(name(None, Some("Lucia F.")).as_deref(), Some("Lucia"));
         assert_eq!(name(None, Some("Mrs. Patel")).as_deref(), Some("Mrs Patel"));
         assert_eq!(name(None, Some("José Álvarez")).as_deref(), Some("José"));
+        assert_eq!(
+            name(Some("Turner, William"), None).as_deref(),
+            Some("William")
+        );
         for not_a_name in [
             "@kwame.runs",
             "breadhead_pa",
