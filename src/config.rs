@@ -136,6 +136,10 @@ pub struct Config {
     /// `[web] public_url`: the address a phone opens the web log at (alerts link to a
     /// mention's page under it); None: alerts carry no link to the log.
     pub web_public_url: Option<url::Url>,
+    /// Reply drafts: signature, offer, direct line and the owner's templates.
+    pub replies: crate::replies::ReplySettings,
+    /// Which column of an exported customer file holds which field.
+    pub customer_columns: crate::customers::ColumnMap,
 }
 
 /// The business and the names people use for it.
@@ -342,6 +346,10 @@ struct RawConfig {
     alerts: RawAlerts,
     #[serde(default)]
     web: RawWeb,
+    #[serde(default)]
+    replies: RawReplies,
+    #[serde(default)]
+    customers: RawCustomers,
 }
 
 #[derive(Deserialize)]
@@ -430,6 +438,36 @@ struct RawAlerts {
 struct RawWeb {
     listen: Option<String>,
     public_url: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReplies {
+    signature: Option<Spanned<String>>,
+    offer: Option<Spanned<String>>,
+    phone: Option<Spanned<String>>,
+    #[serde(default)]
+    templates: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawCustomers {
+    #[serde(default)]
+    columns: RawColumns,
+}
+
+/// `[customers.columns]`: one key per field the importer knows (`COLUMNS`).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawColumns {
+    name: Option<Spanned<String>>,
+    email: Option<Spanned<String>>,
+    phone: Option<Spanned<String>>,
+    handles: Option<Spanned<String>>,
+    tier: Option<Spanned<String>>,
+    lifetime_value: Option<Spanned<String>>,
+    notes: Option<Spanned<String>>,
 }
 
 /// Parse a human duration: `30s`, `15m`, `6h`, `90d` (and humantime's longer forms).
@@ -791,6 +829,80 @@ mod tests {
             lines[5].contains("`alerts.to`") && lines[5].contains("square brackets"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn reply_settings_default_and_take_the_owners_templates() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.replies, crate::replies::ReplySettings::default());
+        let config = parse(&format!(
+            "{MINIMAL}[replies]\nsignature = \"Sam, owner\"\noffer = \"a free coffee\"\nphone = \"0161 555 0100\"\n\
+             [replies.templates]\nwaiting = \"\"\"\nHi {{first_name}},\n\nSorry. Call {{phone}}.\n\n{{signature}}\"\"\"\n"
+        ))
+        .unwrap();
+        assert_eq!(config.replies.signature.as_deref(), Some("Sam, owner"));
+        assert_eq!(config.replies.phone.as_deref(), Some("0161 555 0100"));
+        assert!(config.replies.templates["waiting"].contains("Call {phone}"));
+    }
+
+    #[test]
+    fn a_wrong_reply_template_names_the_template_and_the_placeholder() {
+        let err = problem("[replies.templates]\nwaiting = \"Hi {frist_name}\"");
+        assert_names(
+            &err,
+            4,
+            "replies.templates.waiting",
+            "unknown placeholder {frist_name}; use one of {first_name}, {business},",
+        );
+        let err = problem("[replies.templates]\nrepeat = \"Call me on {phone}\"");
+        assert_names(
+            &err,
+            4,
+            "replies.templates.repeat",
+            "[replies] phone is not set",
+        );
+        let err = problem("[replies.templates]\nstaff = \"Hi {first_name\"");
+        assert_names(&err, 4, "replies.templates.staff", "single braces");
+        let err = problem("[replies.templates]\nwaitng = \"Hi\"");
+        assert_names(&err, 4, "replies.templates.waitng", "the templates are: ");
+    }
+
+    #[test]
+    fn reply_signature_offer_and_phone_are_checked() {
+        let err = problem("[replies]\nsignature = \"The team at {business}\"");
+        assert_names(&err, 4, "replies.signature", "plain text");
+        let err = problem("[replies]\noffer = \"\"");
+        assert_names(&err, 4, "replies.offer", "1..200 characters");
+        let err = problem("[replies]\nphone = \"call me\"");
+        assert_names(&err, 4, "replies.phone", "not a phone number");
+        let err = problem("[replies]\nreply_to = \"x\"");
+        assert!(err.contains("replies.reply_to"), "{err}");
+    }
+
+    #[test]
+    fn customer_columns_map_headings_and_refuse_one_heading_for_two_fields() {
+        let config = parse(&format!(
+            "{MINIMAL}[customers.columns]\nname = \"Full Name\"\nemail = \"E-mail\"\n"
+        ))
+        .unwrap();
+        let mut expected = crate::customers::ColumnMap::default();
+        expected.map("name", "Full Name").unwrap();
+        expected.map("email", "E-mail").unwrap();
+        assert_eq!(config.customer_columns, expected);
+        let err = problem("[customers.columns]\nname = \"Client\"\nnotes = \"client\"");
+        assert_names(
+            &err,
+            5,
+            "customers.columns.notes",
+            "'client' is already the column for name",
+        );
+        let err = problem("[customers.columns]\nbirthday = \"DOB\"");
+        assert!(
+            err.contains("customers.columns.birthday") && err.contains("lifetime_value"),
+            "{err}"
+        );
+        let err = problem("[customers.columns]\nemail = \" \"");
+        assert_names(&err, 4, "customers.columns.email", "Full Name");
     }
 
     #[test]

@@ -51,6 +51,12 @@ pub fn triage(label: Label, customer: Option<&CustomerFacts>, rules: &TriageSett
     Verdict { priority, reasons }
 }
 
+/// A priority reason that says the customer complained before within the window (as
+/// [`triage`] words it: "2nd complaint in 90 days").
+pub fn is_repeat_reason(reason: &str) -> bool {
+    reason.contains(" complaint in ") && reason.ends_with(" days")
+}
+
 fn vip_reason(customer: &CustomerFacts, rules: &TriageSettings) -> Option<String> {
     let value = customer.lifetime_value.unwrap_or(0.0);
     // "lifetime value 0" says nothing when the list gave no value.
@@ -155,6 +161,8 @@ mod tests {
         let verdict = triage(Label::Negative, Some(&customer("B", 400.0, 1)), &rules());
         assert_eq!(verdict.priority, Priority::Urgent);
         assert_eq!(verdict.reasons, ["2nd complaint in 90 days"]);
+        assert!(is_repeat_reason(&verdict.reasons[0]));
+        assert!(!is_repeat_reason("A-list customer (tier A)"));
     }
 
     #[test]

@@ -352,6 +352,9 @@ fn case_body(doc: &mut Doc, ctx: &AlertContext) {
             &ctx.detail.priority_reasons.join("; "),
         );
     }
+    if let Some(category) = ctx.category {
+        doc.field("Problem", category.label());
+    }
     if let Some(title) = &m.title {
         doc.field("Title", title);
     }
@@ -512,6 +515,7 @@ mod tests {
             customer_card: Some("Tier A, lifetime value 3,200\n2 past mentions".into()),
             suggested_reply: Some("Dear Jane, we are sorry.".into()),
             page_url: None,
+            category: Some(crate::replies::Category::Staff),
         }
     }
 
@@ -531,6 +535,7 @@ mod tests {
             "https://reviews.test/r/42",
             "-0.72 (negative), driven by \"rude\" -0.60",
             "Why urgent: A-list (tier A), lifetime value 3,200",
+            "Problem: Staff attitude",
             "2 past mentions",
             "Dear Jane, we are sorry.",
             "earshot ack 1",

@@ -52,7 +52,18 @@ fn priya_complaint(id: i64, text: &str, reasons: &[&str]) -> AlertContext {
         dismissed: None,
         relabelled: false,
     };
+    let suggested_reply = crate::replies::draft(
+        &crate::replies::ReplySettings::default(),
+        "Harbor Street Bakery",
+        &mention,
+        crate::replies::Recipient {
+            customer_name: Some("Priya Nair"),
+            repeat: reasons.iter().any(|r| r.contains("complaint")),
+        },
+    );
     AlertContext {
+        suggested_reply,
+        category: crate::replies::complaint_category(&mention),
         detail: StoredDetail {
             mention,
             priority_reasons: reasons.iter().map(|r| r.to_string()).collect(),
@@ -65,7 +76,6 @@ fn priya_complaint(id: i64, text: &str, reasons: &[&str]) -> AlertContext {
             }],
         },
         customer_card: Some("Priya Nair, tier A, lifetime value 3,200\n2 past mentions".into()),
-        suggested_reply: Some("Hi Priya,\n\nI am sorry your cake arrived squashed.".into()),
         page_url: Some(format!("https://earshot.bakery.example/mentions/{id}")),
     }
 }
@@ -163,6 +173,15 @@ fn a_negative_alert_from_a_stranger_without_a_web_link() {
     ctx.detail.mention.author = Some("Bo Diaz".into());
     ctx.customer_card = None;
     ctx.page_url = None;
+    ctx.suggested_reply = crate::replies::draft(
+        &crate::replies::ReplySettings::default(),
+        "Harbor Street Bakery",
+        &ctx.detail.mention,
+        crate::replies::Recipient {
+            customer_name: None,
+            repeat: false,
+        },
+    );
     golden(
         "alert-negative",
         &london(|| compose::alert(&ctx, FOUR_HOURS)),

@@ -17,6 +17,7 @@ pub mod quiet;
 pub mod transport;
 
 use crate::config::Config;
+use crate::replies::Category;
 use crate::store::{Store, StoreError, StoredDetail};
 
 pub use dispatcher::{Dispatcher, PassReport};
@@ -36,6 +37,8 @@ pub struct AlertContext {
     pub suggested_reply: Option<String>,
     /// The mention's page in the web log (`[web] public_url`), for acting from a phone.
     pub page_url: Option<String>,
+    /// What a complaint is about; `None` for praise and neutral mentions.
+    pub category: Option<Category>,
 }
 
 /// The context of an alert about `mention_id`, read from the store.
@@ -47,8 +50,9 @@ pub fn alert_context(
     let case = store.case_file(mention_id)?;
     Ok(AlertContext {
         customer_card: case.customer.as_ref().map(crate::casework::customer_card),
-        suggested_reply: crate::casework::reply_for(&case, &config.business.name),
+        suggested_reply: crate::casework::reply_for(&case, config),
         page_url: mention_page(config, mention_id),
+        category: crate::replies::complaint_category(&case.detail.mention),
         detail: case.detail,
     })
 }

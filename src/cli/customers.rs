@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use super::output::mentions_table;
 use crate::casework::customer_card;
 use crate::config::Config;
-use crate::customers::parse_csv_bytes;
+use crate::customers::read_customers;
 use crate::store::{CustomerSummary, Store};
 use crate::triage::thousands;
 
@@ -15,11 +15,17 @@ use crate::triage::thousands;
 pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String> {
     let bytes = std::fs::read(file)
         .with_context(|| format!("cannot read {}; check the path", file.display()))?;
-    let records = parse_csv_bytes(&bytes, &file.display().to_string())?;
+    let read = read_customers(
+        &bytes,
+        &file.display().to_string(),
+        &config.customer_columns,
+    )?;
+    let records = read.records.as_slice();
     let summary =
-        crate::pipeline::import_customers(store, &records, &config.triage, crate::clock::now())?;
+        crate::pipeline::import_customers(store, records, &config.triage, crate::clock::now())?;
+    let notice = read.notice().map(|n| n + "\n").unwrap_or_default();
     Ok(format!(
-        "Imported {} customers from {}: {} new, {} updated; {} mentions linked to a customer.\n",
+        "{notice}Imported {} customers from {}: {} new, {} updated; {} mentions linked to a customer.\n",
         records.len(),
         file.display(),
         summary.added,

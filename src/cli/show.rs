@@ -28,7 +28,7 @@ pub fn render(store: &Store, config: &Config, id: i64) -> Result<String> {
             }
         }
     }
-    if let Some(reply) = reply_for(&case, &config.business.name) {
+    if let Some(reply) = reply_for(&case, config) {
         out.push_str(&format!("\nSuggested reply:\n{}\n", indent(&reply)));
     }
     out.push_str(&history(detail));
@@ -63,6 +63,9 @@ fn header(detail: &StoredDetail) -> String {
             m.priority,
             detail.priority_reasons.join("; ")
         ));
+    }
+    if let Some(category) = crate::replies::complaint_category(m) {
+        out.push_str(&format!("Problem:   {}\n", category.label()));
     }
     if let Some(due) = m.promise_due_at {
         let overdue = if m.overdue { "  ** OVERDUE **" } else { "" };

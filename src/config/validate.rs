@@ -58,6 +58,14 @@ const ALERTS_PER_HOUR: Range<u64> = 1..1001;
 /// `[triage] negative_below` and `positive_above`: scores run from -1 to +1, and a
 /// threshold at either end would make a label impossible.
 const THRESHOLD: (f32, f32) = (-0.9, 0.9);
+/// `[replies] signature` and `offer`, in characters: a line, not a letter.
+const REPLY_LINE: Range<usize> = 1..201;
+/// `[replies] phone`, in characters.
+const PHONE: Range<usize> = 3..41;
+/// `[replies.templates]`, in characters: a reply, not an essay.
+const TEMPLATE: Range<usize> = 1..4001;
+/// `[customers.columns]` headers, in characters.
+const COLUMN_HEADER: Range<usize> = 1..201;
 /// `[sentiment.terms]` weights, on the built-in lexicon's scale.
 const TERM_WEIGHT: (f32, f32) = (-4.0, 4.0);
 
@@ -76,6 +84,8 @@ impl Validator<'_> {
         let triage = self.triage(raw.triage);
         let sentiment_terms = self.terms(raw.sentiment.terms);
         let alerts = self.alerts(raw.alerts);
+        let replies = self.replies(raw.replies);
+        let customer_columns = self.customer_columns(raw.customers.columns);
         Config {
             business,
             database,
@@ -86,6 +96,8 @@ impl Validator<'_> {
             alerts,
             web_public_url: raw.web.public_url.and_then(|url| self.public_url(url)),
             web_listen: raw.web.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_owned()),
+            replies,
+            customer_columns,
         }
     }
 
@@ -578,6 +590,127 @@ impl Validator<'_> {
                 None
             }
         }
+    }
+
+    fn replies(&mut self, raw: RawReplies) -> crate::replies::ReplySettings {
+        let signature = self.reply_line(raw.signature, "replies.signature", "Sam, owner");
+        let offer = self.reply_line(
+            raw.offer,
+            "replies.offer",
+            "a free coffee on your next visit",
+        );
+        let phone = raw.phone.and_then(|phone| {
+            let text = phone.get_ref().trim();
+            let digits = text.chars().filter(char::is_ascii_digit).count();
+            if PHONE.contains(&text.chars().count()) && digits >= 3 {
+                return Some(text.to_owned());
+            }
+            self.report(
+                phone.span(),
+                "replies.phone",
+                &format!(
+                    "'{text}' is not a phone number: write the direct line as customers dial it, e.g. phone = \"0161 555 0100\" ({}..{} characters)",
+                    PHONE.start,
+                    PHONE.end - 1
+                ),
+            );
+            None
+        });
+        let mut templates = BTreeMap::new();
+        for (key, source) in raw.templates {
+            let dotted = format!("replies.templates.{key}");
+            let length = source.get_ref().chars().count();
+            let checked = if TEMPLATE.contains(&length) {
+                crate::replies::check_template(&key, source.get_ref(), phone.is_some())
+            } else {
+                Err(format!(
+                    "is {length} characters; a reply template has {}..{}",
+                    TEMPLATE.start,
+                    TEMPLATE.end - 1
+                ))
+            };
+            match checked {
+                Ok(()) => {
+                    templates.insert(key, source.into_inner());
+                }
+                Err(message) => self.report(source.span(), &dotted, &message),
+            }
+        }
+        crate::replies::ReplySettings {
+            signature,
+            offer: offer.unwrap_or_else(|| crate::replies::DEFAULT_OFFER.to_owned()),
+            phone,
+            templates,
+        }
+    }
+
+    /// `[replies] signature` or `offer`: one line of plain text, put into replies as it is.
+    fn reply_line(
+        &mut self,
+        raw: Option<Spanned<String>>,
+        key: &str,
+        example: &str,
+    ) -> Option<String> {
+        let raw = raw?;
+        let text = raw.get_ref().trim();
+        let problem = if !REPLY_LINE.contains(&text.chars().count()) {
+            format!(
+                "must be {}..{} characters",
+                REPLY_LINE.start,
+                REPLY_LINE.end - 1
+            )
+        } else if text.contains(['{', '}']) {
+            "is plain text, put into replies as written: placeholders such as {business} work only in [replies.templates]".to_owned()
+        } else if text.contains('\n') {
+            "must be one line".to_owned()
+        } else {
+            return Some(text.to_owned());
+        };
+        self.report(
+            raw.span(),
+            key,
+            &format!(
+                "{problem}; write e.g. {} = \"{example}\"",
+                key.rsplit('.').next().unwrap_or(key)
+            ),
+        );
+        None
+    }
+
+    fn customer_columns(&mut self, raw: RawColumns) -> crate::customers::ColumnMap {
+        let mut map = crate::customers::ColumnMap::default();
+        let fields = [
+            ("name", raw.name),
+            ("email", raw.email),
+            ("phone", raw.phone),
+            ("handles", raw.handles),
+            ("tier", raw.tier),
+            ("lifetime_value", raw.lifetime_value),
+            ("notes", raw.notes),
+        ];
+        for (field, header) in fields {
+            let Some(header) = header else { continue };
+            let key = format!("customers.columns.{field}");
+            let text = header.get_ref().trim();
+            if !COLUMN_HEADER.contains(&text.chars().count()) {
+                self.report(
+                    header.span(),
+                    &key,
+                    &format!("write the column's heading as it is in your file, e.g. {field} = \"Full Name\""),
+                );
+                continue;
+            }
+            if let Err(other) = map.map(field, text) {
+                self.report(
+                    header.span(),
+                    &key,
+                    &format!(
+                        "'{text}' is already the column for {other}; one column holds one field"
+                    ),
+                );
+            }
+        }
+        map
     }
 
     fn report(&mut self, span: Range<usize>, key: &str, message: &str) {

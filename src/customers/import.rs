@@ -2,6 +2,11 @@
 //! a byte-order mark), every row is checked, and any problem (a quote never closed, a row
 //! with too many or too few cells, an email that is not one, two rows for one customer
 //! that disagree) refuses the whole file, naming the line and the column.
+//!
+//! Files come as a till or booking system exports them: the delimiter (`,` `;` or tab) is
+//! read off the header line, the column headings may be the system's own ("Full Name",
+//! "E-mail") when `[customers.columns]` maps them ([`ColumnMap`]), and columns Earshot
+//! has no use for are set aside and named once ([`CustomerFile::notice`]).
 
 use std::collections::HashMap;
 
@@ -28,16 +33,16 @@ pub enum ImportError {
         /// What is wrong.
         reason: String,
     },
-    /// A column the importer does not know.
-    #[error("{path} line 1: unknown column '{column}'; the columns are: {}", COLUMNS.join(", "))]
-    UnknownColumn {
+    /// The header line does not fit the column mapping.
+    #[error("{path} line 1: {message}")]
+    Header {
         /// The file.
         path: String,
-        /// The column.
-        column: String,
+        /// What is wrong and what to do.
+        message: String,
     },
     /// No `name` column.
-    #[error("{path} line 1: the header has no 'name' column; the first line must name the columns, e.g. name,email,tier,lifetime_value")]
+    #[error("{path} line 1: the header has no 'name' column; the first line must name the columns, e.g. name,email,tier,lifetime_value (or, for a file exported from another system, name its column in config: [customers.columns] name = \"Full Name\")")]
     NoNameColumn {
         /// The file.
         path: String,
@@ -52,15 +57,91 @@ pub enum ImportError {
     },
 }
 
+/// Which column of a customer file holds which field: the heading `[customers.columns]`
+/// gives, else the field's own name (`email`). Headings match without regard to case,
+/// spaces, dashes or underscores ("Lifetime Value" is `lifetime_value`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ColumnMap {
+    mapped: Vec<(&'static str, String)>,
+}
+
+impl ColumnMap {
+    /// Read `field` from the column headed `heading`; `Err` names the field that column
+    /// is already mapped to.
+    pub fn map(&mut self, field: &'static str, heading: &str) -> Result<(), &'static str> {
+        if let Some((other, _)) = self.mapped.iter().find(|(_, h)| fold(h) == fold(heading)) {
+            return Err(other);
+        }
+        self.mapped.push((field, heading.to_owned()));
+        Ok(())
+    }
+
+    /// The heading `field` is read from, and whether the owner chose it.
+    fn heading(&self, field: &'static str) -> (&str, bool) {
+        match self.mapped.iter().find(|(f, _)| *f == field) {
+            Some((_, heading)) => (heading, true),
+            None => (field, false),
+        }
+    }
+}
+
+/// A heading as compared: lowercase, with spaces, dashes and underscores alike.
+fn fold(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .split(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// A customer file, read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerFile {
+    /// Its customers, validated.
+    pub records: Vec<CustomerRecord>,
+    /// Headings of the columns no field is read from, as written in the file.
+    pub ignored: Vec<String>,
+}
+
+impl CustomerFile {
+    /// One line naming the columns set aside, if any.
+    pub fn notice(&self) -> Option<String> {
+        if self.ignored.is_empty() {
+            return None;
+        }
+        let n = self.ignored.len();
+        let names: Vec<String> = self.ignored.iter().map(|h| format!("'{h}'")).collect();
+        Some(format!(
+            "Ignored {n} column{} Earshot does not use: {}. To import one, name it in config under [customers.columns], e.g. tier = \"{}\" (the fields are {}).",
+            if n == 1 { "" } else { "s" },
+            names.join(", "),
+            self.ignored[0],
+            COLUMNS.join(", ")
+        ))
+    }
+}
+
 /// Decode a customer file's bytes (UTF-8, with or without a BOM, or UTF-16 with a BOM as
 /// Excel's "Unicode text" writes) and parse it with [`parse_csv`].
 pub fn parse_csv_bytes(bytes: &[u8], path: &str) -> Result<Vec<CustomerRecord>, ImportError> {
+    read_customers(bytes, path, &ColumnMap::default()).map(|file| file.records)
+}
+
+/// Decode and parse a customer file exported from another system, its columns mapped by
+/// `columns`.
+pub fn read_customers(
+    bytes: &[u8],
+    path: &str,
+    columns: &ColumnMap,
+) -> Result<CustomerFile, ImportError> {
     let text = decode(bytes).map_err(|(line, reason)| ImportError::Encoding {
         path: path.into(),
         line,
         reason,
     })?;
-    parse_csv(&text, path)
+    parse_customers(&text, path, columns)
 }
 
 fn decode(bytes: &[u8]) -> Result<String, (usize, String)> {
@@ -95,14 +176,40 @@ fn decode(bytes: &[u8]) -> Result<String, (usize, String)> {
     }
 }
 
+/// The line a record starts on. In a file with Windows (CRLF) line ends the csv reader
+/// ends a record at its `\r` and counts the `\n` into the next one, so its own line
+/// number is one short: count from the byte offset, past that `\n`.
+fn line_of(text: &str, position: Option<&csv::Position>) -> u64 {
+    let bytes = text.as_bytes();
+    let offset = position.map_or(0, |p| p.byte());
+    let mut offset = usize::try_from(offset)
+        .unwrap_or(usize::MAX)
+        .min(bytes.len());
+    if offset > 0 && bytes[offset - 1] == b'\r' && bytes.get(offset) == Some(&b'\n') {
+        offset += 1;
+    }
+    bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64 + 1
+}
+
 fn line_at(text: &str, offset: usize) -> usize {
     text[..offset].matches('\n').count() + 1
 }
 
-/// Parse a customer CSV (all rows validated; any bad row fails the whole file).
+/// Parse a customer CSV with the plain column names (all rows validated; any bad row
+/// fails the whole file; columns Earshot does not use are ignored).
 pub fn parse_csv(text: &str, path: &str) -> Result<Vec<CustomerRecord>, ImportError> {
+    parse_customers(text, path, &ColumnMap::default()).map(|file| file.records)
+}
+
+/// Parse customer text, its columns mapped by `columns`.
+pub fn parse_customers(
+    text: &str,
+    path: &str,
+    columns: &ColumnMap,
+) -> Result<CustomerFile, ImportError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if let Some(line) = unclosed_quote(text) {
+    let delimiter = sniff_delimiter(text);
+    if let Some(line) = unclosed_quote(text, delimiter) {
         return Err(ImportError::BadRows {
             path: path.into(),
             problems: vec![format!(
@@ -111,6 +218,7 @@ pub fn parse_csv(text: &str, path: &str) -> Result<Vec<CustomerRecord>, ImportEr
         });
     }
     let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let header: Vec<String> = reader
@@ -120,44 +228,42 @@ pub fn parse_csv(text: &str, path: &str) -> Result<Vec<CustomerRecord>, ImportEr
             reason: e.to_string(),
         })?
         .iter()
-        .map(|h| h.trim().to_ascii_lowercase())
+        .map(|h| h.trim().to_owned())
         .collect();
-    if let Some(unknown) = header.iter().find(|h| !COLUMNS.contains(&h.as_str())) {
-        return Err(ImportError::UnknownColumn {
+    let layout = Layout::of(&header, columns).map_err(|message| match message {
+        None => ImportError::NoNameColumn { path: path.into() },
+        Some(message) => ImportError::Header {
             path: path.into(),
-            column: unknown.clone(),
-        });
-    }
-    if !header.iter().any(|h| h == "name") {
-        return Err(ImportError::NoNameColumn { path: path.into() });
-    }
+            message,
+        },
+    })?;
     let mut rows = Vec::new();
     let mut problems = Vec::new();
     for row in reader.records() {
         let row = match row {
             Ok(row) => row,
             Err(e) => {
-                problems.push(csv_problem(&e, &header));
+                problems.push(csv_problem(&e, &header, delimiter, text));
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| p.line());
+        let line = line_of(text, row.position());
         if row.iter().all(|f| f.is_empty()) {
             continue;
         }
         let field = |name: &str| {
-            header
-                .iter()
-                .position(|h| h == name)
+            layout
+                .column(name)
                 .and_then(|i| row.get(i))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
         };
-        if let Some(column) = header
+        if let Some(column) = layout
+            .fields
             .iter()
-            .zip(row.iter())
-            .find(|(h, v)| *h != "notes" && v.contains(['\r', '\n']))
-            .map(|(h, _)| h)
+            .filter(|(f, _)| *f != "notes")
+            .find(|(_, i)| row.get(*i).is_some_and(|v| v.contains(['\r', '\n'])))
+            .map(|(f, _)| f)
         {
             problems.push(format!(
                 "line {line}: the {column} has a line break in it; only notes may span lines (is a quote (\") on this line misplaced?)"
@@ -171,7 +277,10 @@ pub fn parse_csv(text: &str, path: &str) -> Result<Vec<CustomerRecord>, ImportEr
     }
     let records = merge_duplicates(rows, &mut problems);
     if problems.is_empty() {
-        Ok(records)
+        Ok(CustomerFile {
+            records,
+            ignored: layout.ignored,
+        })
     } else {
         Err(ImportError::BadRows {
             path: path.into(),
@@ -180,23 +289,111 @@ pub fn parse_csv(text: &str, path: &str) -> Result<Vec<CustomerRecord>, ImportEr
     }
 }
 
-fn csv_problem(error: &csv::Error, header: &[String]) -> String {
-    let line = error.position().map_or(0, |p| p.line());
+/// Where each field is in a file, and the columns no field reads.
+struct Layout {
+    fields: Vec<(&'static str, usize)>,
+    ignored: Vec<String>,
+}
+
+impl Layout {
+    /// Match the header against the mapping. `Err(None)`: there is no name column;
+    /// `Err(Some(message))`: a mapped heading is missing or a heading is there twice.
+    fn of(header: &[String], columns: &ColumnMap) -> Result<Layout, Option<String>> {
+        let mut fields = Vec::new();
+        for &field in COLUMNS {
+            let (heading, chosen) = columns.heading(field);
+            let found: Vec<usize> = (0..header.len())
+                .filter(|&i| fold(&header[i]) == fold(heading))
+                .collect();
+            match (found.as_slice(), chosen) {
+                ([], false) if field == "name" => return Err(None),
+                ([], false) => {}
+                ([], true) => {
+                    return Err(Some(format!(
+                        "there is no column '{heading}', which [customers.columns] {field} names; the file's columns are: {}. Correct the heading in the config, or remove the line to import no {field}",
+                        header.join(", ")
+                    )))
+                }
+                ([i], _) => fields.push((field, *i)),
+                ([first, second, ..], _) => {
+                    return Err(Some(format!(
+                        "columns {} and {} are both headed '{}'; rename one so Earshot knows which holds the {field}",
+                        first + 1,
+                        second + 1,
+                        header[*first]
+                    )))
+                }
+            }
+        }
+        let ignored = (0..header.len())
+            .filter(|i| fields.iter().all(|(_, used)| used != i))
+            .map(|i| match header[i].as_str() {
+                "" => format!("column {} (no heading)", i + 1),
+                heading => heading.to_owned(),
+            })
+            .collect();
+        Ok(Layout { fields, ignored })
+    }
+
+    fn column(&self, field: &str) -> Option<usize> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, i)| *i)
+    }
+}
+
+/// The delimiter the header line uses most: `,` `;` or tab (outside quotes), `,` when
+/// none or on a tie.
+fn sniff_delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or_default();
+    let mut counts = [(b',', 0), (b';', 0), (b'\t', 0)];
+    let mut in_quotes = false;
+    for b in header.bytes() {
+        if b == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            if let Some(count) = counts.iter_mut().find(|(d, _)| *d == b) {
+                count.1 += 1;
+            }
+        }
+    }
+    // Stable: the first of equal counts (the comma) wins.
+    counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .filter(|(_, n)| *n > 0)
+        .map_or(b',', |(d, _)| *d)
+}
+
+/// The delimiter as a person names it.
+fn delimiter_name(delimiter: u8) -> &'static str {
+    match delimiter {
+        b';' => "semicolon",
+        b'\t' => "tab",
+        _ => "comma",
+    }
+}
+
+fn csv_problem(error: &csv::Error, header: &[String], delimiter: u8, text: &str) -> String {
+    let name = delimiter_name(delimiter);
+    let line = line_of(text, error.position());
     match error.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => {
-            let (count, what) = if len > expected_len {
-                (
-                    len,
-                    "a comma inside a value needs the value in double quotes, e.g. \"Smith, Ann\"",
-                )
+            let what = if len > expected_len {
+                let example = match delimiter {
+                    b';' => "\"Smith; Ann\"",
+                    b'\t' => "\"Smith Ann\"",
+                    _ => "\"Smith, Ann\"",
+                };
+                format!("a {name} inside a value needs the value in double quotes, e.g. {example}")
             } else {
-                (
-                    len,
-                    "add the missing cells (leave them empty between commas if unknown)",
-                )
+                format!("add the missing cells (leave them empty between {name}s if unknown)")
             };
+            let count = len;
             format!(
                 "line {line}: {count} cells, but the header has {expected_len} ({}); {what}",
                 header.join(", ")
@@ -209,7 +406,7 @@ fn csv_problem(error: &csv::Error, header: &[String]) -> String {
 /// The line of a quote that opens a quoted cell and is still open at the end of the text,
 /// read as the csv reader reads (a quote opens a cell only at its start; `""` inside a
 /// quoted cell is a quote).
-fn unclosed_quote(text: &str) -> Option<usize> {
+fn unclosed_quote(text: &str, delimiter: u8) -> Option<usize> {
     let bytes = text.as_bytes();
     let (mut line, mut opened_on) = (1, 0);
     let (mut in_quotes, mut at_start) = (false, true);
@@ -227,7 +424,7 @@ fn unclosed_quote(text: &str) -> Option<usize> {
                     in_quotes = false;
                 }
             }
-        } else if matches!(b, b',' | b'\n' | b'\r') {
+        } else if b == delimiter || matches!(b, b'\n' | b'\r') {
             at_start = true;
         } else if b == b'"' && at_start {
             in_quotes = true;
@@ -480,6 +677,124 @@ mod tests {
         assert!(
             err.starts_with("c.csv line 3: this line is not UTF-8"),
             "{err}"
+        );
+    }
+
+    fn mapped(pairs: &[(&'static str, &str)]) -> ColumnMap {
+        let mut map = ColumnMap::default();
+        for (field, heading) in pairs {
+            map.map(field, heading).unwrap();
+        }
+        map
+    }
+
+    #[test]
+    fn the_delimiter_is_read_off_the_header_line() {
+        assert_eq!(sniff_delimiter("name,email\n"), b',');
+        assert_eq!(sniff_delimiter("name;email;tier\nAnn;a@x.test;A\n"), b';');
+        assert_eq!(sniff_delimiter("name\temail\n"), b'\t');
+        // A delimiter inside a quoted heading does not count; no delimiter at all is CSV.
+        assert_eq!(sniff_delimiter("\"Name; full\",email\n"), b',');
+        assert_eq!(sniff_delimiter("name\nAnn\n"), b',');
+        for text in [
+            "name;email;notes\nSmith, Ann;ann@x.test;\"likes; rye\"\n",
+            "name\temail\tnotes\nSmith, Ann\tann@x.test\tlikes; rye\n",
+        ] {
+            let records = parse_csv(text, "c.csv").unwrap();
+            assert_eq!(records[0].name, "Smith, Ann", "{text}");
+            assert_eq!(records[0].notes.as_deref(), Some("likes; rye"), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_export_is_read_through_the_column_mapping_and_extra_columns_are_named_once() {
+        let text = "\u{feff}Customer ID;Full Name;E-mail;Loyalty Tier;Total Spend;Birthday\n\
+                    17;Priya Nair;Priya@x.test;Gold;\"1.250\";03-04\n";
+        let columns = mapped(&[
+            ("name", "Full Name"),
+            ("email", "e-mail"),
+            ("tier", "Loyalty Tier"),
+            ("lifetime_value", "Total Spend"),
+        ]);
+        let file = parse_customers(text, "export.csv", &columns).unwrap();
+        assert_eq!(file.records.len(), 1);
+        let priya = &file.records[0];
+        assert_eq!(
+            (
+                priya.name.as_str(),
+                priya.email.as_deref(),
+                priya.tier.as_deref()
+            ),
+            ("Priya Nair", Some("priya@x.test"), Some("Gold"))
+        );
+        assert_eq!(file.ignored, ["Customer ID", "Birthday"]);
+        let notice = file.notice().unwrap();
+        assert!(!notice.contains('\n'), "{notice}");
+        assert!(
+            notice
+                .starts_with("Ignored 2 columns Earshot does not use: 'Customer ID', 'Birthday'.")
+                && notice.contains("[customers.columns]"),
+            "{notice}"
+        );
+        // Without extra columns there is nothing to say.
+        let plain = parse_customers(
+            "Name,Lifetime Value\nAnn,5\n",
+            "c.csv",
+            &ColumnMap::default(),
+        )
+        .unwrap();
+        assert_eq!(plain.records[0].lifetime_value, Some(5.0));
+        assert_eq!(plain.notice(), None);
+    }
+
+    #[test]
+    fn a_mapped_heading_missing_from_the_file_or_a_heading_twice_is_refused() {
+        let columns = mapped(&[("name", "Full Name"), ("email", "E-mail")]);
+        let err = parse_customers("Full Name;Email\nAnn;a@x.test\n", "c.csv", &columns)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.csv line 1: there is no column 'E-mail', which [customers.columns] email names; the file's columns are: Full Name, Email."),
+            "{err}"
+        );
+        let err = parse_customers(
+            "name,email,Email\nAnn,a,b\n",
+            "c.csv",
+            &ColumnMap::default(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("columns 2 and 3 are both headed 'email'"),
+            "{err}"
+        );
+        let err = parse_customers("Full Name\nAnn\n", "c.csv", &ColumnMap::default())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("[customers.columns] name = \"Full Name\""),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rows_of_a_file_with_windows_line_ends_are_named_by_their_own_line() {
+        let found = problems("name,email\r\nAnn,a@x.test\r\nBob,b@x.test\r\n,c@x.test\r\nCid\r\n");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("line 4: missing name"), "{found:?}");
+        assert!(found[1].starts_with("line 5: 1 cells"), "{found:?}");
+    }
+
+    #[test]
+    fn a_bad_row_in_a_semicolon_file_is_refused_with_its_line_and_delimiter() {
+        let found =
+            problems("name;email;tier\nAnn;ann@x.test;A\nBob;bob@;B\nCid;c@x.test;C;extra\n");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].starts_with("line 3: email 'bob@'"), "{found:?}");
+        assert!(
+            found[1].starts_with("line 4: 4 cells, but the header has 3")
+                && found[1].contains("a semicolon inside a value"),
+            "{found:?}"
         );
     }
 

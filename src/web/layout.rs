@@ -134,6 +134,9 @@ pub fn mention_card(m: &Mention) -> Markup {
         article class={"mention" @if urgent {" needs-you"} @if m.label == Label::Negative {" negative"}} {
             div.meta {
                 (badges(m))
+                @if let Some(category) = crate::replies::complaint_category(m) {
+                    span.badge.category title="Problem" { (category.label()) }
+                }
                 span.who { (m.author.as_deref().unwrap_or("(unknown)")) }
                 @if let Some(c) = &m.customer {
                     " · " a href={"/customers/" (c.id)} { (c.name) }

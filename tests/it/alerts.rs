@@ -270,6 +270,27 @@ async fn urgent_and_high_mentions_each_send_one_email_and_never_again() {
         urgent.text
     );
     assert!(urgent.text.contains(&format!("earshot ack {urgent_id}")));
+    // The problem in words, and a reply that can be sent as it is.
+    for mail in [urgent, high] {
+        assert!(
+            mail.text.contains("Problem: Staff attitude"),
+            "{}",
+            mail.text
+        );
+    }
+    assert!(
+        high.text.contains("Hi Jane,")
+            && high
+                .text
+                .contains("I'm sorry about how our team treated you."),
+        "{}",
+        high.text
+    );
+    assert!(
+        urgent.text.contains("Hi Maria,") && urgent.text.contains("and that it has happened again"),
+        "{}",
+        urgent.text
+    );
 
     // A re-poll of the same feed queues nothing and sends nothing.
     assert_eq!(s.poll(now + minutes(15)).await.sources[0].alerts_queued, 0);

@@ -430,8 +430,19 @@ fn the_sample_complaints_are_negative_and_exactly_the_vips_and_repeat_are_urgent
         .unwrap();
     let show = stdout(&earshot(dir.path(), &["show", &id.to_string()]));
     assert!(show.contains("2nd complaint in 90 days"), "{show}");
+    assert!(show.contains("\nProblem:   "), "{show}");
+    let reply = show
+        .split("Suggested reply:\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\nHistory:").next())
+        .unwrap_or_else(|| panic!("no reply: {show}"));
     assert!(
-        show.contains("Hi Derek,") && show.contains("not the first time"),
-        "{show}"
+        reply.contains("Hi Derek,") && reply.contains("and that it has happened again"),
+        "{reply}"
+    );
+    // Sendable as it is: no scoring terms quoted back, no parentheses, no address.
+    assert!(
+        !reply.contains(['(', ')', '\u{201c}', '"', '@', '{']),
+        "{reply}"
     );
 }

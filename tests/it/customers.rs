@@ -393,8 +393,8 @@ fn bad_customer_files_name_the_line_and_import_nothing() {
             "line 3: lifetime_value 'ten' is not a number",
         ),
         (
-            "name,shoe_size\nAnn,7\n",
-            "line 1: unknown column 'shoe_size'",
+            "Full Name,email\nAnn,a@x.test\n",
+            "line 1: the header has no 'name' column",
         ),
     ];
     for (text, expected) in cases {
@@ -599,4 +599,52 @@ fn eval_links_names_a_bad_line_and_says_to_import_first() {
         stderr.contains("l.tsv line 1: expected `author<TAB>email`"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_semicolon_export_with_a_bom_and_extra_columns_imports_through_the_column_mapping() {
+    let dir = fresh_checkout();
+    let config = dir.path().join("config/earshot.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[customers.columns]\nname = \"Full Name\"\nemail = \"E-mail\"\ntier = \"Loyalty Tier\"\nlifetime_value = \"Total Spend\"\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut export = b"\xEF\xBB\xBF".to_vec();
+    export.extend_from_slice(
+        "Customer ID;Full Name;E-mail;Loyalty Tier;Total Spend;Last Visit\r\n\
+         101;Priya Nair;priya@example.com;A;\"3,200\";2026-11-02\r\n\
+         102;Tomás Ruiz;tomas@example.com;B;150;2026-10-20\r\n"
+            .as_bytes(),
+    );
+    std::fs::write(dir.path().join("export.csv"), &export).unwrap();
+    let out = stdout(&earshot(dir.path(), &["customers", "import", "export.csv"]));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "Ignored 2 columns Earshot does not use: 'Customer ID', 'Last Visit'. To import one, name it in config under [customers.columns], e.g. tier = \"Customer ID\" (the fields are name, email, phone, handles, tier, lifetime_value, notes).",
+        "{out}"
+    );
+    assert!(
+        lines[1].starts_with("Imported 2 customers from export.csv: 2 new"),
+        "{out}"
+    );
+    let list = stdout(&earshot(dir.path(), &["customers", "list"]));
+    assert!(
+        list.lines().any(|l| l.contains("Priya Nair")
+            && l.contains("3,200")
+            && l.contains("priya@example.com")),
+        "{list}"
+    );
+    assert!(list.contains("Tomás Ruiz"), "{list}");
+
+    // A bad row in the same export is still refused whole, with its line number.
+    export.extend_from_slice("103;;nobody@example.com;B;10;2026-10-01\r\n".as_bytes());
+    std::fs::write(dir.path().join("export.csv"), &export).unwrap();
+    let refused = earshot(dir.path(), &["customers", "import", "export.csv"]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("line 4: missing name"), "{stderr}");
+    let list = stdout(&earshot(dir.path(), &["customers", "list"]));
+    assert!(!list.contains("nobody@example.com"), "{list}");
 }

@@ -304,6 +304,7 @@ async fn a_mention_page_shows_score_terms_customer_reply_and_history() {
         &card,
         "Suggested reply",
         &greeting,
+        "<dt>Problem</dt>",
         "data-copy=\"reply\"",
         "History",
         "action=\"/mentions/",

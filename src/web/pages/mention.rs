@@ -56,7 +56,7 @@ pub async fn page(
         })
         .await?;
     let m = &view.case.detail.mention;
-    let reply = reply_for(&view.case, &state.config.business.name);
+    let reply = reply_for(&view.case, &state.config);
     let body = html! {
         h1 { "Mention #" (m.id) }
         @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
@@ -77,6 +77,9 @@ pub async fn page(
                 }
             }
             dl.facts {
+                @if let Some(category) = crate::replies::complaint_category(m) {
+                    dt { "Problem" } dd { (category.label()) }
+                }
                 dt { "Source" } dd { (m.source) }
                 dt { "Author" } dd { (m.author.as_deref().unwrap_or("(unknown)")) }
                 @if let Some(p) = m.published_at { dt { "Published" } dd { (time(p)) } }
