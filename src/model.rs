@@ -285,7 +285,8 @@ pub struct Mention {
     pub fetched_at: DateTime<Utc>,
     /// Stars 1..=5 from the source, if any.
     pub rating: Option<f32>,
-    /// Sentiment in [-1, 1].
+    /// Sentiment in [-1, 1] (exported with three decimals, like the CSV).
+    #[serde(serialize_with = "crate::sentiment::serialize_rounded")]
     pub score: f32,
     /// Sentiment label.
     pub label: Label,

@@ -5,6 +5,7 @@ mod alerts;
 mod cases;
 mod customers;
 mod output;
+pub use output::ScoreFormat;
 mod show;
 
 pub use cases::parse_due;
@@ -141,6 +142,9 @@ pub enum Command {
     Score {
         /// Text to score; omit to read lines from stdin.
         text: Vec<String>,
+        /// json: one object per line, three decimals (for scripts); text: two decimals.
+        #[arg(long, value_enum, default_value_t = ScoreFormat::Json)]
+        format: ScoreFormat,
     },
     /// Alert emails: pending, sent and failed, with the last error.
     Outbox {
@@ -285,7 +289,7 @@ pub fn run(cli: Cli) -> Result<Done> {
 
 fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Score { ref text } => score(&cli.config, text),
+        Command::Score { ref text, format } => score(&cli.config, text, format),
         Command::Eval { ref files } => eval(&cli.config, files),
         Command::Run => {
             let (config, store) = open(&cli)?;
@@ -472,17 +476,17 @@ fn known_source(config: &Config, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn score(config_path: &Path, words: &[String]) -> Result<()> {
+fn score(config_path: &Path, words: &[String], format: ScoreFormat) -> Result<()> {
     let analyzer = analyzer_for(config_path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !words.is_empty() {
-        return output::print_score(&mut out, &words.join(" "), &analyzer);
+        return output::print_score(&mut out, &words.join(" "), &analyzer, format);
     }
     for line in std::io::stdin().lock().lines() {
         let line = line.context("cannot read stdin")?;
         if !line.trim().is_empty() {
-            output::print_score(&mut out, &line, &analyzer)?;
+            output::print_score(&mut out, &line, &analyzer, format)?;
         }
     }
     out.flush()?;
