@@ -194,6 +194,18 @@ pub enum OutboxStatus {
     Superseded,
 }
 
+/// How an outbox row reaches the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum OutboxChannel {
+    /// An email (SMTP, or an `.eml` file).
+    Email,
+    /// A JSON post to `[alerts] webhook` (ntfy, Slack, Teams or any JSON endpoint).
+    Webhook,
+}
+
 /// `as_str` and the SQLite conversions of each word type.
 macro_rules! stored_words {
     ($($ty:ident: $what:literal),* $(,)?) => {$(
@@ -225,6 +237,7 @@ stored_words! {
     SourceStatus: "source status",
     OutboxKind: "outbox kind",
     OutboxStatus: "outbox status",
+    OutboxChannel: "outbox channel",
 }
 
 /// The variant whose name is exactly the stored text. Aliases and case-folding are for

@@ -19,11 +19,12 @@ use super::alert_context;
 use super::compose::{self, Addressing, ComposeError, Email};
 use super::digest::{self, DigestSchedule};
 use super::transport::{SendError, Transport};
+use super::webhook::{Push, Webhook};
 use crate::config::Config;
 use crate::pipeline::decide::may_fold;
 use crate::store::{
-    OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus, Store, StoreError,
-    StoreHandle,
+    OutboxChannel, OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus,
+    Store, StoreError, StoreHandle,
 };
 
 /// A "sending" row older than this belonged to a process that died mid-send.
@@ -32,6 +33,17 @@ pub const SEND_LEASE: Duration = Duration::from_secs(10 * 60);
 pub const RETRY_BASE: Duration = Duration::from_secs(30);
 /// Longest retry delay.
 pub const RETRY_MAX: Duration = Duration::from_secs(3600);
+/// What is also pushed to `[alerts] webhook`: what needs the owner now. The digest is a
+/// read for the morning email and the flood summary stands for alerts already pushed one
+/// by one, so neither is pushed.
+pub const PUSHED: &[OutboxKind] = &[
+    OutboxKind::Alert,
+    OutboxKind::BecameUrgent,
+    OutboxKind::Escalation,
+    OutboxKind::Reminder,
+    OutboxKind::SourceDown,
+    OutboxKind::SourceUp,
+];
 /// A digest more than this late (the service was down at its time) is skipped.
 #[allow(
     clippy::disallowed_methods,
@@ -61,8 +73,13 @@ pub struct Dispatcher {
     config: Arc<Config>,
     store: StoreHandle,
     transport: Transport,
+    /// The push channel: none without `[alerts] webhook`; an error keeps pushes queued.
+    webhook: Result<Option<Webhook>, SendError>,
     offset: Option<FixedOffset>,
 }
+
+/// The channels found unreachable in this pass, with the error and retry time.
+type Down = std::collections::HashMap<OutboxChannel, (SendError, DateTime<Utc>)>;
 
 enum Outcome {
     Sent,
@@ -73,11 +90,33 @@ enum Outcome {
 impl Dispatcher {
     /// A dispatcher for `config`'s recipients over `transport`.
     pub fn new(config: Arc<Config>, store: StoreHandle, transport: Transport) -> Dispatcher {
+        let webhook = Webhook::from_config(&config.alerts);
+        if let Err(e) = &webhook {
+            tracing::error!("pushes stay queued: {e}");
+        }
         Dispatcher {
             config,
             store,
             transport,
+            webhook,
             offset: None,
+        }
+    }
+
+    /// Push through `webhook` instead of the one `[alerts]` names (tests).
+    pub fn with_webhook(mut self, webhook: Option<Webhook>) -> Dispatcher {
+        self.webhook = Ok(webhook);
+        self
+    }
+
+    /// Where messages go: the transport, and the webhook when there is one.
+    pub fn describe(&self) -> String {
+        match &self.webhook {
+            Ok(Some(webhook)) => {
+                format!("{} and {}", self.transport.describe(), webhook.describe())
+            }
+            Ok(None) => self.transport.describe(),
+            Err(_) => format!("{} (the webhook is not usable)", self.transport.describe()),
         }
     }
 
@@ -137,6 +176,12 @@ impl Dispatcher {
     ) -> Result<PassReport, StoreError> {
         let lease_cutoff = now - lease();
         let hour_ago = now - crate::clock::HOUR;
+        if !matches!(self.webhook, Ok(None)) {
+            // Each email still on its way gets its push row (once: keyed by the email's).
+            self.store
+                .write(move |s| s.queue_pushes(PUSHED, now))
+                .await?;
+        }
         let (due, mut alerts_this_hour) = self
             .store
             .read(move |s| -> Result<_, StoreError> {
@@ -146,9 +191,9 @@ impl Dispatcher {
             .await?;
         let max = self.config.alerts.max_per_hour as usize;
         let mut report = PassReport::default();
-        let mut down: Option<(SendError, DateTime<Utc>)> = None;
+        let mut down = Down::new();
         for entry in due {
-            if let Some((error, next)) = &down {
+            if let Some((error, next)) = down.get(&entry.channel) {
                 // The server is unreachable: wait with the row that just failed.
                 let (id, message, next) = (entry.id, error.message.clone(), *next);
                 self.store
@@ -157,8 +202,10 @@ impl Dispatcher {
                 report.retrying += 1;
                 continue;
             }
-            // Only high alerts fold into the hourly summary: urgent ones always go out alone.
+            // Only high alert emails fold into the hourly summary: urgent ones always go
+            // out alone, and pushes are not capped.
             let foldable = entry.kind == OutboxKind::Alert
+                && entry.channel == OutboxChannel::Email
                 && entry.status == OutboxStatus::Pending
                 && may_fold(entry.priority);
             if foldable && alerts_this_hour >= max {
@@ -174,10 +221,10 @@ impl Dispatcher {
                 alerts_this_hour += 1;
             }
             if let Some(error) = self.deliver(&entry, now, &mut report).await? {
-                down = Some(error);
+                down.insert(entry.channel, error);
             }
         }
-        if down.is_none() {
+        if !down.contains_key(&OutboxChannel::Email) {
             self.send_flood(hour_ago, now, &mut report).await?;
         }
         Ok(report)
@@ -260,21 +307,14 @@ impl Dispatcher {
     }
 
     async fn send(&self, entry: &OutboxEntry, rendered: &Rendered, now: DateTime<Utc>) -> Outcome {
-        let file_name = format!(
-            "{}-{:06}-{}.eml",
-            entry.created_at.format("%Y%m%d-%H%M%S"),
-            entry.id,
-            entry.kind.as_str()
-        );
-        let result = self
-            .transport
-            .send(
-                &self.config.alerts.from,
-                &rendered.recipients,
-                &rendered.message,
-                &file_name,
-            )
-            .await;
+        let result = match entry.channel {
+            OutboxChannel::Email => self.send_email(entry, rendered).await,
+            OutboxChannel::Webhook => match &self.webhook {
+                Ok(Some(webhook)) => webhook.post(&rendered.message).await,
+                Ok(None) => return Outcome::Failed(NO_WEBHOOK.to_owned()),
+                Err(e) => Err(e.clone()),
+            },
+        };
         match result {
             Ok(()) => Outcome::Sent,
             Err(e) if e.is_permanent() => Outcome::Failed(e.message),
@@ -284,6 +324,23 @@ impl Dispatcher {
                 Outcome::Retry(e, next)
             }
         }
+    }
+
+    async fn send_email(&self, entry: &OutboxEntry, rendered: &Rendered) -> Result<(), SendError> {
+        let file_name = format!(
+            "{}-{:06}-{}.eml",
+            entry.created_at.format("%Y%m%d-%H%M%S"),
+            entry.id,
+            entry.kind.as_str()
+        );
+        self.transport
+            .send(
+                &self.config.alerts.from,
+                &rendered.recipients,
+                &rendered.message,
+                &file_name,
+            )
+            .await
     }
 
     /// The row's message: the one rendered at its first attempt, or a new one (kept).
@@ -304,6 +361,34 @@ impl Dispatcher {
             Ok(email) => email,
             Err(rendered) => return Ok(rendered),
         };
+        let rendered = match (entry.channel, &self.webhook) {
+            (OutboxChannel::Email, _) => self.email(entry, &email, now)?,
+            (OutboxChannel::Webhook, Ok(Some(webhook))) => {
+                self.push(entry, &email, webhook).await?
+            }
+            // No usable webhook: sending says why, and nothing is kept for a later one.
+            (OutboxChannel::Webhook, _) => {
+                return Ok(Rendered {
+                    subject: email.subject,
+                    recipients: Vec::new(),
+                    message: Vec::new(),
+                })
+            }
+        };
+        let (id, saved) = (entry.id, rendered.clone());
+        self.store
+            .write(move |s| s.save_rendered(id, &saved))
+            .await?;
+        Ok(rendered)
+    }
+
+    /// The RFC 5322 message of an email row.
+    fn email(
+        &self,
+        entry: &OutboxEntry,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<Rendered, Rendering> {
         let mut to = self.config.alerts.to.clone();
         if entry.kind == OutboxKind::Escalation {
             to.extend(self.config.alerts.escalate_to.iter().cloned());
@@ -314,16 +399,41 @@ impl Dispatcher {
             message_id: message_id(entry, &self.config.alerts.from),
             date: now,
         };
-        let rendered = Rendered {
-            message: compose::build_message(&email, &addressing)?,
-            subject: email.subject,
+        Ok(Rendered {
+            message: compose::build_message(email, &addressing)?,
+            subject: email.subject.clone(),
             recipients: to,
+        })
+    }
+
+    /// The JSON body of a push row: the email's subject and text, and a link to the post.
+    async fn push(
+        &self,
+        entry: &OutboxEntry,
+        email: &Email,
+        webhook: &Webhook,
+    ) -> Result<Rendered, Rendering> {
+        let link = match entry.mention_id {
+            Some(id) => {
+                self.store
+                    .read(move |s| s.mention_detail(id))
+                    .await?
+                    .mention
+                    .url
+            }
+            None => None,
         };
-        let (id, saved) = (entry.id, rendered.clone());
-        self.store
-            .write(move |s| s.save_rendered(id, &saved))
-            .await?;
-        Ok(rendered)
+        let push = Push {
+            priority: entry.priority,
+            mention_id: entry.mention_id,
+            url: link,
+            ..Push::new(entry.kind, &email.subject, &email.text)
+        };
+        Ok(Rendered {
+            message: webhook.body(&push),
+            subject: email.subject.clone(),
+            recipients: vec![webhook.host()],
+        })
     }
 
     fn offset(&self) -> FixedOffset {
@@ -406,6 +516,10 @@ impl From<ComposeError> for Rendering {
         Rendering::Compose(e)
     }
 }
+
+/// A push row whose webhook was removed from the config.
+const NO_WEBHOOK: &str =
+    "no [alerts] webhook is set any more: set it again and run `earshot outbox --retry`";
 
 fn note(report: &mut PassReport, error: &str) {
     if !report.errors.iter().any(|e| e == error) {

@@ -12,12 +12,14 @@ pub mod dispatcher;
 mod doc;
 mod failure;
 pub mod transport;
+pub mod webhook;
 
 use crate::store::{Store, StoreError, StoredDetail};
 
 pub use dispatcher::{Dispatcher, PassReport};
 pub use failure::{FailureKind, SendError};
 pub use transport::Transport;
+pub use webhook::Webhook;
 
 /// Everything an alert about one mention shows.
 #[derive(Debug, Clone)]

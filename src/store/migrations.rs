@@ -207,7 +207,15 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX mentions_open_promise ON mentions (open, status, promise_due_at);
     "#,
     ),
-    // Append the next migration here: `// 7: why`, then `M::up(r#"..."#),`.
+    // 7: an outbox row goes out by one channel: email, or the `[alerts] webhook` (a phone
+    // push). A push is its own row (keyed `webhook:<the email's key>`), so each channel is
+    // retried, claimed and sent once on its own.
+    M::up(
+        r#"
+    ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+    "#,
+    ),
+    // Append the next migration here: `// 8: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.
