@@ -17,6 +17,7 @@ pub mod lease;
 pub mod model;
 pub mod pipeline;
 pub mod poller;
+pub mod progress;
 pub mod schedule;
 pub mod sentiment;
 pub mod service;

@@ -8,6 +8,8 @@ use super::output::{mentions_table, short_time};
 use crate::casework::customer_card;
 use crate::config::Config;
 use crate::customers::parse_csv_bytes;
+use crate::pipeline::ImportProgress;
+use crate::progress::Progress;
 use crate::store::{CustomerSummary, Store};
 use crate::triage::thousands;
 
@@ -16,8 +18,22 @@ pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String>
     let bytes = std::fs::read(file)
         .with_context(|| format!("cannot read {}; check the path", file.display()))?;
     let records = parse_csv_bytes(&bytes, &file.display().to_string())?;
-    let summary =
-        crate::pipeline::import_customers(store, &records, &config.triage, crate::clock::now())?;
+    let progress = Progress::bar(0, "linking mentions");
+    let mut observe = |event: ImportProgress| match event {
+        ImportProgress::Linking { done, total } => {
+            progress.set_total(total as u64);
+            progress.set_done(done as u64);
+        }
+        ImportProgress::Redeciding => progress.say("re-deciding priorities"),
+    };
+    let summary = crate::pipeline::import_customers_observed(
+        store,
+        &records,
+        &config.triage,
+        crate::clock::now(),
+        &mut observe,
+    )?;
+    progress.finish();
     Ok(format!(
         "Imported {} customers from {}: {} new, {} updated; {} mentions linked to a customer.\n",
         records.len(),

@@ -17,6 +17,7 @@ mod liveness;
 mod mutations;
 mod pages;
 mod poll;
+mod progress;
 mod push;
 mod scenarios;
 mod sentiment;
