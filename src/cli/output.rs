@@ -213,10 +213,13 @@ pub fn delivery(pass: &crate::alert::PassReport) -> String {
         ));
     }
     if pass.failed > 0 {
-        line.push_str(&format!(", {} refused by the mail server", pass.failed));
+        line.push_str(&format!(
+            ", {} refused by the mail server or webhook (`earshot outbox` says why)",
+            pass.failed
+        ));
     }
     if !pass.errors.is_empty() {
-        line.push_str(&format!("; mail problem: {}", pass.errors.join("; ")));
+        line.push_str(&format!("; delivery problem: {}", pass.errors.join("; ")));
     }
     line.push('\n');
     line

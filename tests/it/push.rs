@@ -110,12 +110,19 @@ impl Setup {
                 ("r2", "Ben", "Rude cashier, cold tea."),
             ],
         );
-        let config = Arc::new(config(&format!(
+        let sources_and_alerts = format!(
             "[[source]]\nname = \"reviews\"\nurl = \"file://{}\"\n\n[alerts]\n\
              to = [\"owner@example.com\"]\noutbox_dir = \"{}\"\n{alerts}\n",
             feed.display(),
             dir.path().join("outbox").display()
-        )));
+        );
+        // The same settings as a file, for the `earshot` binary.
+        std::fs::write(
+            dir.path().join("earshot.toml"),
+            format!("[business]\nname = \"Harbor Street Bakery\"\n{sources_and_alerts}"),
+        )
+        .unwrap();
+        let config = Arc::new(config(&sources_and_alerts));
         let store = StoreHandle::new(Store::open(&dir.path().join("earshot.db")).unwrap()).unwrap();
         let pipeline = Arc::new(Pipeline::new(config.clone()).unwrap());
         let report = poll_cycle(pipeline, store.clone(), None, true, now)
@@ -130,6 +137,31 @@ impl Setup {
         let transport = Transport::Files(self.dir.path().join("outbox"));
         Dispatcher::new(self.config.clone(), self.store.clone(), transport)
             .with_utc_offset(FixedOffset::east_opt(0).unwrap())
+    }
+
+    /// `earshot ARGS` on this setup's config and database: (success, stdout + stderr).
+    async fn earshot(&self, args: &[&str]) -> (bool, String) {
+        let dir = self.dir.path().to_owned();
+        let mut all = vec!["--config".to_owned(), "earshot.toml".to_owned()];
+        all.extend(["--db".to_owned(), "earshot.db".to_owned()]);
+        all.extend(args.iter().map(|a| a.to_string()));
+        tokio::task::spawn_blocking(move || {
+            let output = assert_cmd::Command::cargo_bin("earshot")
+                .unwrap()
+                .current_dir(dir)
+                .env_remove("EARSHOT_CONFIG")
+                .args(all)
+                .output()
+                .unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            (output.status.success(), text)
+        })
+        .await
+        .unwrap()
     }
 
     fn pushes(&self) -> Vec<earshot::store::OutboxEntry> {
@@ -250,6 +282,21 @@ async fn pushes_wait_while_the_endpoint_is_down_and_arrive_once_when_it_is_back(
             "the URL's secret is not kept: {error}"
         );
     }
+    // `earshot outbox` lists each push beside its email, with its channel and error.
+    let (_, listing) = s.earshot(&["outbox"]).await;
+    let channels = |channel: &str| {
+        listing
+            .lines()
+            .filter(|l| l.split_whitespace().nth(2) == Some(channel))
+            .count()
+    };
+    assert_eq!(
+        (channels("email"), channels("webhook")),
+        (2, 2),
+        "{listing}"
+    );
+    assert!(listing.contains("CHANNEL"), "{listing}");
+    assert!(!listing.contains("s3cr3t"), "{listing}");
     // Before the backoff ends nothing is attempted.
     let early = s
         .dispatcher()
@@ -330,4 +377,38 @@ async fn without_a_webhook_nothing_is_pushed() {
     let pass = s.dispatcher().tick(now).await.unwrap();
     assert_eq!(pass.sent, 2);
     assert!(s.pushes().is_empty());
+}
+
+#[tokio::test]
+async fn alerts_test_sends_one_test_push() {
+    let port = free_port();
+    let endpoint = Endpoint::start(port).await;
+    let now = t("2026-11-23T10:00:00Z");
+    let s = Setup::polled(
+        &format!("webhook = \"http://127.0.0.1:{port}/hooks/s3cr3t\""),
+        now,
+    )
+    .await;
+    let (ok, text) = s.earshot(&["alerts", "test"]).await;
+    assert!(ok, "{text}");
+    assert!(
+        text.contains(&format!("webhook at 127.0.0.1:{port} (json)"))
+            && text.contains("ok: the webhook accepted the test push"),
+        "{text}"
+    );
+    assert!(!text.contains("s3cr3t"), "{text}");
+    let bodies = endpoint.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert!(
+        bodies[0].1["subject"].as_str().unwrap().len() > 3,
+        "{bodies:?}"
+    );
+
+    drop(endpoint);
+    let (ok, text) = s.earshot(&["alerts", "test"]).await;
+    assert!(!ok);
+    assert!(
+        text.contains("cannot connect to the webhook at 127.0.0.1"),
+        "{text}"
+    );
 }
