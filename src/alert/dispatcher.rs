@@ -9,6 +9,11 @@
 //! at-least-once, because a lost complaint costs more than a duplicate email (the
 //! duplicate carries the same Message-ID, so mail clients can fold it). A row that was
 //! queued but not yet claimed when the process died is simply sent once after restart.
+//!
+//! With `[alerts] webhook`, each email of a [`PUSHED`] kind gets a push row of its own
+//! (channel "webhook"), queued at the start of a pass and delivered by the same rules: a
+//! push endpoint that is down holds back the other pushes, not the emails, and the other
+//! way round.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,12 +106,6 @@ impl Dispatcher {
             webhook,
             offset: None,
         }
-    }
-
-    /// Push through `webhook` instead of the one `[alerts]` names (tests).
-    pub fn with_webhook(mut self, webhook: Option<Webhook>) -> Dispatcher {
-        self.webhook = Ok(webhook);
-        self
     }
 
     /// Where messages go: the transport, and the webhook when there is one.
