@@ -12,6 +12,7 @@ mod cli;
 mod common;
 mod customers;
 mod encoding;
+mod exports;
 mod fetch;
 mod liveness;
 mod mutations;
