@@ -61,8 +61,10 @@ const DIGEST_GRACE: chrono::Duration = chrono::Duration::hours(6);
 pub struct PassReport {
     /// Rows queued by the schedule (escalations, reminders, digest).
     pub queued: usize,
-    /// Accepted by the server (or written as files).
+    /// Accepted by the server (or written as files), pushes included.
     pub sent: usize,
+    /// Of those, pushes accepted by the webhook.
+    pub pushed: usize,
     /// Left pending for a later attempt.
     pub retrying: usize,
     /// Refused for good.
@@ -279,6 +281,7 @@ impl Dispatcher {
             Outcome::Sent => {
                 self.store.write(move |s| s.mark_sent(id, now)).await?;
                 report.sent += 1;
+                report.pushed += usize::from(entry.channel == OutboxChannel::Webhook);
             }
             Outcome::Failed(error) => {
                 tracing::error!(outbox = entry.id, "alert not delivered: {error}");

@@ -203,6 +203,9 @@ pub fn cycle_report(report: &CycleReport) -> String {
 /// What `poll` delivered after its cycle.
 pub fn delivery(pass: &crate::alert::PassReport) -> String {
     let mut line = format!("alerts sent: {}", pass.sent);
+    if pass.pushed > 0 {
+        line.push_str(&format!(" ({} of them pushes to the webhook)", pass.pushed));
+    }
     if pass.rolled > 0 {
         line.push_str(&format!(", {} folded into one summary", pass.rolled));
     }

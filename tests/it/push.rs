@@ -186,8 +186,8 @@ async fn each_alert_is_pushed_once_as_json_beside_its_email() {
 
     let pass = s.dispatcher().tick(now).await.unwrap();
     assert_eq!(
-        (pass.sent, pass.retrying, pass.failed),
-        (4, 0, 0),
+        (pass.sent, pass.pushed, pass.retrying, pass.failed),
+        (4, 2, 0, 0),
         "{pass:?}"
     );
     // Two more passes, one by a "restarted" dispatcher: nothing is sent again.
@@ -265,8 +265,8 @@ async fn pushes_wait_while_the_endpoint_is_down_and_arrive_once_when_it_is_back(
     // Nothing listens: the emails go, the pushes wait (the second without an attempt).
     let pass = s.dispatcher().tick(now).await.unwrap();
     assert_eq!(
-        (pass.sent, pass.retrying, pass.failed),
-        (2, 2, 0),
+        (pass.sent, pass.pushed, pass.retrying, pass.failed),
+        (2, 0, 2, 0),
         "{pass:?}"
     );
     let pushes = s.pushes();
