@@ -143,12 +143,15 @@ pub struct Push {
 }
 
 impl Push {
-    /// A push with the email's subject and text (cut to [`PUSH_TEXT_CHARS`]).
+    /// A push with the email's subject and the lead of its text: what happened, the post
+    /// and its link, cut to [`PUSH_TEXT_CHARS`]. The sections after it (the customer card
+    /// with their phone and email, the reply draft, the commands) stay in the email: a
+    /// push passes through a third party's servers (ntfy.sh, Slack, Microsoft).
     pub fn new(kind: OutboxKind, subject: &str, text: &str) -> Push {
         Push {
             kind,
             subject: subject.to_owned(),
-            text: cut(text.trim(), PUSH_TEXT_CHARS),
+            text: cut(lead(text).trim(), PUSH_TEXT_CHARS),
             priority: None,
             mention_id: None,
             url: None,
@@ -174,6 +177,21 @@ impl Push {
             _ => "low",
         }
     }
+}
+
+/// An email's text up to its first section (a heading underlined with dashes).
+fn lead(text: &str) -> &str {
+    let mut previous = 0;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end();
+        if bare.len() >= 3 && bare.chars().all(|c| c == '-') {
+            return &text[..previous];
+        }
+        previous = offset;
+        offset += line.len();
+    }
+    text
 }
 
 /// `text` cut to at most `max` characters, on a line or word where possible, with "…".
@@ -594,6 +612,17 @@ mod tests {
         assert_eq!(body["mention_id"], 42);
         assert_eq!(body["kind"], "alert");
         assert_eq!(body["url"], "https://reviews.test/r/42");
+    }
+
+    #[test]
+    fn a_push_leaves_the_customer_card_and_the_reply_in_the_email() {
+        let email = "Urgent: a complaint (Jane on reviews)\n\n> Cold coffee.\n\nLink: https://r.test/1\n\nCustomer\n--------\nReach them: jane@x.test, +1 555-0100\n\nSuggested reply\n---------------\n> Hi Jane,\n";
+        let push = Push::new(OutboxKind::Alert, "s", email);
+        assert_eq!(
+            push.text,
+            "Urgent: a complaint (Jane on reviews)\n\n> Cold coffee.\n\nLink: https://r.test/1"
+        );
+        assert_eq!(lead("no sections\n"), "no sections\n");
     }
 
     #[test]
