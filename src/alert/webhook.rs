@@ -32,7 +32,7 @@ pub const WEBHOOK_TOKEN_ENV: &str = "EARSHOT_WEBHOOK_TOKEN";
 
 /// The longest text a push carries (ntfy keeps messages under 4096 bytes; a phone shows
 /// a few lines anyway): the full alert is in the email.
-const PUSH_TEXT_CHARS: usize = 1000;
+pub const PUSH_TEXT_CHARS: usize = 1000;
 
 /// The payload shape a webhook expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::EnumString, strum::Display)]
