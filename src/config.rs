@@ -261,6 +261,11 @@ pub struct AlertSettings {
     pub backfill: Duration,
     /// Local hours in which high alerts wait (urgent ones still go out).
     pub quiet: Option<crate::alert::quiet::QuietHours>,
+    /// Where each alert is also pushed as JSON (ntfy, Slack, Teams or any JSON endpoint).
+    /// Holds a secret: never printed whole.
+    pub webhook: Option<String>,
+    /// The payload shape, when the webhook's host does not say it.
+    pub webhook_format: Option<crate::alert::webhook::WebhookFormat>,
 }
 
 impl Config {
@@ -431,6 +436,8 @@ struct RawAlerts {
     timeout: Option<Spanned<String>>,
     backfill: Option<Spanned<String>>,
     quiet: Option<Spanned<String>>,
+    webhook: Option<Spanned<String>>,
+    webhook_format: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -600,6 +607,46 @@ mod tests {
         .unwrap();
         assert_eq!(ok.alerts.max_per_hour, DEFAULT_MAX_ALERTS_PER_HOUR);
         assert_eq!(ok.alerts.timeout, DEFAULT_SMTP_TIMEOUT);
+    }
+
+    #[test]
+    fn webhook_settings_are_checked_without_repeating_the_secret() {
+        let err = |alerts: &str| {
+            parse(&format!("{MINIMAL}[alerts]\n{alerts}\n"))
+                .unwrap_err()
+                .to_string()
+        };
+        let scheme = err("webhook = \"ftp://hooks.example.com/s3cr3t\"");
+        assert!(
+            scheme.contains("line 4")
+                && scheme.contains("alerts.webhook")
+                && scheme.contains("https://"),
+            "{scheme}"
+        );
+        let topic = err("webhook = \"https://ntfy.sh/\"");
+        assert!(topic.contains("no ntfy topic"), "{topic}");
+        let both = err("webhook = \"hooks\"\nwebhook_format = \"discord\"");
+        assert!(
+            both.contains("alerts.webhook_format") && both.contains("slack, teams, ntfy or json"),
+            "{both}"
+        );
+        assert!(both.contains("`alerts.webhook`: is not a URL"), "{both}");
+        assert!(!scheme.contains("s3cr3t"), "{scheme}");
+        // The format decides what the URL needs: ntfy wants a topic.
+        let root = err("webhook = \"https://example.com/\"\nwebhook_format = \"ntfy\"");
+        assert!(
+            root.contains("`alerts.webhook`") && root.contains("no ntfy topic"),
+            "{root}"
+        );
+        let ok = parse(&format!(
+            "{MINIMAL}[alerts]\nwebhook = \"https://hooks.slack.com/services/T/B/x\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            ok.alerts.webhook.as_deref(),
+            Some("https://hooks.slack.com/services/T/B/x")
+        );
+        assert_eq!(ok.alerts.webhook_format, None);
     }
 
     /// The one error `extra` (appended to a minimal config) causes, as printed.

@@ -18,6 +18,7 @@ pub mod localtime;
 pub mod model;
 pub mod pipeline;
 pub mod poller;
+pub mod progress;
 pub mod replies;
 pub mod schedule;
 pub mod sentiment;

@@ -1,5 +1,6 @@
 //! The `earshot` binary: parse the command line, start logging, run, report one line.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -17,6 +18,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level)),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, never into a log file or pipe.
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match earshot::cli::run(cli) {
         Ok(done) => ExitCode::from(done.code()),

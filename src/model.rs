@@ -223,6 +223,18 @@ fn unknown_dismiss_reason(text: &str) -> String {
     )
 }
 
+/// How an outbox row reaches the owner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(serialize_all = "lowercase")]
+pub enum OutboxChannel {
+    /// An email (SMTP, or an `.eml` file).
+    Email,
+    /// A JSON post to `[alerts] webhook` (ntfy, Slack, Teams or any JSON endpoint).
+    Webhook,
+}
+
 /// `as_str` and the SQLite conversions of each word type.
 macro_rules! stored_words {
     ($($ty:ident: $what:literal),* $(,)?) => {$(
@@ -255,6 +267,7 @@ stored_words! {
     OutboxKind: "outbox kind",
     OutboxStatus: "outbox status",
     DismissReason: "dismiss reason",
+    OutboxChannel: "outbox channel",
 }
 
 /// The variant whose name is exactly the stored text. Aliases and case-folding are for
@@ -315,7 +328,8 @@ pub struct Mention {
     pub fetched_at: DateTime<Utc>,
     /// Stars 1..=5 from the source, if any.
     pub rating: Option<f32>,
-    /// Sentiment in [-1, 1].
+    /// Sentiment in [-1, 1] (exported with three decimals, like the CSV).
+    #[serde(serialize_with = "crate::sentiment::serialize_rounded")]
     pub score: f32,
     /// Sentiment label.
     pub label: Label,

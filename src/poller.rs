@@ -131,6 +131,27 @@ pub async fn poll_cycle(
     force: bool,
     now: DateTime<Utc>,
 ) -> Result<CycleReport, StoreError> {
+    poll_cycle_observed(pipeline, store, only, force, now, &mut |_| {}).await
+}
+
+/// What [`poll_cycle_observed`] tells as it goes (for the terminal's progress bar).
+#[derive(Debug)]
+pub enum CycleProgress<'a> {
+    /// These sources are being read now.
+    Polling(&'a [String]),
+    /// One source is done.
+    Done(&'a SourceReport),
+}
+
+/// [`poll_cycle`], telling `observe` which sources it reads and as each is done.
+pub async fn poll_cycle_observed(
+    pipeline: Arc<Pipeline>,
+    store: StoreHandle,
+    only: Option<&str>,
+    force: bool,
+    now: DateTime<Utc>,
+    observe: &mut (dyn FnMut(CycleProgress<'_>) + Send),
+) -> Result<CycleReport, StoreError> {
     let mut reports = Vec::new();
     let mut tasks = JoinSet::new();
     let (config, only) = (pipeline.config.clone(), only.map(str::to_owned));
@@ -141,18 +162,25 @@ pub async fn poll_cycle(
             })
         })
         .await?;
+    let mut polling = Vec::new();
     for (source, state) in plan {
         match state {
             Some(state) => reports.push(SourceReport::idle(&source.name, &state)),
             None => {
+                polling.push(source.name.clone());
                 let (pipeline, store) = (pipeline.clone(), store.clone());
                 tasks.spawn(poll_source(pipeline, store, source, now));
             }
         }
     }
+    observe(CycleProgress::Polling(&polling));
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(report) => reports.push(report?),
+            Ok(report) => {
+                let report = report?;
+                observe(CycleProgress::Done(&report));
+                reports.push(report);
+            }
             // poll_source catches panics in fetching and parsing; this is the store writer.
             Err(panic) => tracing::error!("a source task panicked while storing: {panic}"),
         }

@@ -59,12 +59,12 @@ pub async fn serve(
 ) -> Result<()> {
     let pipeline = Arc::new(Pipeline::new(config.clone())?);
     let transport = Transport::from_config(&config.alerts)?;
+    let dispatcher = Dispatcher::new(config.clone(), store.clone(), transport);
     tracing::info!(
         sources = config.sources.len(),
-        alerts = %transport.describe(),
+        alerts = %dispatcher.describe(),
         "earshot running; Ctrl-C to stop"
     );
-    let dispatcher = Dispatcher::new(config.clone(), store.clone(), transport);
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped));

@@ -265,7 +265,19 @@ pub fn flood(mentions: &[Mention], max_per_hour: u32) -> Email {
 /// A source stopped working: the owner may be missing complaints.
 pub fn source_down(source: &SourceHealth) -> Email {
     let mut doc = Doc::default();
-    doc.title(&format!("Earshot cannot read {} any more", source.name));
+    // A source that never had a successful poll did not "stop": it was set up wrong or
+    // blocked from the start, and the owner should look at its URL first.
+    if source.last_success_at.is_none() {
+        doc.title(&format!(
+            "{} has not worked since it was added",
+            source.name
+        ));
+        doc.para(
+            "Earshot has never read it successfully: check its URL and settings in the config.",
+        );
+    } else {
+        doc.title(&format!("Earshot cannot read {} any more", source.name));
+    }
     doc.para("Until it is fixed, mentions from this source are not seen, and no alert about them can reach you.");
     source_fields(&mut doc, source);
     doc.section("What to do");
@@ -566,5 +578,45 @@ mod tests {
         to.to = vec!["not an address".into()];
         let err = build_message(&email, &to).unwrap_err().to_string();
         assert!(err.contains("[alerts] to"), "{err}");
+    }
+
+    fn broken_source(last_success_at: Option<DateTime<Utc>>) -> SourceHealth {
+        SourceHealth {
+            name: "reviews".into(),
+            url: "https://reviews.test/bakery".into(),
+            config_url: None,
+            state: crate::model::SourceStatus::Broken,
+            last_fetch_at: None,
+            last_success_at,
+            last_error: Some("HTTP 404".into()),
+            consecutive_failures: 3,
+            next_due_at: None,
+            mentions_seen: 0,
+        }
+    }
+
+    #[test]
+    fn a_source_that_never_worked_is_not_said_to_have_stopped() {
+        let never = source_down(&broken_source(None));
+        assert!(
+            never
+                .text
+                .contains("reviews has not worked since it was added"),
+            "{}",
+            never.text
+        );
+        assert!(!never.text.contains("any more"), "{}", never.text);
+        assert!(never.text.contains("Last success: never"), "{}", never.text);
+
+        let once = crate::test_support::at("2026-11-22T10:00:00Z");
+        let stopped = source_down(&broken_source(Some(once)));
+        assert!(
+            stopped
+                .text
+                .contains("Earshot cannot read reviews any more"),
+            "{}",
+            stopped.text
+        );
+        assert!(!stopped.text.contains("since it was added"));
     }
 }

@@ -9,6 +9,11 @@
 //! at-least-once, because a lost complaint costs more than a duplicate email (the
 //! duplicate carries the same Message-ID, so mail clients can fold it). A row that was
 //! queued but not yet claimed when the process died is simply sent once after restart.
+//!
+//! With `[alerts] webhook`, each email of a [`PUSHED`] kind gets a push row of its own
+//! (channel "webhook"), queued at the start of a pass and delivered by the same rules: a
+//! push endpoint that is down holds back the other pushes, not the emails, and the other
+//! way round.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,12 +25,13 @@ use super::compose::{self, Addressing, ComposeError, Email};
 use super::digest::{self, DigestSchedule};
 use super::quiet;
 use super::transport::{SendError, Transport};
+use super::webhook::{Push, Webhook};
 use crate::config::Config;
 use crate::localtime::Zone;
 use crate::pipeline::decide::may_fold;
 use crate::store::{
-    OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus, Store, StoreError,
-    StoreHandle,
+    OutboxChannel, OutboxEntry, OutboxKind, OutboxStatus, Rendered, SourceHealth, SourceStatus,
+    Store, StoreError, StoreHandle,
 };
 
 /// A "sending" row older than this belonged to a process that died mid-send.
@@ -34,6 +40,17 @@ pub const SEND_LEASE: Duration = Duration::from_secs(10 * 60);
 pub const RETRY_BASE: Duration = Duration::from_secs(30);
 /// Longest retry delay.
 pub const RETRY_MAX: Duration = Duration::from_secs(3600);
+/// What is also pushed to `[alerts] webhook`: what needs the owner now. The digest is a
+/// read for the morning email and the flood summary stands for alerts already pushed one
+/// by one, so neither is pushed.
+pub const PUSHED: &[OutboxKind] = &[
+    OutboxKind::Alert,
+    OutboxKind::BecameUrgent,
+    OutboxKind::Escalation,
+    OutboxKind::Reminder,
+    OutboxKind::SourceDown,
+    OutboxKind::SourceUp,
+];
 /// A digest more than this late (the service was down at its time) is skipped.
 #[allow(
     clippy::disallowed_methods,
@@ -46,8 +63,10 @@ const DIGEST_GRACE: chrono::Duration = chrono::Duration::hours(6);
 pub struct PassReport {
     /// Rows queued by the schedule (escalations, reminders, digest).
     pub queued: usize,
-    /// Accepted by the server (or written as files).
+    /// Accepted by the server (or written as files), pushes included.
     pub sent: usize,
+    /// Of those, pushes accepted by the webhook.
+    pub pushed: usize,
     /// Left pending for a later attempt.
     pub retrying: usize,
     /// Refused for good.
@@ -66,7 +85,12 @@ pub struct Dispatcher {
     store: StoreHandle,
     transport: Transport,
     zone: Option<Zone>,
+    /// The push channel: none without `[alerts] webhook`; an error keeps pushes queued.
+    webhook: Result<Option<Webhook>, SendError>,
 }
+
+/// The channels found unreachable in this pass, with the error and retry time.
+type Down = std::collections::HashMap<OutboxChannel, (SendError, DateTime<Utc>)>;
 
 enum Outcome {
     Sent,
@@ -77,11 +101,27 @@ enum Outcome {
 impl Dispatcher {
     /// A dispatcher for `config`'s recipients over `transport`.
     pub fn new(config: Arc<Config>, store: StoreHandle, transport: Transport) -> Dispatcher {
+        let webhook = Webhook::from_config(&config.alerts);
+        if let Err(e) = &webhook {
+            tracing::error!("pushes stay queued: {e}");
+        }
         Dispatcher {
             config,
             store,
             transport,
             zone: None,
+            webhook,
+        }
+    }
+
+    /// Where messages go: the transport, and the webhook when there is one.
+    pub fn describe(&self) -> String {
+        match &self.webhook {
+            Ok(Some(webhook)) => {
+                format!("{} and {}", self.transport.describe(), webhook.describe())
+            }
+            Ok(None) => self.transport.describe(),
+            Err(_) => format!("{} (the webhook is not usable)", self.transport.describe()),
         }
     }
 
@@ -144,6 +184,12 @@ impl Dispatcher {
     ) -> Result<PassReport, StoreError> {
         let lease_cutoff = now - lease();
         let hour_ago = now - crate::clock::HOUR;
+        if !matches!(self.webhook, Ok(None)) {
+            // Each email still on its way gets its push row (once: keyed by the email's).
+            self.store
+                .write(move |s| s.queue_pushes(PUSHED, now))
+                .await?;
+        }
         let (due, mut alerts_this_hour) = self
             .store
             .read(move |s| -> Result<_, StoreError> {
@@ -153,9 +199,9 @@ impl Dispatcher {
             .await?;
         let max = self.config.alerts.max_per_hour as usize;
         let mut report = PassReport::default();
-        let mut down: Option<(SendError, DateTime<Utc>)> = None;
+        let mut down = Down::new();
         for entry in due {
-            if let Some((error, next)) = &down {
+            if let Some((error, next)) = down.get(&entry.channel) {
                 // The server is unreachable: wait with the row that just failed.
                 let (id, message, next) = (entry.id, error.message.clone(), *next);
                 self.store
@@ -165,14 +211,17 @@ impl Dispatcher {
                 continue;
             }
             if let Some(until) = self.quiet_until(&entry, now).filter(|_| !ignore_schedule) {
-                // Quiet hours: the row waits in the outbox (so a restart keeps it waiting).
+                // Quiet hours: the row (an email or a push) waits in the outbox, so a
+                // restart keeps it waiting.
                 let id = entry.id;
                 self.store.write(move |s| s.hold_outbox(id, until)).await?;
                 report.held += 1;
                 continue;
             }
-            // Only high alerts fold into the hourly summary: urgent ones always go out alone.
+            // Only high alert emails fold into the hourly summary: urgent ones always go
+            // out alone, and pushes are not capped.
             let foldable = entry.kind == OutboxKind::Alert
+                && entry.channel == OutboxChannel::Email
                 && entry.status == OutboxStatus::Pending
                 && may_fold(entry.priority);
             if foldable && alerts_this_hour >= max {
@@ -188,10 +237,10 @@ impl Dispatcher {
                 alerts_this_hour += 1;
             }
             if let Some(error) = self.deliver(&entry, now, &mut report).await? {
-                down = Some(error);
+                down.insert(entry.channel, error);
             }
         }
-        if down.is_none() {
+        if !down.contains_key(&OutboxChannel::Email) {
             self.send_flood(hour_ago, now, &mut report).await?;
         }
         Ok(report)
@@ -247,6 +296,7 @@ impl Dispatcher {
             Outcome::Sent => {
                 self.store.write(move |s| s.mark_sent(id, now)).await?;
                 report.sent += 1;
+                report.pushed += usize::from(entry.channel == OutboxChannel::Webhook);
             }
             Outcome::Failed(error) => {
                 tracing::error!(outbox = entry.id, "alert not delivered: {error}");
@@ -274,21 +324,14 @@ impl Dispatcher {
     }
 
     async fn send(&self, entry: &OutboxEntry, rendered: &Rendered, now: DateTime<Utc>) -> Outcome {
-        let file_name = format!(
-            "{}-{:06}-{}.eml",
-            entry.created_at.format("%Y%m%d-%H%M%S"),
-            entry.id,
-            entry.kind.as_str()
-        );
-        let result = self
-            .transport
-            .send(
-                &self.config.alerts.from,
-                &rendered.recipients,
-                &rendered.message,
-                &file_name,
-            )
-            .await;
+        let result = match entry.channel {
+            OutboxChannel::Email => self.send_email(entry, rendered).await,
+            OutboxChannel::Webhook => match &self.webhook {
+                Ok(Some(webhook)) => webhook.post(&rendered.message).await,
+                Ok(None) => return Outcome::Failed(NO_WEBHOOK.to_owned()),
+                Err(e) => Err(e.clone()),
+            },
+        };
         match result {
             Ok(()) => Outcome::Sent,
             Err(e) if e.is_permanent() => Outcome::Failed(e.message),
@@ -298,6 +341,23 @@ impl Dispatcher {
                 Outcome::Retry(e, next)
             }
         }
+    }
+
+    async fn send_email(&self, entry: &OutboxEntry, rendered: &Rendered) -> Result<(), SendError> {
+        let file_name = format!(
+            "{}-{:06}-{}.eml",
+            entry.created_at.format("%Y%m%d-%H%M%S"),
+            entry.id,
+            entry.kind.as_str()
+        );
+        self.transport
+            .send(
+                &self.config.alerts.from,
+                &rendered.recipients,
+                &rendered.message,
+                &file_name,
+            )
+            .await
     }
 
     /// The row's message: the one rendered at its first attempt, or a new one (kept).
@@ -318,6 +378,34 @@ impl Dispatcher {
             Ok(email) => email,
             Err(rendered) => return Ok(rendered),
         };
+        let rendered = match (entry.channel, &self.webhook) {
+            (OutboxChannel::Email, _) => self.email(entry, &email, now)?,
+            (OutboxChannel::Webhook, Ok(Some(webhook))) => {
+                self.push(entry, &email, webhook).await?
+            }
+            // No usable webhook: sending says why, and nothing is kept for a later one.
+            (OutboxChannel::Webhook, _) => {
+                return Ok(Rendered {
+                    subject: email.subject,
+                    recipients: Vec::new(),
+                    message: Vec::new(),
+                })
+            }
+        };
+        let (id, saved) = (entry.id, rendered.clone());
+        self.store
+            .write(move |s| s.save_rendered(id, &saved))
+            .await?;
+        Ok(rendered)
+    }
+
+    /// The RFC 5322 message of an email row.
+    fn email(
+        &self,
+        entry: &OutboxEntry,
+        email: &Email,
+        now: DateTime<Utc>,
+    ) -> Result<Rendered, Rendering> {
         let mut to = self.config.alerts.to.clone();
         if entry.kind == OutboxKind::Escalation {
             to.extend(self.config.alerts.escalate_to.iter().cloned());
@@ -328,16 +416,46 @@ impl Dispatcher {
             message_id: message_id(entry, &self.config.alerts.from),
             date: now,
         };
-        let rendered = Rendered {
-            message: compose::build_message(&email, &addressing)?,
-            subject: email.subject,
+        Ok(Rendered {
+            message: compose::build_message(email, &addressing)?,
+            subject: email.subject.clone(),
             recipients: to,
+        })
+    }
+
+    /// The JSON body of a push row: the email's subject and text, and a link to the post.
+    async fn push(
+        &self,
+        entry: &OutboxEntry,
+        email: &Email,
+        webhook: &Webhook,
+    ) -> Result<Rendered, Rendering> {
+        // A tap on the push opens the mention's page in the web log when there is one
+        // (acknowledge from there), else the post itself.
+        let link = match entry.mention_id {
+            Some(id) => match super::mention_page(&self.config, id) {
+                Some(page) => Some(page),
+                None => {
+                    self.store
+                        .read(move |s| s.mention_detail(id))
+                        .await?
+                        .mention
+                        .url
+                }
+            },
+            None => None,
         };
-        let (id, saved) = (entry.id, rendered.clone());
-        self.store
-            .write(move |s| s.save_rendered(id, &saved))
-            .await?;
-        Ok(rendered)
+        let push = Push {
+            priority: entry.priority,
+            mention_id: entry.mention_id,
+            url: link,
+            ..Push::new(entry.kind, &email.subject, &email.text)
+        };
+        Ok(Rendered {
+            message: webhook.body(&push),
+            subject: email.subject.clone(),
+            recipients: vec![webhook.host()],
+        })
     }
 
     fn zone(&self) -> &Zone {
@@ -439,6 +557,10 @@ impl From<ComposeError> for Rendering {
         Rendering::Compose(e)
     }
 }
+
+/// A push row whose webhook was removed from the config.
+const NO_WEBHOOK: &str =
+    "no [alerts] webhook is set any more: set it again and run `earshot outbox --retry`";
 
 fn note(report: &mut PassReport, error: &str) {
     if !report.errors.iter().any(|e| e == error) {

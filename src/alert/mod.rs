@@ -15,6 +15,7 @@ mod failure;
 mod golden;
 pub mod quiet;
 pub mod transport;
+pub mod webhook;
 
 use crate::config::Config;
 use crate::replies::Category;
@@ -23,6 +24,7 @@ use crate::store::{Store, StoreError, StoredDetail};
 pub use dispatcher::{Dispatcher, PassReport};
 pub use failure::{FailureKind, SendError};
 pub use transport::Transport;
+pub use webhook::Webhook;
 
 /// Everything an alert about one mention shows.
 #[derive(Debug, Clone)]

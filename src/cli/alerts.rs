@@ -8,9 +8,10 @@ use chrono::{DateTime, Utc};
 
 use super::output::short_time;
 use crate::alert::compose::{self, Addressing};
-use crate::alert::{digest, Dispatcher, PassReport, Transport};
+use crate::alert::webhook::Push;
+use crate::alert::{digest, Dispatcher, PassReport, Transport, Webhook};
 use crate::config::Config;
-use crate::store::{OutboxEntry, OutboxStatus, StoreHandle};
+use crate::store::{OutboxEntry, OutboxKind, OutboxStatus, StoreHandle};
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
@@ -29,7 +30,7 @@ pub fn outbox(config: Arc<Config>, store: StoreHandle, retry: bool) -> Result<()
         let dispatcher = dispatcher(&config, &store)?;
         store.lock().retry_outbox_now(now)?;
         let pass = runtime()?.block_on(dispatcher.send_due(now, true))?;
-        println!("{}", pass_summary(&pass, dispatcher.transport()));
+        println!("{}", pass_summary(&pass, &dispatcher));
         problem = undelivered(&pass);
     }
     let entries = store.lock().outbox(None)?;
@@ -55,7 +56,7 @@ pub fn digest(config: Arc<Config>, store: StoreHandle, send: bool) -> Result<()>
     let dispatcher = dispatcher(&config, &store)?;
     store.lock().queue_digest(since, now)?;
     let pass = runtime()?.block_on(dispatcher.send_due(now, false))?;
-    println!("{}", pass_summary(&pass, dispatcher.transport()));
+    println!("{}", pass_summary(&pass, &dispatcher));
     match undelivered(&pass) {
         Some(reason) => bail!("{reason}"),
         None => Ok(()),
@@ -96,6 +97,23 @@ pub fn test(config: &Config) -> Result<()> {
         Transport::Smtp { .. } => println!("ok: the server accepted the test message"),
     }
     println!("{}", web_link_advice(config));
+    test_push(config, &email)
+}
+
+/// The second half of `alerts test` when `[alerts] webhook` is set: one push.
+fn test_push(config: &Config, email: &compose::Email) -> Result<()> {
+    let webhook = Webhook::from_config(&config.alerts)
+        .map_err(|e| anyhow::anyhow!("alerts test failed: {e}"))?;
+    let Some(webhook) = webhook else {
+        println!("No phone push: set [alerts] webhook (ntfy, Slack or Teams) to get one.");
+        return Ok(());
+    };
+    println!("Pushing a test message to the {}", webhook.describe());
+    let push = Push::new(OutboxKind::SourceUp, &email.subject, &email.text);
+    runtime()?
+        .block_on(webhook.post(&webhook.body(&push)))
+        .map_err(|e| anyhow::anyhow!("alerts test failed: {e}"))?;
+    println!("ok: the webhook accepted the test push");
     Ok(())
 }
 
@@ -127,10 +145,10 @@ fn undelivered(pass: &PassReport) -> Option<String> {
     })
 }
 
-fn pass_summary(pass: &PassReport, transport: &Transport) -> String {
+fn pass_summary(pass: &PassReport, dispatcher: &Dispatcher) -> String {
     let mut text = format!(
         "via {}: {} sent, {} to retry, {} failed",
-        transport.describe(),
+        dispatcher.describe(),
         pass.sent,
         pass.retrying,
         pass.failed
@@ -159,14 +177,23 @@ pub fn outbox_table(entries: &[OutboxEntry]) -> String {
         count(OutboxStatus::Rolled)
     );
     text.push_str(&format!(
-        "{:>5}  {:<10}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
-        "ID", "KIND", "STATUS", "MENTION", "QUEUED", "TRIES", "SENT / NEXT TRY", "SUBJECT"
+        "{:>5}  {:<10}  {:<7}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
+        "ID",
+        "KIND",
+        "CHANNEL",
+        "STATUS",
+        "MENTION",
+        "QUEUED",
+        "TRIES",
+        "SENT / NEXT TRY",
+        "SUBJECT"
     ));
     for e in entries {
         text.push_str(&format!(
-            "{:>5}  {:<10}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
+            "{:>5}  {:<10}  {:<7}  {:<8}  {:>7}  {:<16}  {:>5}  {:<22}  {}\n",
             e.id,
             e.kind.as_str(),
+            e.channel.as_str(),
             e.status,
             e.mention_id
                 .map(|m| format!("#{m}"))

@@ -8,6 +8,8 @@ use super::output::mentions_table;
 use crate::casework::customer_card;
 use crate::config::Config;
 use crate::customers::read_customers;
+use crate::pipeline::ImportProgress;
+use crate::progress::Progress;
 use crate::store::{CustomerSummary, Store};
 use crate::triage::thousands;
 
@@ -21,8 +23,22 @@ pub fn import(store: &mut Store, config: &Config, file: &Path) -> Result<String>
         &config.customer_columns,
     )?;
     let records = read.records.as_slice();
-    let summary =
-        crate::pipeline::import_customers(store, records, &config.triage, crate::clock::now())?;
+    let progress = Progress::bar(0, "linking mentions");
+    let mut observe = |event: ImportProgress| match event {
+        ImportProgress::Linking { done, total } => {
+            progress.set_total(total as u64);
+            progress.set_done(done as u64);
+        }
+        ImportProgress::Redeciding => progress.say("re-deciding priorities"),
+    };
+    let summary = crate::pipeline::import_customers_observed(
+        store,
+        records,
+        &config.triage,
+        crate::clock::now(),
+        &mut observe,
+    )?;
+    progress.finish();
     let notice = read.notice().map(|n| n + "\n").unwrap_or_default();
     Ok(format!(
         "{notice}Imported {} customers from {}: {} new, {} updated; {} mentions linked to a customer.\n",

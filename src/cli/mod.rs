@@ -6,6 +6,7 @@ mod cases;
 mod corrections;
 mod customers;
 mod output;
+pub use output::ScoreFormat;
 mod show;
 
 pub use cases::parse_due;
@@ -21,7 +22,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{Config, DEFAULT_CONFIG_PATH};
 use crate::localtime::{Typed, Zone};
 use crate::model::{DismissReason, Label, Priority};
-use crate::poller::{poll_cycle, Pipeline};
+use crate::poller::{poll_cycle_observed, CycleProgress, Pipeline};
+use crate::progress::Progress;
 use crate::sentiment::{Analyzer, Options};
 use crate::store::{CaseAction, DismissedFilter, MentionFilter, StatusFilter, Store, StoreHandle};
 
@@ -185,6 +187,9 @@ pub enum Command {
     Score {
         /// Text to score; omit to read lines from stdin.
         text: Vec<String>,
+        /// json: one object per line, three decimals (for scripts); text: two decimals.
+        #[arg(long, value_enum, default_value_t = ScoreFormat::Json)]
+        format: ScoreFormat,
     },
     /// Alert emails: pending, sent and failed, with the last error.
     Outbox {
@@ -333,7 +338,7 @@ pub fn run(cli: Cli) -> Result<Done> {
 
 fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Score { ref text } => score(&cli.config, text),
+        Command::Score { ref text, format } => score(&cli.config, text, format),
         Command::Eval {
             ref files,
             corrections: false,
@@ -542,13 +547,30 @@ fn poll(
     }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     let pipeline = Arc::new(Pipeline::new(config.clone())?);
-    let report = runtime.block_on(poll_cycle(
+    let progress = Progress::bar(0, "polling");
+    let mut reading: Vec<String> = Vec::new();
+    let mut observe = |event: CycleProgress<'_>| {
+        match event {
+            CycleProgress::Polling(names) => {
+                progress.set_total(names.len() as u64);
+                reading = names.to_vec();
+            }
+            CycleProgress::Done(report) => {
+                reading.retain(|name| *name != report.name);
+                progress.advance(1);
+            }
+        }
+        progress.say(format!("reading {}", reading.join(", ")));
+    };
+    let report = runtime.block_on(poll_cycle_observed(
         pipeline,
         store.clone(),
         only,
         force,
         crate::clock::now(),
+        &mut observe,
     ))?;
+    progress.finish();
     print!("{}", output::cycle_report(&report));
     if send {
         let transport = crate::alert::Transport::from_config(&config.alerts)?;
@@ -574,17 +596,17 @@ fn known_source(config: &Config, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn score(config_path: &Path, words: &[String]) -> Result<()> {
+fn score(config_path: &Path, words: &[String], format: ScoreFormat) -> Result<()> {
     let analyzer = analyzer_for(config_path)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if !words.is_empty() {
-        return output::print_score(&mut out, &words.join(" "), &analyzer);
+        return output::print_score(&mut out, &words.join(" "), &analyzer, format);
     }
     for line in std::io::stdin().lock().lines() {
         let line = line.context("cannot read stdin")?;
         if !line.trim().is_empty() {
-            output::print_score(&mut out, &line, &analyzer)?;
+            output::print_score(&mut out, &line, &analyzer, format)?;
         }
     }
     out.flush()?;
@@ -597,12 +619,31 @@ fn eval(config_path: &Path, files: &[PathBuf]) -> Result<()> {
         domain_layer: false,
         ..model.options().clone()
     });
+    // Each text is scored twice: by the model and by the plain-lexicon baseline.
+    let progress = Progress::bar(0, "scoring");
+    if !progress.is_hidden() {
+        progress.set_total(files.iter().map(|path| count_lines(path) * 2).sum());
+    }
     let reports = files
         .iter()
-        .map(|path| crate::sentiment::eval::evaluate_file(path, &model, &baseline))
+        .map(|path| {
+            progress.say(path.display().to_string());
+            crate::sentiment::eval::evaluate_file_observed(path, &model, &baseline, &|n| {
+                progress.advance(n)
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
+    progress.finish();
     print!("{}", crate::sentiment::eval::format_table(&reports));
     Ok(())
+}
+
+/// Lines in a file, for a progress bar's length (0 when it cannot be read: the
+/// evaluation itself says why).
+fn count_lines(path: &Path) -> u64 {
+    std::fs::read(path).map_or(0, |bytes| {
+        bytes.iter().filter(|&&b| b == b'\n').count() as u64
+    })
 }
 
 /// The configured analyzer; plain defaults when the default config file is absent.

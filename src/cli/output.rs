@@ -86,7 +86,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             m.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             m.fetched_at.to_rfc3339(),
             m.rating.map(|r| r.to_string()).unwrap_or_default(),
-            format!("{:.3}", m.score),
+            csv_score(m.score),
             m.label.to_string(),
             m.priority.to_string(),
             m.status.to_string(),
@@ -97,17 +97,58 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
     Ok(())
 }
 
-/// One JSON line per scored text: `{"text","score","label","terms":[{"term","weight"}]}`.
-pub fn print_score(out: &mut impl Write, text: &str, analyzer: &Analyzer) -> Result<()> {
+/// The score cell of the CSV: the same rounding as the JSON export.
+fn csv_score(score: f32) -> String {
+    let places = crate::sentiment::EXPORT_DECIMALS;
+    let width = usize::from(places);
+    format!("{:.width$}", crate::sentiment::rounded(score, places))
+}
+
+/// How `earshot score` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScoreFormat {
+    /// One JSON object per line (three decimals): `{"text","score","label","terms"}`.
+    Json,
+    /// For people: the label and score (two decimals), then each term and its weight.
+    Text,
+}
+
+/// Score `text` and print it in `format`.
+pub fn print_score(
+    out: &mut impl Write,
+    text: &str,
+    analyzer: &Analyzer,
+    format: ScoreFormat,
+) -> Result<()> {
     let score = analyzer.score(text);
-    let line = serde_json::json!({
-        "text": text,
-        "score": score.value,
-        "label": score.label,
-        "terms": score.terms,
-    });
-    writeln!(out, "{line}")?;
+    match format {
+        ScoreFormat::Json => {
+            let line = serde_json::json!({
+                "text": text,
+                "score": crate::sentiment::rounded(score.value, crate::sentiment::EXPORT_DECIMALS),
+                "label": score.label,
+                "terms": score.terms,
+            });
+            writeln!(out, "{line}")?;
+        }
+        ScoreFormat::Text => out.write_all(score_text(text, &score).as_bytes())?,
+    }
     Ok(())
+}
+
+/// `negative -0.70  Waited 45 minutes…` and one indented line per term.
+fn score_text(text: &str, score: &crate::sentiment::Score) -> String {
+    let two = |v: f32| crate::sentiment::rounded(v, 2);
+    let mut lines = format!(
+        "{} {:+.2}  {}\n",
+        score.label,
+        two(score.value),
+        one_line(&printable(text))
+    );
+    for term in &score.terms {
+        lines.push_str(&format!("    {:+.2}  {}\n", two(term.weight), term.term));
+    }
+    lines
 }
 
 /// What `poll` prints: one line per source, then the totals.
@@ -162,6 +203,9 @@ pub fn cycle_report(report: &CycleReport) -> String {
 /// What `poll` delivered after its cycle.
 pub fn delivery(pass: &crate::alert::PassReport) -> String {
     let mut line = format!("alerts sent: {}", pass.sent);
+    if pass.pushed > 0 {
+        line.push_str(&format!(" ({} of them pushes to the webhook)", pass.pushed));
+    }
     if pass.rolled > 0 {
         line.push_str(&format!(", {} folded into one summary", pass.rolled));
     }
@@ -178,10 +222,13 @@ pub fn delivery(pass: &crate::alert::PassReport) -> String {
         ));
     }
     if pass.failed > 0 {
-        line.push_str(&format!(", {} refused by the mail server", pass.failed));
+        line.push_str(&format!(
+            ", {} refused by the mail server or webhook (`earshot outbox` says why)",
+            pass.failed
+        ));
     }
     if !pass.errors.is_empty() {
-        line.push_str(&format!("; mail problem: {}", pass.errors.join("; ")));
+        line.push_str(&format!("; delivery problem: {}", pass.errors.join("; ")));
     }
     line.push('\n');
     line
@@ -365,5 +412,57 @@ mod tests {
     fn clip_counts_characters_not_bytes() {
         assert_eq!(clip("Café au lait", 6), "Café …");
         assert_eq!(clip("short", 10), "short");
+    }
+
+    #[test]
+    fn json_and_csv_exports_print_the_same_score() {
+        // 0.0625 is a tie at three decimals, -0.70238101 carries f32 noise.
+        for score in [-0.702_381_f32, 0.0625, -0.000_4, 0.999_95] {
+            let mut m = mention("Jane", "cold");
+            m.score = score;
+            let json = serde_json::to_value([&m]).unwrap();
+            let csv = csv_rows(&[m]);
+            let from_json = json[0]["score"].as_f64().unwrap();
+            let from_csv: f64 = csv[0][9].parse().unwrap();
+            assert_eq!(from_json, from_csv, "{score}: {json} vs {:?}", csv[0]);
+            assert!(
+                csv[0][9].split('.').nth(1).unwrap().len() == 3,
+                "{:?}",
+                csv[0]
+            );
+        }
+        let mut m = mention("Jane", "cold");
+        m.score = -0.702_381;
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(text.contains("\"score\":-0.702,"), "{text}");
+    }
+
+    #[test]
+    fn score_text_has_two_decimals_and_json_three() {
+        let analyzer = Analyzer::new(crate::sentiment::Options::default());
+        let text = "The staff were rude and the coffee was cold.";
+        let mut out = Vec::new();
+        print_score(&mut out, text, &analyzer, ScoreFormat::Text).unwrap();
+        let printed = String::from_utf8(out).unwrap();
+        let first = printed.lines().next().unwrap();
+        let value = first.split_whitespace().nth(1).unwrap();
+        assert!(first.starts_with("negative -"), "{printed}");
+        assert_eq!(value.split('.').nth(1).unwrap().len(), 2, "{printed}");
+        assert!(printed.contains("rude"), "{printed}");
+
+        let mut out = Vec::new();
+        print_score(&mut out, text, &analyzer, ScoreFormat::Json).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let score = json["score"].as_f64().unwrap();
+        assert_eq!(score, (score * 1000.0).round() / 1000.0, "{json}");
+        let shown: f64 = value.parse().unwrap();
+        assert!(
+            (shown - score).abs() <= 0.0051,
+            "same score: {printed} {json}"
+        );
+        for term in json["terms"].as_array().unwrap() {
+            let weight = term["weight"].as_f64().unwrap();
+            assert_eq!(weight, (weight * 1000.0).round() / 1000.0, "{json}");
+        }
     }
 }

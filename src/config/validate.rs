@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use toml::Spanned;
 
+use crate::alert::webhook::WebhookFormat;
+
 use super::*;
 
 /// Bounds of a duration key; the message words come from [`human`].
@@ -436,6 +438,7 @@ impl Validator<'_> {
             Some(dir) => PathBuf::from(dir.into_inner()),
             None => PathBuf::from("data/outbox"),
         };
+        let (webhook, webhook_format) = self.webhook(raw.webhook, raw.webhook_format);
         AlertSettings {
             to,
             from,
@@ -457,7 +460,35 @@ impl Validator<'_> {
             ),
             backfill: self.duration(raw.backfill, "alerts.backfill", DEFAULT_BACKFILL, BACKFILL),
             quiet,
+            webhook,
+            webhook_format,
         }
+    }
+
+    /// `[alerts] webhook` and `webhook_format`: an http(s) URL, a known format, and a topic
+    /// for ntfy. Messages never quote the URL (it is the webhook's password).
+    fn webhook(
+        &mut self,
+        url: Option<Spanned<String>>,
+        format: Option<Spanned<String>>,
+    ) -> (Option<String>, Option<WebhookFormat>) {
+        let format = format.and_then(|f| match WebhookFormat::parse_setting(f.get_ref()) {
+            Ok(format) => Some(format),
+            Err(message) => {
+                self.report(f.span(), "alerts.webhook_format", &message);
+                None
+            }
+        });
+        let url = url.and_then(
+            |u| match crate::alert::webhook::check_url(u.get_ref(), format) {
+                Ok(()) => Some(u.into_inner().trim().to_owned()),
+                Err(message) => {
+                    self.report(u.span(), "alerts.webhook", &message);
+                    None
+                }
+            },
+        );
+        (url, format)
     }
 
     fn checked(

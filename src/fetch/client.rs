@@ -34,7 +34,7 @@ pub(super) fn build(settings: &FetchSettings) -> Result<reqwest::Client, FetchEr
 /// TLS as reqwest 0.12's `rustls-tls` set it up: rustls on the ring provider (the one
 /// lettre uses too), trusting the bundled webpki roots rather than the system's store, so
 /// a bare container needs no certificates. HTTP/1.1 only, as the client speaks no HTTP/2.
-fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
+pub(crate) fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),

@@ -8,6 +8,7 @@
 //! reported back for the schedule ([`retry`]).
 
 mod client;
+pub(crate) use client::tls_config;
 pub mod hosts;
 pub mod local;
 pub mod retry;

@@ -335,12 +335,40 @@ pub fn import_customers(
     rules: &TriageSettings,
     now: DateTime<Utc>,
 ) -> Result<ImportSummary, StoreError> {
+    import_customers_observed(store, records, rules, now, &mut |_| {})
+}
+
+/// How far an import is (for the terminal's progress bar).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportProgress {
+    /// `done` of `total` mentions' authors matched against the new list.
+    Linking {
+        /// Matched so far.
+        done: usize,
+        /// All to match.
+        total: usize,
+    },
+    /// Re-deciding the priority of the mentions whose link or customer changed.
+    Redeciding,
+}
+
+/// [`import_customers`], telling `observe` how far it is.
+pub fn import_customers_observed(
+    store: &mut Store,
+    records: &[CustomerRecord],
+    rules: &TriageSettings,
+    now: DateTime<Utc>,
+    observe: &mut dyn FnMut(ImportProgress),
+) -> Result<ImportSummary, StoreError> {
     let mut summary = store.save_customers(records, now)?;
     let index = store.customer_index()?;
     summary.mentions_linked = store.transaction(|tx| {
         let mut linked = 0;
         let mut touched = Touched::default();
-        for (id, author) in Store::unlocked_authors(tx)? {
+        let authors = Store::unlocked_authors(tx)?;
+        let total = authors.len();
+        for (done, (id, author)) in authors.into_iter().enumerate() {
+            observe(ImportProgress::Linking { done, total });
             let (old, new) = link(tx, &index, id, &author)?;
             linked += usize::from(new.is_some());
             // A mention that stays unlinked keeps the priority its label gives it.
@@ -349,6 +377,8 @@ pub fn import_customers(
             }
         }
         // Every customer's tier or value may have changed: their histories are re-decided.
+        observe(ImportProgress::Linking { done: total, total });
+        observe(ImportProgress::Redeciding);
         touched
             .customers
             .extend(Store::customers_with_mentions(tx)?);

@@ -72,6 +72,16 @@ pub fn evaluate_file(
     model: &Analyzer,
     baseline: &Analyzer,
 ) -> Result<FileReport, EvalError> {
+    evaluate_file_observed(path, model, baseline, &|_| {})
+}
+
+/// [`evaluate_file`], calling `scored(n)` as `n` more texts are scored (by both models).
+pub fn evaluate_file_observed(
+    path: &Path,
+    model: &Analyzer,
+    baseline: &Analyzer,
+    scored: &dyn Fn(u64),
+) -> Result<FileReport, EvalError> {
     let shown = path.display().to_string();
     let data = std::fs::read_to_string(path).map_err(|source| EvalError::Unreadable {
         path: shown.clone(),
@@ -79,8 +89,14 @@ pub fn evaluate_file(
     })?;
     let rows = parse(&data, &shown)?;
     let gold: Vec<Label> = rows.iter().map(|r| r.0).collect();
-    let predict =
-        |a: &Analyzer| -> Vec<Label> { rows.iter().map(|r| a.score(r.1).label).collect() };
+    let predict = |a: &Analyzer| -> Vec<Label> {
+        rows.iter()
+            .map(|r| {
+                scored(1);
+                a.score(r.1).label
+            })
+            .collect()
+    };
     Ok(FileReport {
         path: shown,
         rows: rows.len(),

@@ -62,12 +62,35 @@ pub const DEFAULT_NEGATIVE_BELOW: f32 = -0.05;
 /// Default threshold: a value above this is [`Label::Positive`].
 pub const DEFAULT_POSITIVE_ABOVE: f32 = 0.05;
 
+/// Decimals a score or weight has in JSON and CSV (people see two, see [`rounded`]).
+pub const EXPORT_DECIMALS: u8 = 3;
+
+/// `value` rounded to `places` decimals, half away from zero. Every export rounds through
+/// this one function, so JSON and CSV print the same number for the same score (and
+/// `-0.70238101` never leaks the f32's noise into a spreadsheet).
+pub fn rounded(value: f32, places: u8) -> f64 {
+    let scale = 10f64.powi(i32::from(places));
+    let value = (f64::from(value) * scale).round() / scale;
+    // No "-0" in exports: a tiny negative score rounds to plain zero.
+    if value == 0.0 {
+        0.0
+    } else {
+        value
+    }
+}
+
+/// Serialize a score or weight with [`EXPORT_DECIMALS`] decimals.
+pub fn serialize_rounded<S: serde::Serializer>(value: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(rounded(*value, EXPORT_DECIMALS))
+}
+
 /// One thing that moved a score, with its valence on the -4..+4 lexicon scale.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Term {
     /// The words (lowercase) or marker, e.g. "not good", "waited 45 minutes", "★2/5".
     pub term: String,
     /// Its contribution on VADER's -4..+4 scale after negation, emphasis and contrast.
+    #[serde(serialize_with = "serialize_rounded")]
     pub weight: f32,
 }
 
@@ -75,6 +98,7 @@ pub struct Term {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Score {
     /// Compound score in [-1, 1].
+    #[serde(serialize_with = "serialize_rounded")]
     pub value: f32,
     /// The label from the thresholds in [`Options`].
     pub label: Label,

@@ -222,7 +222,15 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     "#,
     ),
-    // Append the next migration here: `// 8: why`, then `M::up(r#"..."#),`.
+    // 8: an outbox row goes out by one channel: email, or the `[alerts] webhook` (a phone
+    // push). A push is its own row (keyed `webhook:<the email's key>`), so each channel is
+    // retried, claimed and sent once on its own.
+    M::up(
+        r#"
+    ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
+    "#,
+    ),
+    // Append the next migration here: `// 9: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

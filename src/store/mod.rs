@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
-pub use crate::model::{OutboxKind, OutboxStatus, SourceStatus};
+pub use crate::model::{OutboxChannel, OutboxKind, OutboxStatus, SourceStatus};
 pub use cases::CaseAction;
 pub use corrections::CorrectedText;
 pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
-use crate::model::{OutboxKind, OutboxStatus};
+use crate::model::{OutboxChannel, OutboxKind, OutboxStatus};
 
 /// One outbox row.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -45,6 +45,8 @@ pub struct OutboxEntry {
     pub claimed_at: Option<DateTime<Utc>>,
     /// Which process took it (`host:pid`).
     pub claimed_by: Option<String>,
+    /// Email, or a push to the `[alerts] webhook`.
+    pub channel: OutboxChannel,
 }
 
 /// A row's rendered message, kept so a retry sends the very same bytes.
@@ -52,15 +54,15 @@ pub struct OutboxEntry {
 pub struct Rendered {
     /// Subject (for the listing).
     pub subject: String,
-    /// Envelope recipients.
+    /// Envelope recipients (a push: the webhook's host, never its secret path).
     pub recipients: Vec<String>,
-    /// The RFC 5322 message.
+    /// The RFC 5322 message (a push: the JSON body).
     pub message: Vec<u8>,
 }
 
 const SELECT_ENTRY: &str = "SELECT id, kind, mention_id, status, created_at, next_attempt_at, \
     attempts, sent_at, last_error, subject, detail, rolled_into, priority, claimed_at, \
-    claimed_by FROM outbox";
+    claimed_by, channel FROM outbox";
 
 impl Store {
     /// Rows to send now: pending and due (or all pending when `ignore_schedule`), and
@@ -123,6 +125,41 @@ impl Store {
             ],
         )?;
         Ok(changed == 1)
+    }
+
+    /// Queue a push for every email of `kinds` still on its way (pending or being sent),
+    /// keyed `webhook:<its key>` so each is pushed once whatever restarts happen. Only
+    /// rows still on their way: turning the webhook on does not push the old alerts. A
+    /// push waits as long as its email was held at queueing, not for the email's retries.
+    /// Returns how many were queued.
+    pub fn queue_pushes(
+        &mut self,
+        kinds: &[OutboxKind],
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let kinds = kinds
+            .iter()
+            .map(|k| format!("'{}'", k.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let queued = self.conn.execute(
+            &format!(
+                "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+                 next_attempt_at, priority, detail, channel) \
+                 SELECT kind, mention_id, 'webhook:' || dedupe_key, 'pending', ?1, \
+                 CASE WHEN attempts = 0 AND next_attempt_at > ?1 THEN next_attempt_at ELSE ?1 END, \
+                 priority, detail, ?2 FROM outbox WHERE channel = ?3 AND status IN (?4, ?5) \
+                 AND kind IN ({kinds}) ORDER BY id"
+            ),
+            params![
+                ts(now),
+                OutboxChannel::Webhook,
+                OutboxChannel::Email,
+                OutboxStatus::Pending,
+                OutboxStatus::Sending
+            ],
+        )?;
+        Ok(queued)
     }
 
     /// The message rendered for a row earlier, if any.
@@ -319,6 +356,7 @@ fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         priority: r.get(12)?,
         claimed_at: time(13)?,
         claimed_by: r.get(14)?,
+        channel: r.get(15)?,
     })
 }
 

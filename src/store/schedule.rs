@@ -124,7 +124,8 @@ impl Store {
         })
     }
 
-    /// Immediate alerts claimed for sending since `since` (the flood guard's count).
+    /// Immediate alert emails claimed for sending since `since` (the flood guard's count;
+    /// pushes are not capped).
     /// Only alerts `counts` picks by the priority they were queued at (the flood guard
     /// counts the alerts it may fold).
     pub fn alerts_sent_since(
@@ -133,7 +134,8 @@ impl Store {
         counts: impl Fn(Option<Priority>) -> bool,
     ) -> Result<usize, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT priority FROM outbox WHERE kind = ?2 AND status IN (?3, ?4) AND claimed_at >= ?1",
+            "SELECT priority FROM outbox WHERE kind = ?2 AND status IN (?3, ?4) AND claimed_at >= ?1 \
+             AND channel = 'email'",
         )?;
         let priorities: Vec<Option<Priority>> = stmt
             .query_map(

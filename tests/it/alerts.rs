@@ -904,6 +904,13 @@ async fn a_broken_source_alerts_once_and_once_more_when_it_recovers() {
     assert_eq!(subjects, ["[Source down] reviews", "[Source back] reviews"]);
     let down = &s.eml()[0];
     assert!(down.text.contains("Failures in a row: 3"), "{}", down.text);
+    // Its file was gone from the first poll: it never worked, so it did not "stop".
+    assert!(
+        down.text
+            .contains("reviews has not worked since it was added"),
+        "{}",
+        down.text
+    );
 }
 
 #[tokio::test]
