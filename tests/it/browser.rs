@@ -307,3 +307,114 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
     screenshot(&client, "web-hostile-desktop.png").await;
     client.close().await.unwrap();
 }
+
+/// Issue 15: on a phone, the alert's link opens a page whose case buttons are on the first
+/// screen; staff correct a mention with its buttons and the history and alerts follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_correct_a_mention_in_chromium_and_the_case_buttons_fit_a_phone_screen() {
+    use earshot::model::{Label, OutboxKind, Priority};
+    use earshot::store::MentionFilter;
+
+    let (harness, _) = sample_data().await;
+    let listener = earshot::web::bind("127.0.0.1:0", None).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let state = AppState::new(
+        std::sync::Arc::new(crate::web::sample_config()),
+        harness.store.clone(),
+        None,
+    );
+    tokio::spawn(earshot::web::serve(listener, state, std::future::pending()));
+    let find = |label: Label, priority: Priority| {
+        let filter = MentionFilter {
+            label: Some(label),
+            priority: Some(priority),
+            ..Default::default()
+        };
+        harness.store().mentions(&filter).unwrap()[0].id
+    };
+    let urgent = find(Label::Negative, Priority::Urgent);
+    let neutral = find(Label::Neutral, Priority::Normal);
+
+    let temp = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&artifacts().join("chromedriver-corrections.log"));
+    let client = browser(&driver, &temp.path().join("profile")).await;
+
+    // A phone's first screen (390 x 844 CSS pixels) shows the Acknowledge button.
+    client.set_window_size(390, 844).await.unwrap();
+    client
+        .goto(&format!("{base}/mentions/{urgent}"))
+        .await
+        .unwrap();
+    let ack = wait_for(&client, "form.quick button[value=ack]").await;
+    let (_, top, _, height) = ack.rectangle().await.unwrap();
+    let (_, screen) = client
+        .execute("return [0, window.innerHeight];", vec![])
+        .await
+        .map(|v| (0, v[1].as_f64().unwrap()))
+        .unwrap();
+    assert!(
+        top + height <= screen,
+        "Acknowledge at {top}+{height}px is below the first {screen}px of a phone screen"
+    );
+    screenshot(&client, "web-mention-phone.png").await;
+
+    // Staff say the neutral post is a complaint, then that it is urgent.
+    client.set_window_size(1280, 1400).await.unwrap();
+    client
+        .goto(&format!("{base}/mentions/{neutral}"))
+        .await
+        .unwrap();
+    wait_for(&client, "form[action$='/relabel'] button[value=negative]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_notice(&client, "relabelled").await;
+    let detail = harness.store().mention_detail(neutral).unwrap();
+    assert_eq!(detail.mention.label, Label::Negative);
+    assert!(detail.mention.relabelled);
+    let history = wait_for(&client, "table").await.text().await.unwrap();
+    assert!(
+        history.contains("relabelled") && history.contains("neutral \u{2192} negative"),
+        "{history}"
+    );
+
+    wait_for(&client, "form[action$='/priority'] button[value=urgent]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_notice(&client, "prioritised").await;
+    let page = wait_for(&client, "main").await.text().await.unwrap();
+    assert!(page.contains("priority set by staff"), "{page}");
+    let alerts: Vec<_> = harness
+        .store()
+        .outbox(None)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.mention_id == Some(neutral))
+        .collect();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0].kind, OutboxKind::Alert);
+    assert_eq!(alerts[0].priority, Some(Priority::Urgent));
+    screenshot(&client, "web-mention-corrected.png").await;
+
+    // Not about us: out of the log.
+    wait_for(
+        &client,
+        "form[action$='/dismiss'] button[value=not-about-us]",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    wait_for_notice(&client, "dismissed").await;
+    client.goto(&format!("{base}/")).await.unwrap();
+    wait_for(&client, "article.mention").await;
+    assert_eq!(
+        count(&client, &format!("a.open[href='/mentions/{neutral}']")).await,
+        0,
+        "a dismissed mention is out of the log"
+    );
+    client.close().await.unwrap();
+}

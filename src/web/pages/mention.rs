@@ -62,6 +62,8 @@ pub async fn page(
         @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
             p.notice { "Done: " (done) "." }
         }
+        // Two taps from an alert on a phone: its link, then one of these.
+        @if m.status.is_open() && m.dismissed.is_none() { (quick_actions(m.id, m.status, &visitor)) }
         @if let Some(reason) = m.dismissed {
             p.notice { "Dismissed (" (reason_words(reason)) "): it is out of the log, the counts and the digest." }
         }
@@ -224,11 +226,28 @@ fn reason_words(reason: DismissReason) -> &'static str {
     }
 }
 
+/// The one-tap steps at the top of the page: acknowledge or resolve without a note (the
+/// full form below takes notes and promises).
+fn quick_actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
+    let to = |step: &str| format!("/mentions/{id}/{step}");
+    html! {
+        form.quick method="post" action=(to("ack")) {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+            input type="hidden" name="by" value=(visitor.name);
+            @if status == CaseStatus::New {
+                button type="submit" formaction=(to("ack")) name="step" value="ack" { "Acknowledge" }
+            }
+            button.secondary type="submit" formaction=(to("resolve")) name="step" value="resolve" { "Resolve" }
+            a href="#work" { "Promise or add a note" }
+        }
+    }
+}
+
 /// One form, one button per step: the note (and due date) go with whichever is pressed.
 fn actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
     let to = |step: &str| format!("/mentions/{id}/{step}");
     html! {
-        h2 { "Work the case" }
+        h2 id="work" { "Work the case" }
         form.card.case method="post" action=(to("resolve")) {
             input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
             div.fields {
