@@ -137,10 +137,17 @@ pub fn mention_card(m: &Mention) -> Markup {
                 @if let Some(category) = crate::replies::complaint_category(m) {
                     span.badge.category title="Problem" { (category.label()) }
                 }
-                span.who { (m.author.as_deref().unwrap_or("(unknown)")) }
-                @if let Some(c) = &m.customer {
-                    " · " a href={"/customers/" (c.id)} { (c.name) }
-                    @if let Some(tier) = &c.tier { " (tier " (tier) ")" }
+                @match &m.customer {
+                    // A linked author is named once: as the customer, with the name they
+                    // posted under only when it differs ("as @lucia.cooks").
+                    Some(c) => {
+                        a.who href={"/customers/" (c.id)} { (c.name) }
+                        @if let Some(tier) = &c.tier { " (tier " (tier) ")" }
+                        @if let Some(author) = m.author.as_deref().filter(|a| !same_name(a, &c.name)) {
+                            span.muted { " as " (author) }
+                        }
+                    }
+                    None => span.who { (m.author.as_deref().unwrap_or("(unknown)")) },
                 }
                 span.muted { " · " (m.source) " · " (time(m.when())) }
             }
@@ -153,6 +160,12 @@ pub fn mention_card(m: &Mention) -> Markup {
             }
         }
     }
+}
+
+/// Two spellings of one name ("lucia  ferrante" and "Lucia Ferrante").
+fn same_name(a: &str, b: &str) -> bool {
+    let words = |s: &str| -> Vec<String> { s.split_whitespace().map(str::to_lowercase).collect() };
+    words(a) == words(b)
 }
 
 /// At most `width` characters, with an ellipsis when cut.

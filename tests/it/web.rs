@@ -366,6 +366,18 @@ async fn acknowledge_promise_and_resolve_change_the_database() {
         .await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     assert!(bad.body.contains("2026-11-30"), "{}", bad.body);
+    // The form comes back with what was typed, and says what is wrong there.
+    assert!(
+        bad.body.contains("name=\"due\" value=\"soonish\""),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("name=\"note\" value=\"cake\""),
+        "{}",
+        bad.body
+    );
+    assert!(bad.body.contains("role=\"alert\""), "{}", bad.body);
     let promised = web
         .post(
             &format!("/mentions/{id}/promise"),
@@ -867,4 +879,61 @@ async fn searches_with_many_repeated_words_are_refused_with_a_message() {
         page.body
     );
     assert_eq!(web.get("/?search=cold+coffee").await.status, StatusCode::OK);
+}
+
+/// Issue 15's web details: a linked author is named once, a repeat complaint links to the
+/// earlier one, and customers are told apart by email and tier where staff pick one.
+#[tokio::test]
+async fn a_mention_page_names_its_customer_once_and_links_their_earlier_complaint() {
+    let (harness, _) = sample_data().await;
+    let negatives = harness
+        .store()
+        .mentions(&MentionFilter {
+            label: Some(Label::Negative),
+            ..Default::default()
+        })
+        .unwrap();
+    // Oldest first: the second complaint of one customer is the one with an earlier one.
+    let mut seen = std::collections::HashMap::new();
+    let mut repeat = None;
+    for m in negatives.iter().rev() {
+        if let Some(c) = &m.customer {
+            if let Some(first) = seen.insert(c.id, m.id) {
+                repeat = Some((m.clone(), first));
+                break;
+            }
+        }
+    }
+    let (second, first) = repeat.expect("the sample has a customer who complained twice");
+    let mut web = Browser::new(app(&harness, None));
+    let page = web.get(&format!("/mentions/{}", second.id)).await;
+    assert!(
+        page.body.contains("Complained before: ")
+            && page.body.contains(&format!("href=\"/mentions/{first}\"")),
+        "{}",
+        page.body
+    );
+
+    // On the customer's page each card names them once (the author only when it differs).
+    let customer = second.customer.clone().unwrap();
+    let history = web.get(&format!("/customers/{}", customer.id)).await.body;
+    let card = history
+        .split("<article")
+        .find(|a| a.contains(&format!("href=\"/mentions/{}\"", second.id)))
+        .expect("the complaint is in the customer's history");
+    let card = card.split("</article>").next().unwrap();
+    assert_eq!(card.matches(customer.name.as_str()).count(), 1, "{card}");
+    let unlinked = negatives
+        .iter()
+        .find(|m| m.customer.is_none())
+        .expect("an unlinked complaint");
+    let page = web.get(&format!("/mentions/{}", unlinked.id)).await.body;
+    let email = harness
+        .store()
+        .customers(None)
+        .unwrap()
+        .into_iter()
+        .find_map(|c| c.email)
+        .unwrap();
+    assert!(page.contains(&email), "the customer picker shows emails");
 }

@@ -5,17 +5,19 @@
 //! browser is sent back to the mention's page (POST/redirect/GET).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Utc;
 use serde::Deserialize;
 
 use super::given;
+use super::mention::Typed;
+use crate::localtime::Zone;
 use crate::model::{DismissReason, Label};
 use crate::pipeline::Correction;
 use crate::store::CaseAction;
-use crate::web::csrf::{remembered_name, set_cookie, NAME_COOKIE};
+use crate::web::csrf::{remembered_name, set_cookie, Visitor, NAME_COOKIE};
 use crate::web::{AppState, WebError};
 
 /// Longest name kept for "by".
@@ -54,26 +56,41 @@ pub async fn acknowledge(
 }
 
 /// POST /mentions/{id}/promise: `due` is `2d` or a date, like `earshot promise --due`.
+/// A promise that cannot be taken shows the page again with what was typed and why.
 pub async fn promise(
     state: State<AppState>,
+    visitor: Visitor,
     headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
     let zone = state.config.business.timezone.clone();
-    case(state, headers, id, form, |form| {
-        if form.note().is_none() {
-            return Err(WebError::BadRequest(
-                "say what was promised, e.g. \"replacement cake Saturday\"".into(),
-            ));
+    let due = match promise_due(&form, &zone) {
+        Ok(due) => due,
+        Err(problem) => {
+            let typed = Typed {
+                problem,
+                note: form.note.clone().unwrap_or_default(),
+                due: form.due.clone().unwrap_or_default(),
+            };
+            let page = super::mention::render(&state.0, &visitor, id, None, Some(typed)).await?;
+            return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
-        let due = given(&form.due)
-            .ok_or_else(|| WebError::BadRequest("give a due date: 2d, 36h or 2026-11-30".into()))?;
-        let due = crate::cli::parse_due(due, Utc::now(), &zone)
-            .map_err(|e| WebError::BadRequest(format!("{e:#}").replace("--due", "Due")))?;
+    };
+    case(state, headers, id, form, |_| {
         Ok(CaseAction::Promise { due })
     })
     .await
+}
+
+/// The due date of a promise, or what is wrong with the form.
+fn promise_due(form: &CaseForm, zone: &Zone) -> Result<chrono::DateTime<Utc>, String> {
+    if form.note().is_none() {
+        return Err("Say what was promised, e.g. \"replacement cake Saturday\".".into());
+    }
+    let due = given(&form.due).ok_or("Give a due date: 2d, 36h or 2026-11-30.")?;
+    crate::cli::parse_due(due, Utc::now(), zone)
+        .map_err(|e| format!("{e:#}").replace("--due", "Due"))
 }
 
 /// POST /mentions/{id}/resolve.

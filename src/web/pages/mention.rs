@@ -18,6 +18,8 @@ struct View {
     case: CaseFile,
     suggestions: Vec<Candidate>,
     customers: Vec<CustomerSummary>,
+    /// The same customer's complaints before this one, newest first.
+    earlier: Vec<Mention>,
 }
 
 /// The steps `?done=` may confirm (anything else in the address is not echoed).
@@ -39,6 +41,17 @@ pub struct Done {
     done: Option<String>,
 }
 
+/// What staff typed into the case form that could not be taken, to show again with why.
+#[derive(Debug, Clone, Default)]
+pub struct Typed {
+    /// What is wrong, in words.
+    pub problem: String,
+    /// The note as typed.
+    pub note: String,
+    /// The due date as typed.
+    pub due: String,
+}
+
 /// GET /mentions/{id}.
 pub async fn page(
     State(state): State<AppState>,
@@ -46,12 +59,30 @@ pub async fn page(
     Path(id): Path<i64>,
     Query(done): Query<Done>,
 ) -> Result<maud::Markup, WebError> {
+    render(&state, &visitor, id, done.done.as_deref(), None).await
+}
+
+/// The page, confirming `done` or showing what was typed and why it was refused.
+pub async fn render(
+    state: &AppState,
+    visitor: &Visitor,
+    id: i64,
+    done: Option<&str>,
+    typed: Option<Typed>,
+) -> Result<maud::Markup, WebError> {
+    let visitor = visitor.clone();
     let view = state
         .read(move |s| {
+            let case = s.case_file(id)?;
+            let earlier = match &case.customer {
+                Some(c) => earlier_complaints(s.mentions_of_customer(c.id)?, &case.detail.mention),
+                None => Vec::new(),
+            };
             Ok(View {
-                case: s.case_file(id)?,
+                case,
                 suggestions: s.link_suggestions(id)?,
                 customers: s.customers(None)?,
+                earlier,
             })
         })
         .await?;
@@ -59,7 +90,7 @@ pub async fn page(
     let reply = reply_for(&view.case, &state.config);
     let body = html! {
         h1 { "Mention #" (m.id) }
-        @if let Some(done) = done.done.as_deref().filter(|d| STEPS.contains(d)) {
+        @if let Some(done) = done.filter(|d| STEPS.contains(d)) {
             p.notice { "Done: " (done) "." }
         }
         // Two taps from an alert on a phone: its link, then one of these.
@@ -72,6 +103,14 @@ pub async fn page(
             @if m.relabelled { p.muted { "Sentiment " (m.label) " set by staff." } }
             @if !view.case.detail.priority_reasons.is_empty() {
                 p { "Why " (m.priority) ": " (view.case.detail.priority_reasons.join("; ")) }
+            }
+            @if !view.earlier.is_empty() {
+                p { "Complained before: "
+                    @for (i, e) in view.earlier.iter().take(3).enumerate() {
+                        @if i > 0 { ", " }
+                        a href={"/mentions/" (e.id)} { "#" (e.id) } " (" (time(e.when())) ", " (e.status) ")"
+                    }
+                }
             }
             @if let Some(due) = m.promise_due_at {
                 p class=[m.overdue.then_some("error")] {
@@ -103,7 +142,7 @@ pub async fn page(
             }
         }
         // On a phone the case buttons come first: the alert's link, then one tap.
-        @if m.status.is_open() && m.dismissed.is_none() { (actions(m.id, m.status, &visitor)) }
+        @if m.status.is_open() && m.dismissed.is_none() { (actions(m.id, m.status, &visitor, typed.as_ref())) }
         @if let Some(reply) = reply {
             h2 { "Suggested reply" }
             div.card {
@@ -147,7 +186,8 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                         input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
                         input type="hidden" name="customer" value=(s.customer_id);
                         input type="hidden" name="by" value=(visitor.name);
-                        "Possibly " strong { (s.name) } " (#" (s.customer_id) ", " (s.why) ", confidence "
+                        "Possibly " strong { (s.name) }
+                        " (" (told_apart(&view.customers, s.customer_id)) ", " (s.why) ", confidence "
                         (format!("{:.2}", s.confidence)) ") "
                         button.secondary type="submit" { "Link to " (s.name) }
                     }
@@ -162,7 +202,7 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                     label { "Link to customer"
                         select name="customer" {
                             @for c in &view.customers {
-                                option value=(c.id) { (c.name) " (#" (c.id) ")" }
+                                option value=(c.id) { (c.name) " (" (told_apart(&view.customers, c.id)) ")" }
                             }
                         }
                     }
@@ -172,6 +212,25 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
             }
         }
     }
+}
+
+/// A customer's negative mentions said before `this` one, newest first.
+fn earlier_complaints(history: Vec<Mention>, this: &Mention) -> Vec<Mention> {
+    history
+        .into_iter()
+        .filter(|e| e.id != this.id && e.label == Label::Negative && e.dismissed.is_none())
+        .filter(|e| (e.when(), e.id) < (this.when(), this.id))
+        .collect()
+}
+
+/// What tells a customer apart from another of the same name: the id, the email, the tier.
+fn told_apart(customers: &[CustomerSummary], id: i64) -> String {
+    let mut parts = vec![format!("#{id}")];
+    if let Some(c) = customers.iter().find(|c| c.id == id) {
+        parts.extend(c.email.clone());
+        parts.extend(c.tier.as_ref().map(|t| format!("tier {t}")));
+    }
+    parts.join(", ")
 }
 
 /// Staff telling Earshot it got this mention wrong: the sentiment, the priority, or not a
@@ -244,17 +303,19 @@ fn quick_actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
 }
 
 /// One form, one button per step: the note (and due date) go with whichever is pressed.
-fn actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
+fn actions(id: i64, status: CaseStatus, visitor: &Visitor, typed: Option<&Typed>) -> Markup {
     let to = |step: &str| format!("/mentions/{id}/{step}");
+    let (note, due) = typed.map_or(("", ""), |t| (t.note.as_str(), t.due.as_str()));
     html! {
         h2 id="work" { "Work the case" }
         form.card.case method="post" action=(to("resolve")) {
             input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+            @if let Some(typed) = typed { p.error role="alert" { (typed.problem) } }
             div.fields {
                 label { "Your name" input type="text" name="by" value=(visitor.name) maxlength="60"; }
-                label { "Due (for a promise)" input type="text" name="due" placeholder="2d or 2026-11-30"; }
+                label { "Due (for a promise)" input type="text" name="due" value=(due) placeholder="2d or 2026-11-30"; }
                 label.wide { "Note: what you did or promised"
-                    input type="text" name="note" maxlength="2000" placeholder="called her back; replacement cake Saturday";
+                    input type="text" name="note" value=(note) maxlength="2000" placeholder="called her back; replacement cake Saturday";
                 }
             }
             div.buttons {
