@@ -416,5 +416,15 @@ async fn staff_correct_a_mention_in_chromium_and_the_case_buttons_fit_a_phone_sc
         0,
         "a dismissed mention is out of the log"
     );
+    client
+        .goto(&format!("{base}/?dismissed=only"))
+        .await
+        .unwrap();
+    wait_for(&client, "article.mention").await;
+    assert_eq!(
+        count(&client, &format!("a.open[href='/mentions/{neutral}']")).await,
+        1,
+        "the dismissed view lists it"
+    );
     client.close().await.unwrap();
 }

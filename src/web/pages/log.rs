@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::given;
 use crate::model::Mention;
-use crate::store::{MentionFilter, Order};
+use crate::store::{DismissedFilter, MentionFilter, Order};
 use crate::web::csrf::Visitor;
 use crate::web::layout::{mention_card, shell, Nav};
 use crate::web::{AppState, WebError};
@@ -32,6 +32,8 @@ pub struct LogQuery {
     search: Option<String>,
     limit: Option<String>,
     offset: Option<String>,
+    /// `only`: the mentions staff dismissed instead of the log.
+    dismissed: Option<String>,
 }
 
 impl LogQuery {
@@ -74,6 +76,11 @@ impl LogQuery {
             offset: number(&self.offset, "offset")?.unwrap_or(0),
             now: Some(now),
             order: Order::Triage,
+            dismissed: match given(&self.dismissed) {
+                None => DismissedFilter::Hide,
+                Some("only") => DismissedFilter::Only,
+                Some(other) => return Err(format!("dismissed={other}: use dismissed=only")),
+            },
             ..MentionFilter::default()
         })
     }
@@ -97,6 +104,7 @@ fn encode(query: &LogQuery) -> String {
         ("search", &query.search),
         ("limit", &query.limit),
         ("offset", &query.offset),
+        ("dismissed", &query.dismissed),
     ];
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in fields {
@@ -184,9 +192,11 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
         &query.customer,
         &query.since,
         &query.limit,
+        &query.dismissed,
     ]
     .iter()
     .any(|v| given(v).is_some());
+    let dismissed = given(&query.dismissed) == Some("only");
     html! {
         form.filters.card method="get" action="/" {
             label.wide { "Search"
@@ -202,6 +212,12 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
                     (text("customer", "Customer", &query.customer, "name"))
                     (text("since", "Since", &query.since, "7d or 2026-11-01"))
                     (text("limit", "Per page", &query.limit, "50"))
+                    label { "Dismissed"
+                        select name="dismissed" {
+                            option value="" { "hide" }
+                            option value="only" selected[dismissed] { "show only those" }
+                        }
+                    }
                 }
             }
             div.wide { button type="submit" { "Filter" } " " a href="/" { "clear" } }
