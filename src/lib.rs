@@ -33,6 +33,32 @@ pub mod web;
 pub(crate) mod test_support {
     use chrono::{DateTime, Utc};
 
+    /// A stored-looking mention for tests: new, high, unlinked; change what a test needs
+    /// with `Mention { text, ..mention(label) }`.
+    pub fn mention(label: crate::model::Label) -> crate::model::Mention {
+        crate::model::Mention {
+            id: 1,
+            source: "s".into(),
+            url: None,
+            author: None,
+            title: None,
+            text: "t".into(),
+            published_at: None,
+            fetched_at: DateTime::UNIX_EPOCH,
+            rating: None,
+            score: 0.0,
+            label,
+            terms: Vec::new(),
+            priority: crate::model::Priority::High,
+            status: crate::model::CaseStatus::New,
+            customer: None,
+            promise_due_at: None,
+            overdue: false,
+            dismissed: None,
+            relabelled: false,
+        }
+    }
+
     /// Store a mention with the priority it carries, as if the pipeline had decided it
     /// (open flag and alert included); returns its id.
     pub fn store_decided(

@@ -119,29 +119,12 @@ fn capitalized(word: &str) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::{CaseStatus, Priority, Term};
+    use crate::model::Term;
 
     pub(crate) fn mention(label: Label, author: Option<&str>) -> Mention {
         Mention {
-            id: 1,
-            source: "s".into(),
-            url: None,
             author: author.map(str::to_owned),
-            title: None,
-            text: "t".into(),
-            published_at: None,
-            fetched_at: chrono::DateTime::UNIX_EPOCH,
-            rating: None,
-            score: 0.0,
-            label,
-            terms: Vec::new(),
-            priority: Priority::High,
-            status: CaseStatus::New,
-            customer: None,
-            promise_due_at: None,
-            overdue: false,
-            dismissed: None,
-            relabelled: false,
+            ..crate::test_support::mention(label)
         }
     }
 

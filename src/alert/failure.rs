@@ -175,8 +175,8 @@ fn refused(e: &lettre::transport::smtp::Error) -> bool {
     false
 }
 
-/// lettre's message and every cause, joined.
-fn error_chain(e: &lettre::transport::smtp::Error) -> String {
+/// An error's message and every cause, joined (each said once).
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(err) = source {

@@ -425,7 +425,7 @@ impl Webhook {
     fn network(&self, error: reqwest::Error) -> SendError {
         // reqwest names the URL in its messages: the secret must not reach a log.
         let error = error.without_url();
-        let detail = error_chain(&error);
+        let detail = super::failure::error_chain(&error);
         let host = self.host();
         let lower = detail.to_ascii_lowercase();
         let (kind, advice) = if error.is_timeout() {
@@ -480,21 +480,6 @@ impl Webhook {
             ),
         }
     }
-}
-
-/// An error and every cause, joined.
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut text = e.to_string();
-    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
-    while let Some(err) = source {
-        let part = err.to_string();
-        if !text.contains(&part) {
-            text.push_str(": ");
-            text.push_str(&part);
-        }
-        source = err.source();
-    }
-    text
 }
 
 #[cfg(test)]

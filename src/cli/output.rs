@@ -334,7 +334,7 @@ fn clip(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{CaseStatus, Label, Priority};
+    use crate::model::Label;
 
     fn mention(author: &str, text: &str) -> Mention {
         Mention {
@@ -344,19 +344,9 @@ mod tests {
             author: Some(author.into()),
             title: Some("+1 would buy again".into()),
             text: text.into(),
-            published_at: None,
             fetched_at: Utc::now(),
-            rating: None,
             score: -0.5,
-            label: Label::Negative,
-            terms: Vec::new(),
-            priority: Priority::High,
-            status: CaseStatus::New,
-            customer: None,
-            promise_due_at: None,
-            overdue: false,
-            dismissed: None,
-            relabelled: false,
+            ..crate::test_support::mention(Label::Negative)
         }
     }
 

@@ -33,7 +33,7 @@ fn minutes(n: i64) -> chrono::Duration {
 /// One item of the test feed: (id, author, text).
 type Item<'a> = (&'a str, &'a str, &'a str);
 
-fn write_feed(path: &Path, items: &[Item<'_>]) {
+pub fn write_feed(path: &Path, items: &[Item<'_>]) {
     let items: Vec<serde_json::Value> = items
         .iter()
         .map(|(id, author, text)| {

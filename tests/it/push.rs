@@ -1,7 +1,6 @@
 //! Phone push end to end: `[alerts] webhook` receives each alert as JSON from the same
 //! outbox as the email, from a real HTTP server on 127.0.0.1, once, and after an outage.
 
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -13,6 +12,7 @@ use earshot::model::{OutboxChannel, OutboxStatus};
 use earshot::poller::{poll_cycle, Pipeline};
 use earshot::store::{Store, StoreHandle};
 
+use crate::alerts::write_feed;
 use crate::common::config;
 use crate::smtp::free_port;
 
@@ -69,27 +69,6 @@ fn t(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-fn write_feed(path: &Path, items: &[(&str, &str, &str)]) {
-    let items: Vec<serde_json::Value> = items
-        .iter()
-        .map(|(id, author, text)| {
-            serde_json::json!({
-                "id": id,
-                "url": format!("https://reviews.test/r/{id}"),
-                "content_text": text,
-                "date_published": (Utc::now() - chrono::Duration::hours(1)).to_rfc3339(),
-                "authors": [{ "name": author }],
-            })
-        })
-        .collect();
-    let feed = serde_json::json!({
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": "reviews",
-        "items": items,
-    });
-    std::fs::write(path, feed.to_string()).unwrap();
 }
 
 /// A feed with two complaints, polled once: two alerts queued.
