@@ -202,6 +202,33 @@ mod tests {
     }
 
     #[test]
+    fn fallback_reads_item_fields_with_entities_cdata_and_dublin_core() {
+        let doc = br#"<rdf:RDF xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><textinput/></channel>
+            <item><title>Tea &amp; cake &#8212; lovely</title><link> https://x.test/1 </link>
+            <description><![CDATA[<p>Warm <b>scones</b></p>]]></description>
+            <dc:creator>Ann Lee</dc:creator><dc:date>2026-11-20T10:00:00Z</dc:date></item>
+            <item><link>https://x.test/empty</link></item>
+            </rdf:RDF>"#;
+        let items = read_items(doc);
+        assert_eq!(
+            items.len(),
+            1,
+            "an item with neither title nor text is skipped"
+        );
+        let item = &items[0];
+        assert_eq!(item.title.as_deref(), Some("Tea & cake — lovely"));
+        assert_eq!(item.url.as_deref(), Some("https://x.test/1"));
+        assert_eq!(item.text, "Warm scones");
+        assert_eq!(item.author.as_deref(), Some("Ann Lee"));
+        assert_eq!(
+            item.published_at.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-20T10:00:00+00:00")
+        );
+        assert!(is_rdf(doc));
+        assert!(!is_rdf(b"<rss><channel/></rss>"));
+    }
+
+    #[test]
     fn counts_items_and_entries_whatever_their_prefix() {
         let doc = br#"<rdf:RDF xmlns:rss="x"><rss:item/><item>a</item><entry/><title>item</title></rdf:RDF>"#;
         assert_eq!(item_elements(doc), 3);
