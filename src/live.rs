@@ -24,6 +24,8 @@ pub struct Live {
     error: Mutex<Option<String>>,
     /// Woken after each successful reload (the poll loop rereads its sources).
     pub changed: tokio::sync::Notify,
+    /// Held while the web log rewrites the file, so two adds at once cannot lose one.
+    pub writing: tokio::sync::Mutex<()>,
 }
 
 impl Live {
@@ -43,6 +45,7 @@ impl Live {
             path,
             error: Mutex::new(None),
             changed: tokio::sync::Notify::new(),
+            writing: tokio::sync::Mutex::new(()),
         }))
     }
 

@@ -266,8 +266,8 @@ pub fn duplicate_of<'a>(config: &'a Config, url: &Url) -> Option<&'a Source> {
         .find(|s| matches!(&s.location, Location::Http(u) if same(u)))
 }
 
-/// A name for a new source: the one asked for, or made from the title (if short) or the
-/// host, made unique among the configured sources with `-2`, `-3`….
+/// A name for a new source: the one asked for, or made from the first words of the title
+/// (else the host), made unique among the configured sources with `-2`, `-3`….
 pub fn source_name(
     config: &Config,
     asked: Option<&str>,
@@ -285,25 +285,43 @@ pub fn source_name(
         return Ok(asked.to_owned());
     }
     let from_title = title
-        .map(slug)
-        .filter(|s| !s.is_empty() && s.chars().count() <= NAME_CHARS);
+        .map(|t| within(&slug(t), NAME_CHARS))
+        .filter(|s| !s.is_empty());
     let host = url.host_str().unwrap_or("source");
-    let base = from_title.unwrap_or_else(|| slug(host.trim_start_matches("www.")));
+    let base =
+        from_title.unwrap_or_else(|| within(&slug(host.trim_start_matches("www.")), NAME_CHARS));
     let base = if base.is_empty() {
         "source".to_owned()
     } else {
         base
     };
-    Ok((1..)
-        .map(|n| {
-            if n == 1 {
-                base.clone()
-            } else {
-                format!("{base}-{n}")
-            }
-        })
-        .find(|name| !taken(name))
-        .expect("some suffix is free"))
+    let mut name = base.clone();
+    let mut n = 1;
+    while taken(&name) {
+        n += 1;
+        name = format!("{base}-{n}");
+    }
+    Ok(name)
+}
+
+/// The leading `-`-separated words of `slug` that fit in `chars` (the first word cut
+/// when it alone is longer).
+fn within(slug: &str, chars: usize) -> String {
+    let mut out = String::new();
+    for word in slug.split('-') {
+        let sep = usize::from(!out.is_empty());
+        if out.chars().count() + sep + word.chars().count() > chars {
+            break;
+        }
+        if sep == 1 {
+            out.push('-');
+        }
+        out.push_str(word);
+    }
+    if out.is_empty() {
+        out = slug.chars().take(chars).collect();
+    }
+    out
 }
 
 /// Lowercase words joined by `-`: "Harbor Street Reviews!" → "harbor-street-reviews".
@@ -446,6 +464,9 @@ mod tests {
     fn slugs_from_titles_and_hosts() {
         assert_eq!(slug("Harbor Street Reviews!"), "harbor-street-reviews");
         assert_eq!(slug("www.shop.example"), "www-shop-example");
+        let long = slug("Harbor Street Bakery, Port Alder · TableTalk");
+        assert_eq!(within(&long, 32), "harbor-street-bakery-port-alder");
+        assert_eq!(within("supercalifragilistic", 5), "super");
     }
 
     #[test]

@@ -105,6 +105,7 @@ pub async fn add(
             WebError::BadRequest("give the source's address, starting with https://".into())
         })?
         .to_owned();
+    let _writing = live.writing.lock().await;
     let pipeline = live.pipeline();
     let added = onboard::add(&path, &pipeline, &url, given(&form.name))
         .await
