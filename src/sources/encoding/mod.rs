@@ -124,8 +124,11 @@ fn feed_header_charset(content_type: &str) -> Option<&str> {
 /// chardetng's guess from the bytes themselves, so an unlabelled Cyrillic, CJK or
 /// Central European page is not read as Windows-1252.
 fn unlabelled(bytes: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        return UTF_8;
+    }
     let (multibyte, invalid) = utf8_shape(bytes);
-    if invalid == 0 || multibyte > invalid {
+    if multibyte > invalid {
         return UTF_8;
     }
     use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
