@@ -9,6 +9,7 @@
 //! it is sending, then stops.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +19,7 @@ use tokio::task::{Id, JoinError, JoinSet};
 
 use crate::alert::{Dispatcher, Transport};
 use crate::config::Config;
+use crate::live::Live;
 use crate::poller::{plan, poll_source, Pipeline, SourceReport};
 use crate::schedule::is_due;
 use crate::store::{StoreError, StoreHandle};
@@ -31,19 +33,23 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How often the dispatcher looks for due alerts, retries, escalations and the digest.
 pub const DISPATCH_EVERY: Duration = Duration::from_secs(20);
 
-/// Run the service (poll loop and web log) until a shutdown signal.
-pub fn run(config: Arc<Config>, store: StoreHandle) -> Result<()> {
+/// Run the service (poll loop and web log) until a shutdown signal; SIGHUP reloads the
+/// config from `path` (see [`Live`]).
+pub fn run(config: Arc<Config>, path: &Path, store: StoreHandle) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
         let token = crate::web::token_from_env();
         let listener = crate::web::bind(&config.web_listen, token.as_deref()).await?;
-        let state = crate::web::AppState::new(config.clone(), store.clone(), token);
+        let live = Live::from_file(config.clone(), path.to_owned())?;
+        let state = crate::web::AppState::new(config, store.clone(), token).with_live(live.clone());
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();
         let web = tokio::spawn(crate::web::serve(listener, state, async {
             let _ = web_stopped.await;
         }));
-        let polled = serve(config, store, shutdown_signal()).await;
+        let reloads = tokio::spawn(reload_on_hangup(live.clone()));
+        let polled = serve_live(live, store, shutdown_signal()).await;
+        reloads.abort();
         let _ = stop_web.send(());
         web.await.context("the web log task failed")??;
         polled
@@ -57,7 +63,17 @@ pub async fn serve(
     store: StoreHandle,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<()> {
-    let pipeline = Arc::new(Pipeline::new(config.clone())?);
+    serve_live(Live::fixed(config)?, store, shutdown).await
+}
+
+/// [`serve`] with a reloadable config: each round of the poll loop takes the pipeline in
+/// force, and a reload wakes it. The alert dispatcher keeps the config it started with.
+pub async fn serve_live(
+    live: Arc<Live>,
+    store: StoreHandle,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<()> {
+    let config = live.config();
     let transport = Transport::from_config(&config.alerts)?;
     let dispatcher = Dispatcher::new(config.clone(), store.clone(), transport);
     tracing::info!(
@@ -68,7 +84,7 @@ pub async fn serve(
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
     let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped));
-    poll_loop(&pipeline, &store, wake, shutdown).await;
+    poll_loop(&live, &store, wake, shutdown).await;
     let _ = stop.send(true);
     if let Err(panic) = dispatching.await {
         tracing::error!("the alert dispatcher panicked: {panic}");
@@ -86,7 +102,7 @@ pub async fn serve(
 
 /// Start each source when due until `shutdown`, then let polls in flight finish.
 async fn poll_loop(
-    pipeline: &Arc<Pipeline>,
+    live: &Live,
     store: &StoreHandle,
     wake: Arc<tokio::sync::Notify>,
     shutdown: impl std::future::Future<Output = ()>,
@@ -97,11 +113,13 @@ async fn poll_loop(
         ..Polls::default()
     };
     loop {
-        polls.start_due(pipeline, store).await;
-        let wait = polls.until_next_due(pipeline, store).await;
+        let pipeline = live.pipeline();
+        polls.start_due(&pipeline, store).await;
+        let wait = polls.until_next_due(&pipeline, store).await;
         tokio::select! {
             Some(joined) = polls.tasks.join_next_with_id() => polls.finished(joined),
             () = tokio::time::sleep(wait) => {}
+            () = live.changed.notified() => {}
             () = &mut shutdown => break,
         }
     }
@@ -239,6 +257,27 @@ async fn dispatch_loop(
         if *stopped.borrow() {
             return;
         }
+    }
+}
+
+/// Reload the config on each SIGHUP (the usual "reread your config" signal), for ever.
+async fn reload_on_hangup(live: Arc<Live>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP; restart Earshot to read config changes");
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            tracing::info!("SIGHUP: reloading the config");
+            // A refused reload is logged and shown by `live`; the old config stays.
+            let _ = live.reload();
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = live;
     }
 }
 

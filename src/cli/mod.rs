@@ -8,6 +8,8 @@ mod customers;
 mod output;
 pub use output::ScoreFormat;
 mod show;
+mod sources;
+pub use sources::SourcesAction;
 
 pub use cases::parse_due;
 
@@ -68,8 +70,11 @@ pub enum Command {
         /// Mention id.
         id: i64,
     },
-    /// Health of each source.
+    /// Health of each source; `sources add URL` and `sources test NAME`.
     Sources {
+        /// Add a source by URL, or try one.
+        #[command(subcommand)]
+        action: Option<SourcesAction>,
         /// Show the last fetches (and their errors) of this source instead.
         #[arg(long, value_name = "NAME")]
         history: Option<String>,
@@ -379,7 +384,7 @@ fn run_command(cli: Cli) -> Result<()> {
         ),
         Command::Run => {
             let (config, store) = open(&cli)?;
-            crate::service::run(config, StoreHandle::new(store)?)
+            crate::service::run(config, &cli.config, StoreHandle::new(store)?)
         }
         Command::Serve => {
             let (config, store) = open(&cli)?;
@@ -468,7 +473,15 @@ fn run_command(cli: Cli) -> Result<()> {
             print!("{text}");
             Ok(())
         }
-        Command::Sources { ref history, limit } => {
+        Command::Sources {
+            action: Some(ref action),
+            ..
+        } => sources::run(&cli, action),
+        Command::Sources {
+            action: None,
+            ref history,
+            limit,
+        } => {
             let (config, store) = open(&cli)?;
             if let Some(name) = history {
                 known_source(&config, name)?;

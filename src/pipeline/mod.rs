@@ -107,6 +107,14 @@ impl Pipeline {
         (mentions, dropped)
     }
 
+    /// How `item` would be scored and whether it names the business, storing nothing
+    /// (`earshot sources add` and `sources test` show this before anything is polled).
+    pub fn preview(&self, item: &RawItem) -> (crate::sentiment::Score, bool) {
+        let scored_text = scored_text(item.title.as_deref(), &item.text);
+        let score = self.analyzer.score_with_rating(&scored_text, item.rating);
+        (score, self.names_business(item) && !self.is_excluded(item))
+    }
+
     fn names_business(&self, item: &RawItem) -> bool {
         let fields = [
             item.title.as_deref(),

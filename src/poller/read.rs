@@ -24,7 +24,7 @@ struct Body {
 impl Pipeline {
     /// Fetch and extract; `None` when nothing changed. Validators and the body hash are
     /// kept only once the body was read successfully, so a failed parse is retried.
-    pub(super) async fn read(
+    pub(crate) async fn read(
         &self,
         source: &Source,
         location: &Location,

@@ -5,6 +5,7 @@
 
 pub mod author;
 pub mod dedupe;
+pub mod discover;
 pub mod encoding;
 pub mod feed;
 pub mod html;

@@ -41,6 +41,9 @@ pub struct AppState {
     pub token: Option<Arc<str>>,
     /// Wrong login tokens per client address.
     pub logins: Arc<auth::LoginLimiter>,
+    /// The reloadable config of `earshot run` (its sources page shows the sources in
+    /// force and adds new ones); `None` for `earshot serve` and tests.
+    pub live: Option<Arc<crate::live::Live>>,
 }
 
 impl AppState {
@@ -53,7 +56,22 @@ impl AppState {
             keys,
             token: token.filter(|t| !t.is_empty()).map(Arc::from),
             logins: Arc::default(),
+            live: None,
         }
+    }
+
+    /// The same state, serving `live`'s config as it is reloaded.
+    pub fn with_live(mut self, live: Arc<crate::live::Live>) -> AppState {
+        self.live = Some(live);
+        self
+    }
+
+    /// The config in force now (reloaded under `earshot run`).
+    pub fn current_config(&self) -> Arc<Config> {
+        self.live
+            .as_ref()
+            .map(|live| live.config())
+            .unwrap_or_else(|| self.config.clone())
     }
 
     /// Run `f` on a read connection: it never waits behind a poll's write.
@@ -100,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/customers", get(pages::customers::list))
         .route("/customers/{id}", get(pages::customers::detail))
         .route("/sources", get(pages::sources::page))
+        .route("/sources/add", post(pages::sources::add))
         .route("/chart", get(chart::page))
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))

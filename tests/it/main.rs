@@ -17,6 +17,7 @@ mod fetch;
 mod liveness;
 mod localtime;
 mod mutations;
+mod onboard;
 mod pages;
 mod poll;
 mod progress;

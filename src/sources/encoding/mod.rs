@@ -36,7 +36,10 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> String {
             let label = content_type
                 .and_then(|ct| sniff::lookup_8bit(sniff::parse_content_type(ct).1?))
                 .or_else(|| sniff::meta_charset(bytes).and_then(sniff::lookup_8bit));
-            (settle(bytes, label.unwrap_or(UTF_8)), bytes)
+            (
+                settle(bytes, label.unwrap_or_else(|| unlabelled(bytes))),
+                bytes,
+            )
         }
     };
     clean(&decode(body, charset))
@@ -62,7 +65,10 @@ pub fn decode_feed(bytes: &[u8], content_type: Option<&str>) -> Vec<u8> {
                 .and_then(feed_header_charset)
                 .and_then(sniff::lookup_8bit)
                 .or_else(|| sniff::xml_declared(bytes).and_then(sniff::lookup_8bit));
-            (settle(bytes, label.unwrap_or(UTF_8)), bytes)
+            (
+                settle(bytes, label.unwrap_or_else(|| unlabelled(bytes))),
+                bytes,
+            )
         }
     };
     declare_utf8(clean(&decode(body, charset))).into_bytes()
@@ -111,6 +117,47 @@ fn feed_header_charset(content_type: &str) -> Option<&str> {
     let trusted = media.starts_with("text/")
         || (media.starts_with("application/") && (media.contains("xml") || media.contains("json")));
     charset.filter(|_| trusted)
+}
+
+/// The encoding of bytes nothing labels: UTF-8 when they are UTF-8, or mostly UTF-8
+/// with a few stray bytes (read one by one by [`lenient_utf8`]); otherwise
+/// chardetng's guess from the bytes themselves, so an unlabelled Cyrillic, CJK or
+/// Central European page is not read as Windows-1252.
+fn unlabelled(bytes: &[u8]) -> &'static Encoding {
+    if std::str::from_utf8(bytes).is_ok() {
+        return UTF_8;
+    }
+    let (multibyte, invalid) = utf8_shape(bytes);
+    if multibyte > invalid {
+        return UTF_8;
+    }
+    use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+    // ISO-2022-JP is 7-bit, so valid UTF-8: it never gets here.
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(bytes, true);
+    detector.guess(None, Utf8Detection::Deny)
+}
+
+/// Valid multi-byte UTF-8 characters and invalid bytes in `bytes`.
+fn utf8_shape(mut bytes: &[u8]) -> (usize, usize) {
+    let (mut multibyte, mut invalid) = (0, 0);
+    loop {
+        let (valid, rest) = match std::str::from_utf8(bytes) {
+            Ok(all) => (all, None),
+            Err(e) => {
+                let (good, bad) = bytes.split_at(e.valid_up_to());
+                let skip = e.error_len().unwrap_or(bad.len());
+                invalid += skip;
+                let good = std::str::from_utf8(good).unwrap_or_default();
+                (good, Some(&bad[skip..]))
+            }
+        };
+        multibyte += valid.chars().filter(|c| c.len_utf8() > 1).count();
+        match rest {
+            Some(rest) => bytes = rest,
+            None => return (multibyte, invalid),
+        }
+    }
 }
 
 /// `label`, unless the bytes are valid UTF-8 with multi-byte characters and
@@ -212,6 +259,52 @@ mod tests {
         "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss><title>Café ’</title></rss>";
     const XML_UTF8: &str =
         "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss><title>Café ’</title></rss>";
+
+    #[test]
+    fn unlabelled_legacy_encodings_are_detected_not_assumed_windows_1252() {
+        let cases = [
+            (encoding_rs::WINDOWS_1251, "Отличная пекарня, очень вкусный хлеб и приятный персонал. Рекомендую всем друзьям."),
+            (encoding_rs::KOI8_R, "Отличная пекарня, очень вкусный хлеб и приятный персонал. Рекомендую всем друзьям."),
+            (encoding_rs::SHIFT_JIS, "このパン屋はとても美味しいです。店員さんも親切でした。また来ます。"),
+            (encoding_rs::GBK, "这家面包店非常好吃，服务员也很友好。我们一定会再来的。"),
+            (encoding_rs::ISO_8859_2, "Bardzo smaczne pieczywo, miła obsługa. Polecam każdemu, kto lubi świeży chleb. Żółć, źdźbło, gęś."),
+        ];
+        for (encoding, text) in cases {
+            let (bytes, _, _) = encoding.encode(text);
+            let page = [b"<html><body><p>".as_slice(), &bytes, b"</p></body></html>"].concat();
+            assert!(
+                decode_html(&page, None).contains(text),
+                "{}",
+                encoding.name()
+            );
+            let feed_doc = [
+                b"<rss><channel><item><title>".as_slice(),
+                &bytes,
+                b"</title></item></channel></rss>",
+            ]
+            .concat();
+            assert!(
+                feed(&feed_doc, None).contains(text),
+                "{} feed",
+                encoding.name()
+            );
+        }
+    }
+
+    #[test]
+    fn mostly_utf8_with_a_stray_latin1_byte_stays_utf8() {
+        let page = "<p>Café crème, naïve — and one stray "
+            .as_bytes()
+            .iter()
+            .chain(b"\xe9 byte</p>")
+            .copied()
+            .collect::<Vec<u8>>();
+        let text = decode_html(&page, None);
+        assert!(
+            text.contains("Café crème, naïve — and one stray é byte"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn latin1_page_with_meta_charset() {
