@@ -18,6 +18,7 @@ mod liveness;
 mod localtime;
 mod mutations;
 mod pages;
+mod platforms;
 mod poll;
 mod progress;
 mod push;
