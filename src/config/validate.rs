@@ -215,7 +215,9 @@ impl Validator<'_> {
                 self.report(
                     span,
                     "source.selectors",
-                    &format!("source '{name}' is not a page: selectors only apply to kind = \"page\""),
+                    &format!(
+                        "source '{name}' is not a page: selectors only apply to kind = \"page\""
+                    ),
                 );
                 return None;
             }

@@ -77,9 +77,7 @@ impl Pipeline {
                     let platform = platform.clone();
                     off_worker(move || extract_platform(&platform, &body)).await?
                 }
-                (None, SourceKind::Page) => {
-                    self.read_pages(source, body, state.had_items).await?
-                }
+                (None, SourceKind::Page) => self.read_pages(source, body, state.had_items).await?,
                 (None, _) => off_worker(move || extract_feed(&body)).await?,
             })
         };

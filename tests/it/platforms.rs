@@ -106,36 +106,56 @@ async fn reddit_search_is_stored_with_user_handles_and_permalinks() {
         return;
     };
     let server = Server::start().await;
-    server.route(REDDIT_SEARCH, Reply::ok("application/json; charset=UTF-8", body));
+    server.route(
+        REDDIT_SEARCH,
+        Reply::ok("application/json; charset=UTF-8", body),
+    );
     let (dir, config) = checkout(&reddit_source(&server));
     let summary = stdout(&run(dir.path(), &config, &["poll"]).await);
     assert!(summary.contains("1 sources ok, 0 failed"), "{summary}");
     let stored = mentions(dir.path(), &config).await;
-    assert_eq!(stored.len(), 6, "a search's results are kept without naming the business");
+    assert_eq!(
+        stored.len(),
+        6,
+        "a search's results are kept without naming the business"
+    );
     let post = by_url(
         &stored,
         "https://www.reddit.com/r/redditdev/comments/3gpbiu/prawoauth2util_problem_using_get_banned_raise/",
     );
     assert_eq!(post["author"], "u/dClauzel");
     assert_eq!(post["source"], "reddit");
-    assert!(post["text"].as_str().unwrap().starts_with("# solved"), "{post}");
+    assert!(
+        post["text"].as_str().unwrap().starts_with("# solved"),
+        "{post}"
+    );
     // Reddit asks for a descriptive User-Agent: the product, its version and a contact.
     let request = &server.received(REDDIT_SEARCH)[0];
     let agent = &request.headers["user-agent"];
-    assert!(agent.starts_with("Earshot/") && agent.contains("owner@harbor.test"), "{agent}");
+    assert!(
+        agent.starts_with("Earshot/") && agent.contains("owner@harbor.test"),
+        "{agent}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reddit_429_waits_as_long_as_reddit_asks() {
     let server = Server::start().await;
-    server.route(REDDIT_SEARCH, Reply::status(429).header("Retry-After", "3600"));
+    server.route(
+        REDDIT_SEARCH,
+        Reply::status(429).header("Retry-After", "3600"),
+    );
     let (dir, config) = checkout(&reddit_source(&server));
     let first = run(dir.path(), &config, &["poll"]).await;
     assert!(!first.status.success());
     let sources = stdout(&run(dir.path(), &config, &["sources"]).await);
-    assert!(sources.contains("429") && sources.contains("wait 1h"), "{sources}");
+    assert!(
+        sources.contains("429") && sources.contains("wait 1h"),
+        "{sources}"
+    );
     // A second poll within the hour leaves Reddit alone.
-    let second = String::from_utf8_lossy(&run(dir.path(), &config, &["poll"]).await.stdout).into_owned();
+    let second =
+        String::from_utf8_lossy(&run(dir.path(), &config, &["poll"]).await.stdout).into_owned();
     assert!(second.contains("not due yet"), "{second}");
     assert_eq!(server.received(REDDIT_SEARCH).len(), 1);
 }
@@ -180,7 +200,10 @@ async fn a_web_page_where_the_api_answers_json_is_a_wall_too() {
     let sources = stdout(&run(dir.path(), &config, &["sources"]).await);
     let line = sources.lines().find(|l| l.starts_with("hn")).unwrap();
     assert!(line.contains("blocked"), "{line}");
-    assert!(line.contains("answered with a web page instead of its data"), "{line}");
+    assert!(
+        line.contains("answered with a web page instead of its data"),
+        "{line}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -189,9 +212,8 @@ async fn hacker_news_stories_and_comments_link_to_their_discussions() {
         return;
     };
     let pairs: Vec<serde_json::Value> = serde_json::from_slice(&file).unwrap();
-    let reply = |url: &str| {
-        pairs.iter().find(|p| p["url"] == url).unwrap()["reply"]["hits"][0].clone()
-    };
+    let reply =
+        |url: &str| pairs.iter().find(|p| p["url"] == url).unwrap()["reply"]["hits"][0].clone();
     // One page of hits as search_by_date answers: the recorded comment and story on "apple".
     let hits = serde_json::json!({ "hits": [
         reply("/api/v1/search_by_date?hitsPerPage=1&tags=(comment)&query=apple"),
@@ -212,7 +234,10 @@ async fn hacker_news_stories_and_comments_link_to_their_discussions() {
     let comment = by_url(&stored, "https://news.ycombinator.com/item?id=7919418");
     assert_eq!(comment["author"], "fleitz");
     let text = comment["text"].as_str().unwrap();
-    assert!(text.contains("they aren't contributing") && !text.contains("<p>"), "{text}");
+    assert!(
+        text.contains("they aren't contributing") && !text.contains("<p>"),
+        "{text}"
+    );
     let story = by_url(&stored, "https://news.ycombinator.com/item?id=7919424");
     assert_eq!(story["author"], "bradleyjg");
     assert_eq!(
@@ -255,7 +280,10 @@ async fn a_mastodon_tag_timeline_is_stored_with_full_handles() {
     let mention = by_url(&stored, first["url"].as_str().unwrap());
     let acct = first["account"]["acct"].as_str().unwrap();
     let author = mention["author"].as_str().unwrap();
-    assert!(author.starts_with(&format!("@{acct}")) && author.matches('@').count() == 2, "{author}");
+    assert!(
+        author.starts_with(&format!("@{acct}")) && author.matches('@').count() == 2,
+        "{author}"
+    );
     let text = mention["text"].as_str().unwrap();
     assert!(!text.is_empty() && !text.contains("</p>"), "{text}");
 }
@@ -276,7 +304,10 @@ async fn google_alerts_link_to_the_articles_not_to_google() {
     let summary = stdout(&run(dir.path(), &config, &["poll"]).await);
     assert!(summary.contains("20 new"), "{summary}");
     let stored = mentions(dir.path(), &config).await;
-    assert!(stored.iter().all(|m| m["author"].is_null()), "no made-up authors");
+    assert!(
+        stored.iter().all(|m| m["author"].is_null()),
+        "no made-up authors"
+    );
     assert!(stored
         .iter()
         .all(|m| !m["url"].as_str().unwrap().contains("google.com/url")));
@@ -285,5 +316,8 @@ async fn google_alerts_link_to_the_articles_not_to_google() {
         "https://www.aglobalmarketresearch.com/report-offers-prediction-of-automotive-slack-market-by-top-key-players-like-haldex-meritor-bendix-mei-wabco-accuride-stemco-tbk-febi-aydinsan/",
     );
     let title = first["title"].as_str().unwrap();
-    assert!(title.starts_with("Report offers Prediction of Automotive Slack Market"), "{title}");
+    assert!(
+        title.starts_with("Report offers Prediction of Automotive Slack Market"),
+        "{title}"
+    );
 }

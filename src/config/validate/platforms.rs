@@ -25,7 +25,10 @@ const KEYS: [(&str, &str); 6] = [
     ("instance", "\"mastodon\""),
     ("tag", "\"mastodon\""),
     ("account", "\"mastodon\""),
-    ("api_base", "a named platform (reddit, hackernews, mastodon, google-alerts)"),
+    (
+        "api_base",
+        "a named platform (reddit, hackernews, mastodon, google-alerts)",
+    ),
 ];
 
 /// The platform keys of a raw source, in [`KEYS`] order.
@@ -312,8 +315,11 @@ mod tests {
     const MINIMAL: &str = "[business]\nname = \"Harbor Bakery\"\n";
 
     fn parse(sources: &str) -> Result<Config, String> {
-        Config::parse(&format!("{MINIMAL}{sources}"), std::path::Path::new("test.toml"))
-            .map_err(|e| e.to_string())
+        Config::parse(
+            &format!("{MINIMAL}{sources}"),
+            std::path::Path::new("test.toml"),
+        )
+        .map_err(|e| e.to_string())
     }
 
     #[test]
@@ -326,7 +332,11 @@ mod tests {
              [[source]]\nname = \"g\"\nkind = \"google-alerts\"\nurl = \"https://www.google.com/alerts/feeds/1/2\"\napi_base = \"http://127.0.0.1:9/\"\n",
         )
         .unwrap();
-        let urls: Vec<String> = config.sources.iter().map(|s| s.location.to_string()).collect();
+        let urls: Vec<String> = config
+            .sources
+            .iter()
+            .map(|s| s.location.to_string())
+            .collect();
         assert_eq!(urls, [
             "https://www.reddit.com/r/Portland/search.json?q=harbor+bakery&sort=new&restrict_sr=1&raw_json=1",
             "https://hn.algolia.com/api/v1/search_by_date?query=harbor&tags=%28story%2Ccomment%29",
@@ -375,7 +385,13 @@ mod tests {
             "[[source]]\nname = \"r\"\nkind = \"reddit\"\nquery = \"x\"\nsubreddit = \"no spaces please\"\napi_base = \"ftp://x\"\n",
         )
         .unwrap_err();
-        assert!(err.contains("line 7: `source.subreddit`: is not a subreddit name"), "{err}");
-        assert!(err.contains("line 8: `source.api_base`: must be an http(s) address"), "{err}");
+        assert!(
+            err.contains("line 7: `source.subreddit`: is not a subreddit name"),
+            "{err}"
+        );
+        assert!(
+            err.contains("line 8: `source.api_base`: must be an http(s) address"),
+            "{err}"
+        );
     }
 }

@@ -75,12 +75,19 @@ mod tests {
             first.title.as_deref(),
             Some("Report offers Prediction of Automotive Slack Market by Top key players like Haldex, Meritor, Bendix ...")
         );
-        assert!(first.text.starts_with("Automotive Slack Market reports"), "{}", first.text);
+        assert!(
+            first.text.starts_with("Automotive Slack Market reports"),
+            "{}",
+            first.text
+        );
         for item in &items {
             assert_eq!(item.author, None);
             assert!(!item.url.as_deref().unwrap().contains("google.com/url"));
             let title = item.title.as_deref().unwrap();
-            assert!(!title.contains("<b>") && !item.text.contains("<b>"), "{title}");
+            assert!(
+                !title.contains("<b>") && !item.text.contains("<b>"),
+                "{title}"
+            );
             assert!(item.guid.as_deref().unwrap().starts_with("tag:google.com"));
         }
     }
@@ -88,10 +95,15 @@ mod tests {
     #[test]
     fn only_google_redirects_are_unwrapped() {
         assert_eq!(
-            unwrap_redirect("https://www.google.com/url?rct=j&sa=t&url=https://a.test/x%3Fy%3D1&ct=ga"),
+            unwrap_redirect(
+                "https://www.google.com/url?rct=j&sa=t&url=https://a.test/x%3Fy%3D1&ct=ga"
+            ),
             "https://a.test/x?y=1"
         );
-        assert_eq!(unwrap_redirect("https://a.test/url?url=https://b.test"), "https://a.test/url?url=https://b.test");
+        assert_eq!(
+            unwrap_redirect("https://a.test/url?url=https://b.test"),
+            "https://a.test/url?url=https://b.test"
+        );
         // A redirect to something that is not a web address is left as Google wrote it.
         let odd = "https://www.google.com/url?url=javascript:alert(1)";
         assert_eq!(unwrap_redirect(odd), odd);

@@ -86,8 +86,16 @@ mod tests {
         let hit = &items[0];
         assert_eq!(hit.author.as_deref(), Some("gohrt"));
         assert_eq!(hit.title.as_deref(), Some("Fibonacci Flim-Flam"));
-        assert!(hit.url.as_deref().unwrap().starts_with("https://news.ycombinator.com/item?id="));
-        assert!(hit.text.starts_with("A perennial HN favorite"), "{}", hit.text);
+        assert!(hit
+            .url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://news.ycombinator.com/item?id="));
+        assert!(
+            hit.text.starts_with("A perennial HN favorite"),
+            "{}",
+            hit.text
+        );
         // Entities decoded, paragraphs kept, no markup left.
         assert!(hit.text.contains("What's fascinating"), "{}", hit.text);
         assert!(!hit.text.contains("<p>") && !hit.text.contains("&#x27;"));
@@ -105,8 +113,14 @@ mod tests {
         for (url, body) in searches {
             let items = parse(body).unwrap_or_else(|e| panic!("{url}: {e}"));
             assert_eq!(items.len(), 1, "{url}");
-            assert!(items[0].author.is_some() && items[0].published_at.is_some(), "{url}");
-            assert!(items[0].title.is_some() || !items[0].text.is_empty(), "{url}");
+            assert!(
+                items[0].author.is_some() && items[0].published_at.is_some(),
+                "{url}"
+            );
+            assert!(
+                items[0].title.is_some() || !items[0].text.is_empty(),
+                "{url}"
+            );
         }
     }
 

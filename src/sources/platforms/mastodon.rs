@@ -62,7 +62,9 @@ pub fn instance_host(text: &str) -> Result<String, String> {
         format!("https://{text}")
     };
     let url = url::Url::parse(&with_scheme).map_err(|e| e.to_string())?;
-    let host = url.host_str().filter(|h| h.contains('.') || *h == "localhost");
+    let host = url
+        .host_str()
+        .filter(|h| h.contains('.') || *h == "localhost");
     match (host, url.path()) {
         (Some(host), "/" | "") => Ok(match url.port() {
             Some(port) => format!("{host}:{port}"),
@@ -153,7 +155,8 @@ mod tests {
 
     #[test]
     fn a_recorded_tag_timeline_is_read_with_full_handles() {
-        let Some(body) = cassette_body("mastodon/gesistsa__rtoot__get_timeline_hashtag_default.yml")
+        let Some(body) =
+            cassette_body("mastodon/gesistsa__rtoot__get_timeline_hashtag_default.yml")
         else {
             return;
         };
@@ -161,10 +164,17 @@ mod tests {
         assert_eq!(items.len(), 5);
         for item in &items {
             let author = item.author.as_deref().unwrap();
-            assert!(author.starts_with('@') && author.matches('@').count() == 2, "{author}");
+            assert!(
+                author.starts_with('@') && author.matches('@').count() == 2,
+                "{author}"
+            );
             assert!(item.url.as_deref().unwrap().starts_with("https://"));
             assert!(item.guid.is_some() && item.published_at.is_some());
-            assert!(!item.text.is_empty() && !item.text.contains("<p>"), "{}", item.text);
+            assert!(
+                !item.text.is_empty() && !item.text.contains("<p>"),
+                "{}",
+                item.text
+            );
         }
         let first = &items[0];
         assert_eq!(
@@ -175,7 +185,8 @@ mod tests {
 
     #[test]
     fn a_recorded_account_timeline_names_its_local_account_with_its_server() {
-        let Some(body) = cassette_body("mastodon/gesistsa__rtoot__get_account_statuses_default.yml")
+        let Some(body) =
+            cassette_body("mastodon/gesistsa__rtoot__get_account_statuses_default.yml")
         else {
             return;
         };
@@ -205,7 +216,10 @@ mod tests {
             account.url(&account.instance_url()).as_str(),
             "https://mastodon.social/@harbor.rss"
         );
-        assert_eq!(instance_host("https://mastodon.social/").unwrap(), "mastodon.social");
+        assert_eq!(
+            instance_host("https://mastodon.social/").unwrap(),
+            "mastodon.social"
+        );
         assert_eq!(instance_host("fosstodon.org").unwrap(), "fosstodon.org");
         assert!(instance_host("https://mastodon.social/@harbor").is_err());
         assert!(instance_host("not a host").is_err());

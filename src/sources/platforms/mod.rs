@@ -160,8 +160,9 @@ impl PlatformSource {
                 crate::sources::feed::parse_feed(bytes, content_type, Some(base.as_str()))
                     .map_err(|e| unreadable(e.to_string()))
             }
-            Platform::GoogleAlerts { .. } => google_alerts::parse(bytes, content_type)
-                .map_err(|e| unreadable(e.to_string())),
+            Platform::GoogleAlerts { .. } => {
+                google_alerts::parse(bytes, content_type).map_err(|e| unreadable(e.to_string()))
+            }
         }
     }
 }
@@ -262,7 +263,9 @@ mod tests {
         let err = source.parse(page, None).unwrap_err();
         assert!(matches!(err, PlatformError::WebPage { .. }), "{err}");
         assert!(err.to_string().contains("poll less often"), "{err}");
-        let err = source.parse(b"{}", Some("text/html; charset=utf-8")).unwrap_err();
+        let err = source
+            .parse(b"{}", Some("text/html; charset=utf-8"))
+            .unwrap_err();
         assert!(matches!(err, PlatformError::WebPage { .. }));
     }
 }

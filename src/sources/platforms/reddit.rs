@@ -154,7 +154,11 @@ mod tests {
             first.url.as_deref(),
             Some("https://www.reddit.com/r/redditdev/comments/3gpbiu/prawoauth2util_problem_using_get_banned_raise/")
         );
-        assert!(first.title.as_deref().unwrap().starts_with("[PRAW][OAuth2Util]"));
+        assert!(first
+            .title
+            .as_deref()
+            .unwrap()
+            .starts_with("[PRAW][OAuth2Util]"));
         assert!(first.text.starts_with("# solved"), "{}", first.text);
         assert_eq!(first.published_at.unwrap().timestamp(), 1_439_370_514);
         // Non-ASCII titles come through whole.
@@ -178,9 +182,15 @@ mod tests {
             first.url.as_deref(),
             Some("https://www.reddit.com/r/AskReddit/comments/4r4inc/_/d4y8bdp/")
         );
-        assert!(first.title.as_deref().unwrap().contains("followed their dreams"));
+        assert!(first
+            .title
+            .as_deref()
+            .unwrap()
+            .contains("followed their dreams"));
         assert!(!first.text.is_empty());
-        assert!(items.iter().all(|i| i.author.as_deref() != Some("u/[deleted]")));
+        assert!(items
+            .iter()
+            .all(|i| i.author.as_deref() != Some("u/[deleted]")));
     }
 
     #[test]
@@ -191,7 +201,9 @@ mod tests {
             url.as_str(),
             "https://www.reddit.com/r/Portland/search.json?q=harbor+bakery&sort=new&restrict_sr=1&raw_json=1"
         );
-        assert!(search_url(&base, "x", None).as_str().contains("/search.json?q=x&sort=new&restrict_sr=0"));
+        assert!(search_url(&base, "x", None)
+            .as_str()
+            .contains("/search.json?q=x&sort=new&restrict_sr=0"));
     }
 
     #[test]
