@@ -155,9 +155,9 @@ impl PlatformSource {
             Platform::Mastodon(mastodon::Timeline::Tag { .. }) => {
                 mastodon::parse_statuses(bytes).map_err(|e| unreadable(e.to_string()))
             }
-            Platform::Mastodon(mastodon::Timeline::Account { .. }) => {
+            Platform::Mastodon(timeline @ mastodon::Timeline::Account { .. }) => {
                 let base = self.request_url();
-                crate::sources::feed::parse_feed(bytes, content_type, Some(base.as_str()))
+                mastodon::parse_account_feed(timeline, bytes, content_type, base.as_str())
                     .map_err(|e| unreadable(e.to_string()))
             }
             Platform::GoogleAlerts { .. } => {
