@@ -140,24 +140,27 @@ async fn reddit_search_is_stored_with_user_handles_and_permalinks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reddit_429_waits_as_long_as_reddit_asks() {
-    let server = Server::start().await;
-    server.route(
-        REDDIT_SEARCH,
-        Reply::status(429).header("Retry-After", "3600"),
-    );
-    let (dir, config) = checkout(&reddit_source(&server));
-    let first = run(dir.path(), &config, &["poll"]).await;
-    assert!(!first.status.success());
-    let sources = stdout(&run(dir.path(), &config, &["sources"]).await);
-    assert!(
-        sources.contains("429") && sources.contains("wait 1h"),
-        "{sources}"
-    );
-    // A second poll within the hour leaves Reddit alone.
-    let second =
-        String::from_utf8_lossy(&run(dir.path(), &config, &["poll"]).await.stdout).into_owned();
-    assert!(second.contains("not due yet"), "{second}");
-    assert_eq!(server.received(REDDIT_SEARCH).len(), 1);
+    // Retry-After, or Reddit's own rate-limit headers (seconds until its window resets).
+    for (name, value) in [("Retry-After", "3600"), ("X-Ratelimit-Reset", "3600")] {
+        let server = Server::start().await;
+        let reply = Reply::status(429)
+            .header(name, value)
+            .header("X-Ratelimit-Remaining", "0.0");
+        server.route(REDDIT_SEARCH, reply);
+        let (dir, config) = checkout(&reddit_source(&server));
+        let first = run(dir.path(), &config, &["poll"]).await;
+        assert!(!first.status.success());
+        let sources = stdout(&run(dir.path(), &config, &["sources"]).await);
+        assert!(
+            sources.contains("429") && sources.contains("wait 1h"),
+            "{name}: {sources}"
+        );
+        // A second poll within the hour leaves Reddit alone.
+        let second = run(dir.path(), &config, &["poll"]).await;
+        let second = String::from_utf8_lossy(&second.stdout).into_owned();
+        assert!(second.contains("not due yet"), "{name}: {second}");
+        assert_eq!(server.received(REDDIT_SEARCH).len(), 1, "{name}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
