@@ -86,8 +86,8 @@ impl Platform {
         }
     }
 
-    /// The API's public address when the config gives no `api_base` (None for Mastodon,
-    /// whose address is the owner's `instance`).
+    /// The API's public address when the config gives no `api_base`: for Mastodon the
+    /// owner's `instance`, for Google Alerts the feed URL's own host.
     pub fn default_api_base(&self) -> url::Url {
         let base = match self {
             Platform::Reddit { .. } => "https://www.reddit.com/",
