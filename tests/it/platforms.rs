@@ -324,3 +324,32 @@ async fn google_alerts_link_to_the_articles_not_to_google() {
         "{title}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mastodon_account_keeps_only_its_posts_about_the_business() {
+    // Written after Mastodon's `/@name.rss` (the corpus holds no recording of one): no
+    // author per item, HTML escaped in the description.
+    let feed = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Portland Eats</title><link>https://mastodon.social/@pdxeats</link>
+<item><guid isPermaLink="true">https://mastodon.social/@pdxeats/1</guid><link>https://mastodon.social/@pdxeats/1</link>
+<pubDate>Tue, 24 Jun 2025 17:35:19 +0000</pubDate><description>&lt;p&gt;Stale croissants at Harbor Bakery today.&lt;/p&gt;</description></item>
+<item><guid isPermaLink="true">https://mastodon.social/@pdxeats/2</guid><link>https://mastodon.social/@pdxeats/2</link>
+<pubDate>Tue, 24 Jun 2025 18:00:00 +0000</pubDate><description>&lt;p&gt;Lovely ramen on Hawthorne.&lt;/p&gt;</description></item>
+</channel></rss>"#;
+    let server = Server::start().await;
+    server.route(
+        "/@pdxeats.rss",
+        Reply::ok("application/rss+xml; charset=utf-8", feed),
+    );
+    let (dir, config) = checkout(&format!(
+        "[[source]]\nname = \"pdxeats\"\nkind = \"mastodon\"\ninstance = \"mastodon.social\"\naccount = \"@pdxeats\"\napi_base = \"{}\"\n",
+        server.url("/")
+    ));
+    let summary = stdout(&run(dir.path(), &config, &["poll"]).await);
+    assert!(summary.contains("1 new"), "{summary}");
+    let stored = mentions(dir.path(), &config).await;
+    assert_eq!(stored.len(), 1, "{stored:#?}");
+    let post = by_url(&stored, "https://mastodon.social/@pdxeats/1");
+    assert_eq!(post["author"], "@pdxeats@mastodon.social");
+    assert_eq!(post["text"], "Stale croissants at Harbor Bakery today.");
+}
