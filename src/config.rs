@@ -156,7 +156,8 @@ pub struct Business {
     pub timezone: crate::localtime::Zone,
 }
 
-/// Whether a source is a feed or an HTML page.
+/// What a source is: a feed, an HTML page, or a named platform read through its own
+/// request (`crate::sources::platforms`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
@@ -164,6 +165,22 @@ pub enum SourceKind {
     Feed,
     /// An HTML review page.
     Page,
+    /// Reddit search (`query`, optional `subreddit`).
+    Reddit,
+    /// Hacker News search through Algolia (`query`).
+    HackerNews,
+    /// A Mastodon instance's tag timeline or an account's posts (`instance` + `tag`/`account`).
+    Mastodon,
+    /// A Google Alerts feed (`url`).
+    #[serde(rename = "google-alerts")]
+    GoogleAlerts,
+}
+
+impl SourceKind {
+    /// A named platform, read through [`Source::platform`].
+    pub fn is_platform(self) -> bool {
+        !matches!(self, SourceKind::Feed | SourceKind::Page)
+    }
 }
 
 /// Where a source's bytes come from.
@@ -201,6 +218,9 @@ pub struct Source {
     pub selectors: Option<Selectors>,
     /// Pages to follow through `selectors.next`.
     pub max_pages: u32,
+    /// What a named platform is asked (platform kinds only); `location` is then the
+    /// request this derives.
+    pub platform: Option<crate::sources::platforms::PlatformSource>,
 }
 
 /// HTTP client behaviour.
@@ -380,12 +400,20 @@ struct RawSource {
     name: Spanned<String>,
     #[serde(default = "default_kind")]
     kind: SourceKind,
-    url: Spanned<String>,
+    /// Required for `feed`, `page` and `google-alerts`; platforms derive their own.
+    url: Option<Spanned<String>>,
     interval: Option<Spanned<String>>,
-    #[serde(default)]
-    require_mention: bool,
+    /// Default: false, except a Mastodon account's own posts (which need not be about
+    /// the business).
+    require_mention: Option<bool>,
     selectors: Option<Spanned<Selectors>>,
     max_pages: Option<Spanned<u32>>,
+    query: Option<Spanned<String>>,
+    subreddit: Option<Spanned<String>>,
+    instance: Option<Spanned<String>>,
+    tag: Option<Spanned<String>>,
+    account: Option<Spanned<String>>,
+    api_base: Option<Spanned<String>>,
 }
 
 fn default_kind() -> SourceKind {

@@ -167,6 +167,7 @@ mod tests {
             require_mention: false,
             selectors: None,
             max_pages: 1,
+            platform: None,
         }
     }
 

@@ -37,9 +37,7 @@ pub(super) fn parse_raw(
         if let Some(index) = ours {
             let (key, range) = blanked.remove(index);
             let refill = format!("{key}=\"\"");
-            if refill.len() > range.len()
-                || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            {
+            if !fits(&refill, &key, &range) {
                 return (None, refilled);
             }
             working[range.start..range.start + refill.len()].copy_from_slice(refill.as_bytes());
@@ -68,9 +66,23 @@ pub(super) fn parse_raw(
             message: format!("{message}{hint}"),
         });
         working[range.clone()].fill(b' ');
+        // A text key is put back empty at once: some are required only for some kinds
+        // (a source's `url`), so toml would never ask for it and the validator would
+        // report it missing, a second problem for the one line.
+        let refill = format!("{key}=\"\"");
+        if message.ends_with("expected a string") && fits(&refill, &key, &range) {
+            working[range.start..range.start + refill.len()].copy_from_slice(refill.as_bytes());
+            refilled.push(line);
+            continue;
+        }
         blanked.push((key, range));
     }
     (None, refilled)
+}
+
+/// `key = ""` can replace the blanked line: it is no longer and the key needs no quotes.
+fn fits(refill: &str, key: &str, range: &std::ops::Range<usize>) -> bool {
+    refill.len() <= range.len() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// toml names types as Rust does (`u64`, "a sequence"): say what to write instead.

@@ -13,6 +13,8 @@ use crate::alert::webhook::WebhookFormat;
 
 use super::*;
 
+mod platforms;
+
 /// Bounds of a duration key; the message words come from [`human`].
 #[derive(Clone, Copy)]
 struct Within {
@@ -175,7 +177,25 @@ impl Validator<'_> {
     }
 
     fn source(&mut self, name: String, raw: RawSource) -> Option<Source> {
-        let location = self.location(&raw.url);
+        let (location, platform) = if raw.kind.is_platform() {
+            let platform = self.platform(&name, &raw);
+            let location = platform.as_ref().map(|p| Location::Http(p.request_url()));
+            (location, platform)
+        } else {
+            self.not_for_feeds_or_pages(&name, &raw);
+            let location = match &raw.url {
+                Some(url) => self.location(url),
+                None => {
+                    self.report(
+                        raw.name.span(),
+                        "source.url",
+                        &format!("source '{name}' has no url: add url = \"https://…\" (the address of the feed or review page)"),
+                    );
+                    None
+                }
+            };
+            (location, None)
+        };
         let local = match &location {
             Some(Location::File(_)) => true,
             Some(Location::Http(url)) => is_loopback(url),
@@ -191,11 +211,13 @@ impl Validator<'_> {
         let selectors = raw.selectors.and_then(|spanned| {
             let span = spanned.span();
             let selectors = spanned.into_inner();
-            if raw.kind == SourceKind::Feed {
+            if raw.kind != SourceKind::Page {
                 self.report(
                     span,
                     "source.selectors",
-                    &format!("source '{name}' is a feed: selectors only apply to kind = \"page\""),
+                    &format!(
+                        "source '{name}' is not a page: selectors only apply to kind = \"page\""
+                    ),
                 );
                 return None;
             }
@@ -205,18 +227,22 @@ impl Validator<'_> {
             }
             Some(selectors)
         });
+        let require_mention = raw
+            .require_mention
+            .unwrap_or_else(|| platforms::requires_mention_by_default(platform.as_ref()));
         Some(Source {
             name,
             kind: raw.kind,
             location: location?,
             interval,
-            require_mention: raw.require_mention,
+            require_mention,
             selectors,
             max_pages,
+            platform,
         })
     }
 
-    fn location(&mut self, url: &Spanned<String>) -> Option<Location> {
+    pub(super) fn location(&mut self, url: &Spanned<String>) -> Option<Location> {
         let text = url.get_ref().trim();
         if let Some(rest) = text.strip_prefix("file:") {
             if !rest.starts_with("//") {
@@ -744,7 +770,7 @@ impl Validator<'_> {
         map
     }
 
-    fn report(&mut self, span: Range<usize>, key: &str, message: &str) {
+    pub(super) fn report(&mut self, span: Range<usize>, key: &str, message: &str) {
         self.problems.push(ConfigError::Invalid {
             path: self.path.to_owned(),
             line: line_of(self.text.as_bytes(), span.start),

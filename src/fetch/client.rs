@@ -181,9 +181,7 @@ impl Fetcher {
         let status = response.status();
         let headers = response.headers().clone();
         let url = response.url().to_string();
-        let retry_after = header(&headers, RETRY_AFTER)
-            .and_then(|v| parse_retry_after(&v, chrono::Utc::now()))
-            .filter(|_| matches!(status.as_u16(), 429 | 503));
+        let retry_after = server_wait(&headers).filter(|_| matches!(status.as_u16(), 429 | 503));
         let walled_status = matches!(status.as_u16(), 403 | 429 | 503);
         let mut prefix = Vec::new();
         while walled_status && prefix.len() < SNIFF_BYTES {
@@ -254,6 +252,21 @@ fn is_bot_wall(headers: &HeaderMap, body: &[u8]) -> bool {
     }
 }
 
+/// The wait a server asks for: `Retry-After`, else (Reddit's way) `X-Ratelimit-Reset`,
+/// the seconds until its rate window resets.
+fn server_wait(headers: &HeaderMap) -> Option<std::time::Duration> {
+    if let Some(value) = header(headers, RETRY_AFTER) {
+        return parse_retry_after(&value, chrono::Utc::now());
+    }
+    let reset = header(headers, HeaderName::from_static("x-ratelimit-reset"))?;
+    // Mastodon writes a date here: only plain seconds (Reddit's "544", "544.0") count.
+    let seconds = reset.trim().parse::<f64>().ok()?;
+    parse_retry_after(
+        &format!("{}", seconds.ceil().max(0.0) as u64),
+        chrono::Utc::now(),
+    )
+}
+
 fn header(headers: &HeaderMap, name: HeaderName) -> Option<String> {
     headers.get(name)?.to_str().ok().map(str::to_owned)
 }
@@ -290,6 +303,28 @@ mod tests {
             ring.cipher_suites.len()
         );
         assert!(webpki_roots::TLS_SERVER_ROOTS.len() > 100);
+    }
+
+    #[test]
+    fn reddit_rate_limit_resets_count_as_a_wait() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(server_wait(&headers), None);
+        headers.insert("x-ratelimit-reset", "544.0".parse().unwrap());
+        assert_eq!(
+            server_wait(&headers),
+            Some(std::time::Duration::from_secs(544))
+        );
+        headers.insert(
+            "x-ratelimit-reset",
+            "2025-07-17T20:05:00.725062Z".parse().unwrap(),
+        );
+        assert_eq!(server_wait(&headers), None);
+        // Retry-After, when sent, is what counts.
+        headers.insert(RETRY_AFTER, "60".parse().unwrap());
+        assert_eq!(
+            server_wait(&headers),
+            Some(std::time::Duration::from_secs(60))
+        );
     }
 
     #[test]

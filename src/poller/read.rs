@@ -9,8 +9,9 @@ use sha2::{Digest, Sha256};
 
 use super::Pipeline;
 use crate::config::{Location, Source, SourceKind};
-use crate::fetch::{Fetched, Validators};
+use crate::fetch::{FetchError, Fetched, Validators};
 use crate::schedule::{Failure, FailureKind};
+use crate::sources::platforms::{Platform, PlatformError, PlatformSource};
 use crate::sources::{encoding, feed, page, RawItem};
 use crate::store::SourceState;
 
@@ -34,9 +35,15 @@ impl Pipeline {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         };
-        let fetched = match source.kind {
-            SourceKind::Feed => self.fetcher.fetch(location, &validators).await?,
-            SourceKind::Page => self.fetcher.fetch_page(location, &validators).await?,
+        let fetched = match (&source.platform, source.kind) {
+            // A platform's API is no crawled page: robots.txt is for pages, as for feeds.
+            (Some(platform), _) => self
+                .fetcher
+                .fetch(location, &validators)
+                .await
+                .map_err(|e| platform_failure(&platform.platform, e))?,
+            (None, SourceKind::Page) => self.fetcher.fetch_page(location, &validators).await?,
+            (None, _) => self.fetcher.fetch(location, &validators).await?,
         };
         if let Some(moved) = fetched.moved_to() {
             tracing::info!(source = %source.name, "moved permanently to {moved}; using the new address from now on");
@@ -65,9 +72,13 @@ impl Pipeline {
                 content_type,
                 url,
             };
-            Some(match source.kind {
-                SourceKind::Feed => off_worker(move || extract_feed(&body)).await?,
-                SourceKind::Page => self.read_pages(source, body, state.had_items).await?,
+            Some(match (&source.platform, source.kind) {
+                (Some(platform), _) => {
+                    let platform = platform.clone();
+                    off_worker(move || extract_platform(&platform, &body)).await?
+                }
+                (None, SourceKind::Page) => self.read_pages(source, body, state.had_items).await?,
+                (None, _) => off_worker(move || extract_feed(&body)).await?,
             })
         };
         state.etag = validators.etag;
@@ -167,6 +178,42 @@ fn extract_feed(body: &Body) -> Result<Vec<RawItem>, Failure> {
     let base = Some(body.url.as_str()).filter(|_| body.url.scheme() != "file");
     feed::parse_feed(&body.bytes, body.content_type.as_deref(), base)
         .map_err(|e| Failure::error(e.to_string()))
+}
+
+fn extract_platform(platform: &PlatformSource, body: &Body) -> Result<Vec<RawItem>, Failure> {
+    platform
+        .parse(&body.bytes, body.content_type.as_deref())
+        .map_err(|e| match e {
+            PlatformError::WebPage { .. } => Failure {
+                kind: FailureKind::Blocked,
+                ..Failure::error(e.to_string())
+            },
+            PlatformError::Unreadable { .. } => Failure::error(e.to_string()),
+        })
+}
+
+/// A platform that refuses Earshot (a challenge page, or a plain 403 where its API is
+/// public) is `blocked`, with what the owner can do about that platform; other failures
+/// (a 429 and its `Retry-After` included) are the fetcher's.
+fn platform_failure(platform: &Platform, error: FetchError) -> Failure {
+    let refused = match &error {
+        FetchError::Blocked { status, .. } => Some(*status),
+        FetchError::Status { status, .. } if status.as_u16() == 403 => Some(*status),
+        _ => None,
+    };
+    let retry_after = error.retry_after();
+    match refused {
+        Some(status) => Failure {
+            message: format!(
+                "{} refused Earshot (HTTP {status}): {}",
+                platform.label(),
+                platform.blocked_advice()
+            ),
+            kind: FailureKind::Blocked,
+            retry_after,
+        },
+        None => Failure::from(error),
+    }
 }
 
 /// Decode and extract one page on a blocking thread. A page refused for its bounds

@@ -10,6 +10,7 @@ pub mod encoding;
 pub mod feed;
 pub mod html;
 pub mod page;
+pub mod platforms;
 pub mod relevance;
 pub mod text;
 

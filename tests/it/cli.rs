@@ -211,9 +211,10 @@ fn bad_config_files_say_which_key_and_line() {
         "{duration}"
     );
 
+    // Said at the source's name, as url is required only for some kinds.
     let missing_url = config_error("[[source]]\nname = \"a\"\n");
     assert!(
-        missing_url.contains("url") && missing_url.contains("line 3"),
+        missing_url.contains("source 'a' has no url") && missing_url.contains("line 4"),
         "{missing_url}"
     );
 

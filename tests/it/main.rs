@@ -19,6 +19,7 @@ mod localtime;
 mod mutations;
 mod onboard;
 mod pages;
+mod platforms;
 mod poll;
 mod progress;
 mod push;
