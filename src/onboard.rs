@@ -133,6 +133,10 @@ pub fn kind_name(kind: SourceKind) -> &'static str {
     match kind {
         SourceKind::Feed => "feed",
         SourceKind::Page => "page",
+        SourceKind::Reddit => "reddit",
+        SourceKind::HackerNews => "hackernews",
+        SourceKind::Mastodon => "mastodon",
+        SourceKind::GoogleAlerts => "google-alerts",
     }
 }
 
@@ -243,6 +247,7 @@ fn new_source(name: &str, kind: SourceKind, url: &Url) -> Source {
         require_mention: false,
         selectors: None,
         max_pages: 1,
+        platform: None,
     }
 }
 
