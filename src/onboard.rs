@@ -14,6 +14,7 @@ use crate::config::{Config, Location, Source, SourceKind};
 use crate::fetch::{Fetched, Validators};
 use crate::pipeline::Pipeline;
 use crate::sources::discover::{self, Found};
+use crate::sources::platforms::{mastodon, Platform, PlatformSource};
 use crate::sources::RawItem;
 use crate::store::SourceState;
 
@@ -163,24 +164,36 @@ pub async fn dry_run(pipeline: &Pipeline, source: &Source) -> Result<Preview, St
 pub struct Discovered {
     /// The preview of its items now.
     pub preview: Preview,
-    /// The URL to poll (the feed a page links, else the URL given).
+    /// The URL to poll (the feed a page links, the platform's request, else the URL given).
     pub url: Url,
+    /// The named platform it is, when it is one.
+    pub platform: Option<PlatformSource>,
 }
 
 /// Fetch `url` once (and the feed it links, if it is a page that links one) and decide
 /// what kind of source it is; an error says what was found and why it cannot be read.
 pub async fn discover(pipeline: &Pipeline, url: Url) -> Result<Discovered, String> {
-    if let Some(kind) = discover::platform_for(&url) {
-        // Named platform kinds are read by their own code; preview them through it.
-        let source = new_source("preview", kind, &url);
-        let preview = dry_run(pipeline, &source).await?;
-        return Ok(Discovered { preview, url });
+    if let Some(platform) = discover::platform_for(&url) {
+        if !discover::needs_confirmation(&platform) || is_mastodon(pipeline, &url).await {
+            // Named platform kinds are read by their own code; preview them through it.
+            let platform = platform_source(platform, &url);
+            let request = platform.request_url();
+            let mut source = new_source("preview", platform_kind(&platform.platform), &request);
+            source.platform = Some(platform.clone());
+            let preview = dry_run(pipeline, &source).await?;
+            return Ok(Discovered {
+                preview,
+                url: request,
+                platform: Some(platform),
+            });
+        }
     }
     let (bytes, content_type, final_url) = fetch_body(pipeline, &url).await?;
     match discover::classify(&bytes, content_type.as_deref(), &final_url) {
         Found::Feed { title, items } => Ok(Discovered {
             preview: Preview::new(pipeline, SourceKind::Feed, url.to_string(), title, &items),
             url,
+            platform: None,
         }),
         Found::FeedLink { page_title, feed } => {
             let (bytes, content_type, final_url) = fetch_body(pipeline, &feed).await?;
@@ -194,6 +207,7 @@ pub async fn discover(pipeline: &Pipeline, url: Url) -> Result<Discovered, Strin
                         &items,
                     ),
                     url: feed,
+                    platform: None,
                 }),
                 Found::Nothing(why) => Err(format!("the page links the feed {feed}, but {why}")),
                 _ => Err(format!(
@@ -204,8 +218,72 @@ pub async fn discover(pipeline: &Pipeline, url: Url) -> Result<Discovered, Strin
         Found::Reviews { title, items } => Ok(Discovered {
             preview: Preview::new(pipeline, SourceKind::Page, url.to_string(), title, &items),
             url,
+            platform: None,
         }),
         Found::Nothing(why) => Err(format!("found nothing Earshot can read at {url}: {why}")),
+    }
+}
+
+/// Whether the server at `url` is a Mastodon instance (it describes itself at
+/// `/api/v1/instance`).
+async fn is_mastodon(pipeline: &Pipeline, url: &Url) -> bool {
+    let Ok(probe) = url.join("/api/v1/instance") else {
+        return false;
+    };
+    match fetch_body(pipeline, &probe).await {
+        Ok((bytes, _, _)) => discover::is_mastodon_answer(&bytes),
+        Err(_) => false,
+    }
+}
+
+/// The platform at its usual address; a Mastodon server reached some other way (plain
+/// http, a port) keeps the address it was given as `api_base`.
+fn platform_source(platform: Platform, url: &Url) -> PlatformSource {
+    let default = platform.default_api_base();
+    let api_base = match &platform {
+        Platform::Mastodon(_) => url.join("/").unwrap_or(default),
+        _ => default,
+    };
+    PlatformSource { platform, api_base }
+}
+
+/// The config kind of a platform.
+fn platform_kind(platform: &Platform) -> SourceKind {
+    match platform {
+        Platform::Reddit { .. } => SourceKind::Reddit,
+        Platform::HackerNews { .. } => SourceKind::HackerNews,
+        Platform::Mastodon(_) => SourceKind::Mastodon,
+        Platform::GoogleAlerts { .. } => SourceKind::GoogleAlerts,
+    }
+}
+
+/// The keys a person would write for a platform source (`query`, `instance` + `tag`…),
+/// and `api_base` only when it is not the platform's usual address.
+fn platform_keys(table: &mut toml_edit::Table, source: &PlatformSource) {
+    match &source.platform {
+        Platform::Reddit { query, subreddit } => {
+            table.insert("query", toml_edit::value(query.as_str()));
+            if let Some(sub) = subreddit {
+                table.insert("subreddit", toml_edit::value(sub.as_str()));
+            }
+        }
+        Platform::HackerNews { query } => {
+            table.insert("query", toml_edit::value(query.as_str()));
+        }
+        Platform::Mastodon(mastodon::Timeline::Tag { instance, tag }) => {
+            table.insert("instance", toml_edit::value(instance.as_str()));
+            table.insert("tag", toml_edit::value(tag.as_str()));
+        }
+        Platform::Mastodon(mastodon::Timeline::Account { instance, account }) => {
+            table.insert("instance", toml_edit::value(instance.as_str()));
+            table.insert("account", toml_edit::value(account.as_str()));
+        }
+        Platform::GoogleAlerts { feed } => {
+            table.insert("url", toml_edit::value(feed.as_str()));
+        }
+    }
+    if source.api_base != source.platform.default_api_base() {
+        table.insert("api_base", toml_edit::value(source.api_base.as_str()));
     }
 }
 
@@ -345,13 +423,19 @@ pub fn append_source(
     name: &str,
     kind: SourceKind,
     url: &Url,
+    platform: Option<&PlatformSource>,
     title: Option<&str>,
     today: &str,
 ) -> String {
     let mut table = toml_edit::Table::new();
     table.insert("name", toml_edit::value(name));
     table.insert("kind", toml_edit::value(kind_name(kind)));
-    table.insert("url", toml_edit::value(url.as_str()));
+    match platform {
+        Some(platform) => platform_keys(&mut table, platform),
+        None => {
+            table.insert("url", toml_edit::value(url.as_str()));
+        }
+    }
     let mut comment = format!("\n# Added by `earshot sources add` on {today}");
     if let Some(title) = title {
         let _ = write!(comment, ": {}", shorten(title, 60));
@@ -416,6 +500,7 @@ pub async fn add(
         &name,
         found.preview.kind,
         &found.url,
+        found.platform.as_ref(),
         found.preview.title.as_deref(),
         &today,
     );
@@ -438,6 +523,75 @@ fn write_atomically(path: &Path, text: &str) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A platform found from its address is written as a person would write it, and the
+    /// whole file still loads.
+    #[test]
+    fn a_platform_block_has_the_platform_keys_and_loads() {
+        let text = "[business]\nname = \"Harbor Street Bakery\"\n";
+        let cases = [
+            (
+                "https://www.reddit.com/r/Portland/search/?q=harbor+street+bakery",
+                "query = \"harbor street bakery\"\nsubreddit = \"Portland\"\n",
+            ),
+            (
+                "https://hn.algolia.com/?query=harbor%20bakery&type=all",
+                "query = \"harbor bakery\"\n",
+            ),
+            (
+                "https://mastodon.social/tags/harborbakery",
+                "instance = \"mastodon.social\"\ntag = \"harborbakery\"\n",
+            ),
+            (
+                "http://127.0.0.1:8099/@harborbakery",
+                "instance = \"127.0.0.1:8099\"\naccount = \"harborbakery\"\napi_base = \"http://127.0.0.1:8099/\"\n",
+            ),
+            (
+                "https://www.google.com/alerts/feeds/0123/4567",
+                "url = \"https://www.google.com/alerts/feeds/0123/4567\"\n",
+            ),
+        ];
+        for (given, keys) in cases {
+            let url = Url::parse(given).unwrap();
+            let platform = discover::platform_for(&url).unwrap_or_else(|| panic!("{given}"));
+            let kind = platform_kind(&platform);
+            let source = platform_source(platform, &url);
+            let out = append_source(
+                text,
+                "x",
+                kind,
+                &source.request_url(),
+                Some(&source),
+                None,
+                "2026-11-30",
+            );
+            assert!(out.contains(keys), "{given}: {out}");
+            let config = Config::parse(&out, Path::new("earshot.toml"))
+                .unwrap_or_else(|e| panic!("{given}: {e}\n{out}"));
+            assert_eq!(
+                config.sources[0].platform.as_ref(),
+                Some(&source),
+                "{given}"
+            );
+        }
+    }
+
+    #[test]
+    fn addresses_that_are_not_a_platform_are_read_by_their_content() {
+        for url in [
+            "https://www.reddit.com/r/Portland/",
+            "https://shop.example/reviews",
+            "https://blog.example/tags/bread/page/2",
+            "https://medium.com/@writer.name",
+            "https://www.google.com/maps/place/x",
+        ] {
+            assert_eq!(
+                discover::platform_for(&Url::parse(url).unwrap()),
+                None,
+                "{url}"
+            );
+        }
+    }
+
     #[test]
     fn appended_block_keeps_every_byte_before_it() {
         let text = "# My config\n[business]\nname = \"X\" # inline\n\n[[source]]\nname = \"a\"\nkind = \"feed\"\nurl = \"file:a.xml\"\n\n[alerts]\nto = []";
@@ -447,6 +601,7 @@ mod tests {
             "shop",
             SourceKind::Feed,
             &url,
+            None,
             Some("Shop \"reviews\""),
             "2026-11-30",
         );

@@ -6,8 +6,8 @@
 use scraper::{Html, Selector};
 use url::Url;
 
+use super::platforms::{mastodon, Platform};
 use super::{encoding, feed, page, RawItem};
-use crate::config::SourceKind;
 
 /// What one body turned out to be.
 #[derive(Debug)]
@@ -31,13 +31,73 @@ pub enum Found {
     Nothing(String),
 }
 
-/// The source kind a known platform's URL stands for (a Reddit search, a Mastodon tag,
-/// a Google Alerts feed…), checked before anything is fetched.
-///
-/// The hook for named platform kinds: none are known on this branch, so this is always
-/// `None` and every URL is classified by its content.
-pub fn platform_for(_url: &Url) -> Option<SourceKind> {
-    None
+/// What a known platform's address asks for, read from the URL alone, before anything is
+/// fetched: a Reddit search (`reddit.com/search?q=…`, `reddit.com/r/SUB/search?q=…`), a
+/// Hacker News search (`hn.algolia.com/?query=…`), a Google Alerts feed
+/// (`google.com/alerts/feeds/…`), or what looks like a Mastodon tag or account
+/// (`HOST/tags/NAME`, `HOST/@NAME`), which [`is_mastodon_answer`] must confirm.
+pub fn platform_for(url: &Url) -> Option<Platform> {
+    let host = url.host_str()?.to_ascii_lowercase();
+    let bare = host.trim_start_matches("www.");
+    let param = |key: &str| {
+        url.query_pairs()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
+    let segments: Vec<&str> = url
+        .path_segments()
+        .map(|s| s.filter(|p| !p.is_empty()).collect())
+        .unwrap_or_default();
+    if bare == "reddit.com" || bare.ends_with(".reddit.com") {
+        let subreddit = match segments.as_slice() {
+            ["r", sub, "search", ..] => Some((*sub).to_owned()),
+            ["search", ..] => None,
+            _ => return None,
+        };
+        return Some(Platform::Reddit {
+            query: param("q")?,
+            subreddit,
+        });
+    }
+    if bare == "hn.algolia.com" {
+        let query = param("query").or_else(|| param("q"))?;
+        return Some(Platform::HackerNews { query });
+    }
+    if bare == "google.com" && url.path().starts_with("/alerts/feeds/") {
+        return Some(Platform::GoogleAlerts { feed: url.clone() });
+    }
+    let instance = match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.clone(),
+    };
+    let timeline = match segments.as_slice() {
+        ["tags", tag] => mastodon::Timeline::Tag {
+            instance,
+            tag: (*tag).to_owned(),
+        },
+        [account] if account.len() > 1 && account.starts_with('@') && !account.contains('.') => {
+            mastodon::Timeline::Account {
+                instance,
+                account: account[1..].to_owned(),
+            }
+        }
+        _ => return None,
+    };
+    Some(Platform::Mastodon(timeline))
+}
+
+/// Whether a platform guessed from its URL alone must be confirmed by asking the server:
+/// `/tags/NAME` and `/@NAME` are Mastodon's shapes, but not only Mastodon's.
+pub fn needs_confirmation(platform: &Platform) -> bool {
+    matches!(platform, Platform::Mastodon(_))
+}
+
+/// Whether a body from `{server}/api/v1/instance` is a Mastodon instance's description.
+pub fn is_mastodon_answer(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .is_some_and(|v| v.get("uri").is_some() || v.get("domain").is_some())
 }
 
 /// Classify one fetched body served from `url`.

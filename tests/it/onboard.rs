@@ -413,3 +413,66 @@ async fn the_sources_page_adds_a_source_reloads_and_shows_a_refused_reload() {
         page.body
     );
 }
+
+/// Issue 16: a Mastodon tag added by its address becomes a `kind = "mastodon"` source
+/// with `instance` and `tag` (the server is asked whether it is Mastodon first), and its
+/// preview reads the recorded timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sources_add_turns_a_mastodon_tag_address_into_a_mastodon_source() {
+    let Some(cassette) =
+        crate::platforms::vcr_body("mastodon/gesistsa__rtoot__get_timeline_hashtag_default.yml")
+    else {
+        return;
+    };
+    let server = Server::start().await;
+    server.route(
+        "/api/v1/instance",
+        Reply::ok(
+            "application/json",
+            "{\"uri\":\"fosstodon.org\",\"title\":\"Fosstodon\",\"version\":\"4.3.0\"}",
+        ),
+    );
+    server.route(
+        "/api/v1/timelines/tag/rstats?limit=40",
+        Reply::ok("application/json; charset=utf-8", cassette),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("earshot.toml");
+    let original = owner_config(dir.path(), "");
+    std::fs::write(&path, &original).unwrap();
+
+    let out = earshot(&path, &["sources", "add", &server.url("/tags/rstats")]).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("kind:  mastodon"), "{said}");
+    assert!(said.contains("items: 5 now"), "{said}");
+    let after = std::fs::read_to_string(&path).unwrap();
+    let block = &after[original.len()..];
+    let host = server.url("/");
+    let host = host.trim_start_matches("http://").trim_end_matches('/');
+    assert!(
+        block.contains(&format!(
+            "kind = \"mastodon\"\ninstance = \"{host}\"\ntag = \"rstats\"\napi_base = \"{}\"\n",
+            server.url("/")
+        )),
+        "{block}"
+    );
+
+    // A /tags/ page on a server that is not Mastodon is read by its content instead: a
+    // blog's tag page with its feed linked becomes a feed source.
+    let blog = Server::start().await;
+    serve_pages(&blog);
+    blog.route(
+        "/tags/bread",
+        Reply::ok(
+            "text/html; charset=utf-8",
+            "<!doctype html><html><head><title>Bread posts</title>\
+             <link rel=\"alternate\" type=\"application/rss+xml\" href=\"/forum/feed.xml\">\
+             </head><body><p>Posts tagged bread</p></body></html>",
+        ),
+    );
+    let out = earshot(&path, &["sources", "add", &blog.url("/tags/bread")]).await;
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    assert!(said.contains("kind:  feed"), "{said}");
+}

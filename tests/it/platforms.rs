@@ -250,7 +250,7 @@ async fn hacker_news_stories_and_comments_link_to_their_discussions() {
 }
 
 /// The first response body of an R-vcr YAML cassette.
-fn vcr_body(file: &str) -> Option<Vec<u8>> {
+pub fn vcr_body(file: &str) -> Option<Vec<u8>> {
     let cassette: serde_norway::Value = serde_norway::from_slice(&corpus(file)?).unwrap();
     Some(
         cassette["http_interactions"][0]["response"]["body"]["string"]
