@@ -434,11 +434,9 @@ pub fn update_case(
         let status = Store::case_step(tx, mention_id, action, note, by, now)?;
         let facts = Store::mention_facts(tx, mention_id)?;
         let priority = facts.priority.unwrap_or(Priority::Normal);
-        Store::set_open(
-            tx,
-            mention_id,
-            decide::is_open(facts.label, priority, status),
-        )?;
+        // A dismissed mention stays out of the open cases whatever step is taken on it.
+        let open = !facts.dismissed && decide::is_open(facts.label, priority, status);
+        Store::set_open(tx, mention_id, open)?;
         Ok(status)
     })
 }

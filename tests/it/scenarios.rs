@@ -1244,3 +1244,14 @@ fn eval_corrections_scores_the_business_own_corrected_mentions() {
     // One of two right: accuracy .500 for the model.
     assert!(table.contains("0.500") || table.contains(".500"), "{table}");
 }
+
+#[test]
+fn a_step_on_a_dismissed_mention_does_not_make_it_open_again() {
+    let mut install = Install::new("");
+    install.step(&Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT, 0)]));
+    install.step(&Step::Poll(0));
+    install.step(&Step::Dismiss("c1", "spam"));
+    install.step(&Step::Ack("c1"));
+    assert_eq!(install.count(&["--status", "open"]), 0);
+    assert_eq!(install.count(&["--dismissed", "--status", "open"]), 0);
+}
