@@ -358,11 +358,22 @@ fn platform_failure(platform: &Platform, error: FetchError) -> Failure {
         _ => None,
     };
     let retry_after = error.retry_after();
-    if let (Some(status), Some(var)) = (refused, platform.required_key()) {
-        return Failure::error(format!(
-            "{}: the key was refused (HTTP {status}): check that ${var} is a valid key with this API enabled",
-            platform.label()
-        ));
+    if let Some(var) = platform.required_key() {
+        // Google answers a key it does not know with 400 (API_KEY_INVALID), a key not
+        // allowed this API with 403 (PERMISSION_DENIED).
+        let status = match &error {
+            FetchError::Status { status, .. } if matches!(status.as_u16(), 400 | 401) => {
+                Some(*status)
+            }
+            _ => refused,
+        };
+        if let Some(status) = status {
+            return Failure::error(format!(
+                "{}: the key was refused (HTTP {status}): check that ${var} is a valid key with this API enabled{}",
+                platform.label(),
+                if status.as_u16() == 400 { ", and that the source's id is right" } else { "" }
+            ));
+        }
     }
     match refused {
         Some(status) => Failure {
@@ -445,6 +456,36 @@ fn body_hash(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyed_platform_refusing_the_request_means_the_key() {
+        let places = Platform::GooglePlaces {
+            place_id: "ChIJx".into(),
+        };
+        for code in [400, 401, 403] {
+            let error = FetchError::Status {
+                status: reqwest::StatusCode::from_u16(code).unwrap(),
+                hint: "",
+                retry_after: None,
+            };
+            let failure = platform_failure(&places, error);
+            assert!(
+                failure.message.contains("the key was refused")
+                    && failure.message.contains("$EARSHOT_GOOGLE_API_KEY"),
+                "{code}: {}",
+                failure.message
+            );
+            assert_eq!(failure.kind, FailureKind::Error, "{code}");
+        }
+        // A keyless platform's 400 is the plain status error.
+        let error = FetchError::Status {
+            status: reqwest::StatusCode::BAD_REQUEST,
+            hint: "",
+            retry_after: None,
+        };
+        let hn = Platform::HackerNews { query: "x".into() };
+        assert!(!platform_failure(&hn, error).message.contains("key"));
+    }
 
     #[test]
     fn next_pages_never_jump_from_the_web_to_local_files() {
