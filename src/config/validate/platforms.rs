@@ -1,5 +1,5 @@
 //! `[[source]]` of a named platform (`kind = "reddit"`, `"hackernews"`, `"mastodon"`,
-//! `"google-alerts"`): the few fields a person knows, checked and turned into a
+//! `"google-alerts"`, `"trustpilot"`, `"google-places"`): the few fields a person knows, checked and turned into a
 //! [`PlatformSource`] whose request becomes the source's location.
 
 use std::ops::Range;

@@ -1,5 +1,6 @@
-//! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"` or
-//! `"google-alerts"` and the few fields a person knows (a query, an account). Each
+//! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"`,
+//! `"google-alerts"`, `"trustpilot"` or `"google-places"` and the few fields a person
+//! knows (a query, an account, a page, a place id; API keys only from the environment). Each
 //! platform builds its request URL from those fields and reads its answer into
 //! [`RawItem`]s; the fetch itself is the shared [`crate::fetch::Fetcher`]'s (politeness,
 //! caps, conditional GET, backoff), and the items go through the same pipeline as a feed's.
