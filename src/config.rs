@@ -174,6 +174,11 @@ pub enum SourceKind {
     /// A Google Alerts feed (`url`).
     #[serde(rename = "google-alerts")]
     GoogleAlerts,
+    /// A business's Trustpilot reviews (`url` = its review page).
+    Trustpilot,
+    /// A Google place's reviews through the Places API (`place_id`).
+    #[serde(rename = "google-places")]
+    GooglePlaces,
 }
 
 impl SourceKind {
@@ -400,7 +405,7 @@ struct RawSource {
     name: Spanned<String>,
     #[serde(default = "default_kind")]
     kind: SourceKind,
-    /// Required for `feed`, `page` and `google-alerts`; platforms derive their own.
+    /// Required for `feed`, `page`, `google-alerts` and `trustpilot`; other platforms derive their own.
     url: Option<Spanned<String>>,
     interval: Option<Spanned<String>>,
     /// Default: false, except a Mastodon account's own posts (which need not be about
@@ -414,6 +419,7 @@ struct RawSource {
     tag: Option<Spanned<String>>,
     account: Option<Spanned<String>>,
     api_base: Option<Spanned<String>>,
+    place_id: Option<Spanned<String>>,
 }
 
 fn default_kind() -> SourceKind {

@@ -138,6 +138,8 @@ pub fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::HackerNews => "hackernews",
         SourceKind::Mastodon => "mastodon",
         SourceKind::GoogleAlerts => "google-alerts",
+        SourceKind::Trustpilot => "trustpilot",
+        SourceKind::GooglePlaces => "google-places",
     }
 }
 
@@ -254,6 +256,8 @@ fn platform_kind(platform: &Platform) -> SourceKind {
         Platform::HackerNews { .. } => SourceKind::HackerNews,
         Platform::Mastodon(_) => SourceKind::Mastodon,
         Platform::GoogleAlerts { .. } => SourceKind::GoogleAlerts,
+        Platform::Trustpilot { .. } => SourceKind::Trustpilot,
+        Platform::GooglePlaces { .. } => SourceKind::GooglePlaces,
     }
 }
 
@@ -280,6 +284,12 @@ fn platform_keys(table: &mut toml_edit::Table, source: &PlatformSource) {
         }
         Platform::GoogleAlerts { feed } => {
             table.insert("url", toml_edit::value(feed.as_str()));
+        }
+        Platform::Trustpilot { page } => {
+            table.insert("url", toml_edit::value(page.as_str()));
+        }
+        Platform::GooglePlaces { place_id } => {
+            table.insert("place_id", toml_edit::value(place_id.as_str()));
         }
     }
     if source.api_base != source.platform.default_api_base() {
@@ -549,6 +559,14 @@ mod tests {
                 "https://www.google.com/alerts/feeds/0123/4567",
                 "url = \"https://www.google.com/alerts/feeds/0123/4567\"\n",
             ),
+            (
+                "https://uk.trustpilot.com/review/harborbakery.example?page=2&stars=1",
+                "url = \"https://uk.trustpilot.com/review/harborbakery.example\"\n",
+            ),
+            (
+                "https://www.google.com/maps/place/?q=place_id:ChIJN1t_tDeuEmsRUsoyG83frY4",
+                "place_id = \"ChIJN1t_tDeuEmsRUsoyG83frY4\"\n",
+            ),
         ];
         for (given, keys) in cases {
             let url = Url::parse(given).unwrap();
@@ -583,6 +601,7 @@ mod tests {
             "https://blog.example/tags/bread/page/2",
             "https://medium.com/@writer.name",
             "https://www.google.com/maps/place/x",
+            "https://www.trustpilot.com/categories/bakery",
         ] {
             assert_eq!(
                 discover::platform_for(&Url::parse(url).unwrap()),

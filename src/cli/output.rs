@@ -243,6 +243,11 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
     for source in &config.sources {
         let h = health.iter().find(|h| h.name == source.name);
         let state = h.map_or("never", |h| h.state.as_str());
+        // A key missing from the environment now matters more than last poll's error.
+        let missing_key = source
+            .platform
+            .as_ref()
+            .and_then(|p| p.request_headers().err());
         let time = |t: Option<DateTime<Utc>>| t.map(short_time).unwrap_or_else(|| "-".into());
         text.push_str(&format!(
             "{:<20}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
@@ -255,7 +260,11 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
                     .and_then(|h| h.next_due_at)
             ),
             h.map(|h| h.mentions_seen).unwrap_or(0),
-            printable(h.and_then(|h| h.last_error.as_deref()).unwrap_or_default()),
+            printable(
+                &missing_key.unwrap_or_else(|| {
+                    h.and_then(|h| h.last_error.clone()).unwrap_or_default()
+                })
+            ),
         ));
         let configured = source.location.to_string();
         let moved = h.filter(|h| {

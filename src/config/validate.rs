@@ -207,7 +207,12 @@ impl Validator<'_> {
             DEFAULT_INTERVAL,
             if local { LOCAL_INTERVAL } else { INTERVAL },
         );
-        let max_pages = self.count(raw.max_pages, "source.max_pages", 1, MAX_PAGES);
+        // A Trustpilot page without a key is read a few pages deep unless told otherwise.
+        let default_pages = match raw.kind {
+            SourceKind::Trustpilot => crate::sources::platforms::trustpilot::DEFAULT_PAGES,
+            _ => 1,
+        };
+        let max_pages = self.count(raw.max_pages, "source.max_pages", default_pages, MAX_PAGES);
         let selectors = raw.selectors.and_then(|spanned| {
             let span = spanned.span();
             let selectors = spanned.into_inner();

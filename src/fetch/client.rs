@@ -82,6 +82,7 @@ impl Fetcher {
         start: url::Url,
         validators: &Validators,
         robots: bool,
+        headers: &[(&'static str, String)],
     ) -> Result<Fetched, FetchError> {
         let mut hops = Hops {
             visited: vec![start.clone()],
@@ -97,7 +98,10 @@ impl Fetcher {
                     .await?;
             }
             let _permit = self.hosts.acquire(&url).await;
-            let response = self.send(url.clone(), validators).await?;
+            // A key for the platform's host goes nowhere else, even where it redirects.
+            let same_origin = url.origin() == start.origin();
+            let headers = if same_origin { headers } else { &[] };
+            let response = self.send(url.clone(), validators, headers).await?;
             let landed_local = response.remote_addr().is_some_and(|a| is_local_ip(a.ip()));
             if hop == 0 {
                 origin_local |= landed_local;
@@ -122,11 +126,22 @@ impl Fetcher {
     }
 
     fn robots_txt(&self, url: url::Url) -> RobotsFetch<'_> {
-        Box::pin(async move { self.get_following(url, &Validators::default(), false).await })
+        Box::pin(async move {
+            self.get_following(url, &Validators::default(), false, &[])
+                .await
+        })
     }
 
-    async fn send(&self, url: url::Url, validators: &Validators) -> Result<Response, FetchError> {
+    async fn send(
+        &self,
+        url: url::Url,
+        validators: &Validators,
+        headers: &[(&'static str, String)],
+    ) -> Result<Response, FetchError> {
         let mut request = self.client.get(url);
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
         }

@@ -251,7 +251,10 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         match location {
             Location::File(path) => self.read_file(path).await,
-            Location::Http(url) => self.get_following(url.clone(), validators, false).await,
+            Location::Http(url) => {
+                self.get_following(url.clone(), validators, false, &[])
+                    .await
+            }
         }
     }
 
@@ -263,7 +266,25 @@ impl Fetcher {
     ) -> Result<Fetched, FetchError> {
         match location {
             Location::File(path) => self.read_file(path).await,
-            Location::Http(url) => self.get_following(url.clone(), validators, true).await,
+            Location::Http(url) => self.get_following(url.clone(), validators, true, &[]).await,
+        }
+    }
+
+    /// Like [`Fetcher::fetch`] (or [`Fetcher::fetch_page`] when `robots`), sending these
+    /// headers to the URL's own origin (an API key: never to where a redirect leads).
+    pub async fn fetch_with(
+        &self,
+        location: &Location,
+        validators: &Validators,
+        robots: bool,
+        headers: &[(&'static str, String)],
+    ) -> Result<Fetched, FetchError> {
+        match location {
+            Location::File(path) => self.read_file(path).await,
+            Location::Http(url) => {
+                self.get_following(url.clone(), validators, robots, headers)
+                    .await
+            }
         }
     }
 

@@ -11,7 +11,7 @@ use super::Pipeline;
 use crate::config::{Location, Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Validators};
 use crate::schedule::{Failure, FailureKind};
-use crate::sources::platforms::{Platform, PlatformError, PlatformSource};
+use crate::sources::platforms::{env_key, trustpilot, Platform, PlatformError, PlatformSource};
 use crate::sources::{encoding, feed, page, RawItem};
 use crate::store::SourceState;
 
@@ -31,17 +31,26 @@ impl Pipeline {
         location: &Location,
         state: &mut SourceState,
     ) -> Result<Option<Vec<RawItem>>, Failure> {
+        if let Some(platform) = &source.platform {
+            if let Some(items) = self.read_by_api(platform).await? {
+                return Ok(Some(items));
+            }
+        }
         let validators = Validators {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         };
         let fetched = match (&source.platform, source.kind) {
-            // A platform's API is no crawled page: robots.txt is for pages, as for feeds.
-            (Some(platform), _) => self
-                .fetcher
-                .fetch(location, &validators)
-                .await
-                .map_err(|e| platform_failure(&platform.platform, e))?,
+            // A platform's API is no crawled page: robots.txt is for pages, as for feeds;
+            // a platform read through its public web page (Trustpilot's) honours it.
+            (Some(platform), _) => {
+                let headers = platform.request_headers().map_err(Failure::error)?;
+                let robots = matches!(platform.platform, Platform::Trustpilot { .. });
+                self.fetcher
+                    .fetch_with(location, &validators, robots, &headers)
+                    .await
+                    .map_err(|e| platform_failure(&platform.platform, e))?
+            }
             (None, SourceKind::Page) => self.fetcher.fetch_page(location, &validators).await?,
             (None, _) => self.fetcher.fetch(location, &validators).await?,
         };
@@ -74,8 +83,11 @@ impl Pipeline {
             };
             Some(match (&source.platform, source.kind) {
                 (Some(platform), _) => {
-                    let platform = platform.clone();
-                    off_worker(move || extract_platform(&platform, &body)).await?
+                    let first = {
+                        let platform = platform.clone();
+                        off_worker(move || extract_platform(&platform, &body)).await?
+                    };
+                    self.more_platform_pages(source, platform, first).await
                 }
                 (None, SourceKind::Page) => self.read_pages(source, body, state.had_items).await?,
                 (None, _) => off_worker(move || extract_feed(&body)).await?,
@@ -165,6 +177,148 @@ impl Pipeline {
     }
 }
 
+impl Pipeline {
+    /// A platform read through its official API with a key from the environment, when
+    /// it has one: Trustpilot's business unit, found by domain, then its reviews. `None`
+    /// when the source is read the ordinary way (one request, or pages).
+    async fn read_by_api(
+        &self,
+        platform: &PlatformSource,
+    ) -> Result<Option<Vec<RawItem>>, Failure> {
+        let Platform::Trustpilot { page } = &platform.platform else {
+            return Ok(None);
+        };
+        let Ok(key) = env_key(trustpilot::KEY_VAR) else {
+            return Ok(None);
+        };
+        // The page's host serves pages, not the API: a stand-in api_base serves both.
+        let base = if platform.api_base == platform.platform.default_api_base() {
+            url::Url::parse(trustpilot::API_BASE).expect("a valid constant URL")
+        } else {
+            platform.api_base.clone()
+        };
+        let domain = trustpilot::domain(page).ok_or_else(|| {
+            Failure::error(format!("{page} is not a Trustpilot review page: write the business's page, e.g. url = \"https://www.trustpilot.com/review/harborbakery.example\""))
+        })?;
+        let headers = [("apikey", key)];
+        let found = self
+            .api_get(&trustpilot::find_url(&base, &domain), &headers)
+            .await?;
+        let unit = trustpilot::parse_unit(&found).map_err(|e| {
+            Failure::error(format!("Trustpilot found no business unit for {domain} ({e}): check that url is the business's review page"))
+        })?;
+        let reviews = self
+            .api_get(&trustpilot::reviews_url(&base, &unit), &headers)
+            .await?;
+        let items = off_worker(move || {
+            trustpilot::parse_api(&reviews).map_err(|e| {
+                Failure::error(format!(
+                    "Trustpilot answered reviews Earshot cannot read ({e}); check api_base"
+                ))
+            })
+        })
+        .await?;
+        Ok(Some(items))
+    }
+
+    /// One keyed API request; a refusal (401/403) means the key, said so.
+    async fn api_get(
+        &self,
+        url: &url::Url,
+        headers: &[(&'static str, String)],
+    ) -> Result<Vec<u8>, Failure> {
+        let location = Location::Http(url.clone());
+        match self
+            .fetcher
+            .fetch_with(&location, &Validators::default(), false, headers)
+            .await
+        {
+            Ok(Fetched::Body { bytes, .. }) => Ok(bytes),
+            Ok(Fetched::NotModified { .. }) => {
+                Err(Failure::error("Trustpilot answered 304 to a plain GET"))
+            }
+            Err(FetchError::Status { status, .. } | FetchError::Blocked { status, .. })
+                if matches!(status.as_u16(), 401 | 403) =>
+            {
+                Err(Failure::error(format!(
+                    "Trustpilot: the key was refused (HTTP {status}): check ${}",
+                    trustpilot::KEY_VAR
+                )))
+            }
+            Err(e) => Err(Failure::from(e)),
+        }
+    }
+
+    /// A Trustpilot page read without a key: `?page=2`… up to `max_pages`, politely
+    /// (robots.txt, its Crawl-delay), stopping at the first page that adds nothing. A
+    /// later page that fails ends the walk; what was read stays. Newest first.
+    async fn more_platform_pages(
+        &self,
+        source: &Source,
+        platform: &PlatformSource,
+        mut items: Vec<RawItem>,
+    ) -> Vec<RawItem> {
+        let Platform::Trustpilot { page } = &platform.platform else {
+            return items;
+        };
+        for n in 2..=source.max_pages {
+            if items.is_empty() {
+                break;
+            }
+            let url = trustpilot::page_url(&platform.api_base, page, n);
+            if let Some(delay) = self.fetcher.crawl_delay(&url) {
+                tokio::time::sleep(delay).await;
+            }
+            match self.platform_page(platform, &url).await {
+                Ok(more) => {
+                    let before = items.len();
+                    for item in more {
+                        if !items.iter().any(|i| i.guid == item.guid) {
+                            items.push(item);
+                        }
+                    }
+                    if items.len() == before {
+                        break;
+                    }
+                }
+                Err(failure) => {
+                    tracing::warn!(source = %source.name, "stopped at {url}: {}", failure.message);
+                    break;
+                }
+            }
+        }
+        trustpilot::newest_first(&mut items);
+        items
+    }
+
+    async fn platform_page(
+        &self,
+        platform: &PlatformSource,
+        url: &url::Url,
+    ) -> Result<Vec<RawItem>, Failure> {
+        let location = Location::Http(url.clone());
+        let fetched = self
+            .fetcher
+            .fetch_page(&location, &Validators::default())
+            .await
+            .map_err(|e| platform_failure(&platform.platform, e))?;
+        let Fetched::Body {
+            bytes,
+            content_type,
+            ..
+        } = fetched
+        else {
+            return Ok(Vec::new());
+        };
+        let url = url.clone();
+        off_worker(move || {
+            trustpilot::parse_page(&bytes, content_type.as_deref(), &url)
+                .map_err(|e| Failure::error(e.to_string()))
+        })
+        .await
+    }
+}
+
 /// Where a `next_page` link may lead: http(s) from the web, `file:` only from a file.
 fn next_location(first: &Location, url: &url::Url) -> Option<Location> {
     match (first, url.scheme()) {
@@ -188,7 +342,9 @@ fn extract_platform(platform: &PlatformSource, body: &Body) -> Result<Vec<RawIte
                 kind: FailureKind::Blocked,
                 ..Failure::error(e.to_string())
             },
-            PlatformError::Unreadable { .. } => Failure::error(e.to_string()),
+            PlatformError::Unreadable { .. } | PlatformError::KeyRefused { .. } => {
+                Failure::error(e.to_string())
+            }
         })
 }
 
@@ -202,6 +358,23 @@ fn platform_failure(platform: &Platform, error: FetchError) -> Failure {
         _ => None,
     };
     let retry_after = error.retry_after();
+    if let Some(var) = platform.required_key() {
+        // Google answers a key it does not know with 400 (API_KEY_INVALID), a key not
+        // allowed this API with 403 (PERMISSION_DENIED).
+        let status = match &error {
+            FetchError::Status { status, .. } if matches!(status.as_u16(), 400 | 401) => {
+                Some(*status)
+            }
+            _ => refused,
+        };
+        if let Some(status) = status {
+            return Failure::error(format!(
+                "{}: the key was refused (HTTP {status}): check that ${var} is a valid key with this API enabled{}",
+                platform.label(),
+                if status.as_u16() == 400 { ", and that the source's id is right" } else { "" }
+            ));
+        }
+    }
     match refused {
         Some(status) => Failure {
             message: format!(
@@ -283,6 +456,36 @@ fn body_hash(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_keyed_platform_refusing_the_request_means_the_key() {
+        let places = Platform::GooglePlaces {
+            place_id: "ChIJx".into(),
+        };
+        for code in [400, 401, 403] {
+            let error = FetchError::Status {
+                status: reqwest::StatusCode::from_u16(code).unwrap(),
+                hint: "",
+                retry_after: None,
+            };
+            let failure = platform_failure(&places, error);
+            assert!(
+                failure.message.contains("the key was refused")
+                    && failure.message.contains("$EARSHOT_GOOGLE_API_KEY"),
+                "{code}: {}",
+                failure.message
+            );
+            assert_eq!(failure.kind, FailureKind::Error, "{code}");
+        }
+        // A keyless platform's 400 is the plain status error.
+        let error = FetchError::Status {
+            status: reqwest::StatusCode::BAD_REQUEST,
+            hint: "",
+            retry_after: None,
+        };
+        let hn = Platform::HackerNews { query: "x".into() };
+        assert!(!platform_failure(&hn, error).message.contains("key"));
+    }
 
     #[test]
     fn next_pages_never_jump_from_the_web_to_local_files() {

@@ -6,7 +6,7 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::platforms::{mastodon, Platform};
+use super::platforms::{mastodon, trustpilot, Platform};
 use super::{encoding, feed, page, RawItem};
 
 /// What one body turned out to be.
@@ -34,7 +34,8 @@ pub enum Found {
 /// What a known platform's address asks for, read from the URL alone, before anything is
 /// fetched: a Reddit search (`reddit.com/search?q=…`, `reddit.com/r/SUB/search?q=…`), a
 /// Hacker News search (`hn.algolia.com/?query=…`), a Google Alerts feed
-/// (`google.com/alerts/feeds/…`), or what looks like a Mastodon tag or account
+/// (`google.com/alerts/feeds/…`), a Trustpilot review page (`trustpilot.com/review/DOMAIN`),
+/// a Google place (`google.com/maps/place/?q=place_id:ID`), or what looks like a Mastodon tag or account
 /// (`HOST/tags/NAME`, `HOST/@NAME`), which [`is_mastodon_answer`] must confirm.
 pub fn platform_for(url: &Url) -> Option<Platform> {
     let host = url.host_str()?.to_ascii_lowercase();
@@ -66,6 +67,17 @@ pub fn platform_for(url: &Url) -> Option<Platform> {
     }
     if bare == "google.com" && url.path().starts_with("/alerts/feeds/") {
         return Some(Platform::GoogleAlerts { feed: url.clone() });
+    }
+    if bare == "trustpilot.com" || bare.ends_with(".trustpilot.com") {
+        // The business's page without its filters (`?page=2`, `?stars=1`…).
+        let mut page = url.clone();
+        page.set_query(None);
+        page.set_fragment(None);
+        return trustpilot::domain(&page).map(|_| Platform::Trustpilot { page });
+    }
+    if bare == "google.com" && url.path().starts_with("/maps/place") {
+        let place_id = param("q")?.strip_prefix("place_id:")?.trim().to_owned();
+        return Some(Platform::GooglePlaces { place_id });
     }
     let instance = match url.port() {
         Some(port) => format!("{host}:{port}"),

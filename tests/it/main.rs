@@ -14,6 +14,7 @@ mod customers;
 mod encoding;
 mod exports;
 mod fetch;
+mod keyed;
 mod liveness;
 mod localtime;
 mod mutations;

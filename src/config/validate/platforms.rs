@@ -1,5 +1,5 @@
 //! `[[source]]` of a named platform (`kind = "reddit"`, `"hackernews"`, `"mastodon"`,
-//! `"google-alerts"`): the few fields a person knows, checked and turned into a
+//! `"google-alerts"`, `"trustpilot"`, `"google-places"`): the few fields a person knows, checked and turned into a
 //! [`PlatformSource`] whose request becomes the source's location.
 
 use std::ops::Range;
@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::{Location, RawSource, SourceKind, Validator};
-use crate::sources::platforms::{mastodon, Platform, PlatformSource};
+use crate::sources::platforms::{mastodon, trustpilot, Platform, PlatformSource};
 
 /// `query`, in characters: search words, not a paragraph.
 const QUERY: Range<usize> = 1..201;
@@ -17,9 +17,11 @@ const SUBREDDIT: Range<usize> = 2..22;
 const TAG: Range<usize> = 1..101;
 /// A Mastodon user name (Mastodon allows 30).
 const ACCOUNT: Range<usize> = 1..31;
+/// A Google place id (they run to a few hundred characters at most).
+const PLACE_ID: Range<usize> = 10..513;
 
 /// Which kinds each platform key belongs to, for the message when it is misplaced.
-const KEYS: [(&str, &str); 6] = [
+const KEYS: [(&str, &str); 7] = [
     ("query", "\"reddit\" or \"hackernews\""),
     ("subreddit", "\"reddit\""),
     ("instance", "\"mastodon\""),
@@ -27,12 +29,13 @@ const KEYS: [(&str, &str); 6] = [
     ("account", "\"mastodon\""),
     (
         "api_base",
-        "a named platform (reddit, hackernews, mastodon, google-alerts)",
+        "a named platform (reddit, hackernews, mastodon, google-alerts, trustpilot, google-places)",
     ),
+    ("place_id", "\"google-places\""),
 ];
 
 /// The platform keys of a raw source, in [`KEYS`] order.
-fn platform_keys(raw: &RawSource) -> [Option<&Spanned<String>>; 6] {
+fn platform_keys(raw: &RawSource) -> [Option<&Spanned<String>>; 7] {
     [
         raw.query.as_ref(),
         raw.subreddit.as_ref(),
@@ -40,6 +43,7 @@ fn platform_keys(raw: &RawSource) -> [Option<&Spanned<String>>; 6] {
         raw.tag.as_ref(),
         raw.account.as_ref(),
         raw.api_base.as_ref(),
+        raw.place_id.as_ref(),
     ]
 }
 
@@ -50,9 +54,10 @@ fn applies(kind: SourceKind, key: &str) -> bool {
         "subreddit" => kind == SourceKind::Reddit,
         "instance" | "tag" | "account" => kind == SourceKind::Mastodon,
         "api_base" => kind.is_platform(),
+        "place_id" => kind == SourceKind::GooglePlaces,
         "url" => matches!(
             kind,
-            SourceKind::Feed | SourceKind::Page | SourceKind::GoogleAlerts
+            SourceKind::Feed | SourceKind::Page | SourceKind::GoogleAlerts | SourceKind::Trustpilot
         ),
         _ => false,
     }
@@ -113,6 +118,8 @@ impl Validator<'_> {
                 .map(|query| Platform::HackerNews { query }),
             SourceKind::Mastodon => self.mastodon(name, raw).map(Platform::Mastodon),
             SourceKind::GoogleAlerts => self.alert_feed(name, raw),
+            SourceKind::Trustpilot => self.trustpilot(name, raw),
+            SourceKind::GooglePlaces => self.place_id(name, raw),
             SourceKind::Feed | SourceKind::Page => None,
         }?;
         if raw.api_base.is_some() && api_base.is_none() {
@@ -270,6 +277,55 @@ impl Validator<'_> {
         }
     }
 
+    fn trustpilot(&mut self, name: &str, raw: &RawSource) -> Option<Platform> {
+        let example = "url = \"https://www.trustpilot.com/review/harborbakery.example\"";
+        let Some(url) = &raw.url else {
+            self.report(
+                raw.name.span(),
+                "source.url",
+                &format!("source '{name}' is kind = \"trustpilot\" and needs the business's Trustpilot page: add {example}"),
+            );
+            return None;
+        };
+        match self.location(url)? {
+            Location::Http(page) if trustpilot::domain(&page).is_some() => {
+                Some(Platform::Trustpilot { page })
+            }
+            _ => {
+                self.report(
+                    url.span(),
+                    "source.url",
+                    &format!("is not a Trustpilot review page: open the business on trustpilot.com and copy its address, e.g. {example}"),
+                );
+                None
+            }
+        }
+    }
+
+    fn place_id(&mut self, name: &str, raw: &RawSource) -> Option<Platform> {
+        let Some(value) = &raw.place_id else {
+            self.report(
+                raw.name.span(),
+                "source.place_id",
+                &format!("source '{name}' is kind = \"google-places\" and needs the place's id: find it with Google's Place ID Finder and add place_id = \"ChIJ…\""),
+            );
+            return None;
+        };
+        let text = value.get_ref().trim();
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        if !within(text, PLACE_ID) || !text.chars().all(word) {
+            self.report(
+                value.span(),
+                "source.place_id",
+                "is not a Google place id: copy it from Google's Place ID Finder, e.g. place_id = \"ChIJN1t_tDeuEmsRUsoyG83frY4\" (letters, digits, _ and -)",
+            );
+            return None;
+        }
+        Some(Platform::GooglePlaces {
+            place_id: text.to_owned(),
+        })
+    }
+
     fn api_base(&mut self, value: &Spanned<String>) -> Option<url::Url> {
         let text = value.get_ref().trim();
         match url::Url::parse(text) {
@@ -296,6 +352,8 @@ fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::HackerNews => "hackernews",
         SourceKind::Mastodon => "mastodon",
         SourceKind::GoogleAlerts => "google-alerts",
+        SourceKind::Trustpilot => "trustpilot",
+        SourceKind::GooglePlaces => "google-places",
     }
 }
 
@@ -374,6 +432,46 @@ mod tests {
             "test.toml line 19: `source.url`: source 'h': a hackernews source needs no url",
             "test.toml line 21: `source.url`: source 'p' has no url: add url = ",
             "test.toml line 27: `source.account`: names an account on another server",
+        ] {
+            assert!(err.contains(expected), "missing «{expected}» in:\n{err}");
+        }
+    }
+
+    #[test]
+    fn review_platforms_take_a_page_or_a_place_and_say_what_is_wrong() {
+        let config = parse(
+            "[[source]]\nname = \"tp\"\nkind = \"trustpilot\"\nurl = \"https://www.trustpilot.com/review/harborbakery.example\"\n\
+             [[source]]\nname = \"g\"\nkind = \"google-places\"\nplace_id = \"ChIJN1t_tDeuEmsRUsoyG83frY4\"\n",
+        )
+        .unwrap();
+        let urls: Vec<String> = config
+            .sources
+            .iter()
+            .map(|s| s.location.to_string())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://www.trustpilot.com/review/harborbakery.example",
+                "https://places.googleapis.com/v1/places/ChIJN1t_tDeuEmsRUsoyG83frY4",
+            ]
+        );
+        // Without a key a Trustpilot page is read a few pages deep.
+        assert_eq!(config.sources[0].max_pages, 3);
+        assert_eq!(config.sources[1].kind, SourceKind::GooglePlaces);
+
+        let err = parse(
+            "[[source]]\nname = \"tp\"\nkind = \"trustpilot\"\nurl = \"https://www.trustpilot.com/categories/bakery\"\n\
+             [[source]]\nname = \"g\"\nkind = \"google-places\"\n\
+             [[source]]\nname = \"f\"\nurl = \"https://x.test/f\"\nplace_id = \"ChIJN1t_tDeuEmsRUsoyG83frY4\"\n\
+             [[source]]\nname = \"b\"\nkind = \"google-places\"\nplace_id = \"not a place\"\n",
+        )
+        .unwrap_err();
+        for expected in [
+            "line 6: `source.url`: is not a Trustpilot review page",
+            "line 8: `source.place_id`: source 'g' is kind = \"google-places\" and needs the place's id",
+            "line 13: `source.place_id`: source 'f': place_id only applies to kind = \"google-places\"",
+            "line 17: `source.place_id`: is not a Google place id",
         ] {
             assert!(err.contains(expected), "missing «{expected}» in:\n{err}");
         }

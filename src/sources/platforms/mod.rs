@@ -1,13 +1,16 @@
-//! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"` or
-//! `"google-alerts"` and the few fields a person knows (a query, an account). Each
+//! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"`,
+//! `"google-alerts"`, `"trustpilot"` or `"google-places"` and the few fields a person
+//! knows (a query, an account, a page, a place id; API keys only from the environment). Each
 //! platform builds its request URL from those fields and reads its answer into
 //! [`RawItem`]s; the fetch itself is the shared [`crate::fetch::Fetcher`]'s (politeness,
 //! caps, conditional GET, backoff), and the items go through the same pipeline as a feed's.
 
 pub mod google_alerts;
+pub mod google_places;
 pub mod hackernews;
 pub mod mastodon;
 pub mod reddit;
+pub mod trustpilot;
 
 use super::RawItem;
 
@@ -33,6 +36,16 @@ pub enum Platform {
         /// The alert's feed URL as Google gives it.
         feed: url::Url,
     },
+    /// A business's Trustpilot reviews (the official API with a key, else its page).
+    Trustpilot {
+        /// The business's review page, `https://www.trustpilot.com/review/DOMAIN`.
+        page: url::Url,
+    },
+    /// A Google place's reviews through the Places API (New).
+    GooglePlaces {
+        /// The place's id (`ChIJ…`).
+        place_id: String,
+    },
 }
 
 /// A platform source: what to ask, and where the platform (or a stand-in) answers.
@@ -55,6 +68,16 @@ pub enum PlatformError {
         /// What the owner can do.
         advice: &'static str,
     },
+    /// The platform refused the API key.
+    #[error("{platform}: the key was refused: {detail}. Check ${var}: a valid key with this API enabled")]
+    KeyRefused {
+        /// Platform name for people.
+        platform: &'static str,
+        /// The environment variable holding the key.
+        var: &'static str,
+        /// The platform's words.
+        detail: String,
+    },
     /// Broken or unexpected data.
     #[error("{platform} answered with data Earshot cannot read ({detail}); check api_base, or report it if the platform changed its format")]
     Unreadable {
@@ -73,6 +96,8 @@ impl Platform {
             Platform::HackerNews { .. } => "Hacker News",
             Platform::Mastodon(_) => "Mastodon",
             Platform::GoogleAlerts { .. } => "Google Alerts",
+            Platform::Trustpilot { .. } => "Trustpilot",
+            Platform::GooglePlaces { .. } => "Google Places",
         }
     }
 
@@ -83,6 +108,8 @@ impl Platform {
             Platform::HackerNews { .. } => "hackernews",
             Platform::Mastodon(_) => "mastodon",
             Platform::GoogleAlerts { .. } => "google-alerts",
+            Platform::Trustpilot { .. } => "trustpilot",
+            Platform::GooglePlaces { .. } => "google-places",
         }
     }
 
@@ -94,6 +121,8 @@ impl Platform {
             Platform::HackerNews { .. } => "https://hn.algolia.com/",
             Platform::Mastodon(timeline) => return timeline.instance_url(),
             Platform::GoogleAlerts { feed } => return origin_of(feed),
+            Platform::Trustpilot { page } => return origin_of(page),
+            Platform::GooglePlaces { .. } => "https://places.googleapis.com/",
         };
         url::Url::parse(base).expect("a valid constant URL")
     }
@@ -105,6 +134,16 @@ impl Platform {
             Platform::HackerNews { .. } => "Algolia's Hacker News API is public: wait for the block to lift, and poll less often (interval = \"30m\")",
             Platform::Mastodon(_) => "this instance does not show its public timelines to visitors without a login: pick another instance that carries the tag, or follow the account's RSS feed on its home instance",
             Platform::GoogleAlerts { .. } => "check that the alert still exists and is set to \"Deliver to: RSS feed\", then copy its feed URL again",
+            Platform::Trustpilot { .. } => "Trustpilot refuses automated readers of its pages: get an API key from Trustpilot (businesses.trustpilot.com → Integrations → API) and set $EARSHOT_TRUSTPILOT_API_KEY, which Earshot then uses instead of the page",
+            Platform::GooglePlaces { .. } => "the key was refused: check that $EARSHOT_GOOGLE_API_KEY is a valid key with the Places API (New) enabled in its Google Cloud project",
+        }
+    }
+
+    /// The environment variable this platform cannot work without.
+    pub fn required_key(&self) -> Option<&'static str> {
+        match self {
+            Platform::GooglePlaces { .. } => Some(google_places::KEY_VAR),
+            _ => None,
         }
     }
 
@@ -112,7 +151,9 @@ impl Platform {
     fn expects_json(&self) -> bool {
         !matches!(
             self,
-            Platform::GoogleAlerts { .. } | Platform::Mastodon(mastodon::Timeline::Account { .. })
+            Platform::GoogleAlerts { .. }
+                | Platform::Mastodon(mastodon::Timeline::Account { .. })
+                | Platform::Trustpilot { .. }
         )
     }
 }
@@ -127,6 +168,23 @@ impl PlatformSource {
             Platform::HackerNews { query } => hackernews::search_url(&self.api_base, query),
             Platform::Mastodon(timeline) => timeline.url(&self.api_base),
             Platform::GoogleAlerts { feed } => google_alerts::feed_url(&self.api_base, feed),
+            Platform::Trustpilot { page } => trustpilot::page_url(&self.api_base, page, 1),
+            Platform::GooglePlaces { place_id } => {
+                google_places::place_url(&self.api_base, place_id)
+            }
+        }
+    }
+
+    /// Headers the request needs: an API key from the environment (sent as a header, so
+    /// it never appears in a URL or a log line). A key this platform cannot do without,
+    /// missing, is an error naming its variable.
+    pub fn request_headers(&self) -> Result<Vec<(&'static str, String)>, String> {
+        match &self.platform {
+            Platform::GooglePlaces { .. } => Ok(vec![
+                ("x-goog-api-key", env_key(google_places::KEY_VAR)?),
+                ("x-goog-fieldmask", google_places::FIELD_MASK.to_owned()),
+            ]),
+            _ => Ok(Vec::new()),
         }
     }
 
@@ -163,7 +221,29 @@ impl PlatformSource {
             Platform::GoogleAlerts { .. } => {
                 google_alerts::parse(bytes, content_type).map_err(|e| unreadable(e.to_string()))
             }
+            Platform::Trustpilot { .. } => {
+                trustpilot::parse_page(bytes, content_type, &self.request_url())
+                    .map_err(|e| unreadable(e.to_string()))
+            }
+            Platform::GooglePlaces { place_id } => {
+                google_places::parse(bytes, place_id).map_err(|e| match e {
+                    google_places::PlacesError::KeyRefused(detail) => PlatformError::KeyRefused {
+                        platform: platform.label(),
+                        var: google_places::KEY_VAR,
+                        detail,
+                    },
+                    google_places::PlacesError::Unreadable(detail) => unreadable(detail),
+                })
+            }
         }
+    }
+}
+
+/// An API key from the environment, or what to set when it is missing.
+pub fn env_key(var: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(key) if !key.trim().is_empty() => Ok(key.trim().to_owned()),
+        _ => Err(format!("needs an API key: set the environment variable ${var} for Earshot (never in the config file), then restart it")),
     }
 }
 
