@@ -8,6 +8,7 @@
 //! reported back for the schedule ([`retry`]).
 
 mod client;
+pub use client::ApiCall;
 pub(crate) use client::tls_config;
 pub mod hosts;
 pub mod local;

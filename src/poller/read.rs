@@ -11,6 +11,7 @@ use super::Pipeline;
 use crate::config::{Location, Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Validators};
 use crate::schedule::{Failure, FailureKind};
+use crate::sources::platforms::bluesky::{self, session::SearchError};
 use crate::sources::platforms::{Platform, PlatformError, PlatformSource};
 use crate::sources::{encoding, feed, page, RawItem};
 use crate::store::SourceState;
@@ -36,6 +37,9 @@ impl Pipeline {
             last_modified: state.last_modified.clone(),
         };
         let fetched = match (&source.platform, source.kind) {
+            (Some(platform), _) if platform.platform.needs_login() => {
+                self.read_with_login(platform).await?
+            }
             // A platform's API is no crawled page: robots.txt is for pages, as for feeds.
             (Some(platform), _) => self
                 .fetcher
@@ -161,6 +165,25 @@ impl Pipeline {
             Fetched::NotModified { .. } => {
                 Err(Failure::error("next page answered 304 to a plain GET"))
             }
+        }
+    }
+}
+
+impl Pipeline {
+    /// A platform read with the owner's login (Bluesky search): a fresh, unconditional
+    /// call each poll, as the API sends no validators.
+    async fn read_with_login(&self, platform: &PlatformSource) -> Result<Fetched, Failure> {
+        let url = platform.request_url();
+        match bluesky::session::search(&self.fetcher, &platform.api_base, &url).await {
+            Ok(bytes) => Ok(Fetched::Body {
+                bytes,
+                content_type: Some("application/json".to_owned()),
+                validators: Validators::default(),
+                final_url: Some(url.to_string()),
+                moved_to: None,
+            }),
+            Err(SearchError::Fetch(e)) => Err(platform_failure(&platform.platform, e)),
+            Err(SearchError::Login(message)) => Err(Failure::error(message)),
         }
     }
 }

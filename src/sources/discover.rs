@@ -6,7 +6,7 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::platforms::{mastodon, Platform};
+use super::platforms::{bluesky, mastodon, Platform};
 use super::{encoding, feed, page, RawItem};
 
 /// What one body turned out to be.
@@ -63,6 +63,16 @@ pub fn platform_for(url: &Url) -> Option<Platform> {
     if bare == "hn.algolia.com" {
         let query = param("query").or_else(|| param("q"))?;
         return Some(Platform::HackerNews { query });
+    }
+    if bare == "bsky.app" {
+        let feed = match segments.as_slice() {
+            ["profile", handle] => bluesky::Feed::Author {
+                handle: bluesky::handle(handle)?,
+            },
+            ["search"] => bluesky::Feed::Search { query: param("q")? },
+            _ => return None,
+        };
+        return Some(Platform::Bluesky(feed));
     }
     if bare == "google.com" && url.path().starts_with("/alerts/feeds/") {
         return Some(Platform::GoogleAlerts { feed: url.clone() });

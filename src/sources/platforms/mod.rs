@@ -1,9 +1,10 @@
-//! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"` or
-//! `"google-alerts"` and the few fields a person knows (a query, an account). Each
+//! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"`,
+//! `"bluesky"` or `"google-alerts"` and the few fields a person knows (a query, an account). Each
 //! platform builds its request URL from those fields and reads its answer into
 //! [`RawItem`]s; the fetch itself is the shared [`crate::fetch::Fetcher`]'s (politeness,
 //! caps, conditional GET, backoff), and the items go through the same pipeline as a feed's.
 
+pub mod bluesky;
 pub mod google_alerts;
 pub mod hackernews;
 pub mod mastodon;
@@ -28,6 +29,8 @@ pub enum Platform {
     },
     /// A Mastodon instance's public timeline of a hashtag, or an account's posts.
     Mastodon(mastodon::Timeline),
+    /// Bluesky post search (with a login) or an account's posts (without).
+    Bluesky(bluesky::Feed),
     /// A Google Alerts feed (its path and query; the host is `api_base`'s).
     GoogleAlerts {
         /// The alert's feed URL as Google gives it.
@@ -72,6 +75,7 @@ impl Platform {
             Platform::Reddit { .. } => "Reddit",
             Platform::HackerNews { .. } => "Hacker News",
             Platform::Mastodon(_) => "Mastodon",
+            Platform::Bluesky(_) => "Bluesky",
             Platform::GoogleAlerts { .. } => "Google Alerts",
         }
     }
@@ -82,6 +86,7 @@ impl Platform {
             Platform::Reddit { .. } => "reddit",
             Platform::HackerNews { .. } => "hackernews",
             Platform::Mastodon(_) => "mastodon",
+            Platform::Bluesky(_) => "bluesky",
             Platform::GoogleAlerts { .. } => "google-alerts",
         }
     }
@@ -93,6 +98,7 @@ impl Platform {
             Platform::Reddit { .. } => "https://www.reddit.com/",
             Platform::HackerNews { .. } => "https://hn.algolia.com/",
             Platform::Mastodon(timeline) => return timeline.instance_url(),
+            Platform::Bluesky(feed) => return feed.default_api_base(),
             Platform::GoogleAlerts { feed } => return origin_of(feed),
         };
         url::Url::parse(base).expect("a valid constant URL")
@@ -104,8 +110,14 @@ impl Platform {
             Platform::Reddit { .. } => "Reddit refuses unidentified or cloud-hosted readers: set [fetch] contact so Earshot's User-Agent names you, poll less often (interval = \"30m\"), or run Earshot from another network",
             Platform::HackerNews { .. } => "Algolia's Hacker News API is public: wait for the block to lift, and poll less often (interval = \"30m\")",
             Platform::Mastodon(_) => "this instance does not show its public timelines to visitors without a login: pick another instance that carries the tag, or follow the account's RSS feed on its home instance",
+            Platform::Bluesky(_) => "Bluesky's API is open to logged-in and public readers alike: wait for the block to lift and poll less often (interval = \"30m\"); for a search, check $EARSHOT_BLUESKY_HANDLE and $EARSHOT_BLUESKY_APP_PASSWORD",
             Platform::GoogleAlerts { .. } => "check that the alert still exists and is set to \"Deliver to: RSS feed\", then copy its feed URL again",
         }
+    }
+
+    /// Whether reading needs a login from the environment (Bluesky search).
+    pub fn needs_login(&self) -> bool {
+        matches!(self, Platform::Bluesky(feed) if feed.needs_login())
     }
 
     /// True when the platform answers JSON (an HTML answer then means a wall).
@@ -126,6 +138,7 @@ impl PlatformSource {
             }
             Platform::HackerNews { query } => hackernews::search_url(&self.api_base, query),
             Platform::Mastodon(timeline) => timeline.url(&self.api_base),
+            Platform::Bluesky(feed) => feed.url(&self.api_base),
             Platform::GoogleAlerts { feed } => google_alerts::feed_url(&self.api_base, feed),
         }
     }
@@ -159,6 +172,12 @@ impl PlatformSource {
                 let base = self.request_url();
                 mastodon::parse_account_feed(timeline, bytes, content_type, base.as_str())
                     .map_err(|e| unreadable(e.to_string()))
+            }
+            Platform::Bluesky(bluesky::Feed::Search { .. }) => {
+                bluesky::parse_search(bytes).map_err(|e| unreadable(e.to_string()))
+            }
+            Platform::Bluesky(bluesky::Feed::Author { .. }) => {
+                bluesky::parse_author_feed(bytes).map_err(|e| unreadable(e.to_string()))
             }
             Platform::GoogleAlerts { .. } => {
                 google_alerts::parse(bytes, content_type).map_err(|e| unreadable(e.to_string()))
