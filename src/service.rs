@@ -39,6 +39,7 @@ pub fn run(config: Arc<Config>, path: &Path, store: StoreHandle) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
+        warn_missing_logins(&config);
         let token = crate::web::token_from_env();
         let listener = crate::web::bind(&config.web_listen, token.as_deref()).await?;
         let live = Live::from_file(config.clone(), path.to_owned())?;
@@ -54,6 +55,16 @@ pub fn run(config: Arc<Config>, path: &Path, store: StoreHandle) -> Result<()> {
         web.await.context("the web log task failed")??;
         polled
     })
+}
+
+/// A source that needs a login missing from the environment fails alone at each poll;
+/// say so once at startup too, before the first poll.
+fn warn_missing_logins(config: &Config) {
+    for source in &config.sources {
+        if let Some(problem) = source.platform.as_ref().and_then(|p| p.login_problem()) {
+            tracing::warn!(source = %source.name, "{problem}");
+        }
+    }
 }
 
 /// Polls and the alert dispatcher; returns when `shutdown` completes (after polls in

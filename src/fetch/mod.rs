@@ -8,8 +8,8 @@
 //! reported back for the schedule ([`retry`]).
 
 mod client;
-pub use client::ApiCall;
 pub(crate) use client::tls_config;
+pub use client::ApiCall;
 pub mod hosts;
 pub mod local;
 pub mod retry;

@@ -209,6 +209,26 @@ mod tests {
     }
 
     #[test]
+    fn bluesky_profiles_and_searches_are_recognised() {
+        let profile = Url::parse("https://bsky.app/profile/Harbor.bsky.social").unwrap();
+        assert_eq!(
+            platform_for(&profile),
+            Some(Platform::Bluesky(bluesky::Feed::Author {
+                handle: "harbor.bsky.social".into()
+            }))
+        );
+        let search = Url::parse("https://bsky.app/search?q=harbor+bakery").unwrap();
+        assert_eq!(
+            platform_for(&search),
+            Some(Platform::Bluesky(bluesky::Feed::Search {
+                query: "harbor bakery".into()
+            }))
+        );
+        let post = Url::parse("https://bsky.app/profile/harbor.bsky.social/post/3k").unwrap();
+        assert_eq!(platform_for(&post), None);
+    }
+
+    #[test]
     fn an_rss_feed_is_a_feed_with_its_title() {
         let rss = br#"<?xml version="1.0"?><rss version="2.0"><channel><title>Town forum</title>
             <item><title>Harbor Street Bakery is lovely</title></item></channel></rss>"#;

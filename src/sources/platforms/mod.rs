@@ -130,6 +130,15 @@ impl Platform {
 }
 
 impl PlatformSource {
+    /// What is missing for a source that reads with a login (a variable not set), so
+    /// startup and `earshot sources` can say it before any poll fails.
+    pub fn login_problem(&self) -> Option<String> {
+        if !self.platform.needs_login() {
+            return None;
+        }
+        bluesky::session::check_credentials().err()
+    }
+
     /// The one request that reads this source.
     pub fn request_url(&self) -> url::Url {
         match &self.platform {

@@ -216,9 +216,11 @@ mod tests {
         let items = parse_author_feed(&body).unwrap();
         // 50 entries, 7 of them reposts of other accounts' posts.
         assert_eq!(items.len(), 43);
-        assert!(items
-            .iter()
-            .all(|i| i.author.as_deref().unwrap().ends_with("(@chriskenny.bsky.social)")));
+        assert!(items.iter().all(|i| i
+            .author
+            .as_deref()
+            .unwrap()
+            .ends_with("(@chriskenny.bsky.social)")));
         let search = cassette_body("bluesky/christopherkenny__bskyr__f_search.yml").unwrap();
         assert_eq!(parse_search(&search).unwrap().len(), 25);
     }

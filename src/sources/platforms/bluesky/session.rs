@@ -113,7 +113,10 @@ fn answer(status: reqwest::StatusCode, body: Vec<u8>) -> Answer {
         return Answer::Body(body);
     }
     let error: Option<XrpcError> = serde_json::from_slice(&body).ok();
-    let name = error.as_ref().and_then(|e| e.error.clone()).unwrap_or_default();
+    let name = error
+        .as_ref()
+        .and_then(|e| e.error.clone())
+        .unwrap_or_default();
     if name == "ExpiredToken" {
         return Answer::Expired;
     }
@@ -240,7 +243,9 @@ mod tests {
             answer(reqwest::StatusCode::BAD_REQUEST, expired),
             Answer::Expired
         ));
-        let other = br#"{"error":"AuthenticationRequired","message":"Invalid identifier or password"}"#.to_vec();
+        let other =
+            br#"{"error":"AuthenticationRequired","message":"Invalid identifier or password"}"#
+                .to_vec();
         match answer(reqwest::StatusCode::UNAUTHORIZED, other) {
             Answer::Refused(why) => assert!(why.contains("Invalid identifier or password")),
             _ => panic!("a refusal was taken for something else"),
