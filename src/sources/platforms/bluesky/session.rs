@@ -45,9 +45,13 @@ pub fn check_credentials() -> Result<(), String> {
 }
 
 fn credentials() -> Result<Credentials, String> {
+    credentials_from(|name| std::env::var(name).ok())
+}
+
+/// The login from `variable`, or which variables are missing (an empty one counts).
+fn credentials_from(variable: impl Fn(&str) -> Option<String>) -> Result<Credentials, String> {
     let read = |name: &str| {
-        std::env::var(name)
-            .ok()
+        variable(name)
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     };
@@ -235,6 +239,30 @@ fn session_from(bytes: &[u8]) -> Result<Session, SearchError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_missing_variable_is_named() {
+        let only_handle = |name: &str| (name == HANDLE_VAR).then(|| "harbor.bsky.social".into());
+        let err = credentials_from(only_handle).err().unwrap();
+        assert!(
+            err.contains("and $EARSHOT_BLUESKY_APP_PASSWORD is not set"),
+            "{err}"
+        );
+        let blank_password = |name: &str| {
+            Some(
+                if name == HANDLE_VAR {
+                    "@harbor.bsky.social"
+                } else {
+                    "  "
+                }
+                .to_owned(),
+            )
+        };
+        assert!(credentials_from(blank_password).is_err());
+        let both = |_: &str| Some("@harbor.bsky.social".to_owned());
+        let login = credentials_from(both).ok().unwrap();
+        assert_eq!(login.identifier, "harbor.bsky.social");
+    }
 
     #[test]
     fn expired_tokens_are_told_from_refusals() {
