@@ -32,6 +32,7 @@ impl Pipeline {
         location: &Location,
         state: &mut SourceState,
     ) -> Result<Option<Vec<RawItem>>, Failure> {
+        state.listed_all = false;
         let validators = Validators {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
@@ -81,7 +82,11 @@ impl Pipeline {
                     let platform = platform.clone();
                     off_worker(move || extract_platform(&platform, &body)).await?
                 }
-                (None, SourceKind::Page) => self.read_pages(source, body, state.had_items).await?,
+                (None, SourceKind::Page) => {
+                    let (items, complete) = self.read_pages(source, body, state.had_items).await?;
+                    state.listed_all = complete;
+                    items
+                }
                 (None, _) => off_worker(move || extract_feed(&body)).await?,
             })
         };
@@ -94,13 +99,15 @@ impl Pipeline {
 
     /// The first page's reviews, then `next_page` links up to `max_pages`, each fetched
     /// politely (robots.txt, host limits, its `Crawl-delay` between pages). A later page
-    /// that fails is logged and ends the walk; what was read stays.
+    /// that fails is logged and ends the walk; what was read stays. Also whether the walk
+    /// reached the last page (no page failed and `max_pages` did not stop it): only then
+    /// does a review missing from it count as removed upstream.
     async fn read_pages(
         &self,
         source: &Source,
         first: Body,
         had_items: bool,
-    ) -> Result<Vec<RawItem>, Failure> {
+    ) -> Result<(Vec<RawItem>, bool), Failure> {
         let first_url = first.url.clone();
         let extract = extract_page(source, first).await?;
         if extract.items.is_empty() {
@@ -109,10 +116,16 @@ impl Pipeline {
         let mut items = extract.items;
         let mut next = extract.next_page;
         let mut seen = vec![first_url];
-        for _ in 1..source.max_pages {
+        let mut complete = false;
+        for page in 1..=source.max_pages {
             let Some(url) = next.take().filter(|u| !seen.contains(u)) else {
+                complete = true;
                 break;
             };
+            if page == source.max_pages {
+                // A next page exists beyond max_pages: the list was cut short.
+                break;
+            }
             if let Some(delay) = self.fetcher.crawl_delay(&url) {
                 tokio::time::sleep(delay).await;
             }
@@ -128,7 +141,7 @@ impl Pipeline {
                 }
             }
         }
-        Ok(items)
+        Ok((items, complete))
     }
 
     async fn next_page(

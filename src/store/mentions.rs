@@ -195,6 +195,39 @@ impl Store {
         }
     }
 
+    /// A source's mentions by key, with whether each is marked removed upstream.
+    pub fn listed_mentions(
+        tx: &Transaction<'_>,
+        source: &str,
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        let mut statement =
+            tx.prepare("SELECT id, key, removed_at IS NOT NULL FROM mentions WHERE source = ?1")?;
+        let rows = statement
+            .query_map([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Mark a mention removed upstream (`removed`), or listed again, with an event.
+    pub fn set_removed_upstream(
+        tx: &Transaction<'_>,
+        id: i64,
+        removed: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = removed.then(|| ts(now));
+        tx.execute(
+            "UPDATE mentions SET removed_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        let kind = if removed {
+            "removed upstream"
+        } else {
+            "listed again upstream"
+        };
+        record_event(tx, id, now, kind, None, None, None)
+    }
+
     /// A resolved complaint its author edited: the recovery worked.
     pub fn mark_recovered(
         tx: &Transaction<'_>,
