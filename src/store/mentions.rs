@@ -167,7 +167,7 @@ const COMMON_MATCHES: usize = 2_000;
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at, m.dismissed, \
-    m.label_override IS NOT NULL \
+    m.label_override IS NOT NULL, m.removed_at \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
 
 impl Store {
@@ -703,6 +703,10 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         promise_due_at,
         dismissed: r.get(19)?,
         relabelled: r.get(20)?,
+        removed_at: r
+            .get::<_, Option<String>>(21)?
+            .as_deref()
+            .and_then(parse_ts),
     })
 }
 

@@ -115,6 +115,9 @@ pub fn badges(m: &Mention) -> Markup {
         } @else {
             span class={"badge s-" (m.status.as_str())} { (m.status) }
         }
+        @if let Some(at) = m.removed_at {
+            span.badge.removed { "removed upstream on " (time(at)) }
+        }
     }
 }
 

@@ -240,6 +240,17 @@ async fn deep_html_costs_quadratic_time_no_more() {
     assert_eq!(fixture.new, 8, "the fixture's eight reviews");
 }
 
+/// The mention of source "all" whose text starts "Review number {n}:".
+fn review(harness: &Harness, n: usize) -> earshot::model::Mention {
+    harness
+        .store()
+        .mentions(&earshot::store::MentionFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.source == "all" && m.text.starts_with(&format!("Review number {n}:")))
+        .unwrap_or_else(|| panic!("no review {n}"))
+}
+
 /// The history kinds of the mention whose text starts "Review number {n}:".
 fn history_of(harness: &Harness, n: usize) -> Vec<String> {
     let store = harness.store();
@@ -284,6 +295,8 @@ async fn a_review_gone_from_a_fully_read_page_is_marked_removed_until_it_comes_b
     };
     assert_eq!(removed(&harness, 1), 1, "{:?}", history_of(&harness, 1));
     assert_eq!(removed(&harness, 3), 0);
+    assert!(review(&harness, 1).removed_at.is_some(), "kept, marked");
+    assert!(review(&harness, 3).removed_at.is_none());
     // "first-only" reads one page of two: what it did not read is not concluded removed.
     let first_only_removed: usize = {
         let store = harness.store();
@@ -312,5 +325,9 @@ async fn a_review_gone_from_a_fully_read_page_is_marked_removed_until_it_comes_b
         history.last().map(String::as_str),
         Some("listed again upstream"),
         "{history:?}"
+    );
+    assert!(
+        review(&harness, 1).removed_at.is_none(),
+        "the mark is cleared"
     );
 }
