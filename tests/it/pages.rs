@@ -331,3 +331,53 @@ async fn a_review_gone_from_a_fully_read_page_is_marked_removed_until_it_comes_b
         "the mark is cleared"
     );
 }
+
+#[test]
+fn show_says_when_a_review_went_from_its_page() {
+    use crate::cli::{earshot, stdout};
+    let dir = tempfile::tempdir().unwrap();
+    let page = |numbers: &[usize]| {
+        let reviews: String = numbers
+            .iter()
+            .map(|n| {
+                format!(
+                    "<div class=\"review\"><span class=\"author\">Guest {n}</span>\
+                     <p class=\"body\">Review number {n}: the sourdough was stale.</p>\
+                     <a class=\"permalink\" href=\"https://reviews.test/r/{n}\">link</a></div>"
+                )
+            })
+            .collect();
+        format!("<html><body>{reviews}</body></html>")
+    };
+    std::fs::write(dir.path().join("reviews.html"), page(&[1, 2])).unwrap();
+    std::fs::write(
+        dir.path().join("earshot.toml"),
+        format!(
+            "[business]\nname = \"Harbor Bakery\"\ntimezone = \"UTC\"\n{}",
+            page_source("site", "file:reviews.html", "")
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut full = vec!["--config", "earshot.toml"];
+        full.extend_from_slice(args);
+        stdout(&earshot(dir.path(), &full))
+    };
+    run(&["poll"]);
+    std::fs::write(dir.path().join("reviews.html"), page(&[2])).unwrap();
+    run(&["poll", "--force"]);
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&run(&["mentions", "--format", "json"])).unwrap();
+    let gone = listed
+        .iter()
+        .find(|m| m["url"] == "https://reviews.test/r/1")
+        .expect("a removed review stays in the log");
+    let shown = run(&["show", &gone["id"].to_string()]);
+    assert!(shown.contains("Removed upstream on "), "{shown}");
+    let kept = listed
+        .iter()
+        .find(|m| m["url"] == "https://reviews.test/r/2")
+        .unwrap();
+    assert!(kept["removed_at"].is_null(), "{kept}");
+    assert!(!gone["removed_at"].is_null(), "{gone}");
+}
