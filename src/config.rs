@@ -171,6 +171,8 @@ pub enum SourceKind {
     HackerNews,
     /// A Mastodon instance's tag timeline or an account's posts (`instance` + `tag`/`account`).
     Mastodon,
+    /// Bluesky post search (`query`, needs a login) or an account's posts (`handle`).
+    Bluesky,
     /// A Google Alerts feed (`url`).
     #[serde(rename = "google-alerts")]
     GoogleAlerts,
@@ -418,6 +420,7 @@ struct RawSource {
     instance: Option<Spanned<String>>,
     tag: Option<Spanned<String>>,
     account: Option<Spanned<String>>,
+    handle: Option<Spanned<String>>,
     api_base: Option<Spanned<String>>,
     place_id: Option<Spanned<String>>,
 }

@@ -58,6 +58,7 @@ pub(crate) mod test_support {
             overdue: false,
             dismissed: None,
             relabelled: false,
+            removed_at: None,
         }
     }
 

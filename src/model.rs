@@ -349,6 +349,9 @@ pub struct Mention {
     pub dismissed: Option<DismissReason>,
     /// Staff corrected its label (the model said otherwise).
     pub relabelled: bool,
+    /// When it went from a source that lists all reviews ("removed upstream"); None
+    /// while it is listed.
+    pub removed_at: Option<DateTime<Utc>>,
 }
 
 impl Mention {

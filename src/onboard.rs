@@ -14,7 +14,7 @@ use crate::config::{Config, Location, Source, SourceKind};
 use crate::fetch::{Fetched, Validators};
 use crate::pipeline::Pipeline;
 use crate::sources::discover::{self, Found};
-use crate::sources::platforms::{mastodon, Platform, PlatformSource};
+use crate::sources::platforms::{bluesky, mastodon, Platform, PlatformSource};
 use crate::sources::RawItem;
 use crate::store::SourceState;
 
@@ -137,6 +137,7 @@ pub fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Reddit => "reddit",
         SourceKind::HackerNews => "hackernews",
         SourceKind::Mastodon => "mastodon",
+        SourceKind::Bluesky => "bluesky",
         SourceKind::GoogleAlerts => "google-alerts",
         SourceKind::Trustpilot => "trustpilot",
         SourceKind::GooglePlaces => "google-places",
@@ -255,6 +256,7 @@ fn platform_kind(platform: &Platform) -> SourceKind {
         Platform::Reddit { .. } => SourceKind::Reddit,
         Platform::HackerNews { .. } => SourceKind::HackerNews,
         Platform::Mastodon(_) => SourceKind::Mastodon,
+        Platform::Bluesky(_) => SourceKind::Bluesky,
         Platform::GoogleAlerts { .. } => SourceKind::GoogleAlerts,
         Platform::Trustpilot { .. } => SourceKind::Trustpilot,
         Platform::GooglePlaces { .. } => SourceKind::GooglePlaces,
@@ -281,6 +283,12 @@ fn platform_keys(table: &mut toml_edit::Table, source: &PlatformSource) {
         Platform::Mastodon(mastodon::Timeline::Account { instance, account }) => {
             table.insert("instance", toml_edit::value(instance.as_str()));
             table.insert("account", toml_edit::value(account.as_str()));
+        }
+        Platform::Bluesky(bluesky::Feed::Search { query }) => {
+            table.insert("query", toml_edit::value(query.as_str()));
+        }
+        Platform::Bluesky(bluesky::Feed::Author { handle }) => {
+            table.insert("handle", toml_edit::value(handle.as_str()));
         }
         Platform::GoogleAlerts { feed } => {
             table.insert("url", toml_edit::value(feed.as_str()));

@@ -102,6 +102,8 @@ struct Prepared {
     state: SourceState,
     mentions: Vec<NewMention>,
     dropped: usize,
+    /// Every key a complete read listed (None when the read may have missed some).
+    listed: Option<std::collections::HashSet<String>>,
 }
 
 /// The one scheduling decision, for `run` and `poll` alike: each configured source not
@@ -314,9 +316,14 @@ async fn prepare(
     match pipeline.read(&source, &location, &mut state).await {
         Ok(None) => pipeline.done(source, state, FetchOutcome::NotModified, Vec::new(), now),
         Ok(Some(items)) => {
+            let listed = state
+                .listed_all
+                .then(|| pipeline.listed_keys(&items))
+                .filter(|keys| !keys.is_empty());
             let (mentions, dropped) = pipeline.mentions_from(&source, items);
             let mut prepared = pipeline.done(source, state, FetchOutcome::Ok, mentions, now);
             prepared.dropped = dropped;
+            prepared.listed = listed;
             prepared
         }
         Err(failure) => pipeline.failed(source, state, failure, now),
@@ -346,6 +353,7 @@ impl Pipeline {
             state,
             mentions,
             dropped: 0,
+            listed: None,
         }
     }
 
@@ -365,6 +373,7 @@ impl Pipeline {
             state,
             mentions: Vec::new(),
             dropped: 0,
+            listed: None,
         }
     }
 }
@@ -388,6 +397,9 @@ fn write(
             &customers,
             now,
         )?;
+        if let Some(listed) = &prepared.listed {
+            crate::pipeline::mark_removed_upstream(tx, &prepared.source.name, listed, now)?;
+        }
         Store::record_fetch(
             tx,
             &prepared.source.name,

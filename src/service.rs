@@ -36,7 +36,7 @@ pub const DISPATCH_EVERY: Duration = Duration::from_secs(20);
 /// Run the service (poll loop and web log) until a shutdown signal; SIGHUP reloads the
 /// config from `path` (see [`Live`]).
 pub fn run(config: Arc<Config>, path: &Path, store: StoreHandle) -> Result<()> {
-    warn_missing_keys(&config);
+    warn_missing_credentials(&config);
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
@@ -57,11 +57,18 @@ pub fn run(config: Arc<Config>, path: &Path, store: StoreHandle) -> Result<()> {
     })
 }
 
-/// A platform source whose API key is not in the environment is said at startup (it
-/// alone fails each poll, with the same words, and the others run).
-fn warn_missing_keys(config: &Config) {
+/// A platform source whose API key or login is not in the environment is said at
+/// startup (it alone fails each poll, with the same words, and the others run).
+fn warn_missing_credentials(config: &Config) {
     for source in &config.sources {
-        if let Some(Err(missing)) = source.platform.as_ref().map(|p| p.request_headers()) {
+        let Some(platform) = source.platform.as_ref() else {
+            continue;
+        };
+        let missing = platform
+            .request_headers()
+            .err()
+            .or_else(|| platform.login_problem());
+        if let Some(missing) = missing {
             tracing::warn!(source = %source.name, "{missing}");
         }
     }

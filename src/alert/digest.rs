@@ -56,6 +56,7 @@ pub fn compose(data: &DigestData, business: &str) -> Email {
     new_mentions(&mut doc, data);
     to_thank(&mut doc, data);
     recovered(&mut doc, data);
+    removed_resolved(&mut doc, data);
     failing(&mut doc, data);
     doc.section("What to do");
     doc.commands(&[
@@ -155,6 +156,19 @@ fn recovered(doc: &mut Doc, data: &DigestData) {
     doc.section(&format!("Won back ({})", data.recovered.len()));
     doc.para("These customers updated their complaint after you fixed it:");
     let items: Vec<String> = data.recovered.iter().map(one_liner).collect();
+    doc.items(&items);
+}
+
+fn removed_resolved(doc: &mut Doc, data: &DigestData) {
+    if data.removed_resolved.is_empty() {
+        return;
+    }
+    doc.section(&format!(
+        "Taken down after you resolved them ({})",
+        data.removed_resolved.len()
+    ));
+    doc.para("These resolved complaints are no longer on the review site (kept in your log):");
+    let items: Vec<String> = data.removed_resolved.iter().map(one_liner).collect();
     doc.items(&items);
 }
 

@@ -51,6 +51,7 @@ fn priya_complaint(id: i64, text: &str, reasons: &[&str]) -> AlertContext {
         overdue: false,
         dismissed: None,
         relabelled: false,
+        removed_at: None,
     };
     let suggested_reply = crate::replies::draft(
         &crate::replies::ReplySettings::default(),
@@ -257,6 +258,7 @@ fn a_digest() {
         new_mentions: vec![open],
         to_thank: vec![],
         recovered: vec![],
+        removed_resolved: vec![],
         failing_sources: vec![],
         backfill: 0,
     };

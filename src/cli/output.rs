@@ -266,6 +266,9 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
                 })
             ),
         ));
+        if let Some(problem) = source.platform.as_ref().and_then(|p| p.login_problem()) {
+            text.push_str(&format!("{:<20}  {problem}\n", ""));
+        }
         let configured = source.location.to_string();
         let moved = h.filter(|h| {
             h.config_url.as_deref() == Some(configured.as_str()) && h.url != configured

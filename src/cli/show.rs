@@ -51,6 +51,12 @@ fn header(detail: &StoredDetail) -> String {
             m.id
         ));
     }
+    if let Some(at) = m.removed_at {
+        out.push_str(&format!(
+            "Removed upstream on {}: the source no longer lists it (kept here).\n",
+            crate::localtime::short_zoned(at)
+        ));
+    }
     if m.relabelled {
         out.push_str(&format!(
             "Label {} set by staff; the model's own reading is below.\n",

@@ -48,6 +48,18 @@ pub(crate) fn tls_config() -> Result<rustls::ClientConfig, FetchError> {
     Ok(config)
 }
 
+/// One request of [`Fetcher::call_api`].
+pub struct ApiCall<'a> {
+    /// The address.
+    pub url: url::Url,
+    /// `Authorization: Bearer …`, when the call carries a token.
+    pub bearer: Option<&'a str>,
+    /// GET, or POST for a procedure (logging in).
+    pub method: reqwest::Method,
+    /// A JSON body, when the call sends one.
+    pub json: Option<&'a serde_json::Value>,
+}
+
 /// Where the redirects of one fetch have led so far.
 struct Hops {
     visited: Vec<url::Url>,
@@ -170,14 +182,7 @@ impl Fetcher {
         }
         let headers = response.headers().clone();
         let final_url = Some(response.url().to_string());
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
-            if (bytes.len() + chunk.len()) as u64 > limit {
-                // Dropping the response closes the connection: the rest is never read.
-                return Err(FetchError::TooLarge { limit });
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = self.read_capped(&mut response).await?;
         Ok(Fetched::Body {
             bytes,
             content_type: header(&headers, CONTENT_TYPE),
@@ -188,6 +193,45 @@ impl Fetcher {
             final_url,
             moved_to,
         })
+    }
+
+    /// The body, at most `max_body_bytes` of it.
+    async fn read_capped(&self, response: &mut Response) -> Result<Vec<u8>, FetchError> {
+        let limit = self.settings.max_body_bytes;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.classify(e))? {
+            if (bytes.len() + chunk.len()) as u64 > limit {
+                // Dropping the response closes the connection: the rest is never read.
+                return Err(FetchError::TooLarge { limit });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
+    }
+
+    /// One call to an API that needs a login (a JSON POST to log in, a GET with a
+    /// token): host limits, timeouts and the size cap as for any fetch, no redirect
+    /// followed (an API answers where it is asked, and a token must not travel on).
+    /// 2xx, 400 and 401 come back with their body, so the caller can tell an expired
+    /// token from a refused login; other statuses are errors as for a plain GET.
+    pub async fn call_api(&self, call: ApiCall<'_>) -> Result<(StatusCode, Vec<u8>), FetchError> {
+        let _permit = self.hosts.acquire(&call.url).await;
+        let mut request = self.client.request(call.method, call.url);
+        if let Some(json) = call.json {
+            request = request
+                .header(CONTENT_TYPE, "application/json")
+                .body(json.to_string());
+        }
+        if let Some(token) = call.bearer {
+            request = request.bearer_auth(token);
+        }
+        let mut response = request.send().await.map_err(|e| self.classify(e))?;
+        let status = response.status();
+        if status.is_success() || matches!(status.as_u16(), 400 | 401) {
+            let bytes = self.read_capped(&mut response).await?;
+            return Ok((status, bytes));
+        }
+        Err(self.status_error(response).await)
     }
 
     /// The error for a non-2xx, non-3xx answer. A bot wall may only show in its page,

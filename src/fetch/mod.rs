@@ -9,6 +9,7 @@
 
 mod client;
 pub(crate) use client::tls_config;
+pub use client::ApiCall;
 pub mod hosts;
 pub mod local;
 pub mod retry;

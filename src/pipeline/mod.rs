@@ -88,6 +88,12 @@ impl Pipeline {
         &self.analyzer
     }
 
+    /// The keys of every item of a complete read, before relevance drops any: what the
+    /// source still lists.
+    pub fn listed_keys(&self, items: &[RawItem]) -> std::collections::HashSet<String> {
+        assign_keys(items).into_iter().collect()
+    }
+
     /// Relevance, dedupe key and score for a source's items; also how many were dropped
     /// for not naming the business or for naming an excluded phrase.
     pub fn mentions_from(&self, source: &Source, items: Vec<RawItem>) -> (Vec<NewMention>, usize) {
@@ -169,6 +175,26 @@ impl Pipeline {
         };
         store_batch(tx, &rules, source, mentions, customers, now)
     }
+}
+
+/// After a read that saw a source's whole list (`listed`): its mentions missing from it
+/// are marked removed upstream (kept, with when they went), and a marked one listed again
+/// is cleared. Returns how many were marked.
+pub fn mark_removed_upstream(
+    tx: &Transaction<'_>,
+    source: &str,
+    listed: &std::collections::HashSet<String>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    let mut marked = 0;
+    for (id, key, removed) in Store::listed_mentions(tx, source)? {
+        let present = listed.contains(&key);
+        if present == removed {
+            Store::set_removed_upstream(tx, id, !present, now)?;
+            marked += usize::from(!present);
+        }
+    }
+    Ok(marked)
 }
 
 /// The words the model scores: the title, as its own sentence, then the text.

@@ -11,6 +11,7 @@ use super::Pipeline;
 use crate::config::{Location, Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Validators};
 use crate::schedule::{Failure, FailureKind};
+use crate::sources::platforms::bluesky::{self, session::SearchError};
 use crate::sources::platforms::{env_key, trustpilot, Platform, PlatformError, PlatformSource};
 use crate::sources::{encoding, feed, page, RawItem};
 use crate::store::SourceState;
@@ -31,6 +32,7 @@ impl Pipeline {
         location: &Location,
         state: &mut SourceState,
     ) -> Result<Option<Vec<RawItem>>, Failure> {
+        state.listed_all = false;
         if let Some(platform) = &source.platform {
             if let Some(items) = self.read_by_api(platform).await? {
                 return Ok(Some(items));
@@ -41,6 +43,9 @@ impl Pipeline {
             last_modified: state.last_modified.clone(),
         };
         let fetched = match (&source.platform, source.kind) {
+            (Some(platform), _) if platform.platform.needs_login() => {
+                self.read_with_login(platform).await?
+            }
             // A platform's API is no crawled page: robots.txt is for pages, as for feeds;
             // a platform read through its public web page (Trustpilot's) honours it.
             (Some(platform), _) => {
@@ -89,7 +94,11 @@ impl Pipeline {
                     };
                     self.more_platform_pages(source, platform, first).await
                 }
-                (None, SourceKind::Page) => self.read_pages(source, body, state.had_items).await?,
+                (None, SourceKind::Page) => {
+                    let (items, complete) = self.read_pages(source, body, state.had_items).await?;
+                    state.listed_all = complete;
+                    items
+                }
                 (None, _) => off_worker(move || extract_feed(&body)).await?,
             })
         };
@@ -102,13 +111,15 @@ impl Pipeline {
 
     /// The first page's reviews, then `next_page` links up to `max_pages`, each fetched
     /// politely (robots.txt, host limits, its `Crawl-delay` between pages). A later page
-    /// that fails is logged and ends the walk; what was read stays.
+    /// that fails is logged and ends the walk; what was read stays. Also whether the walk
+    /// reached the last page (no page failed and `max_pages` did not stop it): only then
+    /// does a review missing from it count as removed upstream.
     async fn read_pages(
         &self,
         source: &Source,
         first: Body,
         had_items: bool,
-    ) -> Result<Vec<RawItem>, Failure> {
+    ) -> Result<(Vec<RawItem>, bool), Failure> {
         let first_url = first.url.clone();
         let extract = extract_page(source, first).await?;
         if extract.items.is_empty() {
@@ -117,10 +128,16 @@ impl Pipeline {
         let mut items = extract.items;
         let mut next = extract.next_page;
         let mut seen = vec![first_url];
-        for _ in 1..source.max_pages {
+        let mut complete = false;
+        for page in 1..=source.max_pages {
             let Some(url) = next.take().filter(|u| !seen.contains(u)) else {
+                complete = true;
                 break;
             };
+            if page == source.max_pages {
+                // A next page exists beyond max_pages: the list was cut short.
+                break;
+            }
             if let Some(delay) = self.fetcher.crawl_delay(&url) {
                 tokio::time::sleep(delay).await;
             }
@@ -136,7 +153,7 @@ impl Pipeline {
                 }
             }
         }
-        Ok(items)
+        Ok((items, complete))
     }
 
     async fn next_page(
@@ -316,6 +333,23 @@ impl Pipeline {
                 .map_err(|e| Failure::error(e.to_string()))
         })
         .await
+    }
+
+    /// A platform read with the owner's login (Bluesky search): a fresh, unconditional
+    /// call each poll, as the API sends no validators.
+    async fn read_with_login(&self, platform: &PlatformSource) -> Result<Fetched, Failure> {
+        let url = platform.request_url();
+        match bluesky::session::search(&self.fetcher, &platform.api_base, &url).await {
+            Ok(bytes) => Ok(Fetched::Body {
+                bytes,
+                content_type: Some("application/json".to_owned()),
+                validators: Validators::default(),
+                final_url: Some(url.to_string()),
+                moved_to: None,
+            }),
+            Err(SearchError::Fetch(e)) => Err(platform_failure(&platform.platform, e)),
+            Err(SearchError::Login(message)) => Err(Failure::error(message)),
+        }
     }
 }
 

@@ -6,7 +6,7 @@
 use scraper::{Html, Selector};
 use url::Url;
 
-use super::platforms::{mastodon, trustpilot, Platform};
+use super::platforms::{bluesky, mastodon, trustpilot, Platform};
 use super::{encoding, feed, page, RawItem};
 
 /// What one body turned out to be.
@@ -64,6 +64,16 @@ pub fn platform_for(url: &Url) -> Option<Platform> {
     if bare == "hn.algolia.com" {
         let query = param("query").or_else(|| param("q"))?;
         return Some(Platform::HackerNews { query });
+    }
+    if bare == "bsky.app" {
+        let feed = match segments.as_slice() {
+            ["profile", handle] => bluesky::Feed::Author {
+                handle: bluesky::handle(handle)?,
+            },
+            ["search"] => bluesky::Feed::Search { query: param("q")? },
+            _ => return None,
+        };
+        return Some(Platform::Bluesky(feed));
     }
     if bare == "google.com" && url.path().starts_with("/alerts/feeds/") {
         return Some(Platform::GoogleAlerts { feed: url.clone() });
@@ -208,6 +218,26 @@ mod tests {
 
     fn url() -> Url {
         Url::parse("https://shop.example/reviews/index.html").unwrap()
+    }
+
+    #[test]
+    fn bluesky_profiles_and_searches_are_recognised() {
+        let profile = Url::parse("https://bsky.app/profile/Harbor.bsky.social").unwrap();
+        assert_eq!(
+            platform_for(&profile),
+            Some(Platform::Bluesky(bluesky::Feed::Author {
+                handle: "harbor.bsky.social".into()
+            }))
+        );
+        let search = Url::parse("https://bsky.app/search?q=harbor+bakery").unwrap();
+        assert_eq!(
+            platform_for(&search),
+            Some(Platform::Bluesky(bluesky::Feed::Search {
+                query: "harbor bakery".into()
+            }))
+        );
+        let post = Url::parse("https://bsky.app/profile/harbor.bsky.social/post/3k").unwrap();
+        assert_eq!(platform_for(&post), None);
     }
 
     #[test]

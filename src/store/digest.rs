@@ -23,6 +23,9 @@ pub struct DigestData {
     /// Resolved complaints whose authors edited them to neutral or positive in the period:
     /// the fixes that won a customer back.
     pub recovered: Vec<Mention>,
+    /// Resolved complaints taken down upstream in the period (the author or the site
+    /// removed them after the fix): counted beside the recovered ones.
+    pub removed_resolved: Vec<Mention>,
     /// Sources whose last fetch failed.
     pub failing_sources: Vec<SourceHealth>,
     /// Old posts taken in during the period without alerts (a new source's backfill).
@@ -61,6 +64,15 @@ impl Store {
             since,
             until,
         )?;
+        let removed_resolved = self.query_mentions(
+            // The history's "removed upstream" entries (see `Store::set_removed_upstream`)
+            // of cases resolved and still gone.
+            "WHERE m.id IN (SELECT e.mention_id FROM mention_events e WHERE e.kind = 'removed upstream' \
+             AND e.at >= ?1 AND e.at < ?2) AND m.removed_at IS NOT NULL AND m.status = 'resolved' \
+             AND m.dismissed IS NULL ORDER BY m.id",
+            since,
+            until,
+        )?;
         let failing_sources = self
             .source_health()?
             .into_iter()
@@ -74,6 +86,7 @@ impl Store {
             new_mentions,
             to_thank,
             recovered,
+            removed_resolved,
             failing_sources,
         })
     }

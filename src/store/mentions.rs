@@ -167,7 +167,7 @@ const COMMON_MATCHES: usize = 2_000;
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at, m.dismissed, \
-    m.label_override IS NOT NULL \
+    m.label_override IS NOT NULL, m.removed_at \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
 
 impl Store {
@@ -193,6 +193,39 @@ impl Store {
                 Ok(MentionUpdate::Edited { id, was, status })
             }
         }
+    }
+
+    /// A source's mentions by key, with whether each is marked removed upstream.
+    pub fn listed_mentions(
+        tx: &Transaction<'_>,
+        source: &str,
+    ) -> Result<Vec<(i64, String, bool)>, StoreError> {
+        let mut statement =
+            tx.prepare("SELECT id, key, removed_at IS NOT NULL FROM mentions WHERE source = ?1")?;
+        let rows = statement
+            .query_map([source], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
+    }
+
+    /// Mark a mention removed upstream (`removed`), or listed again, with an event.
+    pub fn set_removed_upstream(
+        tx: &Transaction<'_>,
+        id: i64,
+        removed: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let at = removed.then(|| ts(now));
+        tx.execute(
+            "UPDATE mentions SET removed_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
+        let kind = if removed {
+            "removed upstream"
+        } else {
+            "listed again upstream"
+        };
+        record_event(tx, id, now, kind, None, None, None)
     }
 
     /// A resolved complaint its author edited: the recovery worked.
@@ -670,6 +703,10 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         promise_due_at,
         dismissed: r.get(19)?,
         relabelled: r.get(20)?,
+        removed_at: r
+            .get::<_, Option<String>>(21)?
+            .as_deref()
+            .and_then(parse_ts),
     })
 }
 

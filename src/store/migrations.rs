@@ -230,7 +230,14 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE outbox ADD COLUMN channel TEXT NOT NULL DEFAULT 'email';
     "#,
     ),
-    // Append the next migration here: `// 9: why`, then `M::up(r#"..."#),`.
+    // 9: a review gone from a source that lists all of a business's reviews (a review
+    // page read to its last page) is kept, marked with when it went; NULL while listed.
+    M::up(
+        r#"
+    ALTER TABLE mentions ADD COLUMN removed_at TEXT;
+    "#,
+    ),
+    // Append the next migration here: `// 10: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

@@ -34,6 +34,9 @@ pub struct SourceState {
     pub status: SourceStatus,
     /// Whether the source ever gave items (a page that stops matching is then broken).
     pub had_items: bool,
+    /// Not stored: this poll's read saw the source's whole list (a review page read to
+    /// its last page), so an item missing from it was removed upstream.
+    pub listed_all: bool,
 }
 
 /// How one fetch of a source ended.
@@ -92,6 +95,7 @@ impl Store {
                         config_url: r.get(6)?,
                         status: r.get(7)?,
                         had_items: r.get(8)?,
+                        listed_all: false,
                     })
                 },
             )

@@ -115,6 +115,9 @@ pub fn badges(m: &Mention) -> Markup {
         } @else {
             span class={"badge s-" (m.status.as_str())} { (m.status) }
         }
+        @if let Some(at) = m.removed_at {
+            span.badge.removed { "removed upstream on " (time(at)) }
+        }
     }
 }
 
@@ -225,3 +228,19 @@ const COPY_JS: &str = r#"document.addEventListener('click', function (e) {
   }
 });
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Label;
+
+    #[test]
+    fn a_review_removed_upstream_says_so_with_the_day_it_went() {
+        let mut mention = crate::test_support::mention(Label::Negative);
+        assert!(!badges(&mention).into_string().contains("removed upstream"));
+        mention.removed_at = chrono::DateTime::from_timestamp(1_764_000_000, 0);
+        let html = badges(&mention).into_string();
+        assert!(html.contains("class=\"badge removed\""), "{html}");
+        assert!(html.contains("removed upstream on "), "{html}");
+    }
+}

@@ -466,6 +466,60 @@ fn customer_files_with_broken_quotes_columns_emails_encodings_or_clashing_rows_i
 }
 
 #[test]
+fn a_resolved_complaint_taken_down_upstream_counts_beside_the_recovered() {
+    let mut store = Store::open_in_memory().unwrap();
+    let t = at("2026-11-01T10:00:00Z");
+    let resolved = store_mention(&mut store, "1", "Ann Bell", Label::Negative, t);
+    let open = store_mention(&mut store, "2", "Bob Reed", Label::Negative, t);
+    earshot::pipeline::update_case(
+        &mut store,
+        resolved,
+        CaseAction::Resolve,
+        Some("refunded"),
+        "owner",
+        t,
+    )
+    .unwrap();
+    // A complete read of the source lists neither: both are marked removed upstream.
+    store
+        .transaction(|tx| {
+            let listed = std::collections::HashSet::new();
+            let marked = earshot::pipeline::mark_removed_upstream(
+                tx,
+                "test",
+                &listed,
+                t + Duration::days(3),
+            )?;
+            assert_eq!(marked, 2);
+            Ok(())
+        })
+        .unwrap();
+    let digest = store
+        .digest_data(t + Duration::days(2), t + Duration::days(4))
+        .unwrap();
+    // Only the resolved one counts: a complaint still open that vanished is no win.
+    assert_eq!(
+        digest
+            .removed_resolved
+            .iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>(),
+        [resolved]
+    );
+    assert!(!digest.removed_resolved.iter().any(|m| m.id == open));
+    let email = earshot::alert::digest::compose(&digest, "Harbor Street Bakery");
+    assert!(
+        email
+            .text
+            .contains("Taken down after you resolved them (1)"),
+        "{}",
+        email.text
+    );
+    let history = store.events(resolved).unwrap();
+    assert_eq!(history.last().unwrap().kind, "removed upstream");
+}
+
+#[test]
 fn a_resolved_complaint_edited_to_praise_is_recovered() {
     let mut store = Store::open_in_memory().unwrap();
     earshot::pipeline::import_customers(

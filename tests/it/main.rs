@@ -6,6 +6,7 @@
 )]
 
 mod alerts;
+mod bluesky;
 mod browser;
 mod chaos;
 mod cli;

@@ -239,3 +239,145 @@ async fn deep_html_costs_quadratic_time_no_more() {
     assert_eq!(fixture.outcome, Some(FetchOutcome::Ok));
     assert_eq!(fixture.new, 8, "the fixture's eight reviews");
 }
+
+/// The mention of source "all" whose text starts "Review number {n}:".
+fn review(harness: &Harness, n: usize) -> earshot::model::Mention {
+    harness
+        .store()
+        .mentions(&earshot::store::MentionFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.source == "all" && m.text.starts_with(&format!("Review number {n}:")))
+        .unwrap_or_else(|| panic!("no review {n}"))
+}
+
+/// The history kinds of the mention whose text starts "Review number {n}:".
+fn history_of(harness: &Harness, n: usize) -> Vec<String> {
+    let store = harness.store();
+    let mention = store
+        .mentions(&earshot::store::MentionFilter::default())
+        .unwrap()
+        .into_iter()
+        .find(|m| m.source == "all" && m.text.starts_with(&format!("Review number {n}:")))
+        .unwrap_or_else(|| panic!("no review {n}"));
+    store
+        .events(mention.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_review_gone_from_a_fully_read_page_is_marked_removed_until_it_comes_back() {
+    let server = Server::start().await;
+    server.route("/reviews", reviews_page(1, Some("/reviews?page=2")));
+    server.route("/reviews?page=2", reviews_page(3, None));
+    let harness = Harness::new(config(&format!(
+        "{}{}",
+        page_source("all", &server.url("/reviews"), "max_pages = 5"),
+        page_source("first-only", &server.url("/reviews"), "max_pages = 1"),
+    )));
+    harness.poll().await;
+    // Review 1 disappears and the rest move up a place: the full read marks 1 removed
+    // upstream (kept in the log). The body of the first page changed: a list whose first
+    // page is unchanged is not read further.
+    server.route("/reviews", reviews_page(2, Some("/reviews?page=2")));
+    server.route("/reviews?page=2", reviews_page(4, None));
+    let report = harness.poll().await;
+    let all = report.sources.iter().find(|s| s.name == "all").unwrap();
+    assert_eq!(all.outcome, Some(FetchOutcome::Ok));
+    let removed = |harness: &Harness, n| {
+        history_of(harness, n)
+            .iter()
+            .filter(|k| *k == "removed upstream")
+            .count()
+    };
+    assert_eq!(removed(&harness, 1), 1, "{:?}", history_of(&harness, 1));
+    assert_eq!(removed(&harness, 3), 0);
+    assert!(review(&harness, 1).removed_at.is_some(), "kept, marked");
+    assert!(review(&harness, 3).removed_at.is_none());
+    // "first-only" reads one page of two: what it did not read is not concluded removed.
+    let first_only_removed: usize = {
+        let store = harness.store();
+        store
+            .mentions(&earshot::store::MentionFilter::default())
+            .unwrap()
+            .into_iter()
+            .filter(|m| m.source == "first-only")
+            .map(|m| {
+                store
+                    .events(m.id)
+                    .unwrap()
+                    .iter()
+                    .filter(|e| e.kind == "removed upstream")
+                    .count()
+            })
+            .sum()
+    };
+    assert_eq!(first_only_removed, 0, "a truncated read marks nothing");
+    // It comes back: the mark is cleared.
+    server.route("/reviews", reviews_page(1, Some("/reviews?page=2")));
+    server.route("/reviews?page=2", reviews_page(3, None));
+    harness.poll().await;
+    let history = history_of(&harness, 1);
+    assert_eq!(
+        history.last().map(String::as_str),
+        Some("listed again upstream"),
+        "{history:?}"
+    );
+    assert!(
+        review(&harness, 1).removed_at.is_none(),
+        "the mark is cleared"
+    );
+}
+
+#[test]
+fn show_says_when_a_review_went_from_its_page() {
+    use crate::cli::{earshot, stdout};
+    let dir = tempfile::tempdir().unwrap();
+    let page = |numbers: &[usize]| {
+        let reviews: String = numbers
+            .iter()
+            .map(|n| {
+                format!(
+                    "<div class=\"review\"><span class=\"author\">Guest {n}</span>\
+                     <p class=\"body\">Review number {n}: the sourdough was stale.</p>\
+                     <a class=\"permalink\" href=\"https://reviews.test/r/{n}\">link</a></div>"
+                )
+            })
+            .collect();
+        format!("<html><body>{reviews}</body></html>")
+    };
+    std::fs::write(dir.path().join("reviews.html"), page(&[1, 2])).unwrap();
+    std::fs::write(
+        dir.path().join("earshot.toml"),
+        format!(
+            "[business]\nname = \"Harbor Bakery\"\ntimezone = \"UTC\"\n{}",
+            page_source("site", "file:reviews.html", "")
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut full = vec!["--config", "earshot.toml"];
+        full.extend_from_slice(args);
+        stdout(&earshot(dir.path(), &full))
+    };
+    run(&["poll"]);
+    std::fs::write(dir.path().join("reviews.html"), page(&[2])).unwrap();
+    run(&["poll", "--force"]);
+    let listed: Vec<serde_json::Value> =
+        serde_json::from_str(&run(&["mentions", "--format", "json"])).unwrap();
+    let gone = listed
+        .iter()
+        .find(|m| m["url"] == "https://reviews.test/r/1")
+        .expect("a removed review stays in the log");
+    let shown = run(&["show", &gone["id"].to_string()]);
+    assert!(shown.contains("Removed upstream on "), "{shown}");
+    let kept = listed
+        .iter()
+        .find(|m| m["url"] == "https://reviews.test/r/2")
+        .unwrap();
+    assert!(kept["removed_at"].is_null(), "{kept}");
+    assert!(!gone["removed_at"].is_null(), "{gone}");
+}

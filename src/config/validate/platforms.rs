@@ -7,7 +7,7 @@ use std::ops::Range;
 use toml::Spanned;
 
 use super::{Location, RawSource, SourceKind, Validator};
-use crate::sources::platforms::{mastodon, trustpilot, Platform, PlatformSource};
+use crate::sources::platforms::{bluesky, mastodon, trustpilot, Platform, PlatformSource};
 
 /// `query`, in characters: search words, not a paragraph.
 const QUERY: Range<usize> = 1..201;
@@ -21,27 +21,29 @@ const ACCOUNT: Range<usize> = 1..31;
 const PLACE_ID: Range<usize> = 10..513;
 
 /// Which kinds each platform key belongs to, for the message when it is misplaced.
-const KEYS: [(&str, &str); 7] = [
-    ("query", "\"reddit\" or \"hackernews\""),
+const KEYS: [(&str, &str); 8] = [
+    ("query", "\"reddit\", \"hackernews\" or \"bluesky\""),
     ("subreddit", "\"reddit\""),
     ("instance", "\"mastodon\""),
     ("tag", "\"mastodon\""),
     ("account", "\"mastodon\""),
+    ("handle", "\"bluesky\""),
     (
         "api_base",
-        "a named platform (reddit, hackernews, mastodon, google-alerts, trustpilot, google-places)",
+        "a named platform (reddit, hackernews, mastodon, bluesky, google-alerts, trustpilot, google-places)",
     ),
     ("place_id", "\"google-places\""),
 ];
 
 /// The platform keys of a raw source, in [`KEYS`] order.
-fn platform_keys(raw: &RawSource) -> [Option<&Spanned<String>>; 7] {
+fn platform_keys(raw: &RawSource) -> [Option<&Spanned<String>>; 8] {
     [
         raw.query.as_ref(),
         raw.subreddit.as_ref(),
         raw.instance.as_ref(),
         raw.tag.as_ref(),
         raw.account.as_ref(),
+        raw.handle.as_ref(),
         raw.api_base.as_ref(),
         raw.place_id.as_ref(),
     ]
@@ -50,7 +52,11 @@ fn platform_keys(raw: &RawSource) -> [Option<&Spanned<String>>; 7] {
 /// Whether `key` applies to `kind`.
 fn applies(kind: SourceKind, key: &str) -> bool {
     match key {
-        "query" => matches!(kind, SourceKind::Reddit | SourceKind::HackerNews),
+        "query" => matches!(
+            kind,
+            SourceKind::Reddit | SourceKind::HackerNews | SourceKind::Bluesky
+        ),
+        "handle" => kind == SourceKind::Bluesky,
         "subreddit" => kind == SourceKind::Reddit,
         "instance" | "tag" | "account" => kind == SourceKind::Mastodon,
         "api_base" => kind.is_platform(),
@@ -68,7 +74,10 @@ fn applies(kind: SourceKind, key: &str) -> bool {
 pub(super) fn requires_mention_by_default(platform: Option<&PlatformSource>) -> bool {
     matches!(
         platform.map(|p| &p.platform),
-        Some(Platform::Mastodon(mastodon::Timeline::Account { .. }))
+        Some(
+            Platform::Mastodon(mastodon::Timeline::Account { .. })
+                | Platform::Bluesky(bluesky::Feed::Author { .. })
+        )
     )
 }
 
@@ -117,6 +126,7 @@ impl Validator<'_> {
                 .query(name, raw)
                 .map(|query| Platform::HackerNews { query }),
             SourceKind::Mastodon => self.mastodon(name, raw).map(Platform::Mastodon),
+            SourceKind::Bluesky => self.bluesky(name, raw).map(Platform::Bluesky),
             SourceKind::GoogleAlerts => self.alert_feed(name, raw),
             SourceKind::Trustpilot => self.trustpilot(name, raw),
             SourceKind::GooglePlaces => self.place_id(name, raw),
@@ -255,6 +265,41 @@ impl Validator<'_> {
         Some(timeline)
     }
 
+    fn bluesky(&mut self, name: &str, raw: &RawSource) -> Option<bluesky::Feed> {
+        match (&raw.query, &raw.handle) {
+            (Some(_), None) => self
+                .query(name, raw)
+                .map(|query| bluesky::Feed::Search { query }),
+            (None, Some(value)) => match bluesky::handle(value.get_ref()) {
+                Some(handle) => Some(bluesky::Feed::Author { handle }),
+                None => {
+                    self.report(
+                        value.span(),
+                        "source.handle",
+                        "is not a Bluesky handle: write the account's full handle, e.g. handle = \"harborbakery.bsky.social\"",
+                    );
+                    None
+                }
+            },
+            (Some(_), Some(value)) => {
+                self.report(
+                    value.span(),
+                    "source.handle",
+                    &format!("source '{name}' has both a query and a handle: one source reads one of them; make a second [[source]] for the other"),
+                );
+                None
+            }
+            (None, None) => {
+                self.report(
+                    raw.name.span(),
+                    "source.query",
+                    &format!("source '{name}' is kind = \"bluesky\" and needs what to read: add query = \"Harbor Street Bakery\" (a post search, which needs a Bluesky login in the environment) or handle = \"harborbakery.bsky.social\" (an account's posts)"),
+                );
+                None
+            }
+        }
+    }
+
     fn alert_feed(&mut self, name: &str, raw: &RawSource) -> Option<Platform> {
         let Some(url) = &raw.url else {
             self.report(
@@ -351,6 +396,7 @@ fn kind_name(kind: SourceKind) -> &'static str {
         SourceKind::Reddit => "reddit",
         SourceKind::HackerNews => "hackernews",
         SourceKind::Mastodon => "mastodon",
+        SourceKind::Bluesky => "bluesky",
         SourceKind::GoogleAlerts => "google-alerts",
         SourceKind::Trustpilot => "trustpilot",
         SourceKind::GooglePlaces => "google-places",
@@ -387,7 +433,9 @@ mod tests {
              [[source]]\nname = \"hn\"\nkind = \"hackernews\"\nquery = \"harbor\"\n\
              [[source]]\nname = \"m\"\nkind = \"mastodon\"\ninstance = \"https://mastodon.social/\"\ntag = \"#harborbakery\"\n\
              [[source]]\nname = \"a\"\nkind = \"mastodon\"\ninstance = \"fosstodon.org\"\naccount = \"@critic\"\n\
-             [[source]]\nname = \"g\"\nkind = \"google-alerts\"\nurl = \"https://www.google.com/alerts/feeds/1/2\"\napi_base = \"http://127.0.0.1:9/\"\n",
+             [[source]]\nname = \"g\"\nkind = \"google-alerts\"\nurl = \"https://www.google.com/alerts/feeds/1/2\"\napi_base = \"http://127.0.0.1:9/\"\n\
+             [[source]]\nname = \"bs\"\nkind = \"bluesky\"\nquery = \"harbor\"\n\
+             [[source]]\nname = \"ba\"\nkind = \"bluesky\"\nhandle = \"@Harbor.bsky.social\"\n",
         )
         .unwrap();
         let urls: Vec<String> = config
@@ -401,6 +449,8 @@ mod tests {
             "https://mastodon.social/api/v1/timelines/tag/harborbakery?limit=40",
             "https://fosstodon.org/@critic.rss",
             "http://127.0.0.1:9/alerts/feeds/1/2",
+            "https://bsky.social/xrpc/app.bsky.feed.searchPosts?q=harbor&sort=latest&limit=50",
+            "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed?actor=harbor.bsky.social&limit=50",
         ]);
         assert_eq!(config.sources[1].kind, SourceKind::HackerNews);
         assert!(matches!(
@@ -409,7 +459,7 @@ mod tests {
         ));
         // Searches keep what they find; an account's own posts must name the business.
         let require: Vec<bool> = config.sources.iter().map(|s| s.require_mention).collect();
-        assert_eq!(require, [false, false, false, true, false]);
+        assert_eq!(require, [false, false, false, true, false, false, true]);
         // A stand-in on this machine may be polled as often as a local file.
         assert!(matches!(config.sources[4].location, Location::Http(_)));
     }
@@ -428,7 +478,7 @@ mod tests {
         for expected in [
             "test.toml line 4: `source.query`: source 'r' is kind = \"reddit\" and needs the words to search for: add query = ",
             "test.toml line 8: `source.tag`: source 'm' is kind = \"mastodon\" and needs what to read: add tag = ",
-            "test.toml line 14: `source.query`: source 'f': query only applies to kind = \"reddit\" or \"hackernews\"",
+            "test.toml line 14: `source.query`: source 'f': query only applies to kind = \"reddit\", \"hackernews\" or \"bluesky\"",
             "test.toml line 19: `source.url`: source 'h': a hackernews source needs no url",
             "test.toml line 21: `source.url`: source 'p' has no url: add url = ",
             "test.toml line 27: `source.account`: names an account on another server",

@@ -1,10 +1,12 @@
 //! Named platforms: a `[[source]]` with `kind = "reddit"`, `"hackernews"`, `"mastodon"`,
-//! `"google-alerts"`, `"trustpilot"` or `"google-places"` and the few fields a person
-//! knows (a query, an account, a page, a place id; API keys only from the environment). Each
+//! `"bluesky"`, `"google-alerts"`, `"trustpilot"` or `"google-places"` and the few fields a
+//! person knows (a query, an account, a page, a place id; API keys and logins only from the
+//! environment). Each
 //! platform builds its request URL from those fields and reads its answer into
 //! [`RawItem`]s; the fetch itself is the shared [`crate::fetch::Fetcher`]'s (politeness,
 //! caps, conditional GET, backoff), and the items go through the same pipeline as a feed's.
 
+pub mod bluesky;
 pub mod google_alerts;
 pub mod google_places;
 pub mod hackernews;
@@ -31,6 +33,8 @@ pub enum Platform {
     },
     /// A Mastodon instance's public timeline of a hashtag, or an account's posts.
     Mastodon(mastodon::Timeline),
+    /// Bluesky post search (with a login) or an account's posts (without).
+    Bluesky(bluesky::Feed),
     /// A Google Alerts feed (its path and query; the host is `api_base`'s).
     GoogleAlerts {
         /// The alert's feed URL as Google gives it.
@@ -95,6 +99,7 @@ impl Platform {
             Platform::Reddit { .. } => "Reddit",
             Platform::HackerNews { .. } => "Hacker News",
             Platform::Mastodon(_) => "Mastodon",
+            Platform::Bluesky(_) => "Bluesky",
             Platform::GoogleAlerts { .. } => "Google Alerts",
             Platform::Trustpilot { .. } => "Trustpilot",
             Platform::GooglePlaces { .. } => "Google Places",
@@ -107,6 +112,7 @@ impl Platform {
             Platform::Reddit { .. } => "reddit",
             Platform::HackerNews { .. } => "hackernews",
             Platform::Mastodon(_) => "mastodon",
+            Platform::Bluesky(_) => "bluesky",
             Platform::GoogleAlerts { .. } => "google-alerts",
             Platform::Trustpilot { .. } => "trustpilot",
             Platform::GooglePlaces { .. } => "google-places",
@@ -120,6 +126,7 @@ impl Platform {
             Platform::Reddit { .. } => "https://www.reddit.com/",
             Platform::HackerNews { .. } => "https://hn.algolia.com/",
             Platform::Mastodon(timeline) => return timeline.instance_url(),
+            Platform::Bluesky(feed) => return feed.default_api_base(),
             Platform::GoogleAlerts { feed } => return origin_of(feed),
             Platform::Trustpilot { page } => return origin_of(page),
             Platform::GooglePlaces { .. } => "https://places.googleapis.com/",
@@ -133,6 +140,7 @@ impl Platform {
             Platform::Reddit { .. } => "Reddit refuses unidentified or cloud-hosted readers: set [fetch] contact so Earshot's User-Agent names you, poll less often (interval = \"30m\"), or run Earshot from another network",
             Platform::HackerNews { .. } => "Algolia's Hacker News API is public: wait for the block to lift, and poll less often (interval = \"30m\")",
             Platform::Mastodon(_) => "this instance does not show its public timelines to visitors without a login: pick another instance that carries the tag, or follow the account's RSS feed on its home instance",
+            Platform::Bluesky(_) => "Bluesky's API is open to logged-in and public readers alike: wait for the block to lift and poll less often (interval = \"30m\"); for a search, check $EARSHOT_BLUESKY_HANDLE and $EARSHOT_BLUESKY_APP_PASSWORD",
             Platform::GoogleAlerts { .. } => "check that the alert still exists and is set to \"Deliver to: RSS feed\", then copy its feed URL again",
             Platform::Trustpilot { .. } => "Trustpilot refuses automated readers of its pages: get an API key from Trustpilot (businesses.trustpilot.com → Integrations → API) and set $EARSHOT_TRUSTPILOT_API_KEY, which Earshot then uses instead of the page",
             Platform::GooglePlaces { .. } => "the key was refused: check that $EARSHOT_GOOGLE_API_KEY is a valid key with the Places API (New) enabled in its Google Cloud project",
@@ -147,6 +155,11 @@ impl Platform {
         }
     }
 
+    /// Whether reading needs a login from the environment (Bluesky search).
+    pub fn needs_login(&self) -> bool {
+        matches!(self, Platform::Bluesky(feed) if feed.needs_login())
+    }
+
     /// True when the platform answers JSON (an HTML answer then means a wall).
     fn expects_json(&self) -> bool {
         !matches!(
@@ -159,6 +172,15 @@ impl Platform {
 }
 
 impl PlatformSource {
+    /// What is missing for a source that reads with a login (a variable not set), so
+    /// startup and `earshot sources` can say it before any poll fails.
+    pub fn login_problem(&self) -> Option<String> {
+        if !self.platform.needs_login() {
+            return None;
+        }
+        bluesky::session::check_credentials().err()
+    }
+
     /// The one request that reads this source.
     pub fn request_url(&self) -> url::Url {
         match &self.platform {
@@ -167,6 +189,7 @@ impl PlatformSource {
             }
             Platform::HackerNews { query } => hackernews::search_url(&self.api_base, query),
             Platform::Mastodon(timeline) => timeline.url(&self.api_base),
+            Platform::Bluesky(feed) => feed.url(&self.api_base),
             Platform::GoogleAlerts { feed } => google_alerts::feed_url(&self.api_base, feed),
             Platform::Trustpilot { page } => trustpilot::page_url(&self.api_base, page, 1),
             Platform::GooglePlaces { place_id } => {
@@ -217,6 +240,12 @@ impl PlatformSource {
                 let base = self.request_url();
                 mastodon::parse_account_feed(timeline, bytes, content_type, base.as_str())
                     .map_err(|e| unreadable(e.to_string()))
+            }
+            Platform::Bluesky(bluesky::Feed::Search { .. }) => {
+                bluesky::parse_search(bytes).map_err(|e| unreadable(e.to_string()))
+            }
+            Platform::Bluesky(bluesky::Feed::Author { .. }) => {
+                bluesky::parse_author_feed(bytes).map_err(|e| unreadable(e.to_string()))
             }
             Platform::GoogleAlerts { .. } => {
                 google_alerts::parse(bytes, content_type).map_err(|e| unreadable(e.to_string()))
