@@ -184,6 +184,21 @@ pub enum SourceKind {
 }
 
 impl SourceKind {
+    /// The config spelling of a kind (`kind = "google-alerts"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Feed => "feed",
+            SourceKind::Page => "page",
+            SourceKind::Reddit => "reddit",
+            SourceKind::HackerNews => "hackernews",
+            SourceKind::Mastodon => "mastodon",
+            SourceKind::Bluesky => "bluesky",
+            SourceKind::GoogleAlerts => "google-alerts",
+            SourceKind::Trustpilot => "trustpilot",
+            SourceKind::GooglePlaces => "google-places",
+        }
+    }
+
     /// A named platform, read through [`Source::platform`].
     pub fn is_platform(self) -> bool {
         !matches!(self, SourceKind::Feed | SourceKind::Page)

@@ -99,7 +99,7 @@ fn shorten(text: &str, chars: usize) -> String {
 
 impl std::fmt::Display for Preview {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "kind:  {}", kind_name(self.kind))?;
+        writeln!(f, "kind:  {}", self.kind.name())?;
         writeln!(f, "url:   {}", self.url)?;
         if let Some(title) = &self.title {
             writeln!(f, "title: {title}")?;
@@ -126,21 +126,6 @@ impl std::fmt::Display for Preview {
             )?;
         }
         Ok(())
-    }
-}
-
-/// The config spelling of a kind.
-pub fn kind_name(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Feed => "feed",
-        SourceKind::Page => "page",
-        SourceKind::Reddit => "reddit",
-        SourceKind::HackerNews => "hackernews",
-        SourceKind::Mastodon => "mastodon",
-        SourceKind::Bluesky => "bluesky",
-        SourceKind::GoogleAlerts => "google-alerts",
-        SourceKind::Trustpilot => "trustpilot",
-        SourceKind::GooglePlaces => "google-places",
     }
 }
 
@@ -447,7 +432,7 @@ pub fn append_source(
 ) -> String {
     let mut table = toml_edit::Table::new();
     table.insert("name", toml_edit::value(name));
-    table.insert("kind", toml_edit::value(kind_name(kind)));
+    table.insert("kind", toml_edit::value(kind.name()));
     match platform {
         Some(platform) => platform_keys(&mut table, platform),
         None => {

@@ -112,7 +112,7 @@ impl Validator<'_> {
             self.report(
                 url.span(),
                 "source.url",
-                &format!("source '{name}': a {} source needs no url (Earshot builds the request from its other keys); remove it, or use api_base to point at a stand-in server", kind_name(raw.kind)),
+                &format!("source '{name}': a {} source needs no url (Earshot builds the request from its other keys); remove it, or use api_base to point at a stand-in server", raw.kind.name()),
             );
             fine = false;
         }
@@ -168,7 +168,7 @@ impl Validator<'_> {
             self.report(
                 raw.name.span(),
                 "source.query",
-                &format!("source '{name}' is kind = \"{}\" and needs the words to search for: add query = \"Harbor Street Bakery\" (quote a phrase inside with \\\"…\\\")", kind_name(raw.kind)),
+                &format!("source '{name}' is kind = \"{}\" and needs the words to search for: add query = \"Harbor Street Bakery\" (quote a phrase inside with \\\"…\\\")", raw.kind.name()),
             );
             return None;
         };
@@ -386,20 +386,6 @@ impl Validator<'_> {
                 None
             }
         }
-    }
-}
-
-fn kind_name(kind: SourceKind) -> &'static str {
-    match kind {
-        SourceKind::Feed => "feed",
-        SourceKind::Page => "page",
-        SourceKind::Reddit => "reddit",
-        SourceKind::HackerNews => "hackernews",
-        SourceKind::Mastodon => "mastodon",
-        SourceKind::Bluesky => "bluesky",
-        SourceKind::GoogleAlerts => "google-alerts",
-        SourceKind::Trustpilot => "trustpilot",
-        SourceKind::GooglePlaces => "google-places",
     }
 }
 

@@ -168,23 +168,12 @@ fn handle(account: &Account) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sources::platforms::corpus;
-
-    /// The first recorded response body of an R-vcr cassette.
-    fn cassette_body(file: &str) -> Option<Vec<u8>> {
-        let cassette: serde_norway::Value = serde_norway::from_slice(&corpus(file)?).unwrap();
-        let body = cassette["http_interactions"][0]["response"]["body"]["string"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        Some(body.into_bytes())
-    }
 
     #[test]
     fn a_recorded_tag_timeline_is_read_with_full_handles() {
-        let Some(body) =
-            cassette_body("mastodon/gesistsa__rtoot__get_timeline_hashtag_default.yml")
-        else {
+        let Some(body) = crate::sources::platforms::vcr_body(
+            "mastodon/gesistsa__rtoot__get_timeline_hashtag_default.yml",
+        ) else {
             return;
         };
         let items = parse_statuses(&body).unwrap();
@@ -212,9 +201,9 @@ mod tests {
 
     #[test]
     fn a_recorded_account_timeline_names_its_local_account_with_its_server() {
-        let Some(body) =
-            cassette_body("mastodon/gesistsa__rtoot__get_account_statuses_default.yml")
-        else {
+        let Some(body) = crate::sources::platforms::vcr_body(
+            "mastodon/gesistsa__rtoot__get_account_statuses_default.yml",
+        ) else {
             return;
         };
         let items = parse_statuses(&body).unwrap();

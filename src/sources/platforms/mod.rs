@@ -326,6 +326,17 @@ fn non_empty(text: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The first recorded response body of an R-vcr YAML cassette in the shared corpus.
+#[cfg(test)]
+pub(crate) fn vcr_body(file: &str) -> Option<Vec<u8>> {
+    let cassette: serde_norway::Value = serde_norway::from_slice(&corpus(file)?).unwrap();
+    let body = cassette["http_interactions"][0]["response"]["body"]["string"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    Some(body.into_bytes())
+}
+
 /// Path of a recorded platform response in `../shared/corpus/platforms/`, for tests.
 #[cfg(test)]
 pub(crate) fn corpus(path: &str) -> Option<Vec<u8>> {

@@ -177,15 +177,6 @@ mod tests {
     use super::*;
     use crate::sources::platforms::corpus;
 
-    fn cassette_body(file: &str) -> Option<Vec<u8>> {
-        let cassette: serde_norway::Value = serde_norway::from_slice(&corpus(file)?).unwrap();
-        let body = cassette["http_interactions"][0]["response"]["body"]["string"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        Some(body.into_bytes())
-    }
-
     #[test]
     fn a_recorded_search_is_read_with_web_links() {
         let Some(body) =
@@ -210,7 +201,9 @@ mod tests {
 
     #[test]
     fn a_recorded_author_feed_skips_reposts() {
-        let Some(body) = cassette_body("bluesky/christopherkenny__bskyr__f_autfeed.yml") else {
+        let Some(body) =
+            crate::sources::platforms::vcr_body("bluesky/christopherkenny__bskyr__f_autfeed.yml")
+        else {
             return;
         };
         let items = parse_author_feed(&body).unwrap();
@@ -221,7 +214,9 @@ mod tests {
             .as_deref()
             .unwrap()
             .ends_with("(@chriskenny.bsky.social)")));
-        let search = cassette_body("bluesky/christopherkenny__bskyr__f_search.yml").unwrap();
+        let search =
+            crate::sources::platforms::vcr_body("bluesky/christopherkenny__bskyr__f_search.yml")
+                .unwrap();
         assert_eq!(parse_search(&search).unwrap().len(), 25);
     }
 
