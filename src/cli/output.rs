@@ -17,11 +17,39 @@ pub fn print_mentions(mentions: &[Mention], format: Format) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match format {
-        Format::Json => writeln!(out, "{}", serde_json::to_string_pretty(mentions)?)?,
+        Format::Json => writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&with_problems(mentions))?
+        )?,
         Format::Csv => write_csv(&mut out, mentions)?,
         Format::Table => out.write_all(mentions_table(mentions).as_bytes())?,
     }
     Ok(())
+}
+
+/// A mention as exported: everything stored, and what a complaint is about.
+#[derive(serde::Serialize)]
+struct Exported<'a> {
+    #[serde(flatten)]
+    mention: &'a Mention,
+    /// The complaint's category key (`waiting`, `staff`…), absent for other mentions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<&'static str>,
+}
+
+fn problem(m: &Mention) -> Option<&'static str> {
+    crate::replies::complaint_category(m).map(|c| c.key())
+}
+
+fn with_problems(mentions: &[Mention]) -> Vec<Exported<'_>> {
+    mentions
+        .iter()
+        .map(|mention| Exported {
+            mention,
+            problem: problem(mention),
+        })
+        .collect()
 }
 
 /// The log as aligned columns, one line per mention.
@@ -74,6 +102,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
         "priority",
         "status",
         "customer",
+        "problem",
     ])?;
     for m in mentions {
         writer.write_record([
@@ -91,6 +120,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             m.priority.to_string(),
             m.status.to_string(),
             inert(m.customer.as_ref().map_or("", |c| c.name.as_str())),
+            problem(m).unwrap_or_default().to_owned(),
         ])?;
     }
     writer.flush()?;
@@ -372,6 +402,25 @@ mod tests {
     }
 
     #[test]
+    fn exports_say_what_a_complaint_is_about_in_json_and_csv() {
+        let late = mention("Ann", "Waited 45 minutes for our order, nobody came.");
+        let json = serde_json::to_value(with_problems(std::slice::from_ref(&late))).unwrap();
+        assert_eq!(json[0]["problem"], "waiting");
+        assert_eq!(
+            json[0]["id"], 7,
+            "the mention's own fields stay at the top level"
+        );
+        let rows = csv_rows(&[late]);
+        assert_eq!(rows[0].get(14), Some("waiting"));
+        let praise = Mention {
+            label: crate::model::Label::Positive,
+            ..mention("Bo", "Lovely bread.")
+        };
+        let json = serde_json::to_value(with_problems(&[praise])).unwrap();
+        assert!(json[0].get("problem").is_none());
+    }
+
+    #[test]
     fn csv_formula_injection_from_an_author_is_neutralised() {
         let rows = csv_rows(&[
             mention(
@@ -405,7 +454,7 @@ mod tests {
         assert!(!table.contains(['\r', '\u{1b}']), "{table:?}");
         let rows = csv_rows(&mentions);
         assert_eq!(rows.len(), 2);
-        assert!(rows.iter().all(|r| r.len() == 14));
+        assert!(rows.iter().all(|r| r.len() == 15));
         assert_eq!(rows[0][3], *"Ann\r\nSmith\u{1b}[31m");
         assert_eq!(rows[1][3], *"Bob");
     }
