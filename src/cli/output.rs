@@ -267,8 +267,15 @@ pub fn delivery(pass: &crate::alert::PassReport) -> String {
 /// `earshot sources`: every configured source with its health.
 pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
     let mut text = format!(
-        "{:<20}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
-        "SOURCE", "STATE", "LAST FETCH", "LAST SUCCESS", "NEXT DUE", "MENTIONS", "LAST ERROR"
+        "{:<20}  {:<13}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+        "SOURCE",
+        "KIND",
+        "STATE",
+        "LAST FETCH",
+        "LAST SUCCESS",
+        "NEXT DUE",
+        "MENTIONS",
+        "LAST ERROR"
     );
     for source in &config.sources {
         let h = health.iter().find(|h| h.name == source.name);
@@ -280,8 +287,9 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
             .and_then(|p| p.request_headers().err());
         let time = |t: Option<DateTime<Utc>>| t.map(short_time).unwrap_or_else(|| "-".into());
         text.push_str(&format!(
-            "{:<20}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+            "{:<20}  {:<13}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
             clip(&source.name, 20),
+            source.kind.name(),
             state,
             time(h.and_then(|h| h.last_fetch_at)),
             time(h.and_then(|h| h.last_success_at)),

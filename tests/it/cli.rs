@@ -288,6 +288,14 @@ fn sources_shows_state_and_history_shows_the_errors() {
         social.contains("failing") && social.contains("cannot read"),
         "{table}"
     );
+    // Each source says what kind it is.
+    assert!(table.lines().next().unwrap().contains(" KIND "), "{table}");
+    assert_eq!(social.split_whitespace().nth(1), Some("feed"), "{table}");
+    let page = table
+        .lines()
+        .find(|l| l.starts_with("reviews-page "))
+        .unwrap();
+    assert_eq!(page.split_whitespace().nth(1), Some("page"), "{table}");
     let history = stdout(&earshot(dir.path(), &["sources", "--history", "social"]));
     assert!(
         history.contains("failed") && history.contains("social-mentions.json"),
