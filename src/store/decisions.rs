@@ -91,25 +91,24 @@ impl Store {
         ])?;
         match decision.alert {
             None => Ok(false),
-            Some(AlertAction::Alert(priority)) => insert_mention_row(
-                tx,
-                OutboxKind::Alert,
-                id,
-                &format!("alert:{id}"),
-                priority,
-                None,
-                now,
-            ),
+            Some(AlertAction::Alert(priority)) => {
+                let key = format!("alert:{id}");
+                Ok(
+                    insert_mention_row(tx, OutboxKind::Alert, id, &key, priority, None, now)?
+                        || revive_withdrawn(tx, &key, priority, now)?,
+                )
+            }
             Some(AlertAction::BecameUrgent) => {
+                let key = format!("urgent:{id}");
                 let queued = insert_mention_row(
                     tx,
                     OutboxKind::BecameUrgent,
                     id,
-                    &format!("urgent:{id}"),
+                    &key,
                     Priority::Urgent,
                     Some(why_now),
                     now,
-                )?;
+                )? || revive_withdrawn(tx, &key, Priority::Urgent, now)?;
                 if queued {
                     // The urgent email says everything the waiting one would have.
                     tx.execute(
@@ -177,6 +176,28 @@ impl Store {
     }
 }
 
+/// Queue again an email taken back by a staff correction (and its push), when a later
+/// correction asks for it after all; true when there was one.
+fn revive_withdrawn(
+    tx: &Transaction<'_>,
+    key: &str,
+    priority: Priority,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let revived = tx.execute(
+        "UPDATE outbox SET status = ?2, priority = ?3, next_attempt_at = ?4 \
+         WHERE dedupe_key IN (?1, 'webhook:' || ?1) AND status = ?5",
+        params![
+            key,
+            OutboxStatus::Pending,
+            priority,
+            super::ts(now),
+            OutboxStatus::Withdrawn
+        ],
+    )?;
+    Ok(revived > 0)
+}
+
 fn facts_where(
     tx: &Transaction<'_>,
     clause: &str,
@@ -208,12 +229,19 @@ fn facts_where(
 
 /// What was already queued about a mention: its alert's priority, its urgent email.
 fn alert_history(tx: &Transaction<'_>, mention_id: i64) -> Result<AlertHistory, StoreError> {
+    // An email taken back by a staff correction was never sent: it does not count.
     let mut stmt = tx.prepare_cached(
-        "SELECT kind, priority FROM outbox WHERE mention_id = ?1 AND kind IN (?2, ?3)",
+        "SELECT kind, priority FROM outbox WHERE mention_id = ?1 AND kind IN (?2, ?3) \
+         AND status != ?4",
     )?;
     let rows: Vec<(OutboxKind, Option<Priority>)> = stmt
         .query_map(
-            params![mention_id, OutboxKind::Alert, OutboxKind::BecameUrgent],
+            params![
+                mention_id,
+                OutboxKind::Alert,
+                OutboxKind::BecameUrgent,
+                OutboxStatus::Withdrawn
+            ],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?
         .collect::<Result<_, _>>()?;

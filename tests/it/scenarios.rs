@@ -1255,3 +1255,24 @@ fn a_step_on_a_dismissed_mention_does_not_make_it_open_again() {
     assert_eq!(install.count(&["--status", "open"]), 0);
     assert_eq!(install.count(&["--dismissed", "--status", "open"]), 0);
 }
+
+#[test]
+fn a_complaint_relabelled_to_praise_and_back_still_alerts_once() {
+    scenario(
+        "",
+        &[
+            Step::Feed(vec![post("c1", "Ann Bell", COMPLAINT, 0)]),
+            Step::PollNoSend,
+            Step::Relabel("c1", "positive"),
+            Step::Relabel("c1", "negative"),
+            Step::Poll(0),
+            Step::Relabel("c1", "negative"),
+            Step::Poll(0),
+        ],
+        &Expect {
+            emails: &[("[Negative]", 1)],
+            open: Some(1),
+            ..NOTHING_MORE
+        },
+    );
+}
