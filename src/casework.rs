@@ -50,7 +50,8 @@ pub fn customer_card(customer: &CustomerSummary) -> String {
     card
 }
 
-fn plural(n: i64) -> &'static str {
+/// "s" unless there is one.
+pub(crate) fn plural(n: i64) -> &'static str {
     if n == 1 {
         ""
     } else {

@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 
 use super::compose::{author, one_liner, short, Email};
 use super::doc::{clip, Doc};
+use crate::casework::plural;
 use crate::localtime::Zone;
 use crate::model::Label;
 use crate::store::DigestData;
@@ -64,16 +65,12 @@ pub fn compose(data: &DigestData, business: &str) -> Email {
         ("earshot show ID".into(), "one mention in full"),
         ("earshot sources".into(), "source health"),
     ]);
+    let (open, new) = (data.open_cases.len(), data.new_mentions.len());
     doc.finish(format!(
-        "[Earshot] digest for {business}: {}, {}",
-        counted(data.open_cases.len(), "open case", "open cases"),
-        counted(data.new_mentions.len(), "new mention", "new mentions")
+        "[Earshot] digest for {business}: {open} open case{}, {new} new mention{}",
+        plural(open as i64),
+        plural(new as i64)
     ))
-}
-
-/// "1 open case", "2 open cases".
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn open_cases(doc: &mut Doc, data: &DigestData) {

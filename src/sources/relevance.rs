@@ -20,6 +20,10 @@ impl Relevance {
 
     /// True when any of the texts names the business.
     pub fn mentions<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> bool {
+        // No names (an empty `[business] exclude`): nothing to fold the texts for.
+        if self.patterns.is_empty() {
+            return false;
+        }
         texts.into_iter().any(|text| {
             let haystack = normalise(text);
             self.patterns.iter().any(|p| haystack.contains(p.as_str()))

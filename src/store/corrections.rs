@@ -131,23 +131,6 @@ impl Store {
         )?)
     }
 
-    /// The web log's signing secret (64 hex digits): the kept one, or a new random one
-    /// kept now when there is none, so logins survive restarts.
-    pub fn web_secret(&self) -> Result<String, StoreError> {
-        let mut fresh = [0u8; 32];
-        getrandom::fill(&mut fresh).expect("the OS random source is available");
-        let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
-        self.conn.execute(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('web_secret', ?1)",
-            [fresh],
-        )?;
-        Ok(self.conn.query_row(
-            "SELECT value FROM settings WHERE key = 'web_secret'",
-            [],
-            |r| r.get(0),
-        )?)
-    }
-
     /// Every mention whose label staff corrected, oldest first.
     pub fn corrected_texts(&self) -> Result<Vec<CorrectedText>, StoreError> {
         let mut stmt = self.conn.prepare(

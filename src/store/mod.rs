@@ -14,6 +14,7 @@ mod mentions;
 mod migrations;
 mod outbox;
 mod schedule;
+mod settings;
 mod source_log;
 mod sources;
 mod stats;

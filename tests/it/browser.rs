@@ -165,9 +165,8 @@ async fn assert_no_dialog(client: &Client, where_: &str) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
-    let (harness, hostile) = sample_data().await;
+/// The web log over the harness's store on a free loopback port; its base address.
+async fn serve_web_log(harness: &crate::common::Harness) -> String {
     let listener = earshot::web::bind("127.0.0.1:0", None).await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(
@@ -176,6 +175,13 @@ async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
         None,
     );
     tokio::spawn(earshot::web::serve(listener, state, std::future::pending()));
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_work_an_urgent_case_in_chromium_and_hostile_text_runs_nothing() {
+    let (harness, hostile) = sample_data().await;
+    let base = serve_web_log(&harness).await;
 
     let temp = tempfile::tempdir().unwrap();
     let driver = Driver::start(&artifacts().join("chromedriver.log"));
@@ -316,14 +322,7 @@ async fn staff_correct_a_mention_in_chromium_and_the_case_buttons_fit_a_phone_sc
     use earshot::store::MentionFilter;
 
     let (harness, _) = sample_data().await;
-    let listener = earshot::web::bind("127.0.0.1:0", None).await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let state = AppState::new(
-        std::sync::Arc::new(crate::web::sample_config()),
-        harness.store.clone(),
-        None,
-    );
-    tokio::spawn(earshot::web::serve(listener, state, std::future::pending()));
+    let base = serve_web_log(&harness).await;
     let find = |label: Label, priority: Priority| {
         let filter = MentionFilter {
             label: Some(label),

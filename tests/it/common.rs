@@ -351,3 +351,12 @@ pub fn expectations() -> Vec<HashMap<String, String>> {
         })
         .collect()
 }
+
+/// What a command printed, stdout then stderr, for assertions and failure messages.
+pub fn output_text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

@@ -8,34 +8,19 @@
 //! field for field (the review page's schema.org JSON-LD `@graph` of `Review` objects;
 //! the Business Units API's `find` and `reviews` JSON).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use assert_cmd::Command;
 
-use crate::common::{Reply, Server};
+use crate::common::{output_text as text, Reply, Server};
+use crate::platforms::{checkout, corpus};
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/platforms");
 const GOOGLE_KEY: &str = "EARSHOT_GOOGLE_API_KEY";
 const TRUSTPILOT_KEY: &str = "EARSHOT_TRUSTPILOT_API_KEY";
 const SECRET: &str = "sekrit-key-4242";
 const PLACE: &str = "ChIJN1t_tDeuEmsRUsoyG83frY4";
 const TP_PAGE: &str = "/review/harborbakery.example";
-
-/// A temp dir with `earshot.toml` holding these sources.
-fn checkout(sources: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("earshot.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[business]\nname = \"Harbor Bakery\"\ntimezone = \"UTC\"\n\
-             [fetch]\ncontact = \"owner@harbor.test\"\n{sources}"
-        ),
-    )
-    .unwrap();
-    (dir, config)
-}
 
 /// The binary with exactly these platform keys in its environment (off the async
 /// workers, which the server answers on).
@@ -63,14 +48,6 @@ async fn run(dir: &Path, config: &Path, keys: &[(&str, &str)], args: &[&str]) ->
     })
     .await
     .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 async fn mentions(dir: &Path, config: &Path) -> Vec<serde_json::Value> {
@@ -104,11 +81,9 @@ fn places_path() -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn google_places_reviews_are_stored_with_stars_and_the_key_stays_in_a_header() {
-    let file = Path::new(CORPUS).join(
+    let Some(body) = corpus(
         "google_places/googlemaps__google-maps-services-java__PlaceDetailsLookupGoogleSydneyResponse.json",
-    );
-    let Ok(body) = std::fs::read(&file) else {
-        eprintln!("shared corpus not found at {}; skipping", file.display());
+    ) else {
         return;
     };
     let server = Server::start().await;

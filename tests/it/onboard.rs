@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{sample, Reply, Server};
+use crate::common::{output_text as text, sample, Reply, Server};
 
 /// A config with comments and layout an owner wrote, one `file:` source and a database
 /// in `dir`.
@@ -36,14 +36,6 @@ async fn earshot(config: &Path, args: &[&str]) -> Output {
     tokio::task::spawn_blocking(move || command.output().unwrap())
         .await
         .unwrap()
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn serve_pages(server: &Server) {

@@ -11,7 +11,7 @@ use crate::common::{Reply, Server};
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/platforms");
 
 /// A recorded file of the shared corpus, or None (said on stderr) when it is absent.
-fn corpus(path: &str) -> Option<Vec<u8>> {
+pub fn corpus(path: &str) -> Option<Vec<u8>> {
     let full = Path::new(CORPUS).join(path);
     match std::fs::read(&full) {
         Ok(bytes) => Some(bytes),
@@ -26,7 +26,7 @@ fn corpus(path: &str) -> Option<Vec<u8>> {
 }
 
 /// A temp dir with `config/earshot.toml` holding these sources.
-fn checkout(sources: &str) -> (tempfile::TempDir, PathBuf) {
+pub fn checkout(sources: &str) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("earshot.toml");
     std::fs::write(
