@@ -21,7 +21,7 @@ pub const DAY: TimeDelta = span_secs(86_400);
 pub const WEEK: TimeDelta = span_secs(7 * 86_400);
 
 /// For the constants above: evaluated at compile time, so it cannot panic at run time.
-const fn span_secs(secs: i64) -> TimeDelta {
+pub const fn span_secs(secs: i64) -> TimeDelta {
     match TimeDelta::try_seconds(secs) {
         Some(span) => span,
         None => panic!("a constant span fits a TimeDelta"),

@@ -362,7 +362,7 @@ impl Config {
             negative_below: self.triage.negative_below,
             positive_above: self.triage.positive_above,
             extra_terms: self.sentiment_terms.clone(),
-            domain_layer: true,
+            ..crate::sentiment::Options::default()
         }
     }
 

@@ -79,6 +79,8 @@ impl Live {
             });
         match outcome {
             Ok(pipeline) => {
+                // The business's learned terms live in the database, not the file.
+                pipeline.use_business_terms(self.pipeline().business_terms());
                 let sources = pipeline.config.sources.len();
                 self.pipeline.store(Arc::new(pipeline));
                 self.set_error(None);

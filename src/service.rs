@@ -101,9 +101,12 @@ pub async fn serve_live(
     );
     let wake = Arc::new(tokio::sync::Notify::new());
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped));
+    refresh_business_terms(&live, &store).await;
+    let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped.clone()));
+    let learning = tokio::spawn(learn_loop(live.clone(), store.clone(), stopped));
     poll_loop(&live, &store, wake, shutdown).await;
     let _ = stop.send(true);
+    learning.abort();
     if let Err(panic) = dispatching.await {
         tracing::error!("the alert dispatcher panicked: {panic}");
     }
@@ -275,6 +278,70 @@ async fn dispatch_loop(
         if *stopped.borrow() {
             return;
         }
+    }
+}
+
+/// How often `run` looks whether enough new labels arrived to learn again, and picks up
+/// terms an `earshot learn` from the command line kept meanwhile.
+const LEARN_CHECK_EVERY: Duration = Duration::from_secs(3600);
+/// `run` learns at most this often by itself ("nightly").
+const LEARN_AT_MOST_EVERY: chrono::TimeDelta = crate::clock::span_secs(20 * 3600);
+
+/// Scores from now on with the business's learned terms as the database keeps them.
+async fn refresh_business_terms(live: &Live, store: &StoreHandle) {
+    match store.read(crate::pipeline::learning::business_layer).await {
+        Ok(terms) => live.pipeline().use_business_terms(terms.map(Arc::new)),
+        Err(e) => tracing::error!("cannot read the business's learned terms: {e}"),
+    }
+}
+
+/// Once a day at most, when at least [`NIGHTLY_NEW_LABELS`] new labelled mentions
+/// arrived, learn the business's terms again (as `earshot learn` does).
+///
+/// [`NIGHTLY_NEW_LABELS`]: crate::pipeline::learning::NIGHTLY_NEW_LABELS
+async fn learn_loop(
+    live: Arc<Live>,
+    store: StoreHandle,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    use crate::pipeline::learning::{self, Verdict, NIGHTLY_NEW_LABELS};
+    loop {
+        tokio::select! {
+            () = tokio::time::sleep(LEARN_CHECK_EVERY) => {}
+            _ = stopped.changed() => return,
+        }
+        let now = Utc::now();
+        let due = store
+            .read(move |s| -> Result<bool, StoreError> {
+                let recent = s
+                    .last_fit()?
+                    .is_some_and(|(_, at)| now - at < LEARN_AT_MOST_EVERY);
+                Ok(!recent && learning::new_labels(s)? >= NIGHTLY_NEW_LABELS)
+            })
+            .await;
+        if matches!(due, Ok(true)) {
+            let config = live.config();
+            let outcome = store
+                .write(move |s| {
+                    learning::learn(s, &config.sentiment_options(), &config.triage, &[], now)
+                })
+                .await;
+            match outcome {
+                Ok(o) => match o.verdict {
+                    Verdict::Kept { terms, relabelled } => tracing::info!(
+                        labels = o.labels,
+                        terms,
+                        relabelled,
+                        "learned this business's terms"
+                    ),
+                    Verdict::Rejected(why) => {
+                        tracing::info!(labels = o.labels, "learned terms not kept: {why}")
+                    }
+                },
+                Err(e) => tracing::error!("cannot learn this business's terms: {e:#}"),
+            }
+        }
+        refresh_business_terms(&live, &store).await;
     }
 }
 

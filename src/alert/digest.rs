@@ -115,6 +115,14 @@ fn new_mentions(doc: &mut Doc, data: &DigestData) {
             data.backfill
         ));
     }
+    if data.relabelled_by_learning > 0 {
+        doc.para(&format!(
+            "Earshot learned from your rated reviews and staff corrections: {} stored \
+             mention{} changed label (no alert was sent for old posts).",
+            data.relabelled_by_learning,
+            crate::casework::plural(data.relabelled_by_learning as i64)
+        ));
+    }
     let negatives: Vec<String> = data
         .new_mentions
         .iter()

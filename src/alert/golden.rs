@@ -261,6 +261,7 @@ fn a_digest() {
         removed_resolved: vec![],
         failing_sources: vec![],
         backfill: 0,
+        relabelled_by_learning: 0,
     };
     let email = london(|| digest::compose(&data, "Harbor Street Bakery"));
     golden("digest", &email);

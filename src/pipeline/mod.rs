@@ -10,6 +10,7 @@
 
 mod corrections;
 pub mod decide;
+pub mod learning;
 
 pub use corrections::{correct, Corrected, Correction};
 
@@ -23,7 +24,7 @@ use crate::config::{Config, Source, TriageSettings};
 use crate::customers::{CustomerIndex, CustomerRecord};
 use crate::fetch::Fetcher;
 use crate::model::{CaseStatus, Priority};
-use crate::sentiment::Analyzer;
+use crate::sentiment::{Analyzer, LearnedTerms};
 use crate::sources::dedupe::{assign_keys, content_hash};
 use crate::sources::relevance::Relevance;
 use crate::sources::RawItem;
@@ -34,7 +35,10 @@ use decide::{decide_history, is_backfill, MentionFacts};
 /// Everything a cycle needs that does not change between cycles.
 pub struct Pipeline {
     pub(crate) config: Arc<Config>,
-    analyzer: Analyzer,
+    /// Swapped whole when the business's learned terms change (`earshot learn`).
+    analyzer: arc_swap::ArcSwap<Analyzer>,
+    /// The business's learned terms in that analyzer, if any.
+    business: arc_swap::ArcSwapOption<LearnedTerms>,
     relevance: Relevance,
     /// `[business] exclude`: items naming one of these are not about the business.
     excluded: Relevance,
@@ -63,7 +67,7 @@ pub struct BatchReport {
 impl Pipeline {
     /// Build the pipeline from a validated config.
     pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
-        let analyzer = Analyzer::new(config.sentiment_options());
+        let analyzer = arc_swap::ArcSwap::from_pointee(Analyzer::new(config.sentiment_options()));
         let relevance = Relevance::new(config.business_names());
         let excluded = Relevance::new(config.business.exclude.iter().map(String::as_str));
         let fetcher = Fetcher::new(&config.fetch)?;
@@ -71,6 +75,7 @@ impl Pipeline {
         Ok(Pipeline {
             config,
             analyzer,
+            business: arc_swap::ArcSwapOption::empty(),
             relevance,
             excluded,
             fetcher,
@@ -84,8 +89,29 @@ impl Pipeline {
     }
 
     /// The sentiment analyzer configured for this business.
-    pub fn analyzer(&self) -> &Analyzer {
-        &self.analyzer
+    pub fn analyzer(&self) -> Arc<Analyzer> {
+        self.analyzer.load_full()
+    }
+
+    /// Scores from now on with the business's learned terms on top of the base model
+    /// (None: the base model alone).
+    pub fn use_business_terms(&self, terms: Option<Arc<LearnedTerms>>) {
+        let mut options = self.config.sentiment_options();
+        options.learned.extend(terms.clone());
+        self.analyzer.store(Arc::new(Analyzer::new(options)));
+        self.business.store(terms);
+    }
+
+    /// The business's learned terms in use, if any.
+    pub fn business_terms(&self) -> Option<Arc<LearnedTerms>> {
+        self.business.load_full()
+    }
+
+    /// Reads the business's learned terms from `store` and scores with them.
+    pub fn load_business_terms(&self, store: &Store) -> Result<(), StoreError> {
+        let terms = learning::business_layer(store)?.map(Arc::new);
+        self.use_business_terms(terms);
+        Ok(())
     }
 
     /// The keys of every item of a complete read, before relevance drops any: what the
@@ -117,7 +143,10 @@ impl Pipeline {
     /// (`earshot sources add` and `sources test` show this before anything is polled).
     pub fn preview(&self, item: &RawItem) -> (crate::sentiment::Score, bool) {
         let scored_text = scored_text(item.title.as_deref(), &item.text);
-        let score = self.analyzer.score_with_rating(&scored_text, item.rating);
+        let score = self
+            .analyzer
+            .load()
+            .score_with_rating(&scored_text, item.rating);
         (score, self.names_business(item) && !self.is_excluded(item))
     }
 
@@ -138,7 +167,10 @@ impl Pipeline {
 
     fn new_mention(&self, source: &Source, item: RawItem, key: String) -> NewMention {
         let scored_text = scored_text(item.title.as_deref(), &item.text);
-        let score = self.analyzer.score_with_rating(&scored_text, item.rating);
+        let score = self
+            .analyzer
+            .load()
+            .score_with_rating(&scored_text, item.rating);
         // Provisional: the batch's decision re-triages it with its customer's facts.
         let verdict = triage(score.label, None, &self.config.triage);
         NewMention {
@@ -321,16 +353,35 @@ pub fn redecide(
     why_now: &str,
     now: DateTime<Utc>,
 ) -> Result<usize, StoreError> {
+    redecide_with(tx, touched, rules, why_now, now, Emails::Queue)
+}
+
+/// Whether a re-decision may queue emails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Emails {
+    Queue,
+    /// Priorities and open cases change, but nobody is emailed (re-scoring old posts).
+    None,
+}
+
+fn redecide_with(
+    tx: &Transaction<'_>,
+    touched: &Touched,
+    rules: &TriageSettings,
+    why_now: &str,
+    now: DateTime<Utc>,
+    emails: Emails,
+) -> Result<usize, StoreError> {
     let mut queued = 0;
     for &customer in &touched.customers {
         let profile = Store::customer_profile(tx, customer)?;
         let history = Store::customer_history(tx, customer)?;
-        queued += save(tx, profile.as_ref(), &history, rules, why_now, now)?;
+        queued += save(tx, profile.as_ref(), &history, rules, why_now, now, emails)?;
     }
     for &mention in &touched.unlinked {
         if Store::mention_link(tx, mention)?.0.is_none() {
             let one = Store::mention_facts(tx, mention)?;
-            queued += save(tx, None, &[one], rules, why_now, now)?;
+            queued += save(tx, None, &[one], rules, why_now, now, emails)?;
         }
     }
     Ok(queued)
@@ -343,9 +394,13 @@ fn save(
     rules: &TriageSettings,
     why_now: &str,
     now: DateTime<Utc>,
+    emails: Emails,
 ) -> Result<usize, StoreError> {
     let mut queued = 0;
-    for decision in decide_history(profile, history, rules) {
+    for mut decision in decide_history(profile, history, rules) {
+        if emails == Emails::None {
+            decision.alert = None;
+        }
         let why = because(why_now, &decision.verdict.reasons);
         queued += usize::from(Store::save_decision(tx, &decision, &why, now)?);
     }

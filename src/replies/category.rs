@@ -459,7 +459,12 @@ fn tokens(text: &str) -> Vec<String> {
 fn term_words(terms: &[Term]) -> (HashSet<String>, HashSet<String>) {
     let mut negative = HashSet::new();
     let mut positive = HashSet::new();
-    for term in terms {
+    // Learned terms are small statistical leanings ("cash" leans positive in reviews),
+    // not the model reading those words as praise or complaint: they decide nothing here.
+    let read = terms
+        .iter()
+        .filter(|t| !t.term.ends_with(crate::sentiment::LEARNED_NOTE));
+    for term in read {
         let set = if term.weight < 0.0 {
             &mut negative
         } else {

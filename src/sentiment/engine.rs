@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+use super::learned::{LearnedIndex, LearnedTerms, LEARNED_NOTE, PROBE_NOTE};
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
 use super::patterns;
 use super::scope::{
@@ -73,6 +74,10 @@ pub(crate) struct Model {
     pub words: WordMap,
     /// Full model (true) or VADER-like baseline (false).
     pub domain: bool,
+    /// Learned terms (base model plus a business's delta), full model only.
+    pub learned: LearnedIndex,
+    /// Training only: candidate terms, each weighing 1, whose hits [`Model::probe`] reports.
+    pub probe_terms: LearnedIndex,
 }
 
 /// Per-thread scratch buffers so scoring does not allocate per word.
@@ -92,9 +97,21 @@ pub(crate) struct Raw {
     pub terms: Vec<(String, f32)>,
 }
 
+/// What training needs of one text: the sum of every hit that is not a
+/// learned term, the "!"/"?" emphasis, and each learned term found with what
+/// the rules made of a weight of 1 there (negation, intensity, contrast...).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Probe {
+    pub base_sum: f32,
+    pub emphasis: f32,
+    pub features: Vec<(String, f32)>,
+}
+
 impl Model {
     /// Builds the model; `extra` terms are added last so they override.
-    pub fn new(domain: bool, extra: &[(String, f32)]) -> Model {
+    /// `learned` layers add up (base model, then a business's delta); the
+    /// baseline (`domain` false) ignores them.
+    pub fn new(domain: bool, extra: &[(String, f32)], learned: &[&LearnedTerms]) -> Model {
         let mut lexicon = Lexicon::default();
         lexicon.add_tsv(VADER_LEXICON);
         if domain {
@@ -104,10 +121,17 @@ impl Model {
             lexicon.insert(term, *weight);
         }
         let words = build_words(&lexicon, domain);
+        let learned = if domain {
+            LearnedIndex::new(learned.iter().copied())
+        } else {
+            LearnedIndex::default()
+        };
         Model {
             lexicon,
             words,
             domain,
+            learned,
+            probe_terms: LearnedIndex::default(),
         }
     }
 
@@ -164,7 +188,31 @@ impl Model {
         })
     }
 
-    fn run_in(&self, text: &str, s: &mut Scratch) -> Raw {
+    /// The training view of one text (see [`Probe`]), for the candidates in
+    /// [`Model::probe_terms`].
+    pub fn probe(&self, text: &str) -> Probe {
+        let mut s = Scratch::default();
+        self.hits_in(text, &mut s);
+        let Scratch { toks, hits } = &s;
+        let candidate = |h: &&Hit| h.note == PROBE_NOTE;
+        let features = hits
+            .iter()
+            .filter(candidate)
+            .map(|h| (toks.span(h.start, h.end).to_owned(), h.weight))
+            .collect();
+        Probe {
+            base_sum: hits
+                .iter()
+                .filter(|h| !candidate(h))
+                .map(|h| h.weight)
+                .sum(),
+            emphasis: punctuation_emphasis(toks),
+            features,
+        }
+    }
+
+    /// Tokenizes `text` and fills `s.hits` with every rule's hits.
+    fn hits_in(&self, text: &str, s: &mut Scratch) {
         let Scratch { toks, hits } = s;
         hits.clear();
         tokenize(text, toks, &|c| self.is_emoticon(c));
@@ -172,12 +220,20 @@ impl Model {
         self.lexical_pass(toks, hits);
         if self.domain {
             patterns::apply(self, toks, hits);
+            // After the rules, so that learned terms never change what a rule decides.
+            self.learned.push_hits(toks, hits, LEARNED_NOTE);
+            self.probe_terms.push_hits(toks, hits, PROBE_NOTE);
             domain_contrast(toks, hits);
             questions_and_quotes(toks, hits);
         } else {
             vader_contrast(toks, hits);
         }
-        let sum: f32 = hits.iter().map(|h| h.weight).sum();
+    }
+
+    fn run_in(&self, text: &str, s: &mut Scratch) -> Raw {
+        self.hits_in(text, s);
+        let Scratch { toks, hits } = s;
+        let sum = capped_sum(hits);
         let emphasis = punctuation_emphasis(toks);
         let total = if sum > 0.0 {
             sum + emphasis
@@ -457,6 +513,24 @@ fn questions_and_quotes(t: &Tokens, hits: &mut [Hit]) {
                 h.weight *= QUOTED_SCALAR;
             }
         }
+    }
+}
+
+/// The sum of the hits' weights. Learned terms find complaints and cancel false ones,
+/// but never make praise on their own: when the other hits add up to nothing positive,
+/// a positive total is cut to zero ("sugar-free syrup available" is no praise, though
+/// "free" leans positive in reviews).
+fn capped_sum(hits: &[Hit]) -> f32 {
+    let sum: f32 = hits.iter().map(|h| h.weight).sum();
+    let learned: f32 = hits
+        .iter()
+        .filter(|h| h.note == LEARNED_NOTE)
+        .map(|h| h.weight)
+        .sum();
+    if sum > 0.0 && sum - learned <= 0.0 {
+        0.0
+    } else {
+        sum
     }
 }
 

@@ -10,7 +10,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{Analyzer, Label};
+use super::train::{cross_validate, prepare, FitOptions, LabelledFiles, TrainedOn};
+use super::{Analyzer, Label, LearnedTerms, Options};
 
 /// Figures for one model on one file.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,9 +39,17 @@ pub struct FileReport {
     pub rows: usize,
     /// The full model's figures.
     pub model: Metrics,
+    /// The model without its learned layers (lexicon and rules only), when measured.
+    pub rules: Option<Metrics>,
     /// The baseline's figures.
     pub baseline: Metrics,
+    /// The base model was trained on this file, so the model's figures are
+    /// cross-validated: each line scored by a model trained without it.
+    pub cross_validated: bool,
 }
+
+/// Folds of the cross-validation of the base model on its own training files.
+pub const CV_FOLDS: usize = 5;
 
 /// Why a labelled file could not be evaluated.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +62,14 @@ pub enum EvalError {
         /// The I/O error.
         #[source]
         source: std::io::Error,
+    },
+    /// The base model's own training file could not be cross-validated.
+    #[error("cannot cross-validate the base model on {path}: {why}")]
+    CrossValidation {
+        /// The file evaluated.
+        path: String,
+        /// What is missing and what to do.
+        why: String,
     },
     /// A line is not `label<TAB>text`.
     #[error("{path}:{line}: expected `label<TAB>text` with label -1, 0 or 1, found {found:?}")]
@@ -101,7 +118,9 @@ pub fn evaluate_file_observed(
         path: shown,
         rows: rows.len(),
         model: metrics(&gold, &predict(model)),
+        rules: None,
         baseline: metrics(&gold, &predict(baseline)),
+        cross_validated: false,
     })
 }
 
@@ -123,12 +142,123 @@ pub fn evaluate_labelled(
         path: name.to_owned(),
         rows: rows.len(),
         model: metrics(&gold, &predict(model)),
+        rules: None,
         baseline: metrics(&gold, &predict(baseline)),
+        cross_validated: false,
     }
 }
 
+/// `earshot eval FILES`: the model, the model without learned terms, and the
+/// baseline on each file. Where the shipped base model was trained on a file
+/// (same bytes), the model's figures are cross-validated in [`CV_FOLDS`]
+/// folds: every line is scored by a base model retrained without its fold
+/// (and with all the other training files, which must sit beside it).
+pub fn evaluate_files(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+    scored: &dyn Fn(u64),
+) -> Result<Vec<FileReport>, EvalError> {
+    let files = LabelledFiles::read(paths)?;
+    let rules_options = Options {
+        learned: Vec::new(),
+        ..options.clone()
+    };
+    let model = Analyzer::new(options.clone());
+    let rules = Analyzer::new(rules_options.clone());
+    let baseline = Analyzer::new(Options {
+        domain_layer: false,
+        ..rules_options.clone()
+    });
+    let uses_base = options
+        .learned
+        .first()
+        .is_some_and(|l| std::sync::Arc::ptr_eq(l, &LearnedTerms::base()));
+    let trained_on = if uses_base {
+        TrainedOn::listed_in(super::learned::BASE_MODEL)
+    } else {
+        Vec::new()
+    };
+    let mut reports = Vec::new();
+    for ((file, range), path) in files.files.iter().zip(paths) {
+        let rows = &files.examples[range.clone()];
+        let gold: Vec<Label> = rows.iter().map(|e| e.label).collect();
+        let predict = |a: &Analyzer| -> Vec<Label> {
+            rows.iter()
+                .map(|e| {
+                    scored(1);
+                    a.score(&e.text).label
+                })
+                .collect()
+        };
+        let trained = trained_on.iter().any(|t| t.sha256 == file.sha256);
+        let model_labels = if trained {
+            cross_validated_labels(path, file, &trained_on, &rules_options)?
+        } else {
+            predict(&model)
+        };
+        reports.push(FileReport {
+            path: path.display().to_string(),
+            rows: rows.len(),
+            model: metrics(&gold, &model_labels),
+            rules: Some(metrics(&gold, &predict(&rules))),
+            baseline: metrics(&gold, &predict(&baseline)),
+            cross_validated: trained,
+        });
+    }
+    Ok(reports)
+}
+
+/// The base model's cross-validated labels of `file` (one of its training
+/// files): the other training files are read from the same directory.
+fn cross_validated_labels(
+    path: &Path,
+    file: &TrainedOn,
+    trained_on: &[TrainedOn],
+    rules_options: &Options,
+) -> Result<Vec<Label>, EvalError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let paths: Vec<std::path::PathBuf> = trained_on.iter().map(|t| dir.join(&t.name)).collect();
+    let training = LabelledFiles::read(&paths).map_err(|e| EvalError::CrossValidation {
+        path: path.display().to_string(),
+        why: format!(
+            "{e}. The shipped model was trained on {}; put them beside {} (or evaluate a file it was not trained on)",
+            trained_on.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+            path.display()
+        ),
+    })?;
+    for ((found, _), wanted) in training.files.iter().zip(trained_on) {
+        if found.sha256 != wanted.sha256 {
+            return Err(EvalError::CrossValidation {
+                path: path.display().to_string(),
+                why: format!(
+                    "{} beside it is not the file the model was trained on (its contents differ);                      put the original beside it, or retrain with `earshot train`",
+                    wanted.name
+                ),
+            });
+        }
+    }
+    let Some((_, range)) = training.files.iter().find(|(t, _)| t.sha256 == file.sha256) else {
+        return Ok(Vec::new());
+    };
+    let opts = FitOptions::base();
+    let prepared = prepare(rules_options, &training.examples, opts.min_docs);
+    let scored: Vec<usize> = range.clone().collect();
+    let always: Vec<usize> = (0..training.examples.len())
+        .filter(|i| !range.contains(i))
+        .collect();
+    Ok(cross_validate(
+        rules_options,
+        &training.examples,
+        &prepared,
+        &scored,
+        &always,
+        CV_FOLDS,
+        &opts,
+    ))
+}
+
 /// Parses the rows; blank lines are skipped.
-fn parse<'a>(data: &'a str, path: &str) -> Result<Vec<(Label, &'a str)>, EvalError> {
+pub(crate) fn parse<'a>(data: &'a str, path: &str) -> Result<Vec<(Label, &'a str)>, EvalError> {
     let mut rows = Vec::new();
     for (n, line) in data.lines().enumerate() {
         let line = line.trim_end_matches('\r');
@@ -229,10 +359,15 @@ pub fn format_table(reports: &[FileReport]) -> String {
         "file", "rows", "model", "acc", "macroF1", "negP", "negR", "negF1"
     );
     for r in reports {
-        for (i, (which, m)) in [("model", &r.model), ("baseline", &r.baseline)]
-            .into_iter()
-            .enumerate()
-        {
+        let model_name = if r.cross_validated {
+            "model·cv"
+        } else {
+            "model"
+        };
+        let mut rows = vec![(model_name, &r.model)];
+        rows.extend(r.rules.as_ref().map(|m| ("rules", m)));
+        rows.push(("baseline", &r.baseline));
+        for (i, (which, m)) in rows.into_iter().enumerate() {
             let (file, rows) = if i == 0 {
                 (name(r), r.rows.to_string())
             } else {
@@ -244,6 +379,19 @@ pub fn format_table(reports: &[FileReport]) -> String {
                 m.accuracy, m.macro_f1, m.neg_precision, m.neg_recall, m.neg_f1
             );
         }
+    }
+    if reports.iter().any(|r| r.cross_validated) {
+        let _ = writeln!(
+            out,
+            "model·cv: the shipped model was trained on this file, so each line is scored by a \
+             model retrained without it ({CV_FOLDS}-fold cross-validation)."
+        );
+    }
+    if reports.iter().any(|r| r.rules.is_some()) {
+        let _ = writeln!(
+            out,
+            "rules: the lexicon and rules without the learned terms."
+        );
     }
     out
 }

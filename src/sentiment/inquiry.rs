@@ -29,9 +29,22 @@ const MAX_WORRY: f32 = -2.0;
 /// The value after the inquiry rule (neutral), when it applies: the text asks for
 /// information, scores negative, and its negative words are mild. Question marks and
 /// other emphasis are not evidence here: in a question they ask, they do not shout.
+///
+/// A question that scores positive only through learned terms ("anyone know whether
+/// the sourdough is dairy-free?": "free" is learned from reviews) is neutral too: the
+/// learned words are evidence about opinions, and the question states none.
 pub(crate) fn damp(text: &str, value: f32, terms: &[(String, f32)]) -> Option<f32> {
-    if value >= 0.0 || !asks_for_information(text) {
+    if value == 0.0 || !asks_for_information(text) {
         return None;
+    }
+    if value > 0.0 {
+        let mut praise = terms
+            .iter()
+            .filter(|(term, weight)| *weight > 0.0 && term.chars().any(char::is_alphanumeric))
+            .peekable();
+        let only_learned = praise.peek().is_some()
+            && praise.all(|(term, _)| term.ends_with(super::learned::LEARNED_NOTE));
+        return only_learned.then_some(0.0);
     }
     let worry: f32 = terms
         .iter()
@@ -104,5 +117,18 @@ mod tests {
             None
         );
         assert_eq!(damp("Does anyone know if it is good?", 0.5, &[]), None);
+        let learned_only = [("free (learned)".to_owned(), 0.13)];
+        assert_eq!(
+            damp("Anyone know if it is dairy-free?", 0.05, &learned_only),
+            Some(0.0)
+        );
+        let said_good = [
+            ("good".to_owned(), 1.9),
+            ("free (learned)".to_owned(), 0.13),
+        ];
+        assert_eq!(
+            damp("Anyone know if it is good and free?", 0.5, &said_good),
+            None
+        );
     }
 }

@@ -39,6 +39,7 @@ mod complaints;
 mod engine;
 pub mod eval;
 mod inquiry;
+mod learned;
 mod lexicon;
 mod patterns;
 mod quantities;
@@ -48,12 +49,15 @@ mod scope;
 mod shortfalls;
 mod superlatives;
 mod tokenize;
+pub mod train;
 mod wordmap;
 mod words;
 
 use std::fmt;
+use std::sync::Arc;
 
 use engine::Model;
+pub use learned::{LearnedTerms, LEARNED_NOTE};
 
 pub use crate::model::{Label, ParseLabelError};
 
@@ -118,6 +122,9 @@ pub struct Options {
     pub extra_terms: Vec<(String, f32)>,
     /// true = full model; false = plain lexicon baseline (for comparison).
     pub domain_layer: bool,
+    /// Learned term layers added to the full model: the shipped base model
+    /// ([`LearnedTerms::base`], the default) and a business's delta.
+    pub learned: Vec<Arc<LearnedTerms>>,
 }
 
 impl Default for Options {
@@ -127,6 +134,7 @@ impl Default for Options {
             positive_above: DEFAULT_POSITIVE_ABOVE,
             extra_terms: Vec::new(),
             domain_layer: true,
+            learned: vec![LearnedTerms::base()],
         }
     }
 }
@@ -151,7 +159,8 @@ impl Analyzer {
     /// Compiles the lexicon (VADER, the domain layer if enabled, then the
     /// extra terms, which override both).
     pub fn new(options: Options) -> Analyzer {
-        let model = Model::new(options.domain_layer, &options.extra_terms);
+        let layers: Vec<&LearnedTerms> = options.learned.iter().map(|l| l.as_ref()).collect();
+        let model = Model::new(options.domain_layer, &options.extra_terms, &layers);
         Analyzer { model, options }
     }
 
@@ -413,6 +422,7 @@ mod tests {
 
     #[test]
     fn debug_output_is_short() {
+        // The learned layers are thousands of terms: Debug shows how many, not which.
         assert!(format!("{:?}", analyzer()).len() < 300);
     }
 

@@ -30,6 +30,9 @@ pub struct DigestData {
     pub failing_sources: Vec<SourceHealth>,
     /// Old posts taken in during the period without alerts (a new source's backfill).
     pub backfill: usize,
+    /// Stored mentions whose label changed when Earshot learned from the business's
+    /// labelled mentions during the period (no email went out for them).
+    pub relabelled_by_learning: usize,
 }
 
 impl Store {
@@ -82,6 +85,7 @@ impl Store {
             since,
             until,
             backfill: self.backfill_count(since, until)?,
+            relabelled_by_learning: self.relabelled_by_learning(since, until)?,
             open_cases,
             new_mentions,
             to_thank,

@@ -237,7 +237,26 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE mentions ADD COLUMN removed_at TEXT;
     "#,
     ),
-    // Append the next migration here: `// 10: why`, then `M::up(r#"..."#),`.
+    // 10: the business's own learned term weights (`earshot learn`), on top of the base
+    // model shipped with Earshot; each with how many labelled mentions support it. Each
+    // kept fit is recorded with how many stored mentions it relabelled (the digest says).
+    M::up(
+        r#"
+    CREATE TABLE learned_terms (
+        term TEXT PRIMARY KEY,
+        weight REAL NOT NULL,
+        support INTEGER NOT NULL
+    );
+    CREATE TABLE learn_runs (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        labels INTEGER NOT NULL,
+        terms INTEGER NOT NULL,
+        relabelled INTEGER NOT NULL
+    );
+    "#,
+    ),
+    // Append the next migration here: `// 11: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

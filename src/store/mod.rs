@@ -10,6 +10,7 @@ mod customers;
 mod decisions;
 mod digest;
 mod handle;
+mod learning;
 mod mentions;
 mod migrations;
 mod outbox;
@@ -30,6 +31,7 @@ pub use corrections::CorrectedText;
 pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};
 pub use digest::DigestData;
 pub use handle::{StoreHandle, READERS};
+pub use learning::{BusinessTerm, LabelledText, StoredText};
 pub use mentions::{
     check_search, DismissedFilter, Event, MentionFilter, MentionUpdate, NewMention, Order,
     StatusFilter, StoredDetail,
