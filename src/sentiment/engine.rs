@@ -6,10 +6,10 @@
 //! the only allocations per text are the reused scratch buffers (kept per
 //! thread) and the explanation terms.
 
-use super::lists::{OWN_ACTIVITY_VERBS, PROBLEM_NOUNS, QUESTION_FILLERS, SUPERIORITY_VERBS};
 use std::cell::RefCell;
 
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
+use super::lists::{OWN_ACTIVITY_VERBS, PROBLEM_NOUNS, QUESTION_FILLERS, SUPERIORITY_VERBS};
 use super::patterns;
 use super::scope::{
     clause_before, domain_contrast, is_imperative, is_sentence_end, negator_before, negator_within,

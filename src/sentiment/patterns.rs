@@ -6,14 +6,14 @@
 //!
 //! [`Info`]: super::words::Info
 
-use super::lists::{
-    GONE_LINKS, NOT_EXCESS, REPEAT_MARKERS, RETURN_VERBS, SARCASM_EMOJI, SARCASTIC_AFTER_OH,
-    SEND_VERBS, UNREALISED,
-};
 use std::ops::Range;
 
 use super::complaints;
 use super::engine::{Hit, Model};
+use super::lists::{
+    GONE_LINKS, NOT_EXCESS, REPEAT_MARKERS, RETURN_VERBS, SARCASM_EMOJI, SARCASTIC_AFTER_OH,
+    SEND_VERBS, UNREALISED,
+};
 use super::quantities;
 use super::scope::{clause_before, is_sentence_end, negator_before, negator_within};
 use super::shortfalls;
