@@ -120,23 +120,9 @@ fn parse_file(source: &Source, lists: &mut Vec<List>, errors: &mut Vec<String>) 
         }
         if content.starts_with('[') {
             header_seen = true;
-            match header(content, tsv) {
+            current = match header(content, tsv) {
                 Ok((name, kind)) => {
-                    if let Some(other) = lists.iter().find(|l| l.name == name) {
-                        errors.push(at(format!(
-                            "the list {name} is already defined in {} line {}; give each \
-                             list its own name",
-                            other.path, other.line
-                        )));
-                    }
-                    if above.is_empty() {
-                        errors.push(at(format!(
-                            "the list {name} needs a comment line right above it saying what \
-                             it is for"
-                        )));
-                    }
-                    current = Some(lists.len());
-                    lists.push(List {
+                    let list = List {
                         name,
                         kind,
                         doc: above,
@@ -144,41 +130,28 @@ fn parse_file(source: &Source, lists: &mut Vec<List>, errors: &mut Vec<String>) 
                         line,
                         entries: Vec::new(),
                         seen: HashMap::new(),
-                    });
+                    };
+                    errors.extend(problems_of_new(&list, lists).into_iter().map(at));
+                    lists.push(list);
+                    Some(lists.len() - 1)
                 }
                 Err(message) => {
                     errors.push(at(message));
-                    current = None;
+                    None
                 }
-            }
+            };
             continue;
         }
-        let Some(index) = current else {
-            if !header_seen {
-                errors.push(at(format!(
-                    "\"{content}\" comes before any [NAME] line; start a list first"
-                )));
-            }
-            continue;
+        let added = match current {
+            Some(index) => add_entry(&mut lists[index], content, line),
+            // After a bad header its entries say nothing more.
+            None if header_seen => Ok(()),
+            None => Err(format!(
+                "\"{content}\" comes before any [NAME] line; start a list first"
+            )),
         };
-        let list = &mut lists[index];
-        let key = match entry(content, list.kind) {
-            Ok((key, rust)) => {
-                list.entries.push(rust);
-                key
-            }
-            Err(message) => {
-                errors.push(at(message));
-                continue;
-            }
-        };
-        if let Some(first) = list.seen.get(&key) {
-            errors.push(at(format!(
-                "\"{key}\" is already in {} on line {first}; list each entry once",
-                list.name
-            )));
-        } else {
-            list.seen.insert(key, line);
+        if let Err(message) = added {
+            errors.push(at(message));
         }
     }
     for list in &lists[first_list..] {
@@ -189,6 +162,39 @@ fn parse_file(source: &Source, lists: &mut Vec<List>, errors: &mut Vec<String>) 
             ));
         }
     }
+}
+
+/// What is wrong with a list just opened: a name taken by an earlier list, or no comment
+/// above it.
+fn problems_of_new(list: &List, earlier: &[List]) -> Vec<String> {
+    let name = &list.name;
+    let mut problems = Vec::new();
+    if let Some(other) = earlier.iter().find(|l| l.name == *name) {
+        problems.push(format!(
+            "the list {name} is already defined in {} line {}; give each list its own name",
+            other.path, other.line
+        ));
+    }
+    if list.doc.is_empty() {
+        problems.push(format!(
+            "the list {name} needs a comment line right above it saying what it is for"
+        ));
+    }
+    problems
+}
+
+/// Adds one entry to `list`, or says why it cannot (a mistake in it, or a duplicate).
+fn add_entry(list: &mut List, content: &str, line: usize) -> Result<(), String> {
+    let (key, rust) = entry(content, list.kind)?;
+    if let Some(first) = list.seen.get(&key) {
+        return Err(format!(
+            "\"{key}\" is already in {} on line {first}; list each entry once",
+            list.name
+        ));
+    }
+    list.seen.insert(key, line);
+    list.entries.push(rust);
+    Ok(())
 }
 
 /// The name and kind of a `[NAME]` or `[NAME: phrases]` line.
