@@ -4,93 +4,20 @@
 //! bare price ("$6 for a bun").
 
 use super::engine::Hit;
+use super::lists::{DEFECTS, DEFECT_LINKS, VESSELS};
 use super::patterns::{covered, push};
 use super::quantities::wait_weight;
 use super::scope::negator_before;
 use super::tokenize::{Kind, Tokens};
-use super::words::{CLOCK_CUE, DEFECT, DEFECTS, FOOD, NEGATOR, ORDER, RULE_CONTAMINANT};
+use super::words::{CLOCK_CUE, DEFECT, FOOD, NEGATOR, ORDER, RULE_CONTAMINANT};
 
 /// Weight of a defect of a dish or an order ("coffee cold").
 const DEFECT_WEIGHT: f32 = -1.8;
 /// Weight of a bare price at the start of a clause ("$6 for a bun").
 const BARE_PRICE_WEIGHT: f32 = -1.2;
-/// Words allowed between a noun and its defect: copulas, arrival verbs and
-/// adverbs ("the fries arrived cold", "coffee stone cold", "food cold again").
-const LINKS: &[&str] = &[
-    "was",
-    "were",
-    "is",
-    "are",
-    "came",
-    "come",
-    "arrived",
-    "tasted",
-    "tastes",
-    "seemed",
-    "got",
-    "went",
-    "out",
-    "still",
-    "again",
-    "stone",
-    "completely",
-    "totally",
-    "all",
-    "always",
-    "too",
-    "way",
-    "so",
-    "very",
-    "really",
-    "super",
-    "a",
-    "bit",
-    "little",
-    "kinda",
-    "pretty",
-    "already",
-    "literally",
-    "half",
-    "almost",
-    "slightly",
-];
 /// Most link words between a noun and its predicate defect.
 const MAX_LINKS: usize = 3;
 
-/// Things that must never be in a dish or a drink.
-pub(crate) const CONTAMINANTS: &[&str] = &[
-    "fly",
-    "flies",
-    "hair",
-    "hairs",
-    "bug",
-    "bugs",
-    "roach",
-    "cockroach",
-    "worm",
-    "worms",
-    "insect",
-    "insects",
-    "glass",
-    "plastic",
-    "wire",
-    "staple",
-    "bandaid",
-    "fingernail",
-    "eyelash",
-    "mold",
-    "mould",
-    "maggot",
-    "maggots",
-    "ant",
-    "ants",
-    "slug",
-];
-/// Containers and dishes a contaminant may be found in, besides the food words.
-const VESSELS: &[&str] = &[
-    "food", "plate", "meal", "drink", "dish", "bowl", "cup", "glass", "mug", "order", "water",
-    "juice", "box", "bag", "takeout",
-];
 /// Weight of something foreign in the food ("a hair in my soup").
 const CONTAMINANT_WEIGHT: f32 = -2.4;
 /// Most words between the contaminant and "in" ("a fly was in", "a long hair baked into").
@@ -175,7 +102,7 @@ fn defects(t: &Tokens, hits: &mut Vec<Hit>) {
                 noun = Some(j);
                 break;
             }
-            if t.kind(j) != Kind::Word || !LINKS.contains(&t.text(j)) {
+            if t.kind(j) != Kind::Word || !DEFECT_LINKS.contains(&t.text(j)) {
                 break;
             }
         }

@@ -10,6 +10,7 @@ use std::cell::RefCell;
 
 use super::learned::{LearnedIndex, LearnedTerms, LEARNED_NOTE, PROBE_NOTE};
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
+use super::lists::{OWN_ACTIVITY_VERBS, PROBLEM_NOUNS, QUESTION_FILLERS, SUPERIORITY_VERBS};
 use super::patterns;
 use super::scope::{
     clause_before, domain_contrast, is_imperative, is_sentence_end, negator_before, negator_within,
@@ -41,9 +42,6 @@ const DOMAIN_NEGATED_NEGATIVE_SCALAR: f32 = -0.4;
 pub(crate) const FAILED_FUNCTION_WEIGHT: f32 = -1.8;
 /// Weight per "!" (at most four count), as in VADER.
 const EXCLAIM_EMPHASIS: f32 = 0.292;
-/// Domain: politeness and notice words that say nothing in a question
-/// ("Please, does anyone know ...?").
-const QUESTION_FILLERS: &[&str] = &["please", "pls", "plz", "kindly", "fyi", "thx"];
 /// Domain: weight of opinion words in a conditional clause ("if you have problems").
 const CONDITIONAL_SCALAR: f32 = 0.5;
 /// Domain: weight of quoted words relative to the author's own.
@@ -397,35 +395,9 @@ fn none_of_before(t: &Tokens, i: usize) -> Option<usize> {
     clause_before(t, i, NONE_OF_SCOPE_WORDS).find(|&k| t.text(k) == "none" && t.get(k + 1) == "of")
 }
 
-/// Problem nouns that "not a single" negates ("haven't had a single issue").
-const PROBLEM_NOUNS: &[&str] = &[
-    "problem",
-    "problems",
-    "issue",
-    "issues",
-    "complaint",
-    "complaints",
-    "error",
-    "errors",
-    "glitch",
-    "glitches",
-    "hiccup",
-    "fault",
-    "defect",
-    "scratch",
-    "crash",
-    "crashes",
-    "mistake",
-];
-
 fn is_problem_noun(word: &str) -> bool {
     PROBLEM_NOUNS.contains(&word)
 }
-
-/// Verbs of the reviewer's own activity: "I haven't listened to it in
-/// years", "we didn't read the manual" report no failure, unlike "the
-/// staff didn't listen".
-const OWN_ACTIVITY_VERBS: &[&str] = &["listen", "listened", "read", "reads", "bother", "bothered"];
 
 /// Whether the negated functional verb at `verb` is the reviewer's own
 /// inaction: "I"/"we" just before the negator ("I didn't read").
@@ -442,11 +414,6 @@ fn without_verb(t: &Tokens, neg: usize) -> bool {
 
 /// How many words after "no other" its verb may come ("no other color phone has").
 const SUPERIORITY_SCOPE_WORDS: usize = 4;
-/// Verbs after "no other X" that make it praise ("no other phone has ...").
-const SUPERIORITY_VERBS: &[&str] = &[
-    "has", "have", "can", "does", "gives", "offers", "compares", "comes", "is", "was", "will",
-    "beats", "matches",
-];
 
 /// Domain: "no" that is no complaint: a limit ("no more than two hours"),
 /// an idiom ("no end to what it can do", "no biggie"), or superiority ("no

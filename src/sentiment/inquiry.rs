@@ -3,23 +3,7 @@
 //! pastries", "please no") are worry or context, not a complaint about the business;
 //! a strong word ("rude", "awful") or a clearly negative whole still counts.
 
-/// Phrases that open an information-seeking question.
-const ASKING: &[&str] = &[
-    "anyone know",
-    "anybody know",
-    "does anyone",
-    "does anybody",
-    "has anyone",
-    "has anybody",
-    "can anyone",
-    "can anybody",
-    "anyone been",
-    "anyone tried",
-    "any idea",
-    "any ideas",
-    "wondering if",
-    "do you know if",
-];
+use super::lists::ASKING;
 
 /// The words of an inquiry may weigh this much together (lexicon scale, negative side)
 /// and still be worry rather than complaint: "miss" and "no" pass, "rude" or "awful"

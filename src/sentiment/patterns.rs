@@ -10,6 +10,10 @@ use std::ops::Range;
 
 use super::complaints;
 use super::engine::{Hit, Model};
+use super::lists::{
+    GONE_LINKS, NOT_EXCESS, REPEAT_MARKERS, RETURN_VERBS, SARCASM_EMOJI, SARCASTIC_AFTER_OH,
+    SEND_VERBS, UNREALISED,
+};
 use super::quantities;
 use super::scope::{clause_before, is_sentence_end, negator_before, negator_within};
 use super::shortfalls;
@@ -21,46 +25,10 @@ use super::words::{
     RULE_THAN, RULE_WISH, SARCASM, STAR, TOO, TOOK, UNIT, WAIT,
 };
 
-/// Eye-roll and similar emoji: sarcasm markers on their own.
-const SARCASM_EMOJI: &[&str] = &["\u{1F644}", "\u{1F612}", "\u{1F643}", "\u{1F611}"];
-/// Words that, right after "oh" at a clause start, are usually sarcastic ("oh great, ...").
-const SARCASTIC_AFTER_OH: &[&str] = &[
-    "great",
-    "wonderful",
-    "perfect",
-    "lovely",
-    "fantastic",
-    "brilliant",
-    "joy",
-    "nice",
-    "good",
-    "awesome",
-    "super",
-    "terrific",
-    "marvelous",
-    "fabulous",
-];
 /// Weight of a sarcasm marker itself.
 const SARCASM_MARKER_WEIGHT: f32 = -1.0;
 /// Praise under a sarcasm marker keeps this share of its size, with the sign flipped.
 const SARCASM_FLIP: f32 = -0.9;
-/// Repeat markers ("third time", "yet again"): the complaint is recurring.
-const REPEAT_MARKERS: &[&[&str]] = &[
-    &["third", "time"],
-    &["3rd", "time"],
-    &["fourth", "time"],
-    &["4th", "time"],
-    &["fifth", "time"],
-    &["5th", "time"],
-    &["yet", "again"],
-    &["once", "again"],
-    &["again", "and", "again"],
-    &["time", "and", "again"],
-    &["keeps", "happening"],
-    &["every", "single", "time"],
-    &["same", "problem"],
-    &["same", "issue"],
-];
 /// Weight of a repeat marker itself.
 const REPEAT_MARKER_WEIGHT: f32 = -0.8;
 /// Weight of a marker that reports a recurring problem on its own ("it happened again").
@@ -69,12 +37,6 @@ const STRONG_REPEAT_WEIGHT: f32 = -1.4;
 const REPEAT_AMPLIFY: f32 = 1.25;
 /// Weight of "too" + a neutral word ("too salty", "too small").
 const EXCESS_WEIGHT: f32 = -1.2;
-/// Words after "too" that do not make an excess complaint.
-const NOT_EXCESS: &[&str] = &[
-    "a", "an", "the", "and", "i", "it", "is", "was", "but", "so", "for", "to", "of", "in", "on",
-    "at", "with", "we", "they", "you", "he", "she", "my", "this", "that", "as", "be", "are",
-    "were", "had", "have", "will", "would", "can", "could", "or",
-];
 /// Weight of "not too X" ("not too sweet"): mild praise.
 const NOT_TOO_WEIGHT: f32 = 1.0;
 /// How far back a negator reaches a return word ("I don't think we'll be going back").
@@ -158,11 +120,6 @@ fn never_comma_ever(t: &Tokens, k: usize) -> Option<usize> {
     (t.text(ever) == "ever" && t.text(ever - 1) == "," && t.text(never) == "never").then_some(never)
 }
 
-/// Verbs of sending a product back ("sent mine back", "took it back").
-const SEND_VERBS: &[&str] = &[
-    "sent", "send", "sending", "took", "take", "taking", "shipped", "shipping", "mailed",
-    "mailing", "returned", "boxed", "packed",
-];
 /// Weight of sending a product back.
 const SENT_BACK_WEIGHT: f32 = -1.8;
 
@@ -247,54 +204,6 @@ fn remedies(t: &Tokens, hits: &mut [Hit]) {
     }
 }
 
-/// Words after a problem that say it went away ("the static disappeared").
-pub(crate) const GONE_WORDS: &[&str] = &[
-    "disappeared",
-    "disappears",
-    "vanished",
-    "vanishes",
-    "gone",
-    "away",
-    "resolved",
-    "fixed",
-    "solved",
-];
-/// Words that, negated after a problem, say it is absent ("the static was
-/// not present").
-pub(crate) const PRESENCE_WORDS: &[&str] = &["present", "noticeable", "audible", "evident"];
-/// Words that may stand between a problem and its going away.
-const GONE_LINKS: &[&str] = &[
-    "not",
-    "no",
-    "longer",
-    "never",
-    "is",
-    "was",
-    "were",
-    "has",
-    "have",
-    "had",
-    "been",
-    "got",
-    "get",
-    "went",
-    "go",
-    "goes",
-    "finally",
-    "completely",
-    "totally",
-    "just",
-    "quickly",
-    "soon",
-    "eventually",
-    "then",
-    "also",
-    "simply",
-    "all",
-    "now",
-    "promptly",
-    "immediately",
-];
 /// How many words may stand between a problem and its going away ("the
 /// noise has finally gone").
 const GONE_SCOPE_WORDS: usize = 4;
@@ -330,31 +239,6 @@ fn problem_went_away(t: &Tokens, hits: &mut [Hit]) {
         }
     }
 }
-
-/// Words before a remedy that say it has not happened.
-const UNREALISED: &[&str] = &[
-    "wish",
-    "hope",
-    "hoping",
-    "will",
-    "would",
-    "should",
-    "need",
-    "needs",
-    "must",
-    "try",
-    "tried",
-    "trying",
-    "could",
-    "can't",
-    "cannot",
-    "supposed",
-    "promised",
-    "attempt",
-    "attempted",
-    "want",
-    "wanted",
-];
 
 /// A remedy word inside a failure phrase of its own ("gone wrong").
 fn is_failure(t: &Tokens, r: usize) -> bool {
@@ -466,47 +350,6 @@ fn repeats(t: &Tokens, hits: &mut Vec<Hit>) {
         }
     }
 }
-
-/// Words after which "again" is a return, not a repeat ("come again").
-const RETURN_VERBS: &[&str] = &[
-    "come",
-    "coming",
-    "came",
-    "visit",
-    "visiting",
-    "see",
-    "go",
-    "going",
-    "back",
-    "return",
-    "order",
-    "ordering",
-    "eat",
-    "eating",
-    "buy",
-    "try",
-    "be",
-    "here",
-    "there",
-    "stop",
-    "book",
-    "and",
-    "shop",
-    "use",
-    "it",
-    "them",
-    "this",
-    "again",
-    "sorry",
-    "thanks",
-    "thank",
-    "you",
-    "congrats",
-    "congratulations",
-    "hello",
-    "hi",
-    "welcome",
-];
 
 /// A marker that reports a recurring problem by itself: "yet again",
 /// "happened again", "same as last (time|week|month|year|visit)", "for the

@@ -3,38 +3,13 @@
 //! ("1 star", "2/5", "10/10", "4 out of 5").
 
 use super::engine::Hit;
+use super::lists::{LIFE_FILLERS, LIFE_PRAISE, WAIT_FILLERS};
 use super::patterns::covered;
 use super::patterns::push;
 use super::scope::is_sentence_end;
 use super::scope::negator_before;
 use super::tokenize::{Kind, Tokens};
 use super::words::{ARTICLE, NUMBER_WORD, RULE_DECLINE, RULE_LIFE, TOOK, WAIT};
-
-/// Fillers allowed between a wait word and its duration.
-const WAIT_FILLERS: &[&str] = &[
-    "for",
-    "over",
-    "about",
-    "almost",
-    "nearly",
-    "around",
-    "like",
-    "at",
-    "least",
-    "another",
-    "more",
-    "than",
-    "literally",
-    "well",
-    "roughly",
-    "close",
-    "to",
-    "on",
-    "in",
-    "line",
-    "there",
-    "outside",
-];
 
 /// Minutes per time unit word, if `w` is one.
 fn unit_minutes(w: &str) -> Option<f32> {
@@ -173,44 +148,6 @@ pub(crate) fn waiting(t: &Tokens, hits: &mut Vec<Hit>) {
     }
 }
 
-/// Praise of a product's working life that a short life turns round
-/// ("worked great for 3 weeks").
-const LIFE_PRAISE: &[&str] = &[
-    "great",
-    "fine",
-    "well",
-    "perfectly",
-    "ok",
-    "okay",
-    "flawlessly",
-    "beautifully",
-    "good",
-];
-/// Fillers between a life verb and its duration.
-const LIFE_FILLERS: &[&str] = &[
-    "for",
-    "in",
-    "after",
-    "about",
-    "only",
-    "just",
-    "around",
-    "less",
-    "than",
-    "under",
-    "barely",
-    "maybe",
-    "like",
-    "exactly",
-    "approximately",
-    "roughly",
-    "nearly",
-    "almost",
-    "within",
-    "working",
-    "the",
-    "first",
-];
 /// Longest life that is still a complaint for "worked", "lasted", "used".
 const SHORT_LIFE_MINUTES: f32 = 6.0 * 43_200.0;
 /// Longest life that is still a complaint for "died", "broke", "quit".

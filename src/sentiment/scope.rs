@@ -3,6 +3,7 @@
 //! contrast ("fine but rude" leans on the part after "but").
 
 use super::engine::Hit;
+use super::lists::IMPERATIVE_OPENERS;
 use super::tokenize::{Kind, Tokens};
 use super::words::{CONTRAST_WORD, NEGATOR};
 
@@ -26,9 +27,9 @@ pub(crate) fn clause_before(t: &Tokens, i: usize, n: usize) -> impl Iterator<Ite
 /// A negator used as a warning to others ("Don't waste your money", "do
 /// not buy"): it opens its clause, so it does not turn the complaint around.
 pub(crate) fn is_imperative(t: &Tokens, neg: usize) -> bool {
-    const OPENERS: &[&str] = &["please", "just", "so", "and", "seriously", "simply", "then"];
-    let opens =
-        |k: usize| k == 0 || t.kind(k - 1) == Kind::Punct || OPENERS.contains(&t.text(k - 1));
+    let opens = |k: usize| {
+        k == 0 || t.kind(k - 1) == Kind::Punct || IMPERATIVE_OPENERS.contains(&t.text(k - 1))
+    };
     match t.text(neg) {
         "don't" | "never" => opens(neg),
         "not" => neg > 0 && t.text(neg - 1) == "do" && opens(neg - 1),

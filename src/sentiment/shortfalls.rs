@@ -4,60 +4,20 @@
 //! play half my discs".
 
 use super::engine::Hit;
+use super::lists::{
+    COMPARATIVES, DO_NEGATORS, EXPECTATIONS, LIMIT_MODALS, NOT_FEATURES, NOT_LIMITS,
+    PERSON_SUBJECTS, THIS_WORDS, WISH_PRAISE, WISH_SUBJECTS, WISH_VERBS,
+};
 use super::patterns::{covered, mute_complaints, mute_praise, push};
 use super::scope::{clause_before, negator_within};
 use super::tokenize::{Kind, Tokens};
 use super::words::{FUNCTIONAL, NEGATOR, RULE_HAVE, RULE_ONLY, RULE_THAN, RULE_WISH};
 
-/// Comparatives that, before "than this", say the reviewed thing is worse.
-const COMPARATIVES: &[&str] = &[
-    "better", "nicer", "superior", "cheaper", "faster", "quieter", "easier", "sharper",
-];
-/// Words after "than" that name the thing under review.
-const THIS: &[&str] = &["this", "these"];
 /// How many words may stand between a comparative and "than" ("better dvd player than").
 const MAX_GAP_TO_THAN: usize = 4;
 /// Weight of "better ... than this".
 const WORSE_THAN_THIS_WEIGHT: f32 = -1.5;
 
-/// "wish" and its past: the wish words of [`wish_for_missing`].
-pub(crate) const WISH_WORDS: &[&str] = &["wish", "wished", "wishing"];
-/// Verbs and modals that make a wish about how things are ("wish it had").
-const WISH_VERBS: &[&str] = &[
-    "had",
-    "would",
-    "could",
-    "were",
-    "was",
-    "did",
-    "came",
-    "offered",
-    "made",
-    "included",
-    "worked",
-    "lasted",
-    "gave",
-    "allowed",
-    "let",
-    "provided",
-    "showed",
-    "supported",
-    "wasn't",
-    "weren't",
-    "didn't",
-    "hadn't",
-    "wouldn't",
-    "couldn't",
-];
-/// Subjects of a wish about a thing ("wish it had", "wish the camera
-/// were"); a wish about a person ("wish I was there") is longing, not a complaint.
-const WISH_SUBJECTS: &[&str] = &[
-    "it", "its", "the", "this", "these", "they", "their", "there", "you", "that",
-];
-/// Words in a wish about oneself that make it praise ("wish I had bought it sooner").
-const WISH_PRAISE: &[&str] = &[
-    "sooner", "earlier", "ago", "more", "another", "two", "second",
-];
 /// How many words after "wish" its verb may come ("wish the camera had").
 const WISH_VERB_WINDOW: usize = 4;
 /// Weight of "wish I had bought it sooner".
@@ -65,64 +25,9 @@ const WISH_SOONER_WEIGHT: f32 = 1.5;
 /// Weight of a wish for something missing.
 const WISH_WEIGHT: f32 = -1.2;
 
-/// Modals before "only" that make a limitation ("it would only play ...").
-const LIMIT_MODALS: &[&str] = &[
-    "can", "could", "would", "will", "does", "did", "do", "seems",
-];
-/// Verbs after "can only" that praise rather than limit ("I can only recommend it").
-const NOT_LIMITS: &[&str] = &[
-    "imagine",
-    "hope",
-    "say",
-    "recommend",
-    "praise",
-    "thank",
-    "assume",
-    "guess",
-    "speak",
-    "rave",
-    "improve",
-    "get",
-];
 /// Weight of a limitation ("only works with", "would only play").
 const LIMIT_WEIGHT: f32 = -1.0;
 
-/// Verbs of having a feature: "doesn't have", "has no", "didn't come with".
-pub(crate) const HAVE_WORDS: &[&str] = &["have", "has", "had", "include", "includes", "come"];
-/// Subjects whose lack is no product's fault ("I don't have a DVD+R to try").
-const PERSON_SUBJECTS: &[&str] = &["i", "we", "you", "i'm", "we're", "you're"];
-/// Words after the verb that are no missing feature ("has no problems",
-/// "has no equal", "doesn't have to").
-const NOT_FEATURES: &[&str] = &[
-    "to",
-    "problem",
-    "problems",
-    "issue",
-    "issues",
-    "complaint",
-    "complaints",
-    "trouble",
-    "doubt",
-    "reason",
-    "idea",
-    "choice",
-    "equal",
-    "rival",
-    "regret",
-    "regrets",
-    "clue",
-    "time",
-    "plans",
-    "intention",
-    "more",
-    "need",
-    "way",
-    "one",
-    "longer",
-    "less",
-];
-/// Negators of do-support before "have": "doesn't have", "didn't come with".
-const DO_NEGATORS: &[&str] = &["doesn't", "didn't", "doesnt", "didnt"];
 /// Weight of a missing feature.
 const MISSING_FEATURE_WEIGHT: f32 = -1.5;
 
@@ -140,19 +45,6 @@ pub(crate) fn faint_praise(t: &Tokens, hits: &mut [Hit]) {
         mute_praise(hits, h.start.saturating_sub(3)..h.start);
     }
 }
-
-/// Verbs of expectation that, after "as" or "than", are a yardstick and no
-/// praise: "not as good as I had hoped", "worse than we expected".
-const EXPECTATIONS: &[&str] = &[
-    "hoped",
-    "expected",
-    "anticipated",
-    "wanted",
-    "imagined",
-    "thought",
-    "advertised",
-    "promised",
-];
 
 /// Zeroes the valence of an expectation verb used as a yardstick ("not as
 /// good as I had hoped"): the comparison carries the verdict. Runs on the
@@ -192,7 +84,7 @@ fn next_in_clause(t: &Tokens, k: usize) -> Option<usize> {
 /// "a much better player than this": praise of the alternative is a
 /// complaint about this one. Not when negated ("nothing better than this").
 fn worse_than_this(t: &Tokens, than: usize, hits: &mut Vec<Hit>) {
-    let Some(this) = next_in_clause(t, than).filter(|&k| THIS.contains(&t.text(k))) else {
+    let Some(this) = next_in_clause(t, than).filter(|&k| THIS_WORDS.contains(&t.text(k))) else {
         return;
     };
     let Some(cmp) =

@@ -3,29 +3,13 @@
 //! enough" ("I can't recommend them enough"). Plain negation would flip them.
 
 use super::engine::Hit;
+use super::lists::{COPULA_FILLERS, DETER_VERBS, IRREGULAR_COMPARATIVES, PRAISE_VERBS};
 use super::scope::words_after;
 use super::tokenize::{Kind, Tokens};
 use super::words::NEGATOR;
 
-/// Words that may stand between the negator and the comparative
-/// ("couldn't possibly be any more helpful").
-const COPULA_FILLERS: &[&str] = &[
-    "be", "been", "have", "get", "any", "more", "much", "possibly",
-];
-/// Comparatives not spelled with -er.
-const IRREGULAR_COMPARATIVES: &[&str] = &["worse", "less"];
 /// Weight of a negated comparative relative to the word alone: a superlative.
 pub(crate) const SUPERLATIVE_SCALAR: f32 = 1.25;
-/// Verbs of praise whose "can't ... enough" is praise.
-const PRAISE_VERBS: &[&str] = &[
-    "recommend",
-    "thank",
-    "praise",
-    "rave",
-    "compliment",
-    "commend",
-    "applaud",
-];
 
 /// Whether the negator at `neg` and the word at `i` form a negated
 /// comparative: "can't/couldn't" (or "can/could not") + "be" or "get" +
@@ -71,25 +55,6 @@ pub(crate) fn cannot_praise_enough(t: &Tokens, hits: &mut [Hit]) {
     }
 }
 
-/// Verbs of being put off, after "don't let ...": "don't let the outside
-/// fool you", "don't let the price scare you away".
-const DETER_VERBS: &[&str] = &[
-    "fool",
-    "scare",
-    "deter",
-    "discourage",
-    "stop",
-    "put",
-    "change",
-    "turn",
-    "intimidate",
-    "mislead",
-    "worry",
-    "bother",
-    "confuse",
-    "dissuade",
-    "keep",
-];
 /// Whether token `j` is a verb of being put off; "put", "turn" and "keep"
 /// only with their particle ("put you off", "turn you away").
 fn is_deterring(t: &Tokens, j: usize) -> bool {

@@ -2,10 +2,12 @@
 //! valence, phrase starts, and the word classes of the rules.
 
 use super::lexicon::{FnvMap, Lexicon, WordKey};
-use super::words::{
-    self, Info, BOOST_DECR, BOOST_INCR, CONTRAST, CONTRAST_WORD, DOMAIN_DAMPENERS,
-    DOMAIN_INTENSIFIERS, DOMAIN_NEGATORS, FUNCTIONAL, FUNCTIONAL_VERBS, NEGATOR, PHRASE_PART,
+use super::lists::{
+    self, CONTRAST, DOMAIN_DAMPENERS, DOMAIN_INTENSIFIERS, DOMAIN_NEGATORS, FUNCTIONAL_VERBS,
     VADER_DAMPENERS, VADER_INTENSIFIERS, VADER_NEGATORS,
+};
+use super::words::{
+    self, Info, BOOST_DECR, BOOST_INCR, CONTRAST_WORD, FUNCTIONAL, NEGATOR, PHRASE_PART,
 };
 use super::words::{CLOCK_CUE, COLD_FOOD, DEFECT, EXCESS_OK, FOOD, HOT_FOOD, ORDER, ORDINAL};
 
@@ -111,28 +113,28 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
         for (list, flag) in words::pattern_words() {
             set(list, &|c| c.flags |= flag);
         }
-        set(words::HOT_FOODS, &|c| c.class |= HOT_FOOD | FOOD);
-        set(words::COLD_FOODS, &|c| c.class |= COLD_FOOD | FOOD);
-        set(words::OTHER_FOODS, &|c| c.class |= FOOD);
-        set(words::ORDERS, &|c| c.class |= ORDER);
-        for (w, _, _) in words::DEFECTS {
+        set(lists::HOT_FOODS, &|c| c.class |= HOT_FOOD | FOOD);
+        set(lists::COLD_FOODS, &|c| c.class |= COLD_FOOD | FOOD);
+        set(lists::OTHER_FOODS, &|c| c.class |= FOOD);
+        set(lists::ORDERS, &|c| c.class |= ORDER);
+        for (w, _, _) in lists::DEFECTS {
             set(&[w], &|c| c.class |= DEFECT);
         }
-        set(words::CLOCK_CUES, &|c| c.class |= CLOCK_CUE);
-        set(words::EXCESS_WORDS, &|c| c.class |= EXCESS_OK);
-        set(words::ORDINALS, &|c| c.class |= ORDINAL);
+        set(lists::CLOCK_CUES, &|c| c.class |= CLOCK_CUE);
+        set(lists::EXCESS_WORDS, &|c| c.class |= EXCESS_OK);
+        set(lists::ORDINALS, &|c| c.class |= ORDINAL);
         for (list, rule) in [
-            (words::CONDITIONALS, words::RULE_CONDITIONAL),
-            (words::REMEDIES, words::RULE_REMEDY),
-            (words::SLANG_INTENSIFIERS, words::RULE_SLANG),
-            (words::NOT_RETURN_VERBS, words::RULE_NOT_RETURN),
-            (words::LIFE_WORDS, words::RULE_LIFE),
-            (words::DECLINE_WORDS, words::RULE_DECLINE),
-            (super::shortfalls::WISH_WORDS, words::RULE_WISH),
-            (super::patterns::GONE_WORDS, words::RULE_GONE),
-            (super::patterns::PRESENCE_WORDS, words::RULE_PRESENCE),
-            (super::shortfalls::HAVE_WORDS, words::RULE_HAVE),
-            (super::complaints::CONTAMINANTS, words::RULE_CONTAMINANT),
+            (lists::CONDITIONALS, words::RULE_CONDITIONAL),
+            (lists::REMEDIES, words::RULE_REMEDY),
+            (lists::SLANG_INTENSIFIERS, words::RULE_SLANG),
+            (lists::NOT_RETURN_VERBS, words::RULE_NOT_RETURN),
+            (lists::LIFE_WORDS, words::RULE_LIFE),
+            (lists::DECLINE_WORDS, words::RULE_DECLINE),
+            (lists::WISH_WORDS, words::RULE_WISH),
+            (lists::GONE_WORDS, words::RULE_GONE),
+            (lists::PRESENCE_WORDS, words::RULE_PRESENCE),
+            (lists::HAVE_WORDS, words::RULE_HAVE),
+            (lists::CONTAMINANTS, words::RULE_CONTAMINANT),
             (&["than"], words::RULE_THAN),
             (&["only"], words::RULE_ONLY),
             (&["let"], words::RULE_LET),
