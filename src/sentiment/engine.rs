@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+use super::families;
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
 use super::patterns;
 use super::scope::{
@@ -172,6 +173,7 @@ impl Model {
         self.lexical_pass(toks, hits);
         if self.domain {
             patterns::apply(self, toks, hits);
+            families::apply(toks, hits);
             domain_contrast(toks, hits);
             questions_and_quotes(toks, hits);
         } else {
@@ -189,7 +191,7 @@ impl Model {
         let value = normalize(total);
         let mut terms: Vec<(String, f32)> = hits
             .iter()
-            .filter(|h| h.weight != 0.0)
+            .filter(|h| h.weight != 0.0 || families::shown_when_muted(h))
             .map(|h| (term_text(toks, h), h.weight))
             .collect();
         if sum != 0.0 && emphasis > 0.0 {
