@@ -81,7 +81,7 @@ const AWAITED: &[&str] = &[
 /// Weight of a rhetorical question.
 const RHETORICAL_WEIGHT: f32 = -1.8;
 /// Note of a rhetorical question's term.
-const RHETORICAL: &str = " (rhetorical question)";
+pub(crate) const RHETORICAL: &str = " (rhetorical question)";
 /// Note of praise inside a rhetorical question: it names what was missing.
 pub(crate) const MISSING_IN_QUESTION: &str = " (missing, rhetorical question)";
 
@@ -215,6 +215,8 @@ pub(crate) const IN_PLAN: &str = " (in a plan)";
 
 /// Words that start a rule of this file.
 pub(crate) const TRIGGERS: &[&str] = &[
+    "where's",
+    "wheres",
     "how",
     "why",
     "too",
@@ -404,12 +406,18 @@ fn weak_frame(t: &Tokens, f: usize, end: usize) -> Option<Frame> {
         "what" if at(t, f + 1, &["happened", "to"]) => frame(3, true),
         "what's" | "whats" if at(t, f + 1, &["the", "point"]) => frame(3, false),
         "what" if at(t, f + 1, &["is", "the", "point"]) => frame(4, false),
-        "where" if matches!(t.get(f + 1), "is" | "are" | "'s") => {
-            let (own, thing) = (t.get(f + 2), f + 3);
+        "where" | "where's" | "wheres" => {
+            let verb = matches!(t.get(f + 1), "is" | "are" | "'s");
+            (verb || t.text(f) != "where").then_some(())?;
+            let (own, thing) = if verb {
+                (t.get(f + 2), f + 3)
+            } else {
+                (t.get(f + 1), f + 2)
+            };
             let awaited = thing < end
                 && (t.toks[thing].info.class & ORDER != 0 || AWAITED.contains(&t.text(thing)));
             (matches!(own, "my" | "our") && awaited).then_some(())?;
-            frame(4, false)
+            frame(thing + 1 - f, false)
         }
         aux if EVEN_AUX.contains(&aux) => {
             let subject = EVEN_SUBJECTS.contains(&t.get(f + 1))
@@ -601,7 +609,9 @@ mod tests {
             "Who trains these people?",
             "What happened to the decent portions?",
             "Do they even read their emails?",
+            "Does anyone there even check the voicemail?",
             "Where is my refund?",
+            "Where's my order? It's been an hour.",
             "How many times do I have to call before someone picks up?",
             "Honestly, would it kill them to say hello?",
         ] {

@@ -52,17 +52,11 @@ const EXPECTING: &[&str] = &[
     "thought",
     "anticipated",
 ];
-/// Words that make an expectation met or beaten ("expected worse", "better than expected").
-const MET: &[&str] = &[
-    "worse",
-    "less",
-    "than",
-    "exceeded",
-    "exceeds",
-    "beyond",
-    "surpassed",
-    "as",
-];
+/// Words before an expectation that say it was met or beaten ("better
+/// than expected", "exceeded what we expected", "as expected").
+const BEATEN: &[&str] = &["than", "exceeded", "exceeds", "beyond", "surpassed", "as"];
+/// Words after an expectation that set it low ("expected worse").
+const LOW: &[&str] = &["worse", "less", "little"];
 /// Weight of an unmet expectation against the price.
 const PRICE_LETDOWN_WEIGHT: f32 = -1.6;
 /// Note of the price frame's term.
@@ -138,6 +132,18 @@ const EXPERIENCE_LINKS: &[&str] = &[
 ];
 /// Words that make a negated bad experience the worst one ("never been so disappointed").
 const EMPHATIC: &[&str] = &["so", "such", "this", "as", "that", "quite"];
+/// Phrases of a negated bad experience without a bad word ("never let us down").
+const NEVER_BAD_PHRASES: &[&[&str]] = &[
+    &["never", "let", "me", "down"],
+    &["never", "let", "us", "down"],
+    &["never", "lets", "me", "down"],
+    &["never", "lets", "us", "down"],
+    &["never", "lets", "you", "down"],
+    &["never", "failed", "me"],
+    &["never", "failed", "us"],
+    &["not", "once", "let", "us", "down"],
+    &["not", "once", "let", "me", "down"],
+];
 /// Weight of a negated bad experience.
 const NEVER_BAD_WEIGHT: f32 = 1.8;
 /// A negated bad experience made emphatic weighs this much of the bad word, negative.
@@ -181,6 +187,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
 /// Applies the rules of this file.
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
     never_a_bad_experience(t, hits);
+    never_let_down(t, hits);
     not_charged(t, hits);
     price_letdown(t, hits);
 }
@@ -221,8 +228,10 @@ fn price_letdown(t: &Tokens, hits: &mut Vec<Hit>) {
         let Some(expect) = expect else {
             continue;
         };
-        let met =
-            (expect.saturating_sub(3)..(expect + 4).min(end)).any(|k| MET.contains(&t.text(k)));
+        // "better than we expected", "exceeded what we expected"; "expected worse".
+        let beaten = (expect.saturating_sub(3)..expect).any(|k| BEATEN.contains(&t.text(k)));
+        let low = (expect + 1..(expect + 4).min(end)).any(|k| LOW.contains(&t.text(k)));
+        let met = beaten || low;
         if met || (s..end).any(|k| t.toks[k].info.is(NEGATOR) && k < expect && k + 3 >= expect) {
             continue;
         }
@@ -344,6 +353,22 @@ fn never_a_bad_experience(t: &Tokens, hits: &mut [Hit]) {
     }
 }
 
+/// "it has never let me down", "never failed us": praise with no bad word to negate.
+fn never_let_down(t: &Tokens, hits: &mut Vec<Hit>) {
+    for k in 0..t.len() {
+        if !matches!(t.text(k), "never" | "not") {
+            continue;
+        }
+        if let Some(p) = NEVER_BAD_PHRASES.iter().find(|p| at(t, k, p)) {
+            let end = k + p.len();
+            for h in hits.iter_mut().filter(|h| (k..end).contains(&h.anchor)) {
+                h.weight = 0.0;
+            }
+            push(hits, k, end, NEVER_BAD_WEIGHT, NEVER_BAD);
+        }
+    }
+}
+
 /// How far back from the bad word an experience negator may stand
 /// ("haven't had a single bad").
 const EXPERIENCE_SCOPE_WORDS: usize = 5;
@@ -391,6 +416,7 @@ mod tests {
             "Not worth the money.",
             "For the price, you'd expect real cream.",
             "For $40 a head I'd have hoped for a proper dessert.",
+            "For £12 a cocktail I'd expect more than a splash of gin.",
             "At these prices you would think they could afford napkins.",
             "For 30 dollars the steak should be tender and juicy.",
         ] {
@@ -451,6 +477,7 @@ mod tests {
             "Haven't had a single bad coffee in years.",
             "Has yet to disappoint.",
             "Not once been let down.",
+            "I've been coming here for years and it's never let me down.",
         ] {
             assert_eq!(label(text), Label::Positive, "{text}: {:?}", score(text));
         }
