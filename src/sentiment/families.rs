@@ -71,6 +71,12 @@ pub(crate) fn sentences(t: &Tokens) -> impl Iterator<Item = (usize, usize)> + '_
     })
 }
 
+/// Whether token `k` starts some family (one bit test): every loop over
+/// the tokens asks this before comparing any text.
+pub(crate) fn is_trigger(t: &Tokens, k: usize) -> bool {
+    t.toks[k].info.starts(RULE_FAMILY)
+}
+
 /// Whether the words at `k` are `words`, one token each.
 pub(crate) fn at(t: &Tokens, k: usize, words: &[&str]) -> bool {
     words.iter().enumerate().all(|(d, w)| t.get(k + d) == *w)

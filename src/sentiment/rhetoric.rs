@@ -8,7 +8,7 @@
 //!   "going to try the new menu next week" (their words do not count).
 
 use super::engine::Hit;
-use super::families::{at, mute_noted, sentences, skip_fillers, weight_in};
+use super::families::{at, is_trigger, mute_noted, sentences, skip_fillers, weight_in};
 use super::patterns::push;
 use super::scope::is_sentence_end;
 use super::tokenize::{Kind, Tokens};
@@ -34,6 +34,9 @@ const FILLERS: &[&str] = &[
     "just",
     "now",
 ];
+/// How many words into a sentence its rhetorical frame or opener starts
+/// ("Oh well, just perfect, ...", "Honestly, how hard ...").
+const OPENING_WORDS: usize = 6;
 /// Adjectives of "how hard is it to ...".
 const HARD: &[&str] = &["hard", "difficult", "tough", "complicated"];
 /// Verbs between "how hard" and "it" ("how hard can it be").
@@ -210,21 +213,15 @@ const PLAN_VERDICTS: &[&str] = &[
     "again",
     "back",
 ];
+/// How many words into its clause a plan's marker may come.
+const PLAN_MARKER_WORDS: usize = 5;
 /// Note of a word that does not count inside a plan.
 pub(crate) const IN_PLAN: &str = " (in a plan)";
 
 /// Words that start a rule of this file.
 pub(crate) const TRIGGERS: &[&str] = &[
-    "where's",
-    "wheres",
     "how",
-    "why",
     "too",
-    "who",
-    "are",
-    "you",
-    "what",
-    "where",
     "would",
     "will",
     "shall",
@@ -259,16 +256,22 @@ pub(crate) const TRIGGERS: &[&str] = &[
 /// (questions are checked whenever the text has a "?").
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>, triggered: bool) {
     for (s, end) in sentences(t) {
+        let question = t.get(end) == "?";
+        // Outside a question every rule here opens with a trigger word in
+        // the sentence's first few words: bit tests first, text after.
+        let opens = (s..end).take(OPENING_WORDS).any(|k| is_trigger(t, k));
+        if !question && !opens {
+            continue;
+        }
         let first = skip_fillers(t, s, end, FILLERS);
         if first >= end {
             continue;
         }
-        let question = t.get(end) == "?";
-        let rhetorical = (triggered || question) && rhetorical_question(t, s, first, end, hits);
+        let rhetorical = rhetorical_question(t, s, first, end, hits);
         if question && !rhetorical && !praising_question(t, first, end, hits) {
             not_a_verdict(t, s, first, end, hits);
         }
-        if triggered {
+        if opens {
             sarcastic_opener(t, s, end, hits);
         }
     }
@@ -356,7 +359,7 @@ fn strong_frame(t: &Tokens, first: usize, end: usize) -> Option<Frame> {
         return frame(f, if t.get(f + 2) == "more" { 4 } else { 3 });
     }
     // "Is it too much to ask" may stand without its "?" and after other words.
-    let ask = (f..end).find(|&k| at(t, k, &["too", "much", "to", "ask"]))?;
+    let ask = (f..end).find(|&k| is_trigger(t, k) && at(t, k, &["too", "much", "to", "ask"]))?;
     if (f..ask).any(|k| t.toks[k].info.is(NEGATOR)) {
         return None;
     }
@@ -561,6 +564,13 @@ fn plans(t: &Tokens, hits: &mut [Hit]) {
 
 /// One clause `start..end` of [`plans`].
 fn plan_clause(t: &Tokens, start: usize, end: usize, hits: &mut [Hit]) {
+    // A plan's marker comes in its first few words ("we are going to").
+    if !(start..end)
+        .take(PLAN_MARKER_WORDS)
+        .any(|k| is_trigger(t, k))
+    {
+        return;
+    }
     let mut k = skip_fillers(t, start, end, FILLERS);
     let mut planned = false;
     while k < end {

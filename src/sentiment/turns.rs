@@ -7,11 +7,10 @@
 //!   main part half as much again ("but" and "however" are in `scope`).
 
 use super::engine::Hit;
-use super::families::{at, mute_noted, sentences, skip_fillers, weight_in};
+use super::families::{at, is_trigger, mute_noted, sentences, skip_fillers, weight_in};
 use super::patterns::{covered, push};
 use super::scope::is_sentence_end;
 use super::tokenize::{Kind, Tokens};
-use super::words::RULE_FAMILY;
 
 /// Phrases that say something got worse over time.
 const DECLINE_PHRASES: &[&[&str]] = &[
@@ -187,7 +186,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
 /// "once", "formerly") against a later one ("now", "not anymore").
 pub(crate) fn decline(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !t.toks[k].info.starts(RULE_FAMILY) {
+        if !is_trigger(t, k) {
             continue;
         }
         if let Some(p) = DECLINE_PHRASES.iter().find(|p| at(t, k, p)) {
@@ -305,15 +304,21 @@ pub(crate) fn concession(t: &Tokens, hits: &mut [Hit]) {
     let mut previous: Option<(usize, usize)> = None;
     for (s, end) in sentences(t) {
         let first = skip_fillers(t, s, end, &["and", "but", "so"]);
-        let opener = CONCEDED_BEFORE.iter().find(|m| at(t, first, m));
-        let trailing_though =
-            end >= 2 && matches!(t.text(end - 1), "though" | "tho") && end - 1 > first;
+        let opener = (first < end && is_trigger(t, first))
+            .then(|| CONCEDED_BEFORE.iter().find(|m| at(t, first, m)))
+            .flatten();
+        let trailing_though = end >= 2
+            && end - 1 > first
+            && is_trigger(t, end - 1)
+            && matches!(t.text(end - 1), "though" | "tho");
         if opener.is_some() || trailing_though {
             if let Some((ps, pe)) = previous {
                 scale(hits, ps..pe, CONCEDED_SCALAR);
                 scale(hits, s..end, MAIN_SCALAR);
             }
-        } else if let Some(c) = (first..end).find(|&k| CONCEDING.contains(&t.text(k))) {
+        } else if let Some(c) =
+            (first..end).find(|&k| is_trigger(t, k) && CONCEDING.contains(&t.text(k)))
+        {
             conceding_clause(t, first, c, end, hits);
         }
         previous = Some((s, end));

@@ -9,10 +9,10 @@
 //!   been so disappointed" and "never had a worse meal" are complaints.
 
 use super::engine::Hit;
-use super::families::{at, mute_noted, sentences};
+use super::families::{at, is_trigger, mute_noted, sentences};
 use super::patterns::push;
 use super::tokenize::{Kind, Tokens};
-use super::words::{NEGATOR, RULE_FAMILY};
+use super::words::NEGATOR;
 
 /// Phrases that set the price as the yardstick ("for what we paid").
 const PRICE_FRAMES: &[&[&str]] = &[
@@ -194,7 +194,7 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
 
 /// A price frame at `k`: its length ("for the price" = 3, "for $40" = 2).
 fn price_frame(t: &Tokens, k: usize) -> Option<usize> {
-    if !t.toks[k].info.starts(RULE_FAMILY) {
+    if !is_trigger(t, k) {
         return None;
     }
     if let Some(p) = PRICE_FRAMES.iter().find(|p| at(t, k, p)) {
@@ -258,7 +258,7 @@ fn modal_before(t: &Tokens, k: usize) -> bool {
 /// "won't charge you for refills", "the dessert was on the house".
 fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !t.toks[k].info.starts(RULE_FAMILY) {
+        if !is_trigger(t, k) {
             continue;
         }
         if let Some(p) = FREE_PHRASES.iter().find(|p| at(t, k, p)) {
@@ -356,7 +356,7 @@ fn never_a_bad_experience(t: &Tokens, hits: &mut [Hit]) {
 /// "it has never let me down", "never failed us": praise with no bad word to negate.
 fn never_let_down(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !matches!(t.text(k), "never" | "not") {
+        if !is_trigger(t, k) || !matches!(t.text(k), "never" | "not") {
             continue;
         }
         if let Some(p) = NEVER_BAD_PHRASES.iter().find(|p| at(t, k, p)) {
