@@ -77,6 +77,20 @@ pub(crate) fn is_trigger(t: &Tokens, k: usize) -> bool {
     t.toks[k].info.starts(RULE_FAMILY)
 }
 
+/// The first of `phrases` whose words stand at `k`. The token's text is
+/// read once and compared with each phrase's first word before the rest.
+pub(crate) fn phrase_at<'p>(
+    t: &Tokens,
+    k: usize,
+    phrases: &'p [&'p [&'p str]],
+) -> Option<&'p [&'p str]> {
+    let first = t.get(k);
+    phrases
+        .iter()
+        .find(|p| p.first() == Some(&first) && at(t, k + 1, &p[1..]))
+        .copied()
+}
+
 /// Whether the words at `k` are `words`, one token each.
 pub(crate) fn at(t: &Tokens, k: usize, words: &[&str]) -> bool {
     words.iter().enumerate().all(|(d, w)| t.get(k + d) == *w)

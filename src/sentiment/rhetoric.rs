@@ -8,7 +8,7 @@
 //!   "going to try the new menu next week" (their words do not count).
 
 use super::engine::Hit;
-use super::families::{at, is_trigger, mute_noted, sentences, skip_fillers, weight_in};
+use super::families::{at, is_trigger, mute_noted, phrase_at, sentences, skip_fillers, weight_in};
 use super::patterns::push;
 use super::scope::is_sentence_end;
 use super::tokenize::{Kind, Tokens};
@@ -401,8 +401,8 @@ fn weak_frame(t: &Tokens, f: usize, end: usize) -> Option<Frame> {
                 .find(|&k| WHY_MARKERS.contains(&t.text(k)) || at(t, k, &["every", "time"]))?;
             frame(marker + 1 - f, false)
         }
-        "are" | "you" if KIDDING.iter().any(|k| at(t, f, k)) => {
-            let len = KIDDING.iter().find(|k| at(t, f, k)).map_or(0, |k| k.len());
+        "are" | "you" if phrase_at(t, f, KIDDING).is_some() => {
+            let len = phrase_at(t, f, KIDDING).map_or(0, |k| k.len());
             frame(len, false)
         }
         "who" if WHO_VERBS.contains(&t.get(f + 1)) => frame(2, true),
@@ -574,7 +574,7 @@ fn plan_clause(t: &Tokens, start: usize, end: usize, hits: &mut [Hit]) {
     let mut k = skip_fillers(t, start, end, FILLERS);
     let mut planned = false;
     while k < end {
-        if let Some(m) = PLAN_MARKERS.iter().find(|m| at(t, k, m)) {
+        if let Some(m) = phrase_at(t, k, PLAN_MARKERS) {
             planned = true;
             k += m.len();
         } else if PLAN_SUBJECTS.contains(&t.text(k)) {

@@ -7,7 +7,7 @@
 //!   main part half as much again ("but" and "however" are in `scope`).
 
 use super::engine::Hit;
-use super::families::{at, is_trigger, mute_noted, sentences, skip_fillers, weight_in};
+use super::families::{is_trigger, mute_noted, phrase_at, sentences, skip_fillers, weight_in};
 use super::patterns::{covered, push};
 use super::scope::is_sentence_end;
 use super::tokenize::{Kind, Tokens};
@@ -189,7 +189,7 @@ pub(crate) fn decline(t: &Tokens, hits: &mut Vec<Hit>) {
         if !is_trigger(t, k) {
             continue;
         }
-        if let Some(p) = DECLINE_PHRASES.iter().find(|p| at(t, k, p)) {
+        if let Some(p) = phrase_at(t, k, DECLINE_PHRASES) {
             let end = k + p.len();
             if covered(hits, k)
                 && hits
@@ -256,8 +256,7 @@ fn earlier_against_later(t: &Tokens, e: usize, len: usize, needs_later: bool, hi
     }
     // The later state may follow in the next sentence ("It used to be great. Now ...").
     let search_end = sentence_end_after(t, sentence_end + 1).min(t.len());
-    let later = (e + len..search_end)
-        .find_map(|k| LATER.iter().find(|m| at(t, k, m)).map(|m| (k, m.len())));
+    let later = (e + len..search_end).find_map(|k| phrase_at(t, k, LATER).map(|m| (k, m.len())));
     if later.is_none() && needs_later {
         return;
     }
@@ -305,7 +304,7 @@ pub(crate) fn concession(t: &Tokens, hits: &mut [Hit]) {
     for (s, end) in sentences(t) {
         let first = skip_fillers(t, s, end, &["and", "but", "so"]);
         let opener = (first < end && is_trigger(t, first))
-            .then(|| CONCEDED_BEFORE.iter().find(|m| at(t, first, m)))
+            .then(|| phrase_at(t, first, CONCEDED_BEFORE))
             .flatten();
         let trailing_though = end >= 2
             && end - 1 > first

@@ -9,7 +9,7 @@
 //!   been so disappointed" and "never had a worse meal" are complaints.
 
 use super::engine::Hit;
-use super::families::{at, is_trigger, mute_noted, sentences};
+use super::families::{at, is_trigger, mute_noted, phrase_at, sentences};
 use super::patterns::push;
 use super::tokenize::{Kind, Tokens};
 use super::words::NEGATOR;
@@ -197,7 +197,7 @@ fn price_frame(t: &Tokens, k: usize) -> Option<usize> {
     if !is_trigger(t, k) {
         return None;
     }
-    if let Some(p) = PRICE_FRAMES.iter().find(|p| at(t, k, p)) {
+    if let Some(p) = phrase_at(t, k, PRICE_FRAMES) {
         return Some(p.len());
     }
     if t.text(k) != "for" && t.text(k) != "at" || k + 1 >= t.len() {
@@ -261,7 +261,7 @@ fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
         if !is_trigger(t, k) {
             continue;
         }
-        if let Some(p) = FREE_PHRASES.iter().find(|p| at(t, k, p)) {
+        if let Some(p) = phrase_at(t, k, FREE_PHRASES) {
             let end = k + p.len();
             // "holds no charge" is a battery; "no charge for" follows no such verb.
             for h in hits.iter_mut().filter(|h| (k..end).contains(&h.anchor)) {
@@ -359,7 +359,7 @@ fn never_let_down(t: &Tokens, hits: &mut Vec<Hit>) {
         if !is_trigger(t, k) || !matches!(t.text(k), "never" | "not") {
             continue;
         }
-        if let Some(p) = NEVER_BAD_PHRASES.iter().find(|p| at(t, k, p)) {
+        if let Some(p) = phrase_at(t, k, NEVER_BAD_PHRASES) {
             let end = k + p.len();
             for h in hits.iter_mut().filter(|h| (k..end).contains(&h.anchor)) {
                 h.weight = 0.0;
