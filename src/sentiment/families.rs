@@ -38,6 +38,8 @@ const MUTED_NOTES: &[&str] = &[
 /// and opener rules (which read the clause's net sentiment), concession last
 /// (it only scales).
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
+    // Keyed on the hits' negated bad words, not on trigger words.
+    value::never_a_bad_experience(t, hits);
     let triggered = t.rules_any & RULE_FAMILY != 0;
     if !triggered && t.questions == 0 {
         return;
@@ -89,6 +91,21 @@ pub(crate) fn phrase_at<'p>(
         .iter()
         .find(|p| p.first() == Some(&first) && at(t, k + 1, &p[1..]))
         .copied()
+}
+
+/// The phrase of `phrases` that token `k` is part of, with its first token:
+/// a rule keyed on its rarest word ("on the house" is found at "house").
+pub(crate) fn phrase_around<'p>(
+    t: &Tokens,
+    k: usize,
+    phrases: &'p [&'p [&'p str]],
+) -> Option<(usize, &'p [&'p str])> {
+    let word = t.get(k);
+    phrases.iter().find_map(|p| {
+        let i = p.iter().position(|w| *w == word)?;
+        let start = k.checked_sub(i)?;
+        at(t, start, p).then_some((start, *p))
+    })
 }
 
 /// Whether the words at `k` are `words`, one token each.

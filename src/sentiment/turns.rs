@@ -7,7 +7,9 @@
 //!   main part half as much again ("but" and "however" are in `scope`).
 
 use super::engine::Hit;
-use super::families::{is_trigger, mute_noted, phrase_at, sentences, skip_fillers, weight_in};
+use super::families::{
+    is_trigger, mute_noted, phrase_around, phrase_at, sentences, skip_fillers, weight_in,
+};
 use super::patterns::{covered, push};
 use super::scope::is_sentence_end;
 use super::tokenize::{Kind, Tokens};
@@ -135,7 +137,6 @@ const CONCEDING: &[&str] = &["although", "though", "tho", "while", "whilst", "al
 const CONCEDED_BEFORE: &[&[&str]] = &[
     &["that", "said"],
     &["having", "said", "that"],
-    &["even", "so"],
     &["nonetheless"],
     &["nevertheless"],
     &["still", ","],
@@ -146,40 +147,35 @@ const CONCEDED_SCALAR: f32 = 0.5;
 /// Main part after a concession: this share of its weight.
 const MAIN_SCALAR: f32 = 1.5;
 
-/// Words that start a rule of this file.
+/// Words that start a rule of this file: the rarest word of each phrase,
+/// the earlier-state markers and the concession words.
 pub(crate) const TRIGGERS: &[&str] = &[
-    "gone",
-    "going",
-    "went",
-    "goes",
-    "headed",
-    "heading",
-    "not",
-    "isn't",
-    "aren't",
+    "downhill",
+    "hill",
+    "pot",
+    "dogs",
+    "drain",
+    "used",
+    "use",
+    "same",
     "shadow",
     "lost",
     "standards",
     "quality",
-    "used",
-    "use",
     "once",
     "formerly",
     "previously",
-    "anymore",
     "although",
     "though",
     "tho",
     "while",
     "whilst",
     "albeit",
-    "that",
-    "having",
-    "even",
+    "said",
     "nonetheless",
     "nevertheless",
     "still",
-    "then",
+    "again",
 ];
 
 /// Decline over time: the phrases, then an earlier state ("used to",
@@ -189,19 +185,17 @@ pub(crate) fn decline(t: &Tokens, hits: &mut Vec<Hit>) {
         if !is_trigger(t, k) {
             continue;
         }
-        if let Some(p) = phrase_at(t, k, DECLINE_PHRASES) {
-            let end = k + p.len();
-            if covered(hits, k)
-                && hits
-                    .iter()
-                    .any(|h| h.start <= k && k < h.end && h.weight < 0.0)
-            {
-                continue;
+        if let Some((start, p)) = phrase_around(t, k, DECLINE_PHRASES) {
+            let end = start + p.len();
+            let complained = hits
+                .iter()
+                .any(|h| h.start <= start && start < h.end && h.weight < 0.0);
+            if !complained {
+                for h in hits.iter_mut().filter(|h| (start..end).contains(&h.anchor)) {
+                    h.weight = 0.0;
+                }
+                push(hits, start, end, DECLINE_WEIGHT, DECLINE);
             }
-            for h in hits.iter_mut().filter(|h| (k..end).contains(&h.anchor)) {
-                h.weight = 0.0;
-            }
-            push(hits, k, end, DECLINE_WEIGHT, DECLINE);
             continue;
         }
         if let Some((len, needs_later)) = earlier_state(t, k, hits) {
@@ -303,7 +297,9 @@ pub(crate) fn concession(t: &Tokens, hits: &mut [Hit]) {
     let mut previous: Option<(usize, usize)> = None;
     for (s, end) in sentences(t) {
         let first = skip_fillers(t, s, end, &["and", "but", "so"]);
-        let opener = (first < end && is_trigger(t, first))
+        let opener = (first..end)
+            .take(3)
+            .any(|k| is_trigger(t, k))
             .then(|| phrase_at(t, first, CONCEDED_BEFORE))
             .flatten();
         let trailing_though = end >= 2

@@ -9,7 +9,7 @@
 //!   been so disappointed" and "never had a worse meal" are complaints.
 
 use super::engine::Hit;
-use super::families::{at, is_trigger, mute_noted, phrase_at, sentences};
+use super::families::{at, is_trigger, mute_noted, phrase_around, phrase_at, sentences};
 use super::patterns::push;
 use super::tokenize::{Kind, Tokens};
 use super::words::NEGATOR;
@@ -65,7 +65,7 @@ const PRICE_LETDOWN: &str = " (expected more for the price)";
 pub(crate) const EXPECTED_NOT_GOT: &str = " (expected, not got)";
 
 /// Verbs of charging whose negation is a gift ("didn't charge me").
-const CHARGING: &[&str] = &["charge", "charged", "charging", "bill", "billed", "make"];
+const CHARGING: &[&str] = &["charge", "charged", "charging", "bill", "billed"];
 /// Objects after a charging verb that make it a gift, not a battery
 /// ("didn't charge us", "won't charge for refills"; not "didn't charge my phone").
 const CHARGED_WHOM: &[&str] = &[
@@ -94,6 +94,8 @@ const FREE_PHRASES: &[&[&str]] = &[
     &["wouldn't", "let", "me", "pay"],
     &["refused", "to", "let", "us", "pay"],
     &["waived", "the"],
+    &["didn't", "make", "us", "pay"],
+    &["didn't", "make", "me", "pay"],
 ];
 /// How far back a negator reaches a charging verb ("didn't even charge").
 const CHARGE_SCOPE_WORDS: usize = 3;
@@ -153,40 +155,38 @@ const NEVER_BAD: &str = " (never a bad experience)";
 /// Note of an emphatic one.
 const NEVER_SO_BAD: &str = " (never this bad)";
 
-/// Words that start a rule of this file.
+/// Words that start a rule of this file: the expectations (a price frame
+/// is looked for only beside one), the charging verbs, and the rarest word
+/// of each phrase.
 pub(crate) const TRIGGERS: &[&str] = &[
-    "for",
-    "at",
-    "considering",
-    "given",
+    "expect",
+    "expected",
+    "expecting",
+    "hoped",
+    "hoping",
+    "deserve",
+    "deserved",
+    "should",
+    "think",
+    "thought",
+    "anticipated",
     "charge",
     "charged",
     "charging",
     "bill",
     "billed",
-    "make",
-    "on",
-    "without",
-    "didn't",
-    "did",
-    "wouldn't",
-    "refused",
+    "house",
+    "cost",
+    "pay",
     "waived",
-    "never",
-    "haven't",
-    "havent",
-    "hasn't",
-    "hasnt",
-    "not",
-    "nobody",
-    "none",
-    "yet",
-    "no",
+    "down",
+    "failed",
 ];
 
 /// Applies the rules of this file.
+/// (`never_a_bad_experience` reads the hits, not trigger words: the
+/// caller runs it on every text.)
 pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
-    never_a_bad_experience(t, hits);
     never_let_down(t, hits);
     not_charged(t, hits);
     price_letdown(t, hits);
@@ -194,9 +194,6 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>) {
 
 /// A price frame at `k`: its length ("for the price" = 3, "for $40" = 2).
 fn price_frame(t: &Tokens, k: usize) -> Option<usize> {
-    if !is_trigger(t, k) {
-        return None;
-    }
     if let Some(p) = phrase_at(t, k, PRICE_FRAMES) {
         return Some(p.len());
     }
@@ -216,16 +213,19 @@ fn price_frame(t: &Tokens, k: usize) -> Option<usize> {
 /// excellent" (no expectation) or "better than we expected for the price".
 fn price_letdown(t: &Tokens, hits: &mut Vec<Hit>) {
     for (s, end) in sentences(t) {
-        let Some((frame, len)) = (s..end).find_map(|k| price_frame(t, k).map(|n| (k, n))) else {
-            continue;
-        };
         let expect = (s..end).find(|&k| {
+            if !is_trigger(t, k) {
+                return false;
+            }
             let w = t.text(k);
             EXPECTING.contains(&w)
                 && (!matches!(w, "think" | "thought") || modal_before(t, k))
                 && !(w == "should" && t.get(k + 1) == "have" && t.get(k + 2) == "come")
         });
         let Some(expect) = expect else {
+            continue;
+        };
+        let Some((frame, len)) = (s..end).find_map(|k| price_frame(t, k).map(|n| (k, n))) else {
             continue;
         };
         // "better than we expected", "exceeded what we expected"; "expected worse".
@@ -261,8 +261,8 @@ fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
         if !is_trigger(t, k) {
             continue;
         }
-        if let Some(p) = phrase_at(t, k, FREE_PHRASES) {
-            let end = k + p.len();
+        if let Some((start, p)) = phrase_around(t, k, FREE_PHRASES) {
+            let (k, end) = (start, start + p.len());
             // "holds no charge" is a battery; "no charge for" follows no such verb.
             for h in hits.iter_mut().filter(|h| (k..end).contains(&h.anchor)) {
                 h.weight = 0.0;
@@ -274,10 +274,6 @@ fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
             continue;
         }
         let whom = t.get(k + 1);
-        // "didn't make us pay": the verb is "make" only before a person and "pay".
-        if t.text(k) == "make" && !(t.get(k + 2) == "pay" && CHARGED_WHOM.contains(&whom)) {
-            continue;
-        }
         if !CHARGED_WHOM.contains(&whom) || (whom == "a" && t.get(k + 2) != "penny") {
             continue;
         }
@@ -304,7 +300,7 @@ fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
         {
             h.weight = 0.0;
         }
-        let end = if t.text(k) == "make" { k + 3 } else { k + 2 };
+        let end = k + 2;
         push(hits, neg, end.min(t.len()), NOT_CHARGED_WEIGHT, NOT_CHARGED);
     }
 }
@@ -315,7 +311,7 @@ fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
 /// With "so", "such" or a comparative it is the worst one ("never been so
 /// disappointed", "never had a worse meal"). "has yet to disappoint" is
 /// praise too.
-fn never_a_bad_experience(t: &Tokens, hits: &mut [Hit]) {
+pub(crate) fn never_a_bad_experience(t: &Tokens, hits: &mut [Hit]) {
     for h in hits.iter_mut() {
         // The bad word ends the hit: "disappointed", or "bad" of the phrase "had a bad".
         let bad = h.end - 1;
@@ -356,11 +352,11 @@ fn never_a_bad_experience(t: &Tokens, hits: &mut [Hit]) {
 /// "it has never let me down", "never failed us": praise with no bad word to negate.
 fn never_let_down(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !is_trigger(t, k) || !matches!(t.text(k), "never" | "not") {
+        if !is_trigger(t, k) || !matches!(t.text(k), "down" | "failed") {
             continue;
         }
-        if let Some(p) = phrase_at(t, k, NEVER_BAD_PHRASES) {
-            let end = k + p.len();
+        if let Some((start, p)) = phrase_around(t, k, NEVER_BAD_PHRASES) {
+            let (k, end) = (start, start + p.len());
             for h in hits.iter_mut().filter(|h| (k..end).contains(&h.anchor)) {
                 h.weight = 0.0;
             }
