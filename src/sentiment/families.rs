@@ -108,6 +108,12 @@ pub(crate) fn phrase_around<'p>(
     })
 }
 
+/// Whether token `k` is one of `words` (its family's triggers), testing the
+/// shared trigger bit first.
+pub(crate) fn triggers(t: &Tokens, k: usize, words: &[&str]) -> bool {
+    is_trigger(t, k) && words.contains(&t.text(k))
+}
+
 /// Whether the words at `k` are `words`, one token each.
 pub(crate) fn at(t: &Tokens, k: usize, words: &[&str]) -> bool {
     words.iter().enumerate().all(|(d, w)| t.get(k + d) == *w)

@@ -8,7 +8,9 @@
 //!   "going to try the new menu next week" (their words do not count).
 
 use super::engine::Hit;
-use super::families::{at, is_trigger, mute_noted, phrase_at, sentences, skip_fillers, weight_in};
+use super::families::{
+    at, is_trigger, mute_noted, phrase_at, sentences, skip_fillers, triggers, weight_in,
+};
 use super::patterns::push;
 use super::scope::is_sentence_end;
 use super::tokenize::{Kind, Tokens};
@@ -259,7 +261,9 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>, triggered: bool) {
         let question = t.get(end) == "?";
         // Outside a question every rule here opens with a trigger word in
         // the sentence's first few words: bit tests first, text after.
-        let opens = (s..end).take(OPENING_WORDS).any(|k| is_trigger(t, k));
+        let opens = (s..end)
+            .take(OPENING_WORDS)
+            .any(|k| triggers(t, k, TRIGGERS));
         if !question && !opens {
             continue;
         }

@@ -8,7 +8,7 @@
 
 use super::engine::Hit;
 use super::families::{
-    is_trigger, mute_noted, phrase_around, phrase_at, sentences, skip_fillers, weight_in,
+    is_trigger, mute_noted, phrase_around, phrase_at, sentences, skip_fillers, triggers, weight_in,
 };
 use super::patterns::{covered, push};
 use super::scope::is_sentence_end;
@@ -182,7 +182,7 @@ pub(crate) const TRIGGERS: &[&str] = &[
 /// "once", "formerly") against a later one ("now", "not anymore").
 pub(crate) fn decline(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !is_trigger(t, k) {
+        if !triggers(t, k, TRIGGERS) {
             continue;
         }
         if let Some((start, p)) = phrase_around(t, k, DECLINE_PHRASES) {

@@ -9,7 +9,7 @@
 //!   been so disappointed" and "never had a worse meal" are complaints.
 
 use super::engine::Hit;
-use super::families::{at, is_trigger, mute_noted, phrase_around, phrase_at, sentences};
+use super::families::{at, is_trigger, mute_noted, phrase_around, phrase_at, sentences, triggers};
 use super::patterns::push;
 use super::tokenize::{Kind, Tokens};
 use super::words::NEGATOR;
@@ -96,6 +96,10 @@ const FREE_PHRASES: &[&[&str]] = &[
     &["waived", "the"],
     &["didn't", "make", "us", "pay"],
     &["didn't", "make", "me", "pay"],
+];
+/// The words [`not_charged`] looks at: its phrases' rarest words and the charging verbs.
+const FREE_KEYS: &[&str] = &[
+    "house", "cost", "pay", "waived", "charge", "charged", "charging", "bill", "billed",
 ];
 /// How far back a negator reaches a charging verb ("didn't even charge").
 const CHARGE_SCOPE_WORDS: usize = 3;
@@ -258,7 +262,7 @@ fn modal_before(t: &Tokens, k: usize) -> bool {
 /// "won't charge you for refills", "the dessert was on the house".
 fn not_charged(t: &Tokens, hits: &mut Vec<Hit>) {
     for k in 0..t.len() {
-        if !is_trigger(t, k) {
+        if !triggers(t, k, FREE_KEYS) {
             continue;
         }
         if let Some((start, p)) = phrase_around(t, k, FREE_PHRASES) {
