@@ -9,7 +9,10 @@
 //! expectations, costs not charged, never a bad experience).
 //!
 //! They run after the domain patterns and before contrast. A text with no
-//! "?" none of whose words starts a family ([`RULE_FAMILY`]) costs one bit test.
+//! "?" none of whose words starts a family ([`RULE_FAMILY`]) costs one bit
+//! test (and a look at its negated bad words); each family keys its phrases
+//! on their rarest word ("on the house" at "house"), so common words do not
+//! wake it.
 
 use super::engine::Hit;
 use super::rhetoric;
