@@ -8,6 +8,7 @@
 
 use std::cell::RefCell;
 
+use super::families;
 use super::learned::{LearnedIndex, LearnedTerms, LEARNED_NOTE, PROBE_NOTE};
 use super::lexicon::{Lexicon, WordKey, DOMAIN_LEXICON, VADER_LEXICON, WORD_KEY_BYTES};
 use super::lists::{OWN_ACTIVITY_VERBS, PROBLEM_NOUNS, QUESTION_FILLERS, SUPERIORITY_VERBS};
@@ -218,6 +219,7 @@ impl Model {
         self.lexical_pass(toks, hits);
         if self.domain {
             patterns::apply(self, toks, hits);
+            families::apply(toks, hits);
             // After the rules, so that learned terms never change what a rule decides.
             self.learned.push_hits(toks, hits, LEARNED_NOTE);
             self.probe_terms.push_hits(toks, hits, PROBE_NOTE);
@@ -243,7 +245,7 @@ impl Model {
         let value = normalize(total);
         let mut terms: Vec<(String, f32)> = hits
             .iter()
-            .filter(|h| h.weight != 0.0)
+            .filter(|h| h.weight != 0.0 || families::shown_when_muted(h))
             .map(|h| (term_text(toks, h), h.weight))
             .collect();
         if sum != 0.0 && emphasis > 0.0 {

@@ -21,6 +21,13 @@ pub(crate) fn damp(text: &str, value: f32, terms: &[(String, f32)]) -> Option<f3
     if value == 0.0 || !asks_for_information(text) {
         return None;
     }
+    // "Does anyone there even check the voicemail?" asks nothing: it complains.
+    if terms
+        .iter()
+        .any(|(term, _)| term.ends_with(super::rhetoric::RHETORICAL))
+    {
+        return None;
+    }
     if value > 0.0 {
         let mut praise = terms
             .iter()

@@ -29,7 +29,10 @@
 //! `shortfalls` (praise words that make a complaint: "better than this",
 //! "wish it had", "only works", "has no wifi") + `superlatives` (negations
 //! that praise: "couldn't be easier", "can't recommend enough") (domain
-//! rules) →
+//! rules) → `families` (structure, not vocabulary: `rhetoric` for
+//! rhetorical questions, sarcastic openers, questions and plans; `turns`
+//! for decline over time and concessions; `value` for price expectations,
+//! costs not charged and negated bad experiences) →
 //! `scope` (negation reach, contrast) → questions, conditionals and quotes
 //! (in `engine`) → normalisation to [-1, 1]. Data:
 //! `lexicon` loads `data/vader_lexicon.txt` and `data/domain_lexicon.tsv`
@@ -44,6 +47,7 @@ mod engine;
 pub mod eval;
 #[cfg(test)]
 mod golden;
+mod families;
 mod inquiry;
 mod learned;
 mod lexicon;
@@ -51,11 +55,14 @@ mod lists;
 mod patterns;
 mod quantities;
 mod rating;
+mod rhetoric;
 mod scan;
 mod scope;
 mod shortfalls;
 mod superlatives;
 mod tokenize;
+mod turns;
+mod value;
 pub mod train;
 mod wordmap;
 mod words;

@@ -141,6 +141,9 @@ pub(crate) fn build_words(lexicon: &Lexicon, domain: bool) -> WordMap {
         ] {
             set(list, &|c| c.rules |= rule);
         }
+        for list in super::families::TRIGGER_LISTS {
+            set(list, &|c| c.rules |= words::RULE_FAMILY);
+        }
     }
     let mut words = WordMap::default();
     for (word, mut info) in map {

@@ -97,6 +97,8 @@ pub(crate) const RULE_THAN: u16 = 1 << 11;
 pub(crate) const RULE_ONLY: u16 = 1 << 12;
 /// Rule bit: "let" of "don't let X fool you".
 pub(crate) const RULE_LET: u16 = 1 << 13;
+/// Rule bit: starts some rule family of `families` ("how", "used", "house").
+pub(crate) const RULE_FAMILY: u16 = 1 << 14;
 
 /// What the rules need to know about one word, found with one look-up.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
