@@ -363,6 +363,7 @@ impl Config {
             positive_above: self.triage.positive_above,
             extra_terms: self.sentiment_terms.clone(),
             domain_layer: true,
+            detect_language: true,
         }
     }
 

@@ -1,0 +1,317 @@
+//! Which posts are not in English, so the English lexicon does not score them.
+//!
+//! A French complaint scored with English words comes out "neutral" and is never seen;
+//! an English post wrongly set aside is worse. So a text is called foreign only when all
+//! of these hold:
+//! - it is long enough to judge: at least [`MIN_WORDS`] words and [`MIN_LETTERS`]
+//!   letters (a script written without spaces, such as Japanese, needs the letters only);
+//! - few of its words are common English ones (a cheap first look that also keeps
+//!   whatlang off nearly every English post, which is what keeps scoring fast);
+//! - `whatlang` names a language other than English, says it is reliable, and its
+//!   confidence is at least [`MIN_CONFIDENCE`].
+
+use std::fmt;
+
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use whatlang::Lang;
+
+/// Fewer words than this is too short to judge ("merci beaucoup", "gracias!!").
+pub const MIN_WORDS: usize = 4;
+/// Fewer letters than this is too short to judge.
+pub const MIN_LETTERS: usize = 20;
+/// whatlang's confidence (0..1) below which a text is not set aside. whatlang calls a
+/// detection reliable above 0.9; this asks for a clear lead over the second language.
+pub const MIN_CONFIDENCE: f64 = 0.95;
+/// A text with at least this share of common English words is English, whatever the
+/// trigrams say (slang and names move trigrams; "the", "and", "was" do not lie).
+const ENGLISH_WORD_SHARE: f64 = 0.08;
+/// Detection reads at most this many bytes: a language shows in its first lines, and a
+/// long post costs no more than a short one.
+const SAMPLE_BYTES: usize = 600;
+
+/// Common English words that are not also common words of the languages Earshot meets
+/// most (so no "a", "he", "in", "is", "of", "on", "so", "was", "we", "die", "do", "no",
+/// "me": those are Spanish, Dutch, German, French, Italian or Portuguese words too). Sorted, for
+/// a binary search.
+const ENGLISH_WORDS: &[&str] = &[
+    "about", "after", "again", "and", "are", "at", "back", "be", "been", "but", "by", "can",
+    "could", "did", "didn't", "don't", "for", "from", "get", "got", "had", "has", "have", "her",
+    "his", "how", "i'm", "i've", "it", "it's", "just", "like", "more", "my", "never", "not", "now",
+    "our", "out", "she", "that", "the", "their", "them", "there", "they", "this", "to", "too",
+    "us", "very", "were", "what", "when", "which", "will", "with", "would", "you", "your",
+];
+
+/// A language a mention is written in, other than English: stored as its ISO 639-3 code
+/// (`fra`, `deu`, `jpn`) and shown by its English name ("French").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Language(Lang);
+
+impl Language {
+    /// ISO 639-3 code, as stored and exported.
+    pub fn code(self) -> &'static str {
+        self.0.code()
+    }
+
+    /// English name, as people see it: "French".
+    pub fn name(self) -> &'static str {
+        self.0.eng_name()
+    }
+
+    /// The language with this ISO 639-3 code, if whatlang knows it.
+    pub fn from_code(code: &str) -> Option<Language> {
+        Lang::from_code(code).map(Language)
+    }
+}
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl serde::Serialize for Language {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl ToSql for Language {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.code()))
+    }
+}
+
+impl FromSql for Language {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        let code = value.as_str()?;
+        Language::from_code(code).ok_or_else(|| {
+            FromSqlError::Other(format!("unknown language '{code}' in the database").into())
+        })
+    }
+}
+
+/// The language `text` is written in, when it is confidently not English; None for
+/// English, for text too short to judge, and whenever detection is unsure.
+pub fn foreign_language(text: &str) -> Option<Language> {
+    let sample = sample(text);
+    let counts = Counts::of(sample);
+    if !counts.long_enough() || counts.mostly_english() {
+        return None;
+    }
+    let info = whatlang::detect(sample)?;
+    let sure = info.is_reliable() && info.confidence() >= MIN_CONFIDENCE;
+    (sure && info.lang() != Lang::Eng).then_some(Language(info.lang()))
+}
+
+/// The start of `text`, cut at a character boundary.
+fn sample(text: &str) -> &str {
+    if text.len() <= SAMPLE_BYTES {
+        return text;
+    }
+    let mut end = SAMPLE_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// What the cheap first look counts.
+#[derive(Debug, Default)]
+struct Counts {
+    words: usize,
+    english_words: usize,
+    letters: usize,
+    /// Letters of scripts written without spaces between words (Japanese, Chinese, Thai).
+    unspaced_letters: usize,
+}
+
+impl Counts {
+    fn of(text: &str) -> Counts {
+        let mut counts = Counts::default();
+        for word in text.split_whitespace() {
+            let letters = word.chars().filter(|c| c.is_alphabetic()).count();
+            if letters == 0 {
+                continue; // a number, an emoji, a dash
+            }
+            counts.words += 1;
+            counts.letters += letters;
+            counts.unspaced_letters += word.chars().filter(|&c| is_unspaced(c)).count();
+            if is_english_word(word) {
+                counts.english_words += 1;
+            }
+        }
+        counts
+    }
+
+    fn long_enough(&self) -> bool {
+        let unspaced = self.unspaced_letters * 2 > self.letters;
+        self.letters >= MIN_LETTERS && (self.words >= MIN_WORDS || unspaced)
+    }
+
+    fn mostly_english(&self) -> bool {
+        self.english_words as f64 >= self.words as f64 * ENGLISH_WORD_SHARE
+    }
+}
+
+/// `word`, lowercased and without surrounding punctuation, is a common English word.
+fn is_english_word(word: &str) -> bool {
+    let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+    let mut buffer = [0u8; 8];
+    let mut len = 0;
+    for c in word.chars() {
+        let c = if c == '\u{2019}' { '\'' } else { c };
+        if !c.is_ascii() || len == buffer.len() {
+            return false;
+        }
+        buffer[len] = c.to_ascii_lowercase() as u8;
+        len += 1;
+    }
+    let lower = &buffer[..len];
+    ENGLISH_WORDS
+        .binary_search_by(|w| w.as_bytes().cmp(lower))
+        .is_ok()
+}
+
+/// A letter of a script that does not put spaces between words: Japanese kana, Chinese
+/// characters, Thai, Khmer, Myanmar.
+fn is_unspaced(c: char) -> bool {
+    matches!(
+        c,
+        '\u{3040}'..='\u{30ff}'
+            | '\u{3400}'..='\u{4dbf}'
+            | '\u{4e00}'..='\u{9fff}'
+            | '\u{0e00}'..='\u{0e7f}'
+            | '\u{1780}'..='\u{17ff}'
+            | '\u{1000}'..='\u{109f}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(text: &str) -> Option<&'static str> {
+        foreign_language(text).map(Language::code)
+    }
+
+    #[test]
+    fn short_english_posts_are_never_set_aside() {
+        for text in [
+            "ok",
+            "Great coffee!",
+            "meh",
+            "Worst. Service. Ever.",
+            "Pizza amazing, crust perfect, toppings fresh, staff friendly",
+            "Cold fries, rude cashier, dirty tables, never again",
+            "Croissants flaky, espresso strong, prices fair",
+            "Waited 45 min, food cold",
+            "lol this place is fire ngl",
+            "ngl lowkey mid tbh, fries were soggy af",
+            "bruh the wait was insane fr fr no cap",
+            "Yum yum yum!!! 😍😍😍",
+        ] {
+            assert_eq!(code(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn english_with_a_french_name_in_it_stays_english() {
+        for text in [
+            "Dinner at Chez Léon et Fils: the soupe à l'oignon was cold and the waiter rude.",
+            "Le Petit Château de la Crème Brûlée is my favourite café, bravo!",
+            "Tried the croque monsieur and pain au chocolat at Boulangerie Saint-Honoré",
+            "Best crêpes au beurre sucre in Portland, hands down",
+        ] {
+            assert_eq!(code(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn posts_in_other_languages_are_recognised() {
+        for (text, expected) in [
+            (
+                "Nous avons attendu quarante minutes et personne ne s'est excusé, très déçus.",
+                "fra",
+            ),
+            (
+                "Esperamos más de una hora y la comida llegó fría, muy mal servicio.",
+                "spa",
+            ),
+            (
+                "Wir haben eine Stunde gewartet und das Essen war kalt, sehr enttäuschend.",
+                "deu",
+            ),
+            (
+                "Esperamos mais de uma hora e a comida chegou fria, péssimo atendimento.",
+                "por",
+            ),
+            (
+                "We hebben een uur gewacht en het eten was koud, erg teleurstellend.",
+                "nld",
+            ),
+            (
+                "Abbiamo aspettato più di un'ora e il cibo era freddo, servizio pessimo.",
+                "ita",
+            ),
+            (
+                "一時間も待たされて、料理は冷めていました。店員の態度も最悪です。",
+                "jpn",
+            ),
+        ] {
+            assert_eq!(code(text), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn too_short_to_judge_is_left_to_the_lexicon() {
+        // whatlang would guess at these; three words or 19 letters is not enough.
+        for text in [
+            "merci beaucoup",
+            "muy mal servicio",
+            "sehr gut, danke",
+            "très déçu",
+            "最悪です",
+        ] {
+            assert_eq!(code(text), None, "{text}");
+        }
+        let counts = Counts::of("Nous avons attendu longtemps");
+        assert!(counts.long_enough(), "{counts:?}");
+        assert!(!Counts::of("Nous avons attendu").long_enough());
+        assert!(
+            !Counts::of("un deux trois quatre").long_enough(),
+            "few letters"
+        );
+    }
+
+    #[test]
+    fn a_text_full_of_english_words_is_english_without_asking_whatlang() {
+        let counts = Counts::of("The staff were lovely and the bread was fresh");
+        assert!(counts.mostly_english(), "{counts:?}");
+        let counts = Counts::of("Nous avons attendu quarante minutes et personne");
+        assert!(!counts.mostly_english(), "{counts:?}");
+        assert!(is_english_word("The,"));
+        assert!(is_english_word("didn\u{2019}t"));
+        assert!(!is_english_word("was"), "German 'was' is no evidence");
+        assert!(ENGLISH_WORDS.windows(2).all(|w| w[0] < w[1]), "sorted");
+    }
+
+    #[test]
+    fn a_long_post_is_judged_by_its_start() {
+        let long = "Wir haben eine Stunde gewartet und das Essen war kalt. ".repeat(100);
+        assert_eq!(sample(&long).len(), SAMPLE_BYTES);
+        assert_eq!(code(&long), Some("deu"));
+        let accents = "é".repeat(SAMPLE_BYTES);
+        assert!(sample(&accents).len() <= SAMPLE_BYTES);
+    }
+
+    #[test]
+    fn a_language_is_stored_by_code_and_shown_by_name() {
+        let french = Language::from_code("fra").unwrap();
+        assert_eq!(
+            (french.code(), french.to_string()),
+            ("fra", "French".into())
+        );
+        assert_eq!(serde_json::to_string(&french).unwrap(), "\"fra\"");
+        assert_eq!(Language::from_code("xx"), None);
+    }
+}
