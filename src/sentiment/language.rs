@@ -8,7 +8,9 @@
 //! - few of its words are common English ones (a cheap first look that also keeps
 //!   whatlang off nearly every English post, which is what keeps scoring fast);
 //! - `whatlang` names a language other than English, says it is reliable, and its
-//!   confidence is at least [`MIN_CONFIDENCE`].
+//!   confidence is at least [`MIN_CONFIDENCE`]; or most of its letters are of another
+//!   script than the Latin one (Cyrillic, Greek, Arabic, Japanese…), which no English
+//!   post is, and whatlang names the language.
 
 use std::fmt;
 
@@ -98,6 +100,15 @@ pub fn foreign_language(text: &str) -> Option<Language> {
     if !counts.long_enough() || counts.mostly_english() {
         return None;
     }
+    if counts.mostly_other_scripts() {
+        // Written in another script: certainly not English, whatever whatlang's confidence
+        // between its languages (Russian or Ukrainian). Detected without the Latin
+        // letters: in "DrecomRSSに記事投稿が反映されない" nine of them outvote each
+        // Japanese script, and whatlang would read "drecomrss" as Catalan.
+        let other_scripts: String = sample.chars().filter(|c| !is_latin(*c)).collect();
+        let info = whatlang::detect(&other_scripts)?;
+        return (info.lang() != Lang::Eng).then_some(Language(info.lang()));
+    }
     let info = whatlang::detect(sample)?;
     let sure = info.is_reliable() && info.confidence() >= MIN_CONFIDENCE;
     (sure && info.lang() != Lang::Eng).then_some(Language(info.lang()))
@@ -121,6 +132,8 @@ struct Counts {
     words: usize,
     english_words: usize,
     letters: usize,
+    /// Letters of other scripts than the Latin one (Cyrillic, Greek, kana, Han…).
+    other_script_letters: usize,
     /// Letters of scripts written without spaces between words (Japanese, Chinese, Thai).
     unspaced_letters: usize,
 }
@@ -135,6 +148,10 @@ impl Counts {
             }
             counts.words += 1;
             counts.letters += letters;
+            counts.other_script_letters += word
+                .chars()
+                .filter(|&c| c.is_alphabetic() && !is_latin(c))
+                .count();
             counts.unspaced_letters += word.chars().filter(|&c| is_unspaced(c)).count();
             if is_english_word(word) {
                 counts.english_words += 1;
@@ -146,6 +163,10 @@ impl Counts {
     fn long_enough(&self) -> bool {
         let unspaced = self.unspaced_letters * 2 > self.letters;
         self.letters >= MIN_LETTERS && (self.words >= MIN_WORDS || unspaced)
+    }
+
+    fn mostly_other_scripts(&self) -> bool {
+        self.other_script_letters * 2 > self.letters
     }
 
     fn mostly_english(&self) -> bool {
@@ -170,6 +191,11 @@ fn is_english_word(word: &str) -> bool {
     ENGLISH_WORDS
         .binary_search_by(|w| w.as_bytes().cmp(lower))
         .is_ok()
+}
+
+/// A Latin letter: ASCII, the Latin-1 and Latin Extended blocks (é, ß, ł, ơ…).
+fn is_latin(c: char) -> bool {
+    c.is_ascii_alphabetic() || matches!(c, '\u{00c0}'..='\u{024f}' | '\u{1e00}'..='\u{1eff}')
 }
 
 /// A letter of a script that does not put spaces between words: Japanese kana, Chinese
@@ -256,6 +282,12 @@ mod tests {
             (
                 "一時間も待たされて、料理は冷めていました。店員の態度も最悪です。",
                 "jpn",
+            ),
+            // Latin brand names in another script are not what the post is written in.
+            ("DrecomRSSに記事投稿が反映されない…", "jpn"),
+            (
+                "Заказ из Harbor Bakery привезли холодным и на час позже.",
+                "rus",
             ),
         ] {
             assert_eq!(code(text), Some(expected), "{text}");

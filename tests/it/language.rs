@@ -9,7 +9,7 @@ use earshot::sentiment::foreign_language;
 
 use crate::cli::{earshot, stdout};
 use crate::common::{Reply, Server};
-use crate::platforms::corpus;
+use crate::platforms::{corpus, vcr_body};
 
 const FEEDPARSER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus/feedparser");
 
@@ -47,36 +47,23 @@ fn real_french_reviews_are_french_and_real_english_posts_stay_english() {
         assert_eq!(detected(text), "English", "{text}");
         english += 1;
     }
-    let Some(mastodon) = corpus("mastodon/gesistsa__rtoot__get_account_statuses_default.yml")
-    else {
-        return;
-    };
-    for text in mastodon_texts(&String::from_utf8_lossy(&mastodon)) {
-        assert_eq!(detected(&text), "English", "{text}");
-        english += 1;
-    }
-    assert!(english > 40, "{english} English posts read");
-}
-
-/// The plain text of each status in an rtoot cassette (HTML tags dropped).
-fn mastodon_texts(cassette: &str) -> Vec<String> {
-    let mut texts = Vec::new();
-    for line in cassette.lines() {
-        let Some(body) = line.trim().strip_prefix("string: '") else {
-            continue;
+    for file in [
+        "mastodon/gesistsa__rtoot__get_account_statuses_default.yml",
+        "mastodon/gesistsa__rtoot__get_timeline_hashtag_default.yml",
+    ] {
+        let Some(body) = vcr_body(file) else {
+            return;
         };
-        let body = body.trim_end_matches('\'').replace("''", "'");
-        let Ok(statuses) = serde_json::from_str::<serde_json::Value>(&body) else {
-            continue;
-        };
-        for status in statuses.as_array().into_iter().flatten() {
+        let statuses: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        for status in statuses.as_array().unwrap() {
             if status["language"] == "en" {
-                let html = status["content"].as_str().unwrap_or_default();
-                texts.push(strip_tags(html));
+                let text = strip_tags(status["content"].as_str().unwrap());
+                assert_eq!(detected(&text), "English", "{text}");
+                english += 1;
             }
         }
     }
-    texts
+    assert!(english > 40, "{english} English posts read");
 }
 
 fn strip_tags(html: &str) -> String {
