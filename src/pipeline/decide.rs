@@ -207,8 +207,11 @@ pub fn needs_escalation(status: CaseStatus, priority: Priority) -> bool {
 }
 
 /// A resolved complaint that its author edited to neutral or praise: the fix won them back.
+/// An edit into another language (unscored) says nothing yet.
 pub fn recovered_by_edit(status: CaseStatus, was: Label, now: Label) -> bool {
-    status == CaseStatus::Resolved && was == Label::Negative && now != Label::Negative
+    status == CaseStatus::Resolved
+        && was == Label::Negative
+        && matches!(now, Label::Neutral | Label::Positive)
 }
 
 #[cfg(test)]
@@ -407,6 +410,11 @@ mod tests {
             Resolved,
             Label::Neutral,
             Label::Positive
+        ));
+        assert!(!recovered_by_edit(
+            Resolved,
+            Label::Negative,
+            Label::Unscored
         ));
     }
 

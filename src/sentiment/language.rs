@@ -27,20 +27,188 @@ pub const MIN_CONFIDENCE: f64 = 0.95;
 /// A text with at least this share of common English words is English, whatever the
 /// trigrams say (slang and names move trigrams; "the", "and", "was" do not lie).
 const ENGLISH_WORD_SHARE: f64 = 0.08;
+/// This many common English words (at the share above) settle that a text is English.
+const ENGLISH_EVIDENCE: usize = 3;
 /// Detection reads at most this many bytes: a language shows in its first lines, and a
 /// long post costs no more than a short one.
 const SAMPLE_BYTES: usize = 600;
 
 /// Common English words that are not also common words of the languages Earshot meets
-/// most (so no "a", "he", "in", "is", "of", "on", "so", "was", "we", "die", "do", "no",
-/// "me": those are Spanish, Dutch, German, French, Italian or Portuguese words too). Sorted, for
+/// most (so no "a", "also", "bad", "best", "come", "even", "he", "in", "is", "of", "on",
+/// "over", "place", "see", "service", "so", "want", "was", "we", "die", "do", "no", "me":
+/// those are Spanish, Dutch, German, French, Italian or Portuguese words too). Sorted, for
 /// a binary search.
 const ENGLISH_WORDS: &[&str] = &[
-    "about", "after", "again", "and", "are", "at", "back", "be", "been", "but", "by", "can",
-    "could", "did", "didn't", "don't", "for", "from", "get", "got", "had", "has", "have", "her",
-    "his", "how", "i'm", "i've", "it", "it's", "just", "like", "more", "my", "never", "not", "now",
-    "our", "out", "she", "that", "the", "their", "them", "there", "they", "this", "to", "too",
-    "us", "very", "were", "what", "when", "which", "will", "with", "would", "you", "your",
+    "about",
+    "after",
+    "again",
+    "all",
+    "always",
+    "and",
+    "any",
+    "are",
+    "around",
+    "at",
+    "away",
+    "back",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "better",
+    "bit",
+    "but",
+    "by",
+    "came",
+    "can",
+    "can't",
+    "could",
+    "day",
+    "did",
+    "didn't",
+    "does",
+    "doesn't",
+    "don't",
+    "down",
+    "ever",
+    "every",
+    "first",
+    "food",
+    "for",
+    "friendly",
+    "from",
+    "get",
+    "go",
+    "going",
+    "good",
+    "got",
+    "great",
+    "had",
+    "has",
+    "have",
+    "her",
+    "here",
+    "his",
+    "how",
+    "i'd",
+    "i'll",
+    "i'm",
+    "i've",
+    "if",
+    "into",
+    "isn't",
+    "it",
+    "it's",
+    "its",
+    "just",
+    "know",
+    "like",
+    "little",
+    "look",
+    "love",
+    "loved",
+    "made",
+    "make",
+    "many",
+    "more",
+    "most",
+    "much",
+    "my",
+    "need",
+    "never",
+    "nice",
+    "not",
+    "nothing",
+    "now",
+    "off",
+    "one",
+    "only",
+    "or",
+    "other",
+    "our",
+    "out",
+    "people",
+    "really",
+    "recommend",
+    "right",
+    "said",
+    "same",
+    "say",
+    "she",
+    "should",
+    "since",
+    "some",
+    "something",
+    "still",
+    "such",
+    "than",
+    "thank",
+    "thanks",
+    "that",
+    "the",
+    "their",
+    "them",
+    "then",
+    "there",
+    "these",
+    "they",
+    "thing",
+    "things",
+    "think",
+    "this",
+    "those",
+    "though",
+    "through",
+    "time",
+    "to",
+    "too",
+    "two",
+    "up",
+    "us",
+    "very",
+    "way",
+    "well",
+    "went",
+    "were",
+    "what",
+    "when",
+    "where",
+    "which",
+    "while",
+    "who",
+    "why",
+    "will",
+    "with",
+    "without",
+    "won't",
+    "work",
+    "would",
+    "year",
+    "you",
+    "your",
+];
+
+/// The languages whatlang weighs a text in the Latin script against: the ones of the
+/// posts a business meets most. Fewer candidates make detection faster, and an English
+/// post is compared with the languages it could be confused with, not with Latin or Zulu.
+const LATIN_CANDIDATES: [Lang; 16] = [
+    Lang::Eng,
+    Lang::Spa,
+    Lang::Por,
+    Lang::Fra,
+    Lang::Deu,
+    Lang::Ita,
+    Lang::Nld,
+    Lang::Swe,
+    Lang::Dan,
+    Lang::Nob,
+    Lang::Fin,
+    Lang::Pol,
+    Lang::Tur,
+    Lang::Ces,
+    Lang::Ron,
+    Lang::Hun,
 ];
 
 /// A language a mention is written in, other than English: stored as its ISO 639-3 code
@@ -109,9 +277,15 @@ pub fn foreign_language(text: &str) -> Option<Language> {
         let info = whatlang::detect(&other_scripts)?;
         return (info.lang() != Lang::Eng).then_some(Language(info.lang()));
     }
-    let info = whatlang::detect(sample)?;
+    let info = latin_detector().detect(sample)?;
     let sure = info.is_reliable() && info.confidence() >= MIN_CONFIDENCE;
     (sure && info.lang() != Lang::Eng).then_some(Language(info.lang()))
+}
+
+/// whatlang's detector for [`LATIN_CANDIDATES`], built once.
+fn latin_detector() -> &'static whatlang::Detector {
+    static DETECTOR: std::sync::OnceLock<whatlang::Detector> = std::sync::OnceLock::new();
+    DETECTOR.get_or_init(|| whatlang::Detector::with_allowlist(LATIN_CANDIDATES.to_vec()))
 }
 
 /// The start of `text`, cut at a character boundary.
@@ -139,25 +313,45 @@ struct Counts {
 }
 
 impl Counts {
+    /// Counts `text`'s words, stopping early once it is plainly English: at least
+    /// [`ENGLISH_EVIDENCE`] common English words, a share of [`ENGLISH_WORD_SHARE`] of
+    /// the words so far (most English posts stop within their first ten words).
     fn of(text: &str) -> Counts {
         let mut counts = Counts::default();
         for word in text.split_whitespace() {
-            let letters = word.chars().filter(|c| c.is_alphabetic()).count();
-            if letters == 0 {
+            let before = counts.letters;
+            counts.add_letters(word);
+            if counts.letters == before {
                 continue; // a number, an emoji, a dash
             }
             counts.words += 1;
-            counts.letters += letters;
-            counts.other_script_letters += word
-                .chars()
-                .filter(|&c| c.is_alphabetic() && !is_latin(c))
-                .count();
-            counts.unspaced_letters += word.chars().filter(|&c| is_unspaced(c)).count();
             if is_english_word(word) {
                 counts.english_words += 1;
+                if counts.english_words >= ENGLISH_EVIDENCE
+                    && counts.words >= MIN_WORDS
+                    && counts.letters >= MIN_LETTERS
+                    && counts.mostly_english()
+                {
+                    break;
+                }
             }
         }
         counts
+    }
+
+    /// One pass over a word's characters: letters, and which scripts they are in.
+    fn add_letters(&mut self, word: &str) {
+        for c in word.chars() {
+            if c.is_ascii() {
+                self.letters += usize::from(c.is_ascii_alphabetic());
+            } else if c.is_alphabetic() {
+                self.letters += 1;
+                if !is_latin(c) {
+                    self.other_script_letters += 1;
+                    self.unspaced_letters += usize::from(is_unspaced(c));
+                }
+            }
+        }
     }
 
     fn long_enough(&self) -> bool {
@@ -176,8 +370,12 @@ impl Counts {
 
 /// `word`, lowercased and without surrounding punctuation, is a common English word.
 fn is_english_word(word: &str) -> bool {
+    // The longest listed word is 9 bytes; "didn\u{2019}t," is 9 with its comma.
+    if word.len() > 12 {
+        return false;
+    }
     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-    let mut buffer = [0u8; 8];
+    let mut buffer = [0u8; 10];
     let mut len = 0;
     for c in word.chars() {
         let c = if c == '\u{2019}' { '\'' } else { c };
