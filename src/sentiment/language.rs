@@ -5,14 +5,20 @@
 //! of these hold:
 //! - it is long enough to judge: at least [`MIN_WORDS`] words and [`MIN_LETTERS`]
 //!   letters (a script written without spaces, such as Japanese, needs the letters only);
-//! - few of its words are common English ones (a cheap first look that also keeps
-//!   whatlang off nearly every English post, which is what keeps scoring fast);
-//! - `whatlang` names a language other than English, says it is reliable, and its
-//!   confidence is at least [`MIN_CONFIDENCE`]; or most of its letters are of another
-//!   script than the Latin one (Cyrillic, Greek, Arabic, Japanese…), which no English
-//!   post is, and whatlang names the language.
+//! - few of its words are common English ones;
+//! - and either most of its letters are of another script than the Latin one (Cyrillic,
+//!   Greek, Arabic, Japanese…), which no English post is, and whatlang names the
+//!   language; or it has the marks of another Latin-script language (two of its common
+//!   short words, "le", "und", "het", "que", or three accented letters) and whatlang names
+//!   a language other than English, says it is reliable, with a confidence of at least
+//!   [`MIN_CONFIDENCE`].
+//!
+//! The first looks are word counts over the start of the text; whatlang (a trigram model,
+//! the costly part) runs only on the few texts they leave in doubt, so telling languages
+//! apart costs the scorer little.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use whatlang::Lang;
@@ -25,10 +31,15 @@ pub const MIN_LETTERS: usize = 20;
 /// detection reliable above 0.9; this asks for a clear lead over the second language.
 pub const MIN_CONFIDENCE: f64 = 0.95;
 /// A text with at least this share of common English words is English, whatever the
-/// trigrams say (slang and names move trigrams; "the", "and", "was" do not lie).
+/// trigrams say (slang and names move trigrams; "the", "and", "with" do not lie).
 const ENGLISH_WORD_SHARE: f64 = 0.08;
 /// This many common English words (at the share above) settle that a text is English.
 const ENGLISH_EVIDENCE: usize = 3;
+/// A Latin-script text is worth asking whatlang about with this many common words of
+/// another language…
+const FOREIGN_EVIDENCE: usize = 2;
+/// …or this many accented letters (ł, ş, ő: languages without a word list here).
+const ACCENT_EVIDENCE: usize = 3;
 /// Detection reads at most this many bytes: a language shows in its first lines, and a
 /// long post costs no more than a short one.
 const SAMPLE_BYTES: usize = 600;
@@ -36,158 +47,26 @@ const SAMPLE_BYTES: usize = 600;
 /// Common English words that are not also common words of the languages Earshot meets
 /// most (so no "a", "also", "bad", "best", "come", "even", "he", "in", "is", "of", "on",
 /// "over", "place", "see", "service", "so", "want", "was", "we", "die", "do", "no", "me":
-/// those are Spanish, Dutch, German, French, Italian or Portuguese words too). Sorted, for
-/// a binary search.
-const ENGLISH_WORDS: &[&str] = &[
-    "about",
-    "after",
-    "again",
-    "all",
-    "always",
-    "and",
-    "any",
-    "are",
-    "around",
-    "at",
-    "away",
-    "back",
-    "be",
-    "because",
-    "been",
-    "before",
-    "being",
-    "better",
-    "bit",
-    "but",
-    "by",
-    "came",
-    "can",
-    "can't",
-    "could",
-    "day",
-    "did",
-    "didn't",
-    "does",
-    "doesn't",
-    "don't",
-    "down",
-    "ever",
-    "every",
-    "first",
-    "food",
-    "for",
-    "friendly",
-    "from",
-    "get",
-    "go",
-    "going",
-    "good",
-    "got",
-    "great",
-    "had",
-    "has",
-    "have",
-    "her",
-    "here",
-    "his",
-    "how",
-    "i'd",
-    "i'll",
-    "i'm",
-    "i've",
-    "if",
-    "into",
-    "isn't",
-    "it",
-    "it's",
-    "its",
-    "just",
-    "know",
-    "like",
-    "little",
-    "look",
-    "love",
-    "loved",
-    "made",
-    "make",
-    "many",
-    "more",
-    "most",
-    "much",
-    "my",
-    "need",
-    "never",
-    "nice",
-    "not",
-    "nothing",
-    "now",
-    "off",
-    "one",
-    "only",
-    "or",
-    "other",
-    "our",
-    "out",
-    "people",
-    "really",
-    "recommend",
-    "right",
-    "said",
-    "same",
-    "say",
-    "she",
-    "should",
-    "since",
-    "some",
-    "something",
-    "still",
-    "such",
-    "than",
-    "thank",
-    "thanks",
-    "that",
-    "the",
-    "their",
-    "them",
-    "then",
-    "there",
-    "these",
-    "they",
-    "thing",
-    "things",
-    "think",
-    "this",
-    "those",
-    "though",
-    "through",
-    "time",
-    "to",
-    "too",
-    "two",
-    "up",
-    "us",
-    "very",
-    "way",
-    "well",
-    "went",
-    "were",
-    "what",
-    "when",
-    "where",
-    "which",
-    "while",
-    "who",
-    "why",
-    "will",
-    "with",
-    "without",
-    "won't",
-    "work",
-    "would",
-    "year",
-    "you",
-    "your",
-];
+/// those are Spanish, Dutch, German, French, Italian or Portuguese words too).
+const ENGLISH_WORDS: &str = "about after again all always and any are around at away \
+    back be because been before being better bit but by came can can't could day did \
+    didn't does doesn't don't down ever every first food for friendly from get go going \
+    good got great had has have her here his how i'd i'll i'm i've if into isn't it it's \
+    its just know like little look love loved made make many more most much my need \
+    never nice not nothing now off one only or other our out people really recommend \
+    right said same say she should since some something still such than thank thanks \
+    that the their them then there these they thing things think this those though \
+    through time to too two up us very way well went were what when where which while \
+    who why will with without won't work would year you your";
+
+/// Short words of French, Spanish, German, Portuguese, Dutch and Italian that an English
+/// post hardly uses (so no "a", "in", "is", "was", "per", "van", "las", "pour", "era").
+const FOREIGN_WORDS: &str = "le la les et est une des du que qui pas avec dans sur \
+    très nous vous ils elle je j'ai c'est mais ou au aux ce cette sont été était \
+    el los y es una del por con para muy pero lo se su al está fue \
+    der die das und ist ein eine nicht mit sich auf für sehr wir ich sie zu den dem auch \
+    aber o os e é um uma de do da dos das não com muito mas foi em \
+    het een en niet op voor zijn ik wij heel maar ook il gli è un che di della molto ma sono";
 
 /// The languages whatlang weighs a text in the Latin script against: the ones of the
 /// posts a business meets most. Fewer candidates make detection faster, and an English
@@ -277,6 +156,9 @@ pub fn foreign_language(text: &str) -> Option<Language> {
         let info = whatlang::detect(&other_scripts)?;
         return (info.lang() != Lang::Eng).then_some(Language(info.lang()));
     }
+    if !counts.marked_foreign() {
+        return None; // "A quiet, disquieting triumph.": English words, none of the list
+    }
     let info = latin_detector().detect(sample)?;
     let sure = info.is_reliable() && info.confidence() >= MIN_CONFIDENCE;
     (sure && info.lang() != Lang::Eng).then_some(Language(info.lang()))
@@ -284,7 +166,7 @@ pub fn foreign_language(text: &str) -> Option<Language> {
 
 /// whatlang's detector for [`LATIN_CANDIDATES`], built once.
 fn latin_detector() -> &'static whatlang::Detector {
-    static DETECTOR: std::sync::OnceLock<whatlang::Detector> = std::sync::OnceLock::new();
+    static DETECTOR: OnceLock<whatlang::Detector> = OnceLock::new();
     DETECTOR.get_or_init(|| whatlang::Detector::with_allowlist(LATIN_CANDIDATES.to_vec()))
 }
 
@@ -305,7 +187,10 @@ fn sample(text: &str) -> &str {
 struct Counts {
     words: usize,
     english_words: usize,
+    foreign_words: usize,
     letters: usize,
+    /// Latin letters with an accent or of another alphabet's extension (é, ß, ł).
+    accented_letters: usize,
     /// Letters of other scripts than the Latin one (Cyrillic, Greek, kana, Han…).
     other_script_letters: usize,
     /// Letters of scripts written without spaces between words (Japanese, Chinese, Thai).
@@ -317,6 +202,7 @@ impl Counts {
     /// [`ENGLISH_EVIDENCE`] common English words, a share of [`ENGLISH_WORD_SHARE`] of
     /// the words so far (most English posts stop within their first ten words).
     fn of(text: &str) -> Counts {
+        let lists = WordLists::get();
         let mut counts = Counts::default();
         for word in text.split_whitespace() {
             let before = counts.letters;
@@ -325,7 +211,10 @@ impl Counts {
                 continue; // a number, an emoji, a dash
             }
             counts.words += 1;
-            if is_english_word(word) {
+            let Some(key) = word_key(word) else { continue };
+            if lists.foreign.binary_search(&key).is_ok() {
+                counts.foreign_words += 1;
+            } else if lists.english.binary_search(&key).is_ok() {
                 counts.english_words += 1;
                 if counts.english_words >= ENGLISH_EVIDENCE
                     && counts.words >= MIN_WORDS
@@ -346,7 +235,9 @@ impl Counts {
                 self.letters += usize::from(c.is_ascii_alphabetic());
             } else if c.is_alphabetic() {
                 self.letters += 1;
-                if !is_latin(c) {
+                if is_latin(c) {
+                    self.accented_letters += 1;
+                } else {
                     self.other_script_letters += 1;
                     self.unspaced_letters += usize::from(is_unspaced(c));
                 }
@@ -366,29 +257,63 @@ impl Counts {
     fn mostly_english(&self) -> bool {
         self.english_words as f64 >= self.words as f64 * ENGLISH_WORD_SHARE
     }
+
+    /// Worth asking whatlang: another language's short words, or accents.
+    fn marked_foreign(&self) -> bool {
+        self.foreign_words >= FOREIGN_EVIDENCE || self.accented_letters >= ACCENT_EVIDENCE
+    }
 }
 
-/// `word`, lowercased and without surrounding punctuation, is a common English word.
-fn is_english_word(word: &str) -> bool {
-    // The longest listed word is 9 bytes; "didn\u{2019}t," is 9 with its comma.
-    if word.len() > 12 {
-        return false;
+/// The word lists as sorted [`word_key`]s, built once.
+struct WordLists {
+    english: Vec<u128>,
+    foreign: Vec<u128>,
+}
+
+impl WordLists {
+    fn get() -> &'static WordLists {
+        static LISTS: OnceLock<WordLists> = OnceLock::new();
+        LISTS.get_or_init(|| {
+            let keys = |list: &str| {
+                let mut keys: Vec<u128> = list.split_whitespace().filter_map(word_key).collect();
+                keys.sort_unstable();
+                keys
+            };
+            WordLists {
+                english: keys(ENGLISH_WORDS),
+                foreign: keys(FOREIGN_WORDS),
+            }
+        })
     }
+}
+
+/// `word` lowercased, without surrounding punctuation and with a typographic apostrophe
+/// made plain, as a number (its UTF-8 bytes; a binary search then compares integers).
+/// None for a word of more than 16 bytes: none of the listed words is that long.
+fn word_key(word: &str) -> Option<u128> {
     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
-    let mut buffer = [0u8; 10];
+    if word.is_empty() || word.len() > 24 {
+        return None;
+    }
+    let mut bytes = [0u8; 16];
     let mut len = 0;
     for c in word.chars() {
         let c = if c == '\u{2019}' { '\'' } else { c };
-        if !c.is_ascii() || len == buffer.len() {
-            return false;
+        for lower in c.to_lowercase() {
+            let mut utf8 = [0u8; 4];
+            for &b in lower.encode_utf8(&mut utf8).as_bytes() {
+                *bytes.get_mut(len)? = b;
+                len += 1;
+            }
         }
-        buffer[len] = c.to_ascii_lowercase() as u8;
-        len += 1;
     }
-    let lower = &buffer[..len];
-    ENGLISH_WORDS
-        .binary_search_by(|w| w.as_bytes().cmp(lower))
-        .is_ok()
+    Some(u128::from_be_bytes(bytes))
+}
+
+/// `word` is one of the common English words.
+#[cfg(test)]
+fn is_english_word(word: &str) -> bool {
+    word_key(word).is_some_and(|key| WordLists::get().english.binary_search(&key).is_ok())
 }
 
 /// A Latin letter: ASCII, the Latin-1 and Latin Extended blocks (é, ß, ł, ơ…).
@@ -481,6 +406,10 @@ mod tests {
                 "一時間も待たされて、料理は冷めていました。店員の態度も最悪です。",
                 "jpn",
             ),
+            (
+                "Czekaliśmy godzinę, jedzenie było zimne, obsługa bardzo niemiła.",
+                "pol",
+            ),
             // Latin brand names in another script are not what the post is written in.
             ("DrecomRSSに記事投稿が反映されない…", "jpn"),
             (
@@ -522,7 +451,30 @@ mod tests {
         assert!(is_english_word("The,"));
         assert!(is_english_word("didn\u{2019}t"));
         assert!(!is_english_word("was"), "German 'was' is no evidence");
-        assert!(ENGLISH_WORDS.windows(2).all(|w| w[0] < w[1]), "sorted");
+        assert!(is_english_word("Won\u{2019}t!"));
+        assert!(!is_english_word("the-the-the-the-the-the"));
+    }
+
+    #[test]
+    fn only_a_text_with_marks_of_another_language_goes_to_whatlang() {
+        for english in [
+            "A quiet, disquieting triumph of modern cinema.",
+            "Zany, exuberantly irreverent animated space adventure.",
+            "Purses jammed under arms, tokens jammed in hands.",
+        ] {
+            let counts = Counts::of(english);
+            assert!(
+                !counts.mostly_english() && !counts.marked_foreign(),
+                "{english}: {counts:?}"
+            );
+        }
+        for foreign in [
+            "Le pain était rassis et la serveuse désagréable.",
+            "Czekaliśmy godzinę, jedzenie zimne, obsługa niemiła.",
+            "Wir warten seit Stunden auf die Bestellung und nichts passiert",
+        ] {
+            assert!(Counts::of(foreign).marked_foreign(), "{foreign}");
+        }
     }
 
     #[test]
