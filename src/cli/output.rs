@@ -654,7 +654,7 @@ mod tests {
             language: Language::from_code("fra"),
             ..mention("Léa", "Nous avons attendu une heure.")
         };
-        let table = mentions_table(&[french.clone()]);
+        let table = mentions_table(std::slice::from_ref(&french));
         assert!(table.contains("unscored (French) \u{2014}"), "{table}");
         let rows = csv_rows(&[french]);
         assert_eq!(
