@@ -230,6 +230,11 @@ impl Counts {
 
     /// One pass over a word's characters: letters, and which scripts they are in.
     fn add_letters(&mut self, word: &str) {
+        if word.is_ascii() {
+            let letters = word.bytes().filter(u8::is_ascii_alphabetic).count();
+            self.letters += letters;
+            return;
+        }
         for c in word.chars() {
             if c.is_ascii() {
                 self.letters += usize::from(c.is_ascii_alphabetic());
@@ -291,6 +296,20 @@ impl WordLists {
 /// made plain, as a number (its UTF-8 bytes; a binary search then compares integers).
 /// None for a word of more than 16 bytes: none of the listed words is that long.
 fn word_key(word: &str) -> Option<u128> {
+    if word.is_ascii() {
+        // Most words: bytes, no character decoding.
+        let trimmed = word
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .as_bytes();
+        if trimmed.is_empty() || trimmed.len() > 16 {
+            return None;
+        }
+        let mut bytes = [0u8; 16];
+        for (to, from) in bytes.iter_mut().zip(trimmed) {
+            *to = from.to_ascii_lowercase();
+        }
+        return Some(u128::from_be_bytes(bytes));
+    }
     let word = word.trim_matches(|c: char| !c.is_alphanumeric());
     if word.is_empty() || word.len() > 24 {
         return None;
