@@ -149,7 +149,8 @@ fn csv_score(score: f32) -> String {
 /// How `earshot score` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScoreFormat {
-    /// One JSON object per line (three decimals): `{"text","score","label","terms"}`.
+    /// One JSON object per line (three decimals): `{"label","score","terms","text"}`, and
+    /// `"language"` with a null score for a text not in English.
     Json,
     /// For people: the label and score (two decimals), then each term and its weight.
     Text,
