@@ -212,9 +212,10 @@ impl Counts {
             }
             counts.words += 1;
             let Some(key) = word_key(word) else { continue };
-            if lists.foreign.binary_search(&key).is_ok() {
+            let kind = lists.kind(key);
+            if kind == FOREIGN {
                 counts.foreign_words += 1;
-            } else if lists.english.binary_search(&key).is_ok() {
+            } else if kind == ENGLISH {
                 counts.english_words += 1;
                 if counts.english_words >= ENGLISH_EVIDENCE
                     && counts.words >= MIN_WORDS
@@ -269,27 +270,65 @@ impl Counts {
     }
 }
 
-/// The word lists as sorted [`word_key`]s, built once.
+/// A word of [`ENGLISH_WORDS`].
+const ENGLISH: u8 = 1;
+/// A word of [`FOREIGN_WORDS`].
+const FOREIGN: u8 = 2;
+/// Slots of the word table (a power of two, a few times the words it holds).
+const SLOTS: usize = 1024;
+
+/// Both word lists in one small hash table of [`word_key`]s, built once: a word costs
+/// one probe, usually, where two binary searches cost a dozen unpredictable branches.
 struct WordLists {
-    english: Vec<u128>,
-    foreign: Vec<u128>,
+    /// (key, ENGLISH or FOREIGN), or (0, 0) for an empty slot.
+    slots: Vec<(u128, u8)>,
 }
 
 impl WordLists {
     fn get() -> &'static WordLists {
         static LISTS: OnceLock<WordLists> = OnceLock::new();
         LISTS.get_or_init(|| {
-            let keys = |list: &str| {
-                let mut keys: Vec<u128> = list.split_whitespace().filter_map(word_key).collect();
-                keys.sort_unstable();
-                keys
+            let mut lists = WordLists {
+                slots: vec![(0, 0); SLOTS],
             };
-            WordLists {
-                english: keys(ENGLISH_WORDS),
-                foreign: keys(FOREIGN_WORDS),
+            // A word on both lists counts as foreign: the English list is the lenient one.
+            for (list, kind) in [(FOREIGN_WORDS, FOREIGN), (ENGLISH_WORDS, ENGLISH)] {
+                for key in list.split_whitespace().filter_map(word_key) {
+                    lists.insert(key, kind);
+                }
             }
+            lists
         })
     }
+
+    fn insert(&mut self, key: u128, kind: u8) {
+        let mut slot = slot_of(key);
+        while self.slots[slot].1 != 0 {
+            if self.slots[slot].0 == key {
+                return;
+            }
+            slot = (slot + 1) % SLOTS;
+        }
+        self.slots[slot] = (key, kind);
+    }
+
+    /// ENGLISH, FOREIGN, or 0 for a word on neither list.
+    fn kind(&self, key: u128) -> u8 {
+        let mut slot = slot_of(key);
+        loop {
+            let (stored, kind) = self.slots[slot];
+            if kind == 0 || stored == key {
+                return kind;
+            }
+            slot = (slot + 1) % SLOTS;
+        }
+    }
+}
+
+/// Where a key's probe starts: Fibonacci hashing of its two halves.
+fn slot_of(key: u128) -> usize {
+    let mixed = (key as u64) ^ ((key >> 64) as u64).rotate_left(29);
+    (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOTS.trailing_zeros())) as usize
 }
 
 /// `word` lowercased, without surrounding punctuation and with a typographic apostrophe
@@ -332,7 +371,7 @@ fn word_key(word: &str) -> Option<u128> {
 /// `word` is one of the common English words.
 #[cfg(test)]
 fn is_english_word(word: &str) -> bool {
-    word_key(word).is_some_and(|key| WordLists::get().english.binary_search(&key).is_ok())
+    word_key(word).is_some_and(|key| WordLists::get().kind(key) == ENGLISH)
 }
 
 /// A Latin letter: ASCII, the Latin-1 and Latin Extended blocks (é, ß, ł, ơ…).
@@ -472,6 +511,19 @@ mod tests {
         assert!(!is_english_word("was"), "German 'was' is no evidence");
         assert!(is_english_word("Won\u{2019}t!"));
         assert!(!is_english_word("the-the-the-the-the-the"));
+    }
+
+    #[test]
+    fn every_listed_word_is_found_in_the_table_and_no_other() {
+        let lists = WordLists::get();
+        for (list, kind) in [(FOREIGN_WORDS, FOREIGN), (ENGLISH_WORDS, ENGLISH)] {
+            for word in list.split_whitespace() {
+                assert_eq!(lists.kind(word_key(word).unwrap()), kind, "{word}");
+            }
+        }
+        for word in ["bread", "cold", "gewartet", "attendu", "x"] {
+            assert_eq!(lists.kind(word_key(word).unwrap()), 0, "{word}");
+        }
     }
 
     #[test]
