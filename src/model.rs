@@ -10,9 +10,9 @@ use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, 
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, Display, EnumString, IntoStaticStr, VariantArray};
 
-pub use crate::sentiment::Term;
+pub use crate::sentiment::{Language, Term};
 
-/// Sentiment label. serde: lowercase "negative" | "neutral" | "positive".
+/// Sentiment label. serde: lowercase "negative" | "neutral" | "positive" | "unscored".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
@@ -29,11 +29,20 @@ pub enum Label {
     Neutral,
     /// Praise.
     Positive,
+    /// Not in English, so the English lexicon did not read it: no score, a person reads it
+    /// (the mention keeps its language).
+    Unscored,
+}
+
+impl Label {
+    /// The labels a person gives (`earshot relabel`, the web page's buttons): "unscored"
+    /// is the model's word for a text it could not read, never a verdict.
+    pub const VERDICTS: [Label; 3] = [Label::Negative, Label::Neutral, Label::Positive];
 }
 
 /// A string that is not a label name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown sentiment label {0:?}: use one of negative, neutral, positive")]
+#[error("unknown sentiment label {0:?}: use one of negative, neutral, positive, unscored")]
 pub struct ParseLabelError(pub String);
 
 impl From<&str> for ParseLabelError {
@@ -328,11 +337,14 @@ pub struct Mention {
     pub fetched_at: DateTime<Utc>,
     /// Stars 1..=5 from the source, if any.
     pub rating: Option<f32>,
-    /// Sentiment in [-1, 1] (exported with three decimals, like the CSV).
-    #[serde(serialize_with = "crate::sentiment::serialize_rounded")]
-    pub score: f32,
+    /// Sentiment in [-1, 1] (exported with three decimals, like the CSV); None (null in
+    /// JSON, "—" for people) when the model did not read the text: it is not in English.
+    #[serde(serialize_with = "crate::sentiment::serialize_rounded_option")]
+    pub score: Option<f32>,
     /// Sentiment label.
     pub label: Label,
+    /// The language of a post not in English (ISO 639-3 code in JSON), None for English.
+    pub language: Option<Language>,
     /// The terms that moved the score.
     pub terms: Vec<Term>,
     /// Triage priority.
@@ -359,6 +371,24 @@ impl Mention {
     pub fn when(&self) -> DateTime<Utc> {
         self.published_at.unwrap_or(self.fetched_at)
     }
+
+    /// The label as people read it, naming the language of a post not in English:
+    /// "negative", "unscored (French)", "negative (German)" (a rated review in German).
+    pub fn sentiment(&self) -> String {
+        match self.language {
+            Some(language) => format!("{} ({language})", self.label),
+            None => self.label.to_string(),
+        }
+    }
+
+    /// The score for people, two decimals ("-0.70"), or "—" when the model did not score
+    /// the text (it is not in English).
+    pub fn score_shown(&self) -> String {
+        match self.score {
+            Some(score) => format!("{score:+.2}"),
+            None => "\u{2014}".to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -377,7 +407,10 @@ mod tests {
 
     #[test]
     fn the_names_are_the_ones_already_in_databases() {
-        assert_eq!(names::<Label>(), ["negative", "neutral", "positive"]);
+        assert_eq!(
+            names::<Label>(),
+            ["negative", "neutral", "positive", "unscored"]
+        );
         assert_eq!(names::<Priority>(), ["urgent", "high", "normal", "low"]);
         assert_eq!(
             names::<CaseStatus>(),
@@ -521,7 +554,7 @@ mod tests {
         );
         assert_eq!(
             "grumpy".parse::<Label>().unwrap_err().to_string(),
-            "unknown sentiment label \"grumpy\": use one of negative, neutral, positive"
+            "unknown sentiment label \"grumpy\": use one of negative, neutral, positive, unscored"
         );
     }
 

@@ -43,10 +43,12 @@ pub struct Preview {
 pub struct ItemPreview {
     /// Title, or the start of the text.
     pub headline: String,
-    /// negative, neutral or positive.
+    /// negative, neutral, positive, or unscored (not in English).
     pub label: crate::model::Label,
-    /// Score in [-1, 1].
-    pub score: f32,
+    /// Score in [-1, 1]; None when unscored.
+    pub score: Option<f32>,
+    /// The language of an item not in English.
+    pub language: Option<crate::model::Language>,
     /// The words that moved the score most.
     pub terms: Vec<String>,
     /// Whether it names the business (`[business] name`/`aliases`).
@@ -82,7 +84,8 @@ fn item_preview(pipeline: &Pipeline, item: &RawItem) -> ItemPreview {
     ItemPreview {
         headline: shorten(&headline, 70),
         label: score.label,
-        score: score.value,
+        score: score.shown_value(),
+        language: score.language,
         terms: score.terms.iter().take(3).map(|t| t.term.clone()).collect(),
         names_business,
     }
@@ -116,12 +119,16 @@ impl std::fmt::Display for Preview {
             } else {
                 item.terms.join(", ")
             };
+            let score = match item.score {
+                Some(score) => format!("{score:+.2}"),
+                None => "\u{2014}".to_owned(),
+            };
+            let language = item.language.map(|l| format!(" ({l})")).unwrap_or_default();
             writeln!(
                 f,
-                "  {}. {} {:+.2} ({names}; terms: {terms})\n     {}",
+                "  {}. {}{language} {score} ({names}; terms: {terms})\n     {}",
                 n + 1,
                 item.label,
-                item.score,
                 item.headline
             )?;
         }

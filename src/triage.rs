@@ -23,13 +23,24 @@ pub struct Verdict {
     pub reasons: Vec<String>,
 }
 
+/// The reason an unscored mention (not in English) gives for its normal priority.
+pub const NOT_ENGLISH: &str = "not in English: read it, the model could not";
+
 /// Decide the priority of a mention.
 pub fn triage(label: Label, customer: Option<&CustomerFacts>, rules: &TriageSettings) -> Verdict {
     let base = match label {
         Label::Negative => Priority::High,
-        Label::Neutral => Priority::Normal,
+        // Nobody knows yet whether a post in another language is a complaint: a person
+        // reads it, without an alert (the digest counts them).
+        Label::Neutral | Label::Unscored => Priority::Normal,
         Label::Positive => Priority::Low,
     };
+    if label == Label::Unscored {
+        return Verdict {
+            priority: base,
+            reasons: vec![NOT_ENGLISH.to_owned()],
+        };
+    }
     let mut reasons = Vec::new();
     if label == Label::Negative {
         if let Some(customer) = customer {
@@ -141,6 +152,13 @@ mod tests {
             triage(Label::Positive, None, &rules()).priority,
             Priority::Low
         );
+    }
+
+    #[test]
+    fn a_post_not_in_english_needs_a_person_even_from_an_a_list_customer() {
+        let verdict = triage(Label::Unscored, Some(&customer("A", 9000.0, 3)), &rules());
+        assert_eq!(verdict.priority, Priority::Normal, "read, not alerted");
+        assert_eq!(verdict.reasons, [NOT_ENGLISH]);
     }
 
     #[test]

@@ -155,6 +155,7 @@ fn mention(
         rating: None,
         score: score.value,
         label: score.label,
+        language: None,
         terms: score.terms,
         priority: earshot::model::Priority::Normal,
         priority_reasons: vec![],

@@ -425,7 +425,7 @@ fn actions(doc: &mut Doc, ctx: &AlertContext, respond_within: Duration) {
 }
 
 fn score_line(m: &Mention) -> String {
-    let mut line = format!("{:+.2} ({})", m.score, m.label);
+    let mut line = format!("{} ({})", m.score_shown(), m.sentiment());
     if !m.terms.is_empty() {
         let terms: Vec<String> = m
             .terms
@@ -454,11 +454,11 @@ fn event_line(e: &Event) -> String {
 /// "#12 reviews-site, Jane D. (-0.62): first words…"
 pub(super) fn one_liner(m: &Mention) -> String {
     format!(
-        "#{} {}, {} ({:+.2}): {}",
+        "#{} {}, {} ({}): {}",
         m.id,
         m.source,
         author(m),
-        m.score,
+        m.score_shown(),
         clip(&m.text, 90)
     )
 }
@@ -511,6 +511,7 @@ mod tests {
             rating: Some(1.0),
             score: -0.72,
             label: Label::Negative,
+            language: None,
             terms: vec![Term {
                 term: "rude".into(),
                 weight: -0.6,

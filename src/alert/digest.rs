@@ -108,6 +108,14 @@ fn new_mentions(doc: &mut Doc, data: &DigestData) {
         count(Label::Neutral),
         count(Label::Positive)
     ));
+    match count(Label::Unscored) {
+        0 => {}
+        n => doc.para(&format!(
+            "{n} {} in another language to read (Earshot scores English only): \
+             `earshot mentions --sentiment unscored` lists them.",
+            if n == 1 { "post" } else { "posts" }
+        )),
+    }
     if data.backfill > 0 {
         doc.para(&format!(
             "{} of them are older posts from before Earshot first read their source: \
@@ -270,5 +278,48 @@ mod tests {
         assert_eq!(age(crate::clock::MINUTE * 40), "40m");
         assert_eq!(age(crate::clock::MINUTE * (5 * 60 + 3)), "5h");
         assert_eq!(age(crate::clock::MINUTE * (3 * 1440 + 4 * 60)), "3d 4h");
+    }
+
+    #[test]
+    fn the_digest_counts_posts_in_another_language_to_read() {
+        let french = crate::model::Mention {
+            score: None,
+            language: crate::model::Language::from_code("fra"),
+            ..crate::test_support::mention(Label::Unscored)
+        };
+        let mut data = DigestData {
+            since: at("2026-11-22T08:00:00Z"),
+            until: at("2026-11-23T08:00:00Z"),
+            open_cases: vec![],
+            new_mentions: vec![french.clone(), french],
+            to_thank: vec![],
+            recovered: vec![],
+            removed_resolved: vec![],
+            failing_sources: vec![],
+            backfill: 0,
+            relabelled_by_learning: 0,
+        };
+        let text = compose(&data, "Bakery").text;
+        assert!(
+            text.contains("2 posts in another language to read"),
+            "{text}"
+        );
+        assert!(!text.contains("changed label"), "{text}");
+        data.relabelled_by_learning = 3;
+        let text = compose(&data, "Bakery").text;
+        assert!(
+            text.contains("3 stored mentions changed label (no alert was sent for old posts)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("0 negative, 0 neutral, 0 positive."),
+            "{text}"
+        );
+        data.new_mentions.truncate(1);
+        let text = compose(&data, "Bakery").text;
+        assert!(text.contains("1 post in another language"), "{text}");
+        data.new_mentions.clear();
+        let text = compose(&data, "Bakery").text;
+        assert!(!text.contains("another language"), "{text}");
     }
 }

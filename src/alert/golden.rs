@@ -28,8 +28,9 @@ fn priya_complaint(id: i64, text: &str, reasons: &[&str]) -> AlertContext {
         published_at: Some(at("2026-11-23T10:05:00Z")),
         fetched_at: at("2026-11-23T10:15:00Z"),
         rating: Some(1.0),
-        score: -0.81,
+        score: Some(-0.81),
         label: Label::Negative,
+        language: None,
         terms: vec![
             Term {
                 term: "squashed".into(),

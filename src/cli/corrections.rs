@@ -61,7 +61,8 @@ pub fn apply(
     let mut text = match correction {
         Correction::Label(label) => format!(
             "Mention #{id} is now {label} (the model said {}); priority {}.\n",
-            before.label, after.priority
+            before.sentiment(),
+            after.priority
         ),
         Correction::Priority(Some(p)) => format!("Mention #{id} is now {p} priority.\n"),
         Correction::Priority(None) => format!(
@@ -103,9 +104,15 @@ pub fn dismissal(reason: Option<DismissReason>, undo: bool) -> Result<Correction
     }
 }
 
-/// `relabel`'s correction.
-pub fn relabel(label: Label) -> Correction {
-    Correction::Label(label)
+/// `relabel`'s correction: a person's verdict (unscored is the model's word, not one).
+pub fn relabel(label: Label) -> Result<Correction> {
+    if !Label::VERDICTS.contains(&label) {
+        bail!(
+            "'{label}' is what Earshot says of a post it could not read; \
+             relabel it negative, neutral or positive"
+        );
+    }
+    Ok(Correction::Label(label))
 }
 
 /// `priority`'s correction.

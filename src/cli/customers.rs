@@ -109,7 +109,13 @@ pub fn show(store: &Store, id: i64) -> Result<String> {
         .mentions
         .iter()
         .rev()
-        .map(|m| format!("{} {}", crate::localtime::zone().date_of(m.when()), m.label))
+        .map(|m| {
+            format!(
+                "{} {}",
+                crate::localtime::zone().date_of(m.when()),
+                m.sentiment()
+            )
+        })
         .collect();
     text.push_str(&history.join(" → "));
     text.push_str("\n\n");

@@ -277,7 +277,7 @@ pub enum CustomersCommand {
 /// Filters and format of `earshot mentions`.
 #[derive(Debug, clap::Args)]
 pub struct MentionArgs {
-    /// negative, neutral or positive.
+    /// negative, neutral, positive, or unscored (not in English: nobody scored it yet).
     #[arg(long)]
     sentiment: Option<Label>,
     /// new, acknowledged, promised, resolved, recovered, or open (not resolved).
@@ -381,7 +381,7 @@ fn run_command(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Relabel { id, label, ref by } => {
-            correction(&cli, id, corrections::relabel(label), None, by.as_deref())
+            correction(&cli, id, corrections::relabel(label)?, None, by.as_deref())
         }
         Command::Priority {
             id,
@@ -637,15 +637,24 @@ fn known_source(config: &Config, name: &str) -> Result<()> {
 
 fn score(config_path: &Path, words: &[String], format: ScoreFormat) -> Result<()> {
     let analyzer = analyzer_for(config_path)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // One buffer for the whole run: a line of output is not a write of its own (stdout
+    // alone flushes at every newline, which cost more than the scoring).
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     if !words.is_empty() {
-        return output::print_score(&mut out, &words.join(" "), &analyzer, format);
-    }
-    for line in std::io::stdin().lock().lines() {
-        let line = line.context("cannot read stdin")?;
-        if !line.trim().is_empty() {
-            output::print_score(&mut out, &line, &analyzer, format)?;
+        output::print_score(&mut out, &words.join(" "), &analyzer, format)?;
+    } else {
+        let mut stdin = std::io::stdin().lock();
+        let mut line = String::new();
+        // One line buffer for the whole run, read as `lines()` would (no "\n" or "\r\n").
+        while stdin.read_line(&mut line).context("cannot read stdin")? > 0 {
+            let text = match line.strip_suffix('\n') {
+                Some(text) => text.strip_suffix('\r').unwrap_or(text),
+                None => &line,
+            };
+            if !text.trim().is_empty() {
+                output::print_score(&mut out, text, &analyzer, format)?;
+            }
+            line.clear();
         }
     }
     out.flush()?;

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 
 use super::Format;
 use crate::config::Config;
-use crate::model::Mention;
+use crate::model::{Label, Language, Mention, Term};
 use crate::poller::CycleReport;
-use crate::sentiment::Analyzer;
+use crate::sentiment::{Analyzer, Score};
 use crate::store::{FetchLogEntry, FetchOutcome, SourceHealth, SourceStatus};
 
 /// Print the log in the chosen format.
@@ -58,17 +58,17 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
         return "No mentions match. Run `earshot poll` to fetch, or loosen the filters.\n".into();
     }
     let mut text = format!(
-        "{:>5}  {:<16}  {:<14}  {:<18}  {:<15}  {:<8}  {:<12}  {}\n",
+        "{:>5}  {:<16}  {:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
         "ID", "WHEN", "SOURCE", "AUTHOR", "SENTIMENT", "PRIORITY", "STATUS", "TEXT"
     );
     for m in mentions {
         text.push_str(&format!(
-            "{:>5}  {:<16}  {:<14}  {:<18}  {:<15}  {:<8}  {:<12}  {}\n",
+            "{:>5}  {:<16}  {:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
             m.id,
             short_time(m.when()),
             clip(&printable(&m.source), 14),
             clip(&printable(m.author.as_deref().unwrap_or("-")), 18),
-            format!("{} {:+.2}", m.label, m.score),
+            clip(&sentiment_cell(m), SENTIMENT_WIDTH),
             m.priority,
             if m.overdue {
                 "OVERDUE".to_owned()
@@ -81,7 +81,17 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
     text
 }
 
-/// The log as CSV for spreadsheets. Cells of text from the web (author, title, text…) are
+/// Room for "unscored (Portuguese) —" and "negative -0.70".
+const SENTIMENT_WIDTH: usize = 23;
+
+/// "negative -0.70", "unscored (French) —" for a post the model did not read, or
+/// "negative (German) -0.70" for a rated review in German.
+fn sentiment_cell(m: &Mention) -> String {
+    format!("{} {}", m.sentiment(), m.score_shown())
+}
+
+/// The log as CSV for spreadsheets (an unscored post's score cell is empty, its language
+/// an ISO 639-3 code in the last column). Cells of text from the web (author, title, text…) are
 /// neutralised against formula injection: one starting with `=`, `+`, `-`, `@`, a tab or
 /// a carriage return gets a leading `'`, as OWASP advises, so `=HYPERLINK(…)` from a
 /// reviewer's name stays text. Line breaks stay inside their quoted cell.
@@ -103,6 +113,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
         "status",
         "customer",
         "problem",
+        "language",
     ])?;
     for m in mentions {
         writer.write_record([
@@ -115,12 +126,13 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             m.published_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
             m.fetched_at.to_rfc3339(),
             m.rating.map(|r| r.to_string()).unwrap_or_default(),
-            csv_score(m.score),
+            m.score.map(csv_score).unwrap_or_default(),
             m.label.to_string(),
             m.priority.to_string(),
             m.status.to_string(),
             inert(m.customer.as_ref().map_or("", |c| c.name.as_str())),
             problem(m).unwrap_or_default().to_owned(),
+            m.language.map(|l| l.code()).unwrap_or_default().to_owned(),
         ])?;
     }
     writer.flush()?;
@@ -137,13 +149,15 @@ fn csv_score(score: f32) -> String {
 /// How `earshot score` prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ScoreFormat {
-    /// One JSON object per line (three decimals): `{"text","score","label","terms"}`.
+    /// One JSON object per line (three decimals): `{"label","score","terms","text"}`, and
+    /// `"language"` with a null score for a text not in English.
     Json,
     /// For people: the label and score (two decimals), then each term and its weight.
     Text,
 }
 
-/// Score `text` and print it in `format`.
+/// Score `text` and print it in `format`. Writes straight into `out` (give it a buffered
+/// writer held for the whole run: `earshot score` prints hundreds of thousands of lines).
 pub fn print_score(
     out: &mut impl Write,
     text: &str,
@@ -152,33 +166,72 @@ pub fn print_score(
 ) -> Result<()> {
     let score = analyzer.score(text);
     match format {
-        ScoreFormat::Json => {
-            let line = serde_json::json!({
-                "text": text,
-                "score": crate::sentiment::rounded(score.value, crate::sentiment::EXPORT_DECIMALS),
-                "label": score.label,
-                "terms": score.terms,
-            });
-            writeln!(out, "{line}")?;
-        }
-        ScoreFormat::Text => out.write_all(score_text(text, &score).as_bytes())?,
+        ScoreFormat::Json => write_score_json(out, text, &score)?,
+        ScoreFormat::Text => write_score_text(out, text, &score)?,
     }
     Ok(())
 }
 
-/// `negative -0.70  Waited 45 minutes…` and one indented line per term.
-fn score_text(text: &str, score: &crate::sentiment::Score) -> String {
+/// One JSON line of `earshot score`, borrowed from the score (no JSON tree per line). The
+/// keys are in alphabetical order, as they always were; `language` is there only for a
+/// text not in English, whose `score` is null.
+#[derive(serde::Serialize)]
+struct ScoreLine<'a> {
+    label: Label,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    language: Option<Language>,
+    #[serde(serialize_with = "crate::sentiment::serialize_rounded_option")]
+    score: Option<f32>,
+    terms: &'a [Term],
+    text: &'a str,
+}
+
+fn write_score_json(out: &mut impl Write, text: &str, score: &Score) -> Result<()> {
+    let line = ScoreLine {
+        label: score.label,
+        language: score.language,
+        score: score.shown_value(),
+        terms: &score.terms,
+        text,
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+/// `negative -0.70  Waited 45 minutes…` and one indented line per term;
+/// `unscored (French) —  Nous avons attendu…` for a text not in English.
+fn write_score_text(out: &mut impl Write, text: &str, score: &Score) -> std::io::Result<()> {
     let two = |v: f32| crate::sentiment::rounded(v, 2);
-    let mut lines = format!(
-        "{} {:+.2}  {}\n",
-        score.label,
-        two(score.value),
-        one_line(&printable(text))
-    );
-    for term in &score.terms {
-        lines.push_str(&format!("    {:+.2}  {}\n", two(term.weight), term.term));
+    write!(out, "{}", score.label)?;
+    if let Some(language) = score.language {
+        write!(out, " ({language})")?;
     }
-    lines
+    match score.shown_value() {
+        Some(value) => write!(out, " {:+.2}  ", two(value))?,
+        None => out.write_all(" \u{2014}  ".as_bytes())?,
+    }
+    write_one_line(out, text)?;
+    out.write_all(b"\n")?;
+    for term in &score.terms {
+        writeln!(out, "    {:+.2}  {}", two(term.weight), term.term)?;
+    }
+    Ok(())
+}
+
+/// `one_line(&printable(text))` without building either string: the words, one space
+/// between them, with control characters and bidi overrides read as spaces.
+fn write_one_line(out: &mut impl Write, text: &str) -> std::io::Result<()> {
+    let words = text
+        .split(|c: char| c.is_whitespace() || is_unprintable(c))
+        .filter(|w| !w.is_empty());
+    for (n, word) in words.enumerate() {
+        if n > 0 {
+            out.write_all(b" ")?;
+        }
+        out.write_all(word.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// What `poll` prints: one line per source, then the totals.
@@ -357,14 +410,13 @@ fn inert(cell: &str) -> String {
 /// would drive the terminal) and bidirectional overrides are shown as spaces.
 fn printable(text: &str) -> String {
     text.chars()
-        .map(|c| {
-            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(|c| if is_unprintable(c) { ' ' } else { c })
         .collect()
+}
+
+/// A control character or a bidirectional override: shown as a space.
+fn is_unprintable(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
 fn one_line(text: &str) -> String {
@@ -384,7 +436,6 @@ fn clip(text: &str, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Label;
 
     fn mention(author: &str, text: &str) -> Mention {
         Mention {
@@ -395,7 +446,7 @@ mod tests {
             title: Some("+1 would buy again".into()),
             text: text.into(),
             fetched_at: Utc::now(),
-            score: -0.5,
+            score: Some(-0.5),
             ..crate::test_support::mention(Label::Negative)
         }
     }
@@ -462,7 +513,7 @@ mod tests {
         assert!(!table.contains(['\r', '\u{1b}']), "{table:?}");
         let rows = csv_rows(&mentions);
         assert_eq!(rows.len(), 2);
-        assert!(rows.iter().all(|r| r.len() == 15));
+        assert!(rows.iter().all(|r| r.len() == 16));
         assert_eq!(rows[0][3], *"Ann\r\nSmith\u{1b}[31m");
         assert_eq!(rows[1][3], *"Bob");
     }
@@ -478,7 +529,7 @@ mod tests {
         // 0.0625 is a tie at three decimals, -0.70238101 carries f32 noise.
         for score in [-0.702_381_f32, 0.0625, -0.000_4, 0.999_95] {
             let mut m = mention("Jane", "cold");
-            m.score = score;
+            m.score = Some(score);
             let json = serde_json::to_value([&m]).unwrap();
             let csv = csv_rows(&[m]);
             let from_json = json[0]["score"].as_f64().unwrap();
@@ -491,9 +542,12 @@ mod tests {
             );
         }
         let mut m = mention("Jane", "cold");
-        m.score = -0.702_381;
+        m.score = Some(-0.702_381);
         let text = serde_json::to_string(&m).unwrap();
         assert!(text.contains("\"score\":-0.702,"), "{text}");
+        m.score = None;
+        let text = serde_json::to_string(&m).unwrap();
+        assert!(text.contains("\"score\":null,"), "{text}");
     }
 
     #[test]
@@ -523,5 +577,90 @@ mod tests {
             let weight = term["weight"].as_f64().unwrap();
             assert_eq!(weight, (weight * 1000.0).round() / 1000.0, "{json}");
         }
+    }
+
+    /// What `earshot score` printed before it wrote straight to its buffer: a JSON tree
+    /// per line, and the text built as strings. The fast path must print the same bytes.
+    fn old_score_lines(text: &str, score: &Score) -> (String, String) {
+        let json = serde_json::json!({
+            "text": text,
+            "score": crate::sentiment::rounded(score.value, crate::sentiment::EXPORT_DECIMALS),
+            "label": score.label,
+            "terms": score.terms,
+        });
+        let two = |v: f32| crate::sentiment::rounded(v, 2);
+        let mut lines = format!(
+            "{} {:+.2}  {}\n",
+            score.label,
+            two(score.value),
+            one_line(&printable(text))
+        );
+        for term in &score.terms {
+            lines.push_str(&format!("    {:+.2}  {}\n", two(term.weight), term.term));
+        }
+        (format!("{json}\n"), lines)
+    }
+
+    #[test]
+    fn score_lines_are_byte_identical_to_the_json_tree_and_strings_they_replace() {
+        let analyzer = crate::sentiment::shared_for_tests(true);
+        for text in [
+            "The staff were rude and the coffee was cold.",
+            "Lovely bread!!! 😍 \"best\" in town\\ really",
+            "  tabs\tand\u{1b}[31m escapes \u{202e}reversed\u{2066} and\r\nbreaks  ",
+            "ok",
+            "Waited 45 minutes, ordered at 8:05, got it at 8:50. 2/5",
+            "\u{7}",
+        ] {
+            let score = analyzer.score(text);
+            assert_eq!(score.language, None, "{text}");
+            let (json, lines) = old_score_lines(text, &score);
+            for (format, expected) in [(ScoreFormat::Json, json), (ScoreFormat::Text, lines)] {
+                let mut out = Vec::new();
+                print_score(&mut out, text, analyzer, format).unwrap();
+                assert_eq!(
+                    String::from_utf8(out).unwrap(),
+                    expected,
+                    "{format:?}: {text:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_score_line_not_in_english_has_its_language_and_no_score() {
+        let analyzer = crate::sentiment::shared_for_tests(true);
+        let text = "Nous avons attendu une heure et personne ne s'est excusé.";
+        let mut out = Vec::new();
+        print_score(&mut out, text, analyzer, ScoreFormat::Json).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(
+                "{{\"label\":\"unscored\",\"language\":\"fra\",\"score\":null,\"terms\":[],\"text\":\"{text}\"}}\n"
+            )
+        );
+        let mut out = Vec::new();
+        print_score(&mut out, text, analyzer, ScoreFormat::Text).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("unscored (French) \u{2014}  {text}\n")
+        );
+    }
+
+    #[test]
+    fn the_log_table_shows_an_unscored_post_with_its_language_and_no_score() {
+        let french = Mention {
+            score: None,
+            label: Label::Unscored,
+            language: Language::from_code("fra"),
+            ..mention("Léa", "Nous avons attendu une heure.")
+        };
+        let table = mentions_table(std::slice::from_ref(&french));
+        assert!(table.contains("unscored (French) \u{2014}"), "{table}");
+        let rows = csv_rows(&[french]);
+        assert_eq!(
+            (&rows[0][9], &rows[0][10], &rows[0][15]),
+            ("", "unscored", "fra")
+        );
     }
 }

@@ -38,11 +38,11 @@ pub fn render(store: &Store, config: &Config, id: i64) -> Result<String> {
 fn header(detail: &StoredDetail) -> String {
     let m = &detail.mention;
     let mut out = format!(
-        "Mention #{}  [{}]  {} ({:+.2})  status: {}\n",
+        "Mention #{}  [{}]  {} ({})  status: {}\n",
         m.id,
         m.priority.as_str().to_uppercase(),
-        m.label,
-        m.score,
+        m.sentiment(),
+        m.score_shown(),
         m.status
     );
     if let Some(reason) = m.dismissed {

@@ -207,8 +207,11 @@ pub fn needs_escalation(status: CaseStatus, priority: Priority) -> bool {
 }
 
 /// A resolved complaint that its author edited to neutral or praise: the fix won them back.
+/// An edit into another language (unscored) says nothing yet.
 pub fn recovered_by_edit(status: CaseStatus, was: Label, now: Label) -> bool {
-    status == CaseStatus::Resolved && was == Label::Negative && now != Label::Negative
+    status == CaseStatus::Resolved
+        && was == Label::Negative
+        && matches!(now, Label::Neutral | Label::Positive)
 }
 
 #[cfg(test)]
@@ -408,6 +411,11 @@ mod tests {
             Label::Neutral,
             Label::Positive
         ));
+        assert!(!recovered_by_edit(
+            Resolved,
+            Label::Negative,
+            Label::Unscored
+        ));
     }
 
     #[test]
@@ -448,5 +456,31 @@ mod tests {
             "a dismissed post is not a first complaint"
         );
         assert_eq!(decisions[1].alert, Some(AlertAction::Alert(Priority::High)));
+    }
+
+    #[test]
+    fn a_post_not_in_english_is_read_by_a_person_without_an_alert_or_a_case() {
+        let foreign = mention(1, Label::Unscored, "2026-01-01T10:00:00Z");
+        let complaint = mention(2, Label::Negative, "2026-01-05T10:00:00Z");
+        let decisions = decide_history(Some(&regular()), &[foreign, complaint], &rules());
+        let d = &decisions[0];
+        assert_eq!(d.verdict.priority, Priority::Normal);
+        assert_eq!(d.verdict.reasons, [crate::triage::NOT_ENGLISH]);
+        assert_eq!(
+            (d.alert, d.open),
+            (None, false),
+            "no alert, no case by itself"
+        );
+        assert_eq!(
+            priorities(&decisions[1..]),
+            [(2, Priority::High)],
+            "an unread post is not an earlier complaint"
+        );
+        // Once staff took it up, it is open like any other case.
+        assert!(is_open(
+            Label::Unscored,
+            Priority::Normal,
+            CaseStatus::Acknowledged
+        ));
     }
 }

@@ -186,6 +186,7 @@ impl Pipeline {
             rating: item.rating,
             score: score.value,
             label: score.label,
+            language: score.language,
             terms: score.terms,
             priority: verdict.priority,
             priority_reasons: verdict.reasons,

@@ -84,6 +84,8 @@ pub(crate) struct Model {
 pub(crate) struct Scratch {
     pub toks: Tokens,
     pub hits: Vec<Hit>,
+    /// The rule hits' weights before the rule families ran (see [`follow_families`]).
+    pub before_families: Vec<f32>,
 }
 
 thread_local! {
@@ -192,7 +194,7 @@ impl Model {
     pub fn probe(&self, text: &str) -> Probe {
         let mut s = Scratch::default();
         self.hits_in(text, &mut s);
-        let Scratch { toks, hits } = &s;
+        let Scratch { toks, hits, .. } = &s;
         let candidate = |h: &&Hit| h.note == PROBE_NOTE;
         let features = hits
             .iter()
@@ -212,17 +214,27 @@ impl Model {
 
     /// Tokenizes `text` and fills `s.hits` with every rule's hits.
     fn hits_in(&self, text: &str, s: &mut Scratch) {
-        let Scratch { toks, hits } = s;
+        let Scratch {
+            toks,
+            hits,
+            before_families,
+        } = s;
         hits.clear();
         tokenize(text, toks, &|c| self.is_emoticon(c));
         self.annotate(toks);
         self.lexical_pass(toks, hits);
         if self.domain {
             patterns::apply(self, toks, hits);
+            before_families.clear();
+            before_families.extend(hits.iter().map(|h| h.weight));
             families::apply(toks, hits);
-            // After the rules, so that learned terms never change what a rule decides.
+            // After the rules, so that learned terms never change what a rule decides;
+            // then what the families did to a word (flip a sarcastic "great", mute praise
+            // in a question) is done to the learned terms on it too.
+            let rule_hits = hits.len();
             self.learned.push_hits(toks, hits, LEARNED_NOTE);
             self.probe_terms.push_hits(toks, hits, PROBE_NOTE);
+            follow_families(hits, before_families, rule_hits);
             domain_contrast(toks, hits);
             questions_and_quotes(toks, hits);
         } else {
@@ -232,7 +244,7 @@ impl Model {
 
     fn run_in(&self, text: &str, s: &mut Scratch) -> Raw {
         self.hits_in(text, s);
-        let Scratch { toks, hits } = s;
+        let Scratch { toks, hits, .. } = s;
         let sum = capped_sum(hits);
         let emphasis = punctuation_emphasis(toks);
         let total = if sum > 0.0 {
@@ -480,6 +492,25 @@ fn questions_and_quotes(t: &Tokens, hits: &mut [Hit]) {
         for h in hits.iter_mut() {
             if t.toks[h.anchor].quoted {
                 h.weight *= QUOTED_SCALAR;
+            }
+        }
+    }
+}
+
+/// Scales each learned hit (those from `rule_hits` on) by what the rule families did
+/// to a rule hit covering its word: `before[i]` is rule hit i's weight before them. A
+/// factor that depends on the rules only keeps the learned weights linear (training
+/// fits them through the same factors).
+fn follow_families(hits: &mut [Hit], before: &[f32], rule_hits: usize) {
+    let (rules, learned) = hits.split_at_mut(rule_hits);
+    for (h, &was) in rules.iter().zip(before) {
+        if was == 0.0 || h.weight == was {
+            continue;
+        }
+        let factor = h.weight / was;
+        for l in learned.iter_mut() {
+            if (h.start..h.end.max(h.anchor + 1)).contains(&l.anchor) {
+                l.weight *= factor;
             }
         }
     }

@@ -45,10 +45,11 @@
 mod complaints;
 mod engine;
 pub mod eval;
+mod families;
 #[cfg(test)]
 mod golden;
-mod families;
 mod inquiry;
+pub mod language;
 mod learned;
 mod lexicon;
 mod lists;
@@ -61,9 +62,9 @@ mod scope;
 mod shortfalls;
 mod superlatives;
 mod tokenize;
+pub mod train;
 mod turns;
 mod value;
-pub mod train;
 mod wordmap;
 mod words;
 
@@ -74,6 +75,7 @@ use engine::Model;
 pub use learned::{LearnedTerms, LEARNED_NOTE};
 
 pub use crate::model::{Label, ParseLabelError};
+pub use language::{foreign_language, Language};
 
 /// Default threshold: a value below this is [`Label::Negative`].
 pub const DEFAULT_NEGATIVE_BELOW: f32 = -0.05;
@@ -102,6 +104,23 @@ pub fn serialize_rounded<S: serde::Serializer>(value: &f32, s: S) -> Result<S::O
     s.serialize_f64(rounded(*value, EXPORT_DECIMALS))
 }
 
+/// Serialize an optional score with [`EXPORT_DECIMALS`] decimals, None as null.
+pub fn serialize_rounded_option<S: serde::Serializer>(
+    value: &Option<f32>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(value) => serialize_rounded(value, s),
+        None => s.serialize_none(),
+    }
+}
+
+/// Whether the model gave a stored mention a score: a text not in English is scored only
+/// when it came with stars (see [`Analyzer::score_with_rating`]).
+pub fn was_scored(language: Option<Language>, rating: Option<f32>) -> bool {
+    language.is_none() || rating.is_some_and(f32::is_finite)
+}
+
 /// One thing that moved a score, with its valence on the -4..+4 lexicon scale.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Term {
@@ -122,6 +141,10 @@ pub struct Score {
     pub label: Label,
     /// What moved the score, largest |weight| first.
     pub terms: Vec<Term>,
+    /// The language of a text not in English (then the lexicon did not score it: the
+    /// label is [`Label::Unscored`], or the stars' verdict for a rated review).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub language: Option<Language>,
 }
 
 /// How an [`Analyzer`] scores.
@@ -139,6 +162,9 @@ pub struct Options {
     /// Learned term layers added to the full model: the shipped base model
     /// ([`LearnedTerms::base`], the default) and a business's delta.
     pub learned: Vec<Arc<LearnedTerms>>,
+    /// true = a text confidently not in English is left unscored
+    /// ([`language::foreign_language`]); false = every text is scored as English.
+    pub detect_language: bool,
 }
 
 impl Default for Options {
@@ -149,6 +175,7 @@ impl Default for Options {
             extra_terms: Vec::new(),
             domain_layer: true,
             learned: vec![LearnedTerms::base()],
+            detect_language: true,
         }
     }
 }
@@ -183,10 +210,18 @@ impl Analyzer {
         &self.options
     }
 
-    /// Scores `text`: value in [-1, 1], label and the terms that moved it.
+    /// Scores `text`: value in [-1, 1], label and the terms that moved it. A text
+    /// confidently not in English is [`Label::Unscored`], with its language and no terms.
     pub fn score(&self, text: &str) -> Score {
-        let (value, terms) = self.text_value(text);
-        self.finish(value, terms)
+        self.score_with_rating(text, None)
+    }
+
+    /// The language of `text` when it is not English and detection is on.
+    fn foreign(&self, text: &str) -> Option<Language> {
+        self.options
+            .detect_language
+            .then(|| foreign_language(text))
+            .flatten()
     }
 
     /// The text's value and terms, after the domain rules that look at the whole text.
@@ -224,9 +259,25 @@ impl Analyzer {
     ///
     /// A term "★s/5" is added with weight r × 4 (the rating on the lexicon
     /// scale). `None` or a non-finite rating scores the text alone.
+    ///
+    /// A text not in English is not read by the English lexicon: with stars, the stars
+    /// alone give the verdict (as for an empty text); without, it is [`Label::Unscored`].
     pub fn score_with_rating(&self, text: &str, stars: Option<f32>) -> Score {
+        let stars = stars.filter(|s| s.is_finite());
+        if let Some(language) = self.foreign(text) {
+            let mut score = match stars {
+                None => Score::unscored(),
+                Some(_) => self.blend(0.0, Vec::new(), stars),
+            };
+            score.language = Some(language);
+            return score;
+        }
         let (text_value, terms) = self.text_value(text);
-        match stars.filter(|s| s.is_finite()) {
+        self.blend(text_value, terms, stars)
+    }
+
+    fn blend(&self, text_value: f32, terms: Vec<(String, f32)>, stars: Option<f32>) -> Score {
+        match stars {
             None => self.finish(text_value, terms),
             Some(stars) => {
                 let (value, term) = rating::blend(
@@ -270,7 +321,25 @@ impl Analyzer {
             value,
             label: self.label(value),
             terms,
+            language: None,
         }
+    }
+}
+
+impl Score {
+    /// A text the model did not read: no value (0 in the store), no terms.
+    fn unscored() -> Score {
+        Score {
+            value: 0.0,
+            label: Label::Unscored,
+            terms: Vec::new(),
+            language: None,
+        }
+    }
+
+    /// The value, None for an unscored text (it has no score, not a neutral one).
+    pub fn shown_value(&self) -> Option<f32> {
+        (self.label != Label::Unscored).then_some(self.value)
     }
 }
 

@@ -690,7 +690,12 @@ mod tests {
         ] {
             let s = score(text);
             assert_eq!(s.label, Label::Negative, "{text}: {s:?}");
-            assert!(s.terms.iter().all(|t| t.weight <= 0.0), "{text}: {s:?}");
+            // Learned leanings ("price" is a little positive in reviews) may stay.
+            let rules = s
+                .terms
+                .iter()
+                .filter(|t| !t.term.ends_with(super::super::LEARNED_NOTE));
+            assert!(rules.clone().all(|t| t.weight <= 0.0), "{text}: {s:?}");
         }
         assert!(has_term(
             "Just perfect, they lost my booking",

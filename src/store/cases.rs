@@ -95,6 +95,7 @@ mod tests {
             rating: None,
             score: -0.5,
             label: Label::Negative,
+            language: None,
             terms: vec![],
             priority: Priority::High,
             priority_reasons: vec![],

@@ -63,11 +63,11 @@ pub struct StoredText {
 impl Store {
     /// Every mention with a label to learn from, oldest first: staff corrections, and
     /// reviews of 1–2 stars (negative) or 4–5 stars (positive). A staff correction wins
-    /// over the stars; dismissed mentions and unscored ones are left out.
+    /// over the stars; dismissed mentions and posts not in English are left out.
     pub fn learning_texts(&self) -> Result<Vec<LabelledText>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, title, text, rating, label_override FROM mentions \
-             WHERE dismissed IS NULL AND (label_override IS NOT NULL \
+             WHERE dismissed IS NULL AND language IS NULL AND (label_override IS NOT NULL \
              OR rating <= ?1 OR rating >= ?2) ORDER BY id",
         )?;
         let rows = stmt.query_map(params![NEGATIVE_STARS, POSITIVE_STARS], |r| {

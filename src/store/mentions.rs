@@ -5,7 +5,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
-use crate::model::{CaseStatus, CustomerRef, Label, Mention, Priority, Term};
+use crate::model::{CaseStatus, CustomerRef, Label, Language, Mention, Priority, Term};
 
 /// A mention ready to store: extracted, keyed, scored and triaged.
 #[derive(Debug, Clone)]
@@ -34,6 +34,8 @@ pub struct NewMention {
     pub score: f32,
     /// Sentiment label.
     pub label: Label,
+    /// The language of a text not in English.
+    pub language: Option<Language>,
     /// Driving terms.
     pub terms: Vec<Term>,
     /// Triage priority.
@@ -167,7 +169,7 @@ const COMMON_MATCHES: usize = 2_000;
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at, m.dismissed, \
-    m.label_override IS NOT NULL, m.removed_at \
+    m.label_override IS NOT NULL, m.removed_at, m.language \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
 
 impl Store {
@@ -396,8 +398,9 @@ impl Store {
 fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<i64, StoreError> {
     tx.execute(
         "INSERT INTO mentions (source, key, content_hash, url, author, title, text, published_at, \
-         fetched_at, rating, score, label, terms, priority, priority_reasons, status, author_email) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16)",
+         fetched_at, rating, score, label, terms, priority, priority_reasons, status, author_email, \
+         language) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16, ?18)",
         params![
             new.source,
             new.key,
@@ -416,6 +419,7 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
             serde_json::to_string(&new.priority_reasons).unwrap_or_else(|_| "[]".into()),
             new.author_email,
             CaseStatus::New,
+            new.language,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -432,7 +436,8 @@ fn update_edited(
     tx.execute(
         "UPDATE mentions SET content_hash = ?2, url = ?3, author = ?4, title = ?5, text = ?6, \
          published_at = COALESCE(?7, published_at), updated_at = ?8, rating = ?9, score = ?10, \
-         label = ?11, terms = ?12, author_email = ?13, label_override = NULL WHERE id = ?1",
+         label = ?11, terms = ?12, author_email = ?13, label_override = NULL, language = ?14 \
+         WHERE id = ?1",
         params![
             id,
             new.content_hash,
@@ -447,6 +452,7 @@ fn update_edited(
             new.label,
             terms_json(&new.terms),
             new.author_email,
+            new.language,
         ],
     )?;
     Ok(())
@@ -683,6 +689,9 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         }),
         None => None,
     };
+    let rating: Option<f32> = r.get(8)?;
+    let language: Option<Language> = r.get(22)?;
+    let scored = crate::sentiment::was_scored(language, rating);
     Ok(Mention {
         id: r.get(0)?,
         source: r.get(1)?,
@@ -692,9 +701,10 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         text: r.get(5)?,
         published_at: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_ts),
         fetched_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
-        rating: r.get(8)?,
-        score: r.get(9)?,
+        rating,
+        score: if scored { Some(r.get(9)?) } else { None },
         label: r.get(10)?,
+        language,
         terms: serde_json::from_str(&terms).unwrap_or_default(),
         priority: r.get(12)?,
         status,
@@ -758,6 +768,7 @@ mod tests {
                         rating: None,
                         score: 0.0,
                         label: Label::Neutral,
+                        language: None,
                         terms: vec![],
                         priority: Priority::Normal,
                         priority_reasons: vec![],

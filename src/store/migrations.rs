@@ -256,7 +256,14 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     );
     "#,
     ),
-    // Append the next migration here: `// 11: why`, then `M::up(r#"..."#),`.
+    // 11: a post not in English keeps its language (ISO 639-3 code, NULL for English): the
+    // English lexicon did not score it, so it is labelled `unscored` for a person to read.
+    M::up(
+        r#"
+    ALTER TABLE mentions ADD COLUMN language TEXT;
+    "#,
+    ),
+    // Append the next migration here: `// 12: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

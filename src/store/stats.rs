@@ -31,12 +31,17 @@ impl Store {
         &self,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<WeekSentiment>, StoreError> {
-        // date(…, 'weekday 0', '-6 days') is the Monday of the week holding the day.
+        // date(…, 'weekday 0', '-6 days') is the Monday of the week holding the day. Posts
+        // the model did not read (not in English, no stars) have no score: they are left
+        // out of the chart until staff give them a label, and out of the average always
+        // (see `sentiment::was_scored`).
         let mut stmt = self.conn.prepare(
             "SELECT date(COALESCE(published_at, fetched_at), 'weekday 0', '-6 days') AS week, \
-             source, COUNT(*), AVG(score), SUM(label = ?2), SUM(label = ?3), \
-             SUM(label = ?4) FROM mentions \
-             WHERE dismissed IS NULL AND (?1 IS NULL OR COALESCE(published_at, fetched_at) >= ?1) \
+             source, COUNT(*), \
+             COALESCE(AVG(CASE WHEN language IS NULL OR rating IS NOT NULL THEN score END), 0), \
+             SUM(label = ?2), SUM(label = ?3), SUM(label = ?4) FROM mentions \
+             WHERE dismissed IS NULL AND label != 'unscored' \
+             AND (?1 IS NULL OR COALESCE(published_at, fetched_at) >= ?1) \
              GROUP BY week, source ORDER BY week, source",
         )?;
         let labels = (Label::Negative, Label::Neutral, Label::Positive);
@@ -84,6 +89,7 @@ mod tests {
             rating: None,
             score,
             label,
+            language: None,
             terms: vec![],
             priority,
             priority_reasons: vec![],

@@ -109,7 +109,9 @@ pub fn time(t: DateTime<Utc>) -> String {
 pub fn badges(m: &Mention) -> Markup {
     html! {
         span class={"badge p-" (m.priority.as_str())} { (priority_text(m.priority)) }
-        span class={"badge l-" (m.label.as_str())} { (m.label) " " (format!("{:+.2}", m.score)) }
+        span class={"badge l-" (m.label.as_str())} title=[m.language.map(|l| l.code())] {
+            (m.sentiment()) " " (m.score_shown())
+        }
         @if m.overdue {
             span.badge.overdue { "overdue" }
         } @else {

@@ -175,6 +175,7 @@ fn mention(key: &str, author: &str, text: &str, priority: Priority) -> NewMentio
         rating: None,
         score: if label == Label::Negative { -0.7 } else { 0.6 },
         label,
+        language: None,
         terms: vec![],
         priority,
         priority_reasons: if priority == Priority::Urgent {

@@ -16,6 +16,7 @@ mod encoding;
 mod exports;
 mod fetch;
 mod keyed;
+mod language;
 mod learning;
 mod liveness;
 mod localtime;

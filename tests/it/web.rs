@@ -56,6 +56,7 @@ pub async fn sample_data() -> (Harness, i64) {
         rating: None,
         score: -0.4,
         label: Label::Negative,
+        language: None,
         terms: vec![earshot::model::Term {
             term: "rude".into(),
             weight: -0.4,

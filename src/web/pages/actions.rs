@@ -196,6 +196,11 @@ pub async fn relabel(
         .ok_or_else(|| WebError::BadRequest("choose negative, neutral or positive".into()))?
         .parse()
         .map_err(|e: crate::model::ParseLabelError| WebError::BadRequest(e.to_string()))?;
+    if !Label::VERDICTS.contains(&label) {
+        return Err(WebError::BadRequest(
+            "choose negative, neutral or positive".into(),
+        ));
+    }
     correct(
         state,
         headers,

@@ -202,7 +202,7 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
             label.wide { "Search"
                 input type="search" name="search" value=[given(&query.search)] placeholder="words in the text, title or author";
             }
-            (select("sentiment", "Sentiment", &query.sentiment, &["negative", "neutral", "positive"]))
+            (select("sentiment", "Sentiment", &query.sentiment, &["negative", "neutral", "positive", "unscored"]))
             (select("status", "Status", &query.status, &["open", "new", "acknowledged", "promised", "resolved", "recovered"]))
             details.wide open[more_open] {
                 summary { "More filters" }

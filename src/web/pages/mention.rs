@@ -132,12 +132,17 @@ pub async fn render(
         div.card {
             @if let Some(title) = &m.title { h2 { (title) } }
             p.text { (highlight(&m.text, &m.terms)) }
-            p.muted { "Why this score (" (format!("{:+.2}", m.score)) "): "
-                @if m.terms.is_empty() { "no sentiment words found." }
-                @for (i, t) in m.terms.iter().enumerate() {
-                    @if i > 0 { ", " }
-                    mark class=(if t.weight < 0.0 { "neg" } else { "pos" }) { (t.term) }
-                    " " (format!("{:+.2}", t.weight))
+            @if m.score.is_none() {
+                p.muted { "Not scored: it is in " (m.language.map_or("another language", |l| l.name()))
+                    ", and Earshot's sentiment words are English. Read it, then set its sentiment below." }
+            } @else {
+                p.muted { "Why this score (" (m.score_shown()) "): "
+                    @if m.terms.is_empty() { "no sentiment words found." }
+                    @for (i, t) in m.terms.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        mark class=(if t.weight < 0.0 { "neg" } else { "pos" }) { (t.term) }
+                        " " (format!("{:+.2}", t.weight))
+                    }
                 }
             }
         }
@@ -247,7 +252,7 @@ fn corrections(m: &Mention, visitor: &Visitor) -> Markup {
             form.inline method="post" action=(to("relabel")) {
                 (hidden)
                 span.label { "Sentiment:" }
-                @for label in [Label::Negative, Label::Neutral, Label::Positive] {
+                @for label in Label::VERDICTS {
                     button.secondary type="submit" name="label" value=(label)
                         disabled[label == m.label] { (label) }
                 }
