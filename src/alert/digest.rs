@@ -292,12 +292,7 @@ mod tests {
             until: at("2026-11-23T08:00:00Z"),
             open_cases: vec![],
             new_mentions: vec![french.clone(), french],
-            to_thank: vec![],
-            recovered: vec![],
-            removed_resolved: vec![],
-            failing_sources: vec![],
-            backfill: 0,
-            relabelled_by_learning: 0,
+            ..DigestData::default()
         };
         let text = compose(&data, "Bakery").text;
         assert!(

@@ -257,12 +257,7 @@ fn a_digest() {
         until: at("2026-11-23T08:00:00Z"),
         open_cases: vec![open.clone()],
         new_mentions: vec![open],
-        to_thank: vec![],
-        recovered: vec![],
-        removed_resolved: vec![],
-        failing_sources: vec![],
-        backfill: 0,
-        relabelled_by_learning: 0,
+        ..DigestData::default()
     };
     let email = london(|| digest::compose(&data, "Harbor Street Bakery"));
     golden("digest", &email);

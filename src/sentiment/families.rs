@@ -23,8 +23,12 @@ use super::value;
 use super::words::RULE_FAMILY;
 
 /// Words that start some family: every one gets the [`RULE_FAMILY`] bit.
-pub(crate) const TRIGGER_LISTS: &[&[&str]] =
-    &[rhetoric::TRIGGERS, turns::TRIGGERS, value::TRIGGERS];
+pub(crate) const TRIGGER_LISTS: &[&[&str]] = &[
+    rhetoric::TRIGGERS,
+    rhetoric::OPENER_PRAISE,
+    turns::TRIGGERS,
+    value::TRIGGERS,
+];
 
 /// Notes of hits a family set to zero: the explanation still shows them
 /// (weight 0), so the owner sees why a word did not count.

@@ -91,7 +91,7 @@ pub(crate) const RHETORICAL: &str = " (rhetorical question)";
 pub(crate) const MISSING_IN_QUESTION: &str = " (missing, rhetorical question)";
 
 /// Praise words that open a sarcastic sentence ("Great, another cold pizza").
-const OPENER_PRAISE: &[&str] = &[
+pub(crate) const OPENER_PRAISE: &[&str] = &[
     "great",
     "wonderful",
     "perfect",
@@ -220,38 +220,10 @@ const PLAN_MARKER_WORDS: usize = 5;
 /// Note of a word that does not count inside a plan.
 pub(crate) const IN_PLAN: &str = " (in a plan)";
 
-/// Words that start a rule of this file.
+/// Words that start a rule of this file (besides [`OPENER_PRAISE`]).
 pub(crate) const TRIGGERS: &[&str] = &[
-    "how",
-    "too",
-    "would",
-    "will",
-    "shall",
-    "going",
-    "gonna",
-    "planning",
-    "plan",
-    "plans",
-    "intend",
-    "i'll",
-    "we'll",
-    "great",
-    "wonderful",
-    "perfect",
-    "lovely",
-    "fantastic",
-    "brilliant",
-    "awesome",
-    "terrific",
-    "super",
-    "marvellous",
-    "marvelous",
-    "fabulous",
-    "excellent",
-    "splendid",
-    "nice",
-    "amazing",
-    "superb",
+    "how", "too", "would", "will", "shall", "going", "gonna", "planning", "plan", "plans",
+    "intend", "i'll", "we'll",
 ];
 
 /// Applies the rules of this file; `triggered` says some word starts one
@@ -263,7 +235,7 @@ pub(crate) fn apply(t: &Tokens, hits: &mut Vec<Hit>, triggered: bool) {
         // the sentence's first few words: bit tests first, text after.
         let opens = (s..end)
             .take(OPENING_WORDS)
-            .any(|k| triggers(t, k, TRIGGERS));
+            .any(|k| triggers(t, k, TRIGGERS) || triggers(t, k, OPENER_PRAISE));
         if !question && !opens {
             continue;
         }

@@ -8,7 +8,7 @@ use super::{ts, SourceHealth, Store, StoreError};
 use crate::model::{Label, Mention};
 
 /// The digest's content for one period.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct DigestData {
     /// Start of the period (new mentions are counted from here).
     pub since: DateTime<Utc>,
