@@ -366,7 +366,7 @@ pub fn run(cli: Cli) -> Result<Done> {
 
 fn run_command(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Score { ref text, format } => score(&cli.config, text, format),
+        Command::Score { ref text, format } => score(&cli, text, format),
         Command::Train { ref out, ref files } => train(&cli.config, out, files),
         Command::Learn { show, ref check } => learn(&cli, show, check),
         Command::Eval {
@@ -377,7 +377,11 @@ fn run_command(cli: Cli) -> Result<()> {
             corrections: true, ..
         } => {
             let (config, store) = open(&cli)?;
-            print!("{}", corrections::eval(&store, config.sentiment_options())?);
+            let options = crate::pipeline::learning::options_with_business(
+                &config.sentiment_options(),
+                &store,
+            )?;
+            print!("{}", corrections::eval(&store, options)?);
             Ok(())
         }
         Command::Relabel { id, label, ref by } => {
@@ -635,8 +639,8 @@ fn known_source(config: &Config, name: &str) -> Result<()> {
     Ok(())
 }
 
-fn score(config_path: &Path, words: &[String], format: ScoreFormat) -> Result<()> {
-    let analyzer = analyzer_for(config_path)?;
+fn score(cli: &Cli, words: &[String], format: ScoreFormat) -> Result<()> {
+    let analyzer = business_analyzer(cli)?;
     // One buffer for the whole run: a line of output is not a write of its own (stdout
     // alone flushes at every newline, which cost more than the scoring).
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
@@ -731,6 +735,24 @@ fn count_lines(path: &Path) -> u64 {
     std::fs::read(path).map_or(0, |bytes| {
         bytes.iter().filter(|&&b| b == b'\n').count() as u64
     })
+}
+
+/// The configured analyzer with the business's learned terms when its database exists
+/// (`earshot score` scores as the running service does); else as [`analyzer_for`].
+fn business_analyzer(cli: &Cli) -> Result<Analyzer> {
+    if !cli.config.exists() {
+        return analyzer_for(&cli.config);
+    }
+    let config = Config::load(&cli.config)?;
+    let db = cli.db.clone().unwrap_or_else(|| config.database.clone());
+    let base = config.sentiment_options();
+    if !db.exists() {
+        return Ok(Analyzer::new(base));
+    }
+    let store = Store::open(&db)?;
+    Ok(Analyzer::new(
+        crate::pipeline::learning::options_with_business(&base, &store)?,
+    ))
 }
 
 /// The configured analyzer; plain defaults when the default config file is absent.

@@ -318,6 +318,22 @@ async fn a_business_learns_its_own_complaints_from_its_stars() {
     let text = output_text(&show);
     assert!(show.status.success(), "{text}");
     assert!(text.contains("shoulders"), "{text}");
+
+    // `earshot score` scores as the service does: with the business's learned terms.
+    let scored = earshot(
+        salon.dir.path(),
+        &[
+            "--config",
+            "earshot.toml",
+            "--db",
+            &db(salon.dir.path()),
+            "score",
+            "They took mine above my shoulders",
+        ],
+    );
+    let json = output_text(&scored);
+    assert!(json.contains("\"label\":\"negative\""), "{json}");
+    assert!(json.contains("shoulders (learned)"), "{json}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
