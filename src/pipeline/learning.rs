@@ -270,12 +270,11 @@ pub fn rescore(
 pub fn show(store: &Store, limit: usize) -> Result<String, StoreError> {
     let terms = store.business_terms()?;
     let Some((labels, at)) = store.last_fit()? else {
-        return Ok(
-            "Nothing learned yet: run `earshot learn` once the business has at least \
-                   10 labelled mentions (reviews with stars, or staff corrections)."
-                .to_owned()
-                + "\n",
-        );
+        return Ok(format!(
+            "Nothing learned yet. `earshot learn` learns from at least {MIN_LABELS} labelled \
+             mentions (reviews with stars, or staff corrections) and keeps the terms only \
+             when they help; it says why when it does not.\n"
+        ));
     };
     let mut out = format!(
         "Learned from {labels} labelled mentions on {}: {} terms, strongest first.\n",

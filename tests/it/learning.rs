@@ -389,4 +389,7 @@ async fn too_few_labels_are_refused_with_the_reason() {
         other => panic!("kept with no labels: {other:?}"),
     }
     assert!(salon.store.lock().business_terms().unwrap().is_empty());
+    let shown = learning::show(&salon.store.lock(), 10).unwrap();
+    assert!(shown.starts_with("Nothing learned yet"), "{shown}");
+    assert!(shown.contains("at least 10 labelled mentions"), "{shown}");
 }
