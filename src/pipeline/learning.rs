@@ -81,7 +81,7 @@ pub fn business_layer(store: &Store) -> Result<Option<LearnedTerms>, StoreError>
 
 /// Labelled mentions waiting since the last kept fit (all of them when there was none).
 pub fn new_labels(store: &Store) -> Result<usize, StoreError> {
-    let labels = store.learning_texts()?.len();
+    let labels = store.learning_text_count()?;
     let before = store.last_fit()?.map_or(0, |(n, _)| n);
     Ok(labels.saturating_sub(before))
 }

@@ -94,8 +94,12 @@ impl Pipeline {
     }
 
     /// Scores from now on with the business's learned terms on top of the base model
-    /// (None: the base model alone).
+    /// (None: the base model alone); the same terms as in use change nothing.
     pub fn use_business_terms(&self, terms: Option<Arc<LearnedTerms>>) {
+        // `run` looks hourly: compiling the lexicon again for the same terms is waste.
+        if self.business.load_full() == terms {
+            return;
+        }
         let mut options = self.config.sentiment_options();
         options.learned.extend(terms.clone());
         self.analyzer.store(Arc::new(Analyzer::new(options)));

@@ -89,39 +89,18 @@ pub fn evaluate_file(
     model: &Analyzer,
     baseline: &Analyzer,
 ) -> Result<FileReport, EvalError> {
-    evaluate_file_observed(path, model, baseline, &|_| {})
-}
-
-/// [`evaluate_file`], calling `scored(n)` as `n` more texts are scored (by both models).
-pub fn evaluate_file_observed(
-    path: &Path,
-    model: &Analyzer,
-    baseline: &Analyzer,
-    scored: &dyn Fn(u64),
-) -> Result<FileReport, EvalError> {
-    let shown = path.display().to_string();
-    let data = std::fs::read_to_string(path).map_err(|source| EvalError::Unreadable {
-        path: shown.clone(),
-        source,
-    })?;
-    let rows = parse(&data, &shown)?;
-    let gold: Vec<Label> = rows.iter().map(|r| r.0).collect();
-    let predict = |a: &Analyzer| -> Vec<Label> {
-        rows.iter()
-            .map(|r| {
-                scored(1);
-                a.score(r.1).label
-            })
-            .collect()
-    };
-    Ok(FileReport {
-        path: shown,
-        rows: rows.len(),
-        model: metrics(&gold, &predict(model)),
-        rules: None,
-        baseline: metrics(&gold, &predict(baseline)),
-        cross_validated: false,
-    })
+    let files = LabelledFiles::read(&[path.to_owned()])?;
+    let rows: Vec<(Label, String, Option<f32>)> = files
+        .examples
+        .into_iter()
+        .map(|e| (e.label, e.text, None))
+        .collect();
+    Ok(evaluate_labelled(
+        &path.display().to_string(),
+        &rows,
+        model,
+        baseline,
+    ))
 }
 
 /// Scores labelled texts held in memory (`earshot eval --corrections`: the business's own
@@ -462,6 +441,18 @@ mod tests {
         );
         let err = parse("no tab here", "x.tsv").expect_err("no tab");
         assert!(err.to_string().starts_with("x.tsv:1:"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_utf8_is_refused_with_its_path() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("latin1.tsv");
+        std::fs::write(&path, b"1\tcaf\xe9 au lait\n").expect("write");
+        let a = Analyzer::new(Options::default());
+        let msg = evaluate_file(&path, &a, &a)
+            .expect_err("not UTF-8")
+            .to_string();
+        assert!(msg.contains("latin1.tsv") && msg.contains("UTF-8"), "{msg}");
     }
 
     #[test]

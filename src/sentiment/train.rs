@@ -451,13 +451,14 @@ impl LabelledFiles {
         let mut out = LabelledFiles::default();
         for path in paths {
             let shown = path.display().to_string();
-            let bytes =
-                std::fs::read(path).map_err(|source| super::eval::EvalError::Unreadable {
-                    path: shown.clone(),
-                    source,
-                })?;
-            let data = String::from_utf8_lossy(&bytes);
-            let rows = super::eval::parse(&data, &shown)?;
+            let unreadable = |source| super::eval::EvalError::Unreadable {
+                path: shown.clone(),
+                source,
+            };
+            let bytes = std::fs::read(path).map_err(unreadable)?;
+            let data = std::str::from_utf8(&bytes)
+                .map_err(|e| unreadable(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
+            let rows = super::eval::parse(data, &shown)?;
             let start = out.examples.len();
             out.examples
                 .extend(rows.iter().map(|(label, text)| Example {

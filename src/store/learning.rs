@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::mentions::terms_json;
 use super::{Store, StoreError};
 use crate::model::{Label, Term};
 
@@ -60,16 +61,19 @@ pub struct StoredText {
     pub corrected: bool,
 }
 
+/// Mentions with a label to learn from (?1, ?2: [`NEGATIVE_STARS`], [`POSITIVE_STARS`]).
+const LEARNABLE: &str = "dismissed IS NULL AND language IS NULL AND (label_override IS NOT NULL \
+     OR rating <= ?1 OR rating >= ?2)";
+
 impl Store {
     /// Every mention with a label to learn from, oldest first: staff corrections, and
     /// reviews of 1–2 stars (negative) or 4–5 stars (positive). A staff correction wins
     /// over the stars; dismissed mentions and posts not in English are left out.
     pub fn learning_texts(&self) -> Result<Vec<LabelledText>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT id, title, text, rating, label_override FROM mentions \
-             WHERE dismissed IS NULL AND language IS NULL AND (label_override IS NOT NULL \
-             OR rating <= ?1 OR rating >= ?2) ORDER BY id",
-        )?;
+             WHERE {LEARNABLE} ORDER BY id"
+        ))?;
         let rows = stmt.query_map(params![NEGATIVE_STARS, POSITIVE_STARS], |r| {
             let rating: Option<f32> = r.get(3)?;
             let staff: Option<Label> = r.get(4)?;
@@ -89,6 +93,16 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// How many mentions [`Store::learning_texts`] would return (without reading them).
+    pub fn learning_text_count(&self) -> Result<usize, StoreError> {
+        let n: i64 = self.conn.query_row(
+            &format!("SELECT COUNT(*) FROM mentions WHERE {LEARNABLE}"),
+            params![NEGATIVE_STARS, POSITIVE_STARS],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
     }
 
     /// The business's learned terms, strongest first.
@@ -196,12 +210,7 @@ impl Store {
             "UPDATE mentions SET score = ?2, label = COALESCE(label_override, ?3), terms = ?4 \
              WHERE id = ?1",
         )?
-        .execute(params![
-            id,
-            score,
-            label,
-            serde_json::to_string(terms).unwrap_or_else(|_| "[]".into())
-        ])?;
+        .execute(params![id, score, label, terms_json(terms)])?;
         Ok(())
     }
 }

@@ -475,7 +475,7 @@ pub(crate) fn record_event(
     Ok(())
 }
 
-fn terms_json(terms: &[Term]) -> String {
+pub(super) fn terms_json(terms: &[Term]) -> String {
     serde_json::to_string(terms).unwrap_or_else(|_| "[]".into())
 }
 

@@ -253,6 +253,12 @@ async fn a_business_learns_its_own_complaints_from_its_stars() {
         "12 low-star and 6 high-star reviews: {outcome:?}"
     );
     assert!(terms > 0 && relabelled >= 1, "{outcome:?}");
+    assert_eq!(salon.store.lock().learning_text_count().unwrap(), 18);
+    assert_eq!(
+        learning::new_labels(&salon.store.lock()).unwrap(),
+        0,
+        "all learned from"
+    );
     let (before, after) = (outcome.before.unwrap(), outcome.after.unwrap());
     assert!(after.neg_f1 > before.neg_f1 && after.neg_precision >= before.neg_precision);
 
