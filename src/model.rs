@@ -232,6 +232,31 @@ fn unknown_dismiss_reason(text: &str) -> String {
     )
 }
 
+/// What a staff member may do. serde: lowercase "owner" | "staff".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[derive(Display, AsRefStr, IntoStaticStr, EnumString, VariantArray)]
+#[strum(
+    serialize_all = "lowercase",
+    ascii_case_insensitive,
+    parse_err_ty = String,
+    parse_err_fn = unknown_role
+)]
+pub enum Role {
+    /// Manages staff, sources and settings, and works cases.
+    Owner,
+    /// Works cases.
+    Staff,
+}
+
+fn unknown_role(text: &str) -> String {
+    format!(
+        "unknown role '{}': use {}",
+        text.to_ascii_lowercase(),
+        choices(Role::VARIANTS.iter().map(|r| r.as_str()))
+    )
+}
+
 /// How an outbox row reaches the owner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -277,6 +302,7 @@ stored_words! {
     OutboxStatus: "outbox status",
     DismissReason: "dismiss reason",
     OutboxChannel: "outbox channel",
+    Role: "role",
 }
 
 /// The variant whose name is exactly the stored text. Aliases and case-folding are for

@@ -7,25 +7,15 @@ use crate::config::Config;
 use crate::localtime::{Typed, Zone};
 use crate::store::{CaseAction, Store};
 
-/// Who is acting: `--by`, else the OS user, else "staff".
-pub fn actor(by: Option<&str>) -> String {
-    by.map(str::to_owned)
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "staff".to_owned())
-}
-
 /// Apply a case action and say what happened.
 pub fn apply(
     store: &mut Store,
     id: i64,
     action: CaseAction,
     note: Option<&str>,
-    by: Option<&str>,
+    by: &str,
 ) -> Result<String> {
-    let status =
-        crate::pipeline::update_case(store, id, action, note, &actor(by), crate::clock::now())?;
+    let status = crate::pipeline::update_case(store, id, action, note, by, crate::clock::now())?;
     let due = match action {
         CaseAction::Promise { due } => format!(", due {}", crate::localtime::short_zoned(due)),
         _ => String::new(),
@@ -39,13 +29,13 @@ pub fn link(
     config: &Config,
     mention: i64,
     customer: Option<i64>,
-    by: Option<&str>,
+    by: &str,
 ) -> Result<String> {
     crate::pipeline::set_link(
         store,
         mention,
         customer,
-        &actor(by),
+        by,
         &config.triage,
         crate::clock::now(),
     )?;

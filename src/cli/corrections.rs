@@ -3,7 +3,6 @@
 
 use anyhow::{bail, Result};
 
-use super::cases::actor;
 use crate::config::Config;
 use crate::model::{DismissReason, Label, Priority};
 use crate::pipeline::{correct, Corrected, Correction};
@@ -40,7 +39,7 @@ pub fn apply(
     id: i64,
     correction: Correction,
     note: Option<&str>,
-    by: Option<&str>,
+    by: &str,
 ) -> Result<String> {
     let before = store.mention_detail(id)?.mention;
     if let Correction::Dismiss(None) = correction {
@@ -53,7 +52,7 @@ pub fn apply(
         id,
         correction,
         note,
-        &actor(by),
+        by,
         &config.triage,
         crate::clock::now(),
     )?;

@@ -10,6 +10,8 @@ pub use output::ScoreFormat;
 mod show;
 mod sources;
 pub use sources::SourcesAction;
+mod staff;
+pub use staff::StaffAction;
 
 pub use cases::parse_due;
 
@@ -39,6 +41,10 @@ pub struct Cli {
     /// Database file (overrides [storage] database).
     #[arg(long, global = true)]
     pub db: Option<PathBuf>,
+    /// Who is acting, for the case history: a name from `earshot staff list` (default:
+    /// the owner). Before anyone is added to the team, any name (default: your user name).
+    #[arg(long = "as", global = true, value_name = "NAME", alias = "by")]
+    pub as_name: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -89,9 +95,6 @@ pub enum Command {
         /// What was done or said.
         #[arg(long)]
         note: Option<String>,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Record what was promised to the customer and by when.
     Promise {
@@ -104,9 +107,6 @@ pub enum Command {
         /// What was promised.
         #[arg(long)]
         note: String,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Close a case.
     Resolve {
@@ -115,9 +115,6 @@ pub enum Command {
         /// How it was resolved.
         #[arg(long)]
         note: Option<String>,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Link a mention to a customer by hand (remembered across polls and imports).
     Link {
@@ -125,17 +122,11 @@ pub enum Command {
         mention: i64,
         /// Customer id.
         customer: i64,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Remove a mention's customer link by hand (remembered).
     Unlink {
         /// Mention id.
         mention: i64,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Correct a mention's sentiment (kept until the author edits the post).
     Relabel {
@@ -143,9 +134,6 @@ pub enum Command {
         id: i64,
         /// negative, neutral or positive.
         label: Label,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Set a mention's priority by hand, or `auto` to let the rules decide again.
     Priority {
@@ -153,9 +141,6 @@ pub enum Command {
         id: i64,
         /// urgent, high, normal, low, or auto.
         priority: corrections::PriorityChoice,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// Set a mention aside: not about us, spam or a duplicate (kept, but out of the log,
     /// the counts and the digest).
@@ -171,13 +156,16 @@ pub enum Command {
         /// Bring a dismissed mention back instead.
         #[arg(long, conflicts_with = "reason")]
         undo: bool,
-        /// Who (default: your user name).
-        #[arg(long)]
-        by: Option<String>,
     },
     /// The known customers.
     #[command(subcommand)]
     Customers(CustomersCommand),
+    /// The team: who signs in to the web log and works cases (`staff add|list|remove|password`).
+    Staff {
+        /// What to do.
+        #[command(subcommand)]
+        action: StaffAction,
+    },
     /// Score labelled files (`label<TAB>text`, label -1, 0 or 1) and print accuracy and
     /// negative-class precision/recall/F1, beside the plain-lexicon baseline.
     Eval {
@@ -384,32 +372,20 @@ fn run_command(cli: Cli) -> Result<()> {
             print!("{}", corrections::eval(&store, options)?);
             Ok(())
         }
-        Command::Relabel { id, label, ref by } => {
-            correction(&cli, id, corrections::relabel(label)?, None, by.as_deref())
+        Command::Relabel { id, label } => correction(&cli, id, corrections::relabel(label)?, None),
+        Command::Priority { id, priority } => {
+            correction(&cli, id, corrections::priority(priority), None)
         }
-        Command::Priority {
-            id,
-            priority,
-            ref by,
-        } => correction(
-            &cli,
-            id,
-            corrections::priority(priority),
-            None,
-            by.as_deref(),
-        ),
         Command::Dismiss {
             id,
             reason,
             ref note,
             undo,
-            ref by,
         } => correction(
             &cli,
             id,
             corrections::dismissal(reason, undo)?,
             note.as_deref(),
-            by.as_deref(),
         ),
         Command::Run => {
             let (config, store) = open(&cli)?;
@@ -431,62 +407,43 @@ fn run_command(cli: Cli) -> Result<()> {
             print!("{}", show::render(&store, &config, id)?);
             Ok(())
         }
-        Command::Ack {
-            id,
-            ref note,
-            ref by,
-        } => case_step(
-            &cli,
-            id,
-            CaseAction::Acknowledge,
-            note.as_deref(),
-            by.as_deref(),
-        ),
+        Command::Ack { id, ref note } => {
+            case_step(&cli, id, CaseAction::Acknowledge, note.as_deref())
+        }
         Command::Promise {
             id,
             ref due,
             ref note,
-            ref by,
         } => {
             let zone = Config::load(&cli.config)?.business.timezone;
             let due = cases::parse_due(due, crate::clock::now(), &zone)?;
-            case_step(
-                &cli,
-                id,
-                CaseAction::Promise { due },
-                Some(note),
-                by.as_deref(),
-            )
+            case_step(&cli, id, CaseAction::Promise { due }, Some(note))
         }
-        Command::Resolve {
-            id,
-            ref note,
-            ref by,
-        } => case_step(
-            &cli,
-            id,
-            CaseAction::Resolve,
-            note.as_deref(),
-            by.as_deref(),
-        ),
-        Command::Link {
-            mention,
-            customer,
-            ref by,
-        } => {
+        Command::Resolve { id, ref note } => {
+            case_step(&cli, id, CaseAction::Resolve, note.as_deref())
+        }
+        Command::Link { mention, customer } => {
             let (config, mut store) = open(&cli)?;
+            let actor = acting(&cli, &store)?;
             print!(
                 "{}",
-                cases::link(&mut store, &config, mention, Some(customer), by.as_deref())?
+                cases::link(&mut store, &config, mention, Some(customer), &actor.name)?
             );
             Ok(())
         }
-        Command::Unlink { mention, ref by } => {
+        Command::Unlink { mention } => {
             let (config, mut store) = open(&cli)?;
+            let actor = acting(&cli, &store)?;
             print!(
                 "{}",
-                cases::link(&mut store, &config, mention, None, by.as_deref())?
+                cases::link(&mut store, &config, mention, None, &actor.name)?
             );
+            Ok(())
+        }
+        Command::Staff { ref action } => {
+            let (_, mut store) = open(&cli)?;
+            let actor = acting(&cli, &store)?;
+            print!("{}", staff::run(&mut store, &actor, action)?);
             Ok(())
         }
         Command::Customers(ref sub) => {
@@ -546,16 +503,19 @@ fn open(cli: &Cli) -> Result<(Arc<Config>, Store)> {
     Ok((Arc::new(config), store))
 }
 
+/// Who this command acts as (`--as`, else the owner).
+fn acting(cli: &Cli, store: &Store) -> Result<crate::staff::Actor> {
+    Ok(crate::staff::resolve_actor(store, cli.as_name.as_deref())?)
+}
+
 /// `ack`, `promise`, `resolve`: one step of a case, and say what it did.
-fn case_step(
-    cli: &Cli,
-    id: i64,
-    action: CaseAction,
-    note: Option<&str>,
-    by: Option<&str>,
-) -> Result<()> {
+fn case_step(cli: &Cli, id: i64, action: CaseAction, note: Option<&str>) -> Result<()> {
     let (_, mut store) = open(cli)?;
-    print!("{}", cases::apply(&mut store, id, action, note, by)?);
+    let actor = acting(cli, &store)?;
+    print!(
+        "{}",
+        cases::apply(&mut store, id, action, note, &actor.name)?
+    );
     Ok(())
 }
 
@@ -565,12 +525,12 @@ fn correction(
     id: i64,
     correction: crate::pipeline::Correction,
     note: Option<&str>,
-    by: Option<&str>,
 ) -> Result<()> {
     let (config, mut store) = open(cli)?;
+    let actor = acting(cli, &store)?;
     print!(
         "{}",
-        corrections::apply(&mut store, &config, id, correction, note, by)?
+        corrections::apply(&mut store, &config, id, correction, note, &actor.name)?
     );
     Ok(())
 }

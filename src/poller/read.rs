@@ -5,8 +5,6 @@
 //! their bounds), so they run on tokio's blocking threads, never on the async workers
 //! that serve the web log and drive the other fetches.
 
-use sha2::{Digest, Sha256};
-
 use super::Pipeline;
 use crate::config::{Location, Source, SourceKind};
 use crate::fetch::{FetchError, Fetched, Validators};
@@ -480,11 +478,7 @@ fn file_url(path: &std::path::Path) -> url::Url {
 }
 
 fn body_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hashes::short_sha256_hex(bytes)
 }
 
 #[cfg(test)]

@@ -428,11 +428,7 @@ impl TrainedOn {
 
 /// SHA-256 of `bytes` as lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::hashes::sha256_hex(bytes)
 }
 
 /// Labelled files read for training: the examples of all files in order, and

@@ -6,8 +6,6 @@
 
 use std::collections::HashMap;
 
-use sha2::{Digest, Sha256};
-
 use super::RawItem;
 
 /// Stable key of each item, in order, unique within the batch.
@@ -80,8 +78,7 @@ pub fn content_hash(item: &RawItem) -> String {
 }
 
 fn short_hash(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    crate::hashes::short_sha256_hex(text.as_bytes())
 }
 
 #[cfg(test)]

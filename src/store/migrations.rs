@@ -263,7 +263,46 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE mentions ADD COLUMN language TEXT;
     "#,
     ),
-    // Append the next migration here: `// 12: why`, then `M::up(r#"..."#),`.
+    // 12: staff accounts. A removed person keeps their row (their name stays in the case
+    // history) but can no longer sign in; a name is unique among the people not removed.
+    // Web sign-ins live here, so removing a person ends them at once: a session is kept by
+    // the SHA-256 of its cookie, a one-time sign-in link by the SHA-256 of its token (the
+    // database never holds a usable secret). A case may be assigned to one person.
+    M::up(
+        r#"
+    CREATE TABLE staff (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL,
+        -- the name folded for look-up (case, spaces)
+        name_key TEXT NOT NULL,
+        email TEXT NOT NULL,
+        -- owner | staff
+        role TEXT NOT NULL,
+        -- Argon2id PHC string; NULL until a password is set (sign-in links still work)
+        password_hash TEXT,
+        created_at TEXT NOT NULL,
+        removed_at TEXT
+    );
+    CREATE UNIQUE INDEX staff_name_key ON staff (name_key) WHERE removed_at IS NULL;
+    CREATE TABLE web_sessions (
+        token_hash TEXT PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );
+    CREATE INDEX web_sessions_staff ON web_sessions (staff_id);
+    CREATE TABLE sign_in_links (
+        token_hash TEXT PRIMARY KEY,
+        staff_id INTEGER NOT NULL REFERENCES staff(id),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT
+    );
+    ALTER TABLE mentions ADD COLUMN assigned_to INTEGER REFERENCES staff(id);
+    CREATE INDEX mentions_assigned ON mentions (assigned_to) WHERE assigned_to IS NOT NULL;
+    "#,
+    ),
+    // Append the next migration here: `// 13: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

@@ -18,6 +18,7 @@ mod schedule;
 mod settings;
 mod source_log;
 mod sources;
+mod staff;
 mod stats;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +40,7 @@ pub use mentions::{
 pub use outbox::{OutboxEntry, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};
 pub use sources::{FetchOutcome, SourceHealth, SourceState, LEASE_SECS};
+pub use staff::{name_key, Removal, StaffMember};
 pub use stats::WeekSentiment;
 
 /// The schema version of a database this Earshot has migrated: the number of migrations it
@@ -88,6 +90,9 @@ pub enum StoreError {
         /// Its status.
         status: crate::model::CaseStatus,
     },
+    /// Someone on the team already has that name.
+    #[error("someone on the team is already called '{0}'; choose another name (e.g. add an initial), or see `earshot staff list`")]
+    StaffNameTaken(String),
     /// Any other SQLite failure.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),

@@ -6,9 +6,7 @@ impl Store {
     /// The web log's signing secret (64 hex digits): the kept one, or a new random one
     /// kept now when there is none, so logins survive restarts.
     pub fn web_secret(&self) -> Result<String, StoreError> {
-        let mut fresh = [0u8; 32];
-        getrandom::fill(&mut fresh).expect("the OS random source is available");
-        let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+        let fresh = crate::hashes::random_hex(32);
         self.conn.execute(
             "INSERT OR IGNORE INTO settings (key, value) VALUES ('web_secret', ?1)",
             [fresh],

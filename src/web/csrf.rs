@@ -12,6 +12,8 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
+
+use crate::hashes::{hex, random_hex, unhex};
 use sha2::Sha256;
 
 use super::{AppState, WebError};
@@ -204,23 +206,7 @@ async fn check_form_token(
 }
 
 fn new_session_id() -> String {
-    let mut bytes = [0u8; SESSION_BYTES];
-    getrandom::fill(&mut bytes).expect("the OS random source is available");
-    hex(&bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
+    random_hex(SESSION_BYTES)
 }
 
 #[cfg(test)]

@@ -31,5 +31,6 @@ mod scenarios;
 mod sentiment;
 mod service;
 mod smtp;
+mod team;
 mod upgrade;
 mod web;

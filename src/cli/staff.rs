@@ -1,0 +1,213 @@
+//! `earshot staff add|list|remove|password`: the team.
+
+use std::io::{BufRead, IsTerminal};
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+
+use crate::model::Role;
+use crate::staff::{self, Actor};
+use crate::store::{StaffMember, Store};
+
+/// `earshot staff …`.
+#[derive(Debug, Subcommand)]
+pub enum StaffAction {
+    /// Add a person. The first person added is an owner unless --role says otherwise.
+    Add {
+        /// Their name, as the case history and `--as` show it.
+        name: String,
+        /// Where their sign-in links, alerts and reminders go.
+        #[arg(long)]
+        email: String,
+        /// owner (manages staff, sources and settings) or staff (works cases).
+        #[arg(long)]
+        role: Option<Role>,
+        /// Set their password now (asked for twice on a terminal, else one line on stdin).
+        #[arg(long)]
+        password: bool,
+    },
+    /// Everyone on the team (and, with --removed, who left).
+    List {
+        /// Also list people who were removed.
+        #[arg(long)]
+        removed: bool,
+    },
+    /// Remove a person: their web sign-ins end at once and their open cases go back to
+    /// nobody; their name stays in the history.
+    Remove {
+        /// Their name or email.
+        name: String,
+    },
+    /// Set a person's password (asked for twice on a terminal, else one line on stdin).
+    Password {
+        /// Their name or email.
+        name: String,
+    },
+}
+
+/// Run one `staff` action as `actor` and say what it did.
+pub fn run(store: &mut Store, actor: &Actor, action: &StaffAction) -> Result<String> {
+    let now = crate::clock::now();
+    match action {
+        StaffAction::Add {
+            name,
+            email,
+            role,
+            password,
+        } => {
+            let first_owner = store.first_owner()?.is_none();
+            let role = role.unwrap_or(if first_owner {
+                Role::Owner
+            } else {
+                Role::Staff
+            });
+            let member = staff::add(store, actor, name, email, role, now)?;
+            if *password {
+                let typed = read_new_password(&member.name)?;
+                staff::set_password(store, &Actor::member(member.clone()), &member, &typed)?;
+            }
+            Ok(added(&member, *password, first_owner))
+        }
+        StaffAction::List { removed } => Ok(table(&store.staff(*removed)?)),
+        StaffAction::Remove { name } => {
+            let (member, removal) = staff::remove(store, actor, name, now)?;
+            Ok(format!(
+                "Removed {} from the team: {} web sign-in(s) ended, {} open case(s) now assigned \
+                 to nobody. Their name stays in the case history.\n",
+                member.name, removal.sessions_ended, removal.cases_unassigned
+            ))
+        }
+        StaffAction::Password { name } => {
+            let member = staff::find_member(store, name)?;
+            // Refused before asking for the password, not after.
+            staff::may_set_password(actor, &member)?;
+            let typed = read_new_password(&member.name)?;
+            staff::set_password(store, actor, &member, &typed)?;
+            Ok(format!(
+                "Set {}'s password; their other web sign-ins were ended.\n",
+                member.name
+            ))
+        }
+    }
+}
+
+fn added(member: &StaffMember, with_password: bool, first_owner: bool) -> String {
+    let mut text = format!(
+        "Added {} <{}> as {}.",
+        member.name, member.email, member.role
+    );
+    if first_owner && member.role == Role::Owner {
+        text.push_str(
+            " From now on the web log asks everyone to sign in, and commands act as this \
+             owner unless --as names someone else.",
+        );
+    }
+    if !with_password {
+        text.push_str(&format!(
+            " They can sign in with a link sent to their email, or set a password with \
+             `earshot staff password \"{}\"`.",
+            member.name
+        ));
+    }
+    text.push('\n');
+    text
+}
+
+/// The team as a table.
+fn table(team: &[StaffMember]) -> String {
+    if team.is_empty() {
+        return "Nobody on the team yet. Add the owner with `earshot staff add NAME --email EMAIL`.\n"
+            .to_owned();
+    }
+    let rows: Vec<[String; 5]> = team
+        .iter()
+        .map(|m| {
+            [
+                m.name.clone(),
+                m.email.clone(),
+                m.role.to_string(),
+                if m.has_password { "yes" } else { "link only" }.to_owned(),
+                match m.removed_at {
+                    Some(when) => format!("removed {}", crate::localtime::short(when)),
+                    None => format!("added {}", crate::localtime::short(m.created_at)),
+                },
+            ]
+        })
+        .collect();
+    let headers = ["NAME", "EMAIL", "ROLE", "PASSWORD", "SINCE"];
+    let mut widths = headers.map(str::len);
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: &[&str]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        padded.join("  ").trim_end().to_owned() + "\n"
+    };
+    let mut out = line(&headers);
+    for row in &rows {
+        out.push_str(&line(&row.each_ref().map(String::as_str)));
+    }
+    out
+}
+
+/// A new password: typed twice without echo on a terminal, else the first line of stdin
+/// (scripts and tests).
+fn read_new_password(name: &str) -> Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password(format!("New password for {name}: "))
+            .context("cannot read the password from the terminal")?;
+        let again = rpassword::prompt_password("The same again: ")
+            .context("cannot read the password from the terminal")?;
+        if first != again {
+            bail!("the two passwords differ; nothing was changed, try again");
+        }
+        return Ok(first);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("cannot read the password from stdin")?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        bail!("no password on stdin; type it on a terminal, or pipe one line, e.g. `echo '…' | earshot staff password NAME`");
+    }
+    Ok(password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_person_added_owns_the_team() {
+        let mut store = Store::open_in_memory().unwrap();
+        let nobody = Actor::named("setup");
+        let add = |name: &str, role| StaffAction::Add {
+            name: name.into(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            role,
+            password: false,
+        };
+        let text = run(&mut store, &nobody, &add("Olga", None)).unwrap();
+        assert!(text.contains("as owner"), "{text}");
+        assert!(text.contains("sign in"), "{text}");
+        let olga = staff::resolve_actor(&store, None).unwrap();
+        let text = run(&mut store, &olga, &add("Sam", None)).unwrap();
+        assert!(text.contains("as staff"), "{text}");
+        let listed = run(&mut store, &olga, &StaffAction::List { removed: false }).unwrap();
+        let lines: Vec<&str> = listed.lines().collect();
+        assert_eq!(lines.len(), 3, "{listed}");
+        assert!(lines[1].starts_with("Olga") && lines[1].contains("owner"));
+        assert!(lines[2].contains("link only"), "{listed}");
+        let sam = staff::resolve_actor(&store, Some("Sam")).unwrap();
+        let refused = run(&mut store, &sam, &add("Tim", None)).unwrap_err();
+        assert!(refused.to_string().contains("only an owner"), "{refused}");
+    }
+}
