@@ -62,6 +62,7 @@ pub(crate) mod test_support {
             dismissed: None,
             relabelled: false,
             removed_at: None,
+            assignee: None,
         }
     }
 

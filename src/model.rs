@@ -181,6 +181,11 @@ pub enum OutboxKind {
     /// A mention became urgent after it was first seen (a customer import, a link, an edit).
     #[strum(serialize = "urgent")]
     BecameUrgent,
+    /// A case given to someone on the team: the case, to them.
+    Assigned,
+    /// A promise still not kept a while after its reminder went to the person whose case
+    /// it is: now the owner hears.
+    Overdue,
 }
 
 /// Where an outbox row is on its way to the mail server.
@@ -390,6 +395,8 @@ pub struct Mention {
     /// When it went from a source that lists all reviews ("removed upstream"); None
     /// while it is listed.
     pub removed_at: Option<DateTime<Utc>>,
+    /// The person on the team whose case it is (`earshot assign`), by name.
+    pub assignee: Option<String>,
 }
 
 impl Mention {
@@ -456,9 +463,12 @@ mod tests {
                 "flood",
                 "source-down",
                 "source-up",
-                "urgent"
+                "urgent",
+                "assigned",
+                "overdue"
             ]
         );
+        assert_eq!(names::<Role>(), ["owner", "staff"]);
         assert_eq!(
             names::<OutboxStatus>(),
             [

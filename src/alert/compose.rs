@@ -154,6 +154,71 @@ pub fn reminder(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
     doc.finish(case_subject("[Reminder] promise overdue:", m, &[]))
 }
 
+/// The email telling someone on the team a case is now theirs.
+pub fn assigned(ctx: &AlertContext, respond_within: Duration) -> Email {
+    let m = &ctx.detail.mention;
+    let by = ctx
+        .detail
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "assigned")
+        .and_then(|e| e.by.clone());
+    let mut doc = opening(ctx);
+    doc.title(&format!("This case is yours: {} by {}", m.label, who(m)));
+    if let Some(by) = by {
+        doc.para(&format!("{by} gave it to you."));
+    }
+    case_body(&mut doc, ctx);
+    actions(&mut doc, ctx, respond_within);
+    doc.finish(case_subject("[Yours]", m, &ctx.detail.priority_reasons))
+}
+
+/// The owner's email about an assigned promise still not kept after its reminder.
+pub fn overdue(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
+    let m = &ctx.detail.mention;
+    let owner = m
+        .assignee
+        .as_deref()
+        .unwrap_or("the person it was assigned to");
+    let mut doc = opening(ctx);
+    doc.title(&format!(
+        "A promise to {} is still not kept (due {})",
+        who(m),
+        short(due)
+    ));
+    doc.para(&format!(
+        "The case is {owner}'s; they were reminded when it fell due."
+    ));
+    if let Some(promise) = ctx
+        .detail
+        .events
+        .iter()
+        .rev()
+        .find(|e| e.kind == "promised")
+    {
+        doc.field("Promised", promise.note.as_deref().unwrap_or("(no note)"));
+    }
+    case_body(&mut doc, ctx);
+    doc.section("What to do");
+    doc.commands(&[
+        (format!("earshot show {}", m.id), "everything about it"),
+        (
+            format!("earshot assign {} NAME", m.id),
+            "give it to someone else",
+        ),
+        (
+            format!("earshot resolve {} --note \"...\"", m.id),
+            "done: close the case",
+        ),
+    ]);
+    doc.finish(case_subject(
+        &format!("[Overdue] {owner}'s promise:"),
+        m,
+        &[],
+    ))
+}
+
 /// Who said it, as the owner knows them: the linked customer's name, else the author.
 fn who(m: &Mention) -> String {
     m.customer
@@ -376,6 +441,9 @@ fn case_body(doc: &mut Doc, ctx: &AlertContext) {
     }
     doc.field("Author", &author(m));
     doc.field("Score", &score_line(m));
+    if let Some(assignee) = &m.assignee {
+        doc.field("Assigned to", assignee);
+    }
     customer(doc, ctx);
     if let Some(reply) = &ctx.suggested_reply {
         doc.section("Suggested reply");

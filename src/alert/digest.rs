@@ -7,7 +7,7 @@ use super::compose::{author, one_liner, short, Email};
 use super::doc::{clip, Doc};
 use crate::casework::plural;
 use crate::localtime::Zone;
-use crate::model::Label;
+use crate::model::{Label, Mention};
 use crate::store::DigestData;
 
 /// When the digest goes out: every day at a local time.
@@ -78,12 +78,20 @@ fn open_cases(doc: &mut Doc, data: &DigestData) {
         "Open cases ({}), oldest first",
         data.open_cases.len()
     ));
+    if data.has_team && !data.open_cases.is_empty() {
+        doc.para(&format!("By person: {}.", by_person(&data.open_cases)));
+    }
     let items: Vec<String> = data
         .open_cases
         .iter()
         .map(|m| {
+            let whose = match (&m.assignee, data.has_team) {
+                (Some(name), _) => format!(" [{name}]"),
+                (None, true) => " [nobody]".to_owned(),
+                (None, false) => String::new(),
+            };
             format!(
-                "{} old, {} {}: {}",
+                "{} old, {} {}{whose}: {}",
                 age(data.until - m.when()),
                 m.priority,
                 m.status,
@@ -92,6 +100,31 @@ fn open_cases(doc: &mut Doc, data: &DigestData) {
         })
         .collect();
     doc.items(&items);
+}
+
+/// "Sam 2 (1 overdue), Ana 1, nobody 3": open cases per person, by name, nobody last.
+fn by_person(open: &[Mention]) -> String {
+    let mut counts: std::collections::BTreeMap<Option<&str>, (usize, usize)> = Default::default();
+    for m in open {
+        let entry = counts.entry(m.assignee.as_deref()).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(m.overdue);
+    }
+    let mut people: Vec<_> = counts.into_iter().collect();
+    // People by name, nobody's cases last.
+    people.sort_by_key(|(name, _)| (name.is_none(), *name));
+    people
+        .iter()
+        .map(|(name, (cases, overdue))| {
+            let overdue = if *overdue > 0 {
+                format!(" ({overdue} overdue)")
+            } else {
+                String::new()
+            };
+            format!("{} {cases}{overdue}", name.unwrap_or("nobody"))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn new_mentions(doc: &mut Doc, data: &DigestData) {
@@ -222,7 +255,23 @@ fn age(d: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_support::at;
+    use crate::test_support::{at, mention};
+
+    #[test]
+    fn open_cases_are_counted_per_person_with_nobody_last() {
+        let case = |assignee: Option<&str>, overdue: bool| Mention {
+            assignee: assignee.map(str::to_owned),
+            overdue,
+            ..mention(Label::Negative)
+        };
+        let open = [
+            case(None, false),
+            case(Some("Sam"), true),
+            case(Some("Ana"), false),
+            case(Some("Sam"), false),
+        ];
+        assert_eq!(by_person(&open), "Ana 1, Sam 2 (1 overdue), nobody 1");
+    }
 
     #[test]
     fn schedule_parses_and_finds_the_latest_slot() {

@@ -156,16 +156,21 @@ impl Dispatcher {
             (now - slot <= DIGEST_GRACE)
                 .then(|| schedule.latest_slot(slot - crate::clock::SECOND, zone))
         });
+        // A configured span longer than dates reach: nothing is that old.
+        let answer_cutoff = now
+            .checked_sub_signed(respond)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         self.store
             .write(move |store| {
                 let mut queued = store.queue_escalations(
-                    // A configured span longer than dates reach: nothing is that old.
-                    now.checked_sub_signed(respond)
-                        .unwrap_or(DateTime::<Utc>::MIN_UTC),
+                    answer_cutoff,
                     now,
                     crate::pipeline::decide::needs_escalation,
                 )?;
                 queued += store.queue_reminders(now)?;
+                // An assignee reminded at the due time has `respond_within` to keep the
+                // promise before the owner hears.
+                queued += store.queue_overdue(answer_cutoff, now)?;
                 queued += store.queue_source_alerts(now)?;
                 if let Some(since) = digest_since {
                     queued += usize::from(store.queue_digest(since, now)?);
@@ -369,17 +374,20 @@ impl Dispatcher {
         let (config, row, zone) = (self.config.clone(), entry.clone(), self.zone().clone());
         let email = self
             .store
-            .read(move |s| match s.outbox_rendered(row.id)? {
-                Some(rendered) => Ok(Err(rendered)),
-                None => compose(s, &config, &row, &zone).map(Ok),
+            .read(move |s| -> Result<_, Rendering> {
+                let Some(rendered) = s.outbox_rendered(row.id)? else {
+                    let email = compose(s, &config, &row, &zone)?;
+                    return Ok(Ok((email, assignee_address(s, &row)?)));
+                };
+                Ok(Err(rendered))
             })
             .await?;
-        let email = match email {
+        let (email, assignee) = match email {
             Ok(email) => email,
             Err(rendered) => return Ok(rendered),
         };
         let rendered = match (entry.channel, &self.webhook) {
-            (OutboxChannel::Email, _) => self.email(entry, &email, now)?,
+            (OutboxChannel::Email, _) => self.email(entry, &email, assignee.as_deref(), now)?,
             (OutboxChannel::Webhook, Ok(Some(webhook))) => {
                 self.push(entry, &email, webhook).await?
             }
@@ -404,12 +412,16 @@ impl Dispatcher {
         &self,
         entry: &OutboxEntry,
         email: &Email,
+        assignee: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Rendered, Rendering> {
-        let mut to = self.config.alerts.to.clone();
-        if entry.kind == OutboxKind::Escalation {
-            to.extend(self.config.alerts.escalate_to.iter().cloned());
-        }
+        let alerts = &self.config.alerts;
+        let to = crate::pipeline::decide::recipients(
+            entry.kind,
+            &alerts.to,
+            &alerts.escalate_to,
+            assignee,
+        );
         let addressing = Addressing {
             from: self.config.alerts.from.clone(),
             to: to.clone(),
@@ -471,6 +483,23 @@ impl Dispatcher {
     }
 }
 
+/// The address of the person on the team a row's case is theirs: the one named by an
+/// "assigned" row, else whoever the case is assigned to now.
+fn assignee_address(store: &Store, entry: &OutboxEntry) -> Result<Option<String>, StoreError> {
+    if entry.kind == OutboxKind::Assigned {
+        let id = entry.detail.as_deref().and_then(|d| d.parse().ok());
+        let member = match id {
+            Some(id) => store.staff_by_id(id)?,
+            None => None,
+        };
+        return Ok(member.filter(|m| m.removed_at.is_none()).map(|m| m.email));
+    }
+    match entry.mention_id {
+        Some(id) => store.assignee_email(id),
+        None => Ok(None),
+    }
+}
+
 /// The email for a row, from what the store holds now (run on a read connection).
 fn compose(
     store: &Store,
@@ -491,12 +520,17 @@ fn compose(
         OutboxKind::Escalation => {
             compose::escalation(&alert_context(store, mention()?, config)?, respond)
         }
-        OutboxKind::Reminder => {
+        OutboxKind::Reminder | OutboxKind::Overdue => {
             let due = entry.detail.as_deref().and_then(crate::store::parse_ts);
-            compose::reminder(
-                &alert_context(store, mention()?, config)?,
-                due.unwrap_or(entry.created_at),
-            )
+            let ctx = alert_context(store, mention()?, config)?;
+            let due = due.unwrap_or(entry.created_at);
+            match entry.kind {
+                OutboxKind::Reminder => compose::reminder(&ctx, due),
+                _ => compose::overdue(&ctx, due),
+            }
+        }
+        OutboxKind::Assigned => {
+            compose::assigned(&alert_context(store, mention()?, config)?, respond)
         }
         OutboxKind::Digest => {
             let since = entry.detail.as_deref().and_then(crate::store::parse_ts);

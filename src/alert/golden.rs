@@ -53,6 +53,7 @@ fn priya_complaint(id: i64, text: &str, reasons: &[&str]) -> AlertContext {
         dismissed: None,
         relabelled: false,
         removed_at: None,
+        assignee: None,
     };
     let suggested_reply = crate::replies::draft(
         &crate::replies::ReplySettings::default(),

@@ -68,7 +68,11 @@ impl QuietHours {
 pub fn may_wait(kind: OutboxKind, priority: Option<Priority>) -> bool {
     let urgent = priority == Some(Priority::Urgent);
     match kind {
-        OutboxKind::Alert | OutboxKind::Escalation | OutboxKind::Reminder => !urgent,
+        OutboxKind::Alert
+        | OutboxKind::Escalation
+        | OutboxKind::Reminder
+        | OutboxKind::Overdue
+        | OutboxKind::Assigned => !urgent,
         OutboxKind::BecameUrgent
         | OutboxKind::Digest
         | OutboxKind::Flood

@@ -163,8 +163,11 @@ impl Push {
         match self.kind {
             OutboxKind::BecameUrgent | OutboxKind::Escalation => 5,
             OutboxKind::Alert if self.priority == Some(Priority::Urgent) => 5,
-            OutboxKind::Alert | OutboxKind::Reminder | OutboxKind::SourceDown => 4,
-            OutboxKind::Digest | OutboxKind::Flood => 3,
+            OutboxKind::Alert
+            | OutboxKind::Reminder
+            | OutboxKind::Overdue
+            | OutboxKind::SourceDown => 4,
+            OutboxKind::Digest | OutboxKind::Flood | OutboxKind::Assigned => 3,
             OutboxKind::SourceUp => 2,
         }
     }

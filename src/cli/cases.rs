@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::localtime::{Typed, Zone};
+use crate::staff::Actor;
 use crate::store::{CaseAction, Store};
 
 /// Apply a case action and say what happened.
@@ -21,6 +22,32 @@ pub fn apply(
         _ => String::new(),
     };
     Ok(format!("Mention #{id} is now {status}{due}.\n"))
+}
+
+/// `assign ID NAME|me|nobody`, and say what it did.
+pub fn assign(store: &mut Store, actor: &Actor, id: i64, name: &str) -> Result<String> {
+    let assignee = match crate::store::name_key(name).as_str() {
+        "nobody" => None,
+        "me" => Some(actor.member.clone().context(
+            "`assign ID me` needs a team: add people with `earshot staff add NAME --email EMAIL`",
+        )?),
+        _ => {
+            if !store.has_staff()? {
+                bail!("nobody is on the team yet, so there is no one to assign to: add people with `earshot staff add NAME --email EMAIL`");
+            }
+            Some(crate::staff::find_member(store, name)?)
+        }
+    };
+    let emailed =
+        crate::pipeline::assign(store, id, assignee.as_ref(), actor, crate::clock::now())?;
+    Ok(match assignee {
+        None => format!("Mention #{id} is assigned to nobody.\n"),
+        Some(member) if emailed => format!(
+            "Mention #{id} is now {}'s; an email tells them ({}).\n",
+            member.name, member.email
+        ),
+        Some(member) => format!("Mention #{id} is now {}'s.\n", member.name),
+    })
 }
 
 /// Link or unlink a mention by hand.

@@ -29,7 +29,9 @@ use crate::model::{DismissReason, Label, Priority};
 use crate::poller::{poll_cycle_observed, CycleProgress, Pipeline};
 use crate::progress::Progress;
 use crate::sentiment::{Analyzer, Options};
-use crate::store::{CaseAction, DismissedFilter, MentionFilter, StatusFilter, Store, StoreHandle};
+use crate::store::{
+    AssignedFilter, CaseAction, DismissedFilter, MentionFilter, StatusFilter, Store, StoreHandle,
+};
 
 /// Earshot: hear every public mention of your business in time.
 #[derive(Debug, Parser)]
@@ -115,6 +117,14 @@ pub enum Command {
         /// How it was resolved.
         #[arg(long)]
         note: Option<String>,
+    },
+    /// Give a case to someone on the team (they get its emails and reminders), or to
+    /// `nobody`.
+    Assign {
+        /// Mention id.
+        id: i64,
+        /// A name from `earshot staff list`, their email, `me`, or `nobody`.
+        name: String,
     },
     /// Link a mention to a customer by hand (remembered across polls and imports).
     Link {
@@ -293,6 +303,10 @@ pub struct MentionArgs {
     /// Only the mentions staff dismissed (not about us, spam, duplicates).
     #[arg(long)]
     dismissed: bool,
+    /// Only the cases of this person (a name from `earshot staff list`), `me` (who
+    /// `--as` names, default the owner) or `nobody`.
+    #[arg(long, value_name = "NAME")]
+    assigned: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -398,7 +412,10 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Poll { .. } => unreachable!("poll is run by `run`"),
         Command::Mentions(ref args) => {
             let (config, store) = open(&cli)?;
-            let filter = args.filter(crate::clock::now(), &config.business.timezone)?;
+            let mut filter = args.filter(crate::clock::now(), &config.business.timezone)?;
+            if let Some(name) = &args.assigned {
+                filter.assigned = Some(assigned_filter(&cli, &store, name)?);
+            }
             let mentions = store.mentions(&filter)?;
             output::print_mentions(&mentions, args.format)
         }
@@ -421,6 +438,12 @@ fn run_command(cli: Cli) -> Result<()> {
         }
         Command::Resolve { id, ref note } => {
             case_step(&cli, id, CaseAction::Resolve, note.as_deref())
+        }
+        Command::Assign { id, ref name } => {
+            let (_, mut store) = open(&cli)?;
+            let actor = acting(&cli, &store)?;
+            print!("{}", cases::assign(&mut store, &actor, id, name)?);
+            Ok(())
         }
         Command::Link { mention, customer } => {
             let (config, mut store) = open(&cli)?;
@@ -501,6 +524,18 @@ fn open(cli: &Cli) -> Result<(Arc<Config>, Store)> {
     }
     let store = Store::open(&config.database)?;
     Ok((Arc::new(config), store))
+}
+
+/// `--assigned NAME|me|nobody` as a filter on the log.
+fn assigned_filter(cli: &Cli, store: &Store, name: &str) -> Result<AssignedFilter> {
+    let member = match crate::store::name_key(name).as_str() {
+        "nobody" => return Ok(AssignedFilter::Nobody),
+        "me" => acting(cli, store)?.member.with_context(|| {
+            "--assigned me needs a team: add people with `earshot staff add NAME --email EMAIL`"
+        })?,
+        _ => crate::staff::find_member(store, name)?,
+    };
+    Ok(AssignedFilter::To(member.id))
 }
 
 /// Who this command acts as (`--as`, else the owner).

@@ -114,6 +114,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
         "customer",
         "problem",
         "language",
+        "assignee",
     ])?;
     for m in mentions {
         writer.write_record([
@@ -133,6 +134,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             inert(m.customer.as_ref().map_or("", |c| c.name.as_str())),
             problem(m).unwrap_or_default().to_owned(),
             m.language.map(|l| l.code()).unwrap_or_default().to_owned(),
+            inert(m.assignee.as_deref().unwrap_or_default()),
         ])?;
     }
     writer.flush()?;
@@ -513,7 +515,7 @@ mod tests {
         assert!(!table.contains(['\r', '\u{1b}']), "{table:?}");
         let rows = csv_rows(&mentions);
         assert_eq!(rows.len(), 2);
-        assert!(rows.iter().all(|r| r.len() == 16));
+        assert!(rows.iter().all(|r| r.len() == 17));
         assert_eq!(rows[0][3], *"Ann\r\nSmith\u{1b}[31m");
         assert_eq!(rows[1][3], *"Bob");
     }

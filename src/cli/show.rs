@@ -73,6 +73,9 @@ fn header(detail: &StoredDetail) -> String {
     if let Some(category) = crate::replies::complaint_category(m) {
         out.push_str(&format!("Problem:   {}\n", category.label()));
     }
+    if let Some(assignee) = &m.assignee {
+        out.push_str(&format!("Assigned:  {assignee}\n"));
+    }
     if let Some(due) = m.promise_due_at {
         let overdue = if m.overdue { "  ** OVERDUE **" } else { "" };
         out.push_str(&format!(

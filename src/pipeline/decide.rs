@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::config::TriageSettings;
-use crate::model::{CaseStatus, Label, Priority};
+use crate::model::{CaseStatus, Label, OutboxKind, Priority};
 use crate::triage::{triage, CustomerFacts, Verdict};
 
 /// A customer as triage sees them (from the imported list).
@@ -204,6 +204,44 @@ pub fn is_open(label: Label, priority: Priority, status: CaseStatus) -> bool {
 /// An alerted case nobody has acknowledged escalates once, while it still alerts the owner.
 pub fn needs_escalation(status: CaseStatus, priority: Priority) -> bool {
     status == CaseStatus::New && alerts_owner(priority)
+}
+
+/// Who an outbox email goes to. The owners (`[alerts] to`) hear of every case; the person
+/// a case is assigned to hears of it too. A promise's first reminder goes to its assignee
+/// alone (the owner hears only if it stays unkept: [`OutboxKind::Overdue`]); the email
+/// saying a case is yours goes to its new owner alone. Escalations add `[alerts]
+/// escalate_to`. Without an assignee (or a team) everything goes to the owners, as before.
+pub fn recipients(
+    kind: OutboxKind,
+    owners: &[String],
+    escalate_to: &[String],
+    assignee: Option<&str>,
+) -> Vec<String> {
+    let mut to: Vec<String> = match (kind, assignee) {
+        (OutboxKind::Reminder | OutboxKind::Assigned, Some(assignee)) => {
+            return vec![assignee.to_owned()]
+        }
+        _ => owners.to_vec(),
+    };
+    if matches!(kind, OutboxKind::Escalation | OutboxKind::Overdue) {
+        to.extend(escalate_to.iter().cloned());
+    }
+    let about_a_case = matches!(
+        kind,
+        OutboxKind::Alert | OutboxKind::BecameUrgent | OutboxKind::Escalation | OutboxKind::Overdue
+    );
+    if let Some(assignee) = assignee.filter(|_| about_a_case) {
+        to.push(assignee.to_owned());
+    }
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|address| seen.insert(address.to_ascii_lowercase()));
+    to
+}
+
+/// An assigned case tells its new owner by email, unless they took it themselves or it
+/// needs nobody any more.
+pub fn tells_assignee(open: bool, assignee: i64, actor: Option<i64>) -> bool {
+    open && actor != Some(assignee)
 }
 
 /// A resolved complaint that its author edited to neutral or praise: the fix won them back.
@@ -482,5 +520,39 @@ mod tests {
             Priority::Normal,
             CaseStatus::Acknowledged
         ));
+    }
+
+    #[test]
+    fn the_assignee_hears_of_their_case_and_the_owner_of_an_unkept_promise() {
+        let owners = ["owner@example.com".to_owned()];
+        let boss = ["boss@example.com".to_owned()];
+        let sam = Some("sam@example.com");
+        let to = |kind, assignee| recipients(kind, &owners, &boss, assignee);
+        assert_eq!(
+            to(OutboxKind::Alert, sam),
+            ["owner@example.com", "sam@example.com"]
+        );
+        assert_eq!(to(OutboxKind::Alert, None), ["owner@example.com"]);
+        assert_eq!(to(OutboxKind::Reminder, sam), ["sam@example.com"]);
+        assert_eq!(to(OutboxKind::Reminder, None), ["owner@example.com"]);
+        assert_eq!(to(OutboxKind::Assigned, sam), ["sam@example.com"]);
+        assert_eq!(
+            to(OutboxKind::Overdue, sam),
+            ["owner@example.com", "boss@example.com", "sam@example.com"]
+        );
+        assert_eq!(to(OutboxKind::Digest, sam), ["owner@example.com"]);
+        // The owner assigned to themselves gets one copy.
+        assert_eq!(
+            to(OutboxKind::Alert, Some("OWNER@example.com")),
+            ["owner@example.com"]
+        );
+    }
+
+    #[test]
+    fn taking_a_case_yourself_sends_no_email() {
+        assert!(tells_assignee(true, 2, Some(1)));
+        assert!(tells_assignee(true, 2, None));
+        assert!(!tells_assignee(true, 2, Some(2)));
+        assert!(!tells_assignee(false, 2, Some(1)));
     }
 }

@@ -507,6 +507,37 @@ pub fn set_link(
     })
 }
 
+/// Give a case to someone on the team (or to nobody), recorded under `by`; the new
+/// assignee is told by email when the case is open and they did not take it themselves.
+/// Returns whether that email was queued.
+pub fn assign(
+    store: &mut Store,
+    mention_id: i64,
+    assignee: Option<&crate::store::StaffMember>,
+    by: &crate::staff::Actor,
+    now: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    store.transaction(|tx| {
+        Store::assign_case(tx, mention_id, assignee.map(|a| a.id), &by.name, now)?;
+        let Some(assignee) = assignee else {
+            return Ok(false);
+        };
+        let facts = Store::mention_facts(tx, mention_id)?;
+        let open = !facts.dismissed
+            && decide::is_open(
+                facts.label,
+                facts.priority.unwrap_or(Priority::Normal),
+                facts.status,
+            );
+        let actor = by.member.as_ref().map(|m| m.id);
+        if !decide::tells_assignee(open, assignee.id, actor) {
+            return Ok(false);
+        }
+        let priority = facts.priority.unwrap_or(Priority::Normal);
+        Store::queue_assigned(tx, mention_id, assignee.id, priority, now)
+    })
+}
+
 /// Move a case along (acknowledge, promise, resolve) and keep its open flag true.
 pub fn update_case(
     store: &mut Store,

@@ -33,6 +33,9 @@ pub struct DigestData {
     /// Stored mentions whose label changed when Earshot learned from the business's
     /// labelled mentions during the period (no email went out for them).
     pub relabelled_by_learning: usize,
+    /// Whether the business has a team (`earshot staff`): then open cases are counted
+    /// per person.
+    pub has_team: bool,
 }
 
 impl Store {
@@ -86,6 +89,7 @@ impl Store {
             until,
             backfill: self.backfill_count(since, until)?,
             relabelled_by_learning: self.relabelled_by_learning(since, until)?,
+            has_team: self.has_staff()?,
             open_cases,
             new_mentions,
             to_thank,

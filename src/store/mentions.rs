@@ -122,6 +122,17 @@ pub struct MentionFilter {
     pub order: Order,
     /// Mentions staff set aside: hidden unless asked for.
     pub dismissed: DismissedFilter,
+    /// Whose cases (`--assigned`).
+    pub assigned: Option<AssignedFilter>,
+}
+
+/// Whose cases the log shows (`mentions --assigned NAME|me|nobody`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssignedFilter {
+    /// Assigned to nobody.
+    Nobody,
+    /// Assigned to this person (staff id).
+    To(i64),
 }
 
 /// Whether the log shows mentions staff dismissed.
@@ -169,8 +180,9 @@ const COMMON_MATCHES: usize = 2_000;
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at, m.dismissed, \
-    m.label_override IS NOT NULL, m.removed_at, m.language \
-    FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id";
+    m.label_override IS NOT NULL, m.removed_at, m.language, s.name \
+    FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id \
+    LEFT JOIN staff s ON s.id = m.assigned_to";
 
 impl Store {
     /// Insert a new mention or update an edited one; an unchanged one is left alone.
@@ -564,6 +576,11 @@ fn filter_where(filter: &MentionFilter, common: bool, part: Part, now: DateTime<
     if let Some(id) = filter.customer_id {
         w.push("m.customer_id = ?", Box::new(id));
     }
+    match filter.assigned {
+        Some(AssignedFilter::To(id)) => w.push("m.assigned_to = ?", Box::new(id)),
+        Some(AssignedFilter::Nobody) => w.clauses.push("m.assigned_to IS NULL".into()),
+        None => {}
+    }
     if let Some(source) = &filter.source {
         w.push("m.source = ?", Box::new(source.clone()));
     }
@@ -717,6 +734,7 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
             .get::<_, Option<String>>(21)?
             .as_deref()
             .and_then(parse_ts),
+        assignee: r.get(23)?,
     })
 }
 

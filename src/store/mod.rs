@@ -34,8 +34,8 @@ pub use digest::DigestData;
 pub use handle::{StoreHandle, READERS};
 pub use learning::{BusinessTerm, LabelledText, StoredText};
 pub use mentions::{
-    check_search, DismissedFilter, Event, MentionFilter, MentionUpdate, NewMention, Order,
-    StatusFilter, StoredDetail,
+    check_search, AssignedFilter, DismissedFilter, Event, MentionFilter, MentionUpdate, NewMention,
+    Order, StatusFilter, StoredDetail,
 };
 pub use outbox::{OutboxEntry, Rendered};
 pub use source_log::{FetchLogEntry, SourceTransition};

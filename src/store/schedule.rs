@@ -81,6 +81,68 @@ impl Store {
         })
     }
 
+    /// Queue one "overdue" email to the owner per assigned promise that was due at or
+    /// before `cutoff` (its reminder went to the assignee at the due time) and is still
+    /// not kept.
+    pub fn queue_overdue(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.transaction(|tx| {
+            let mut stmt = tx.prepare(
+                "SELECT id, promise_due_at, priority FROM mentions WHERE status = ?2 \
+                 AND assigned_to IS NOT NULL AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
+            )?;
+            let due: Vec<(i64, String, Priority)> = stmt
+                .query_map(params![ts(cutoff), CaseStatus::Promised], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut queued = 0;
+            for (id, due_at, priority) in due {
+                let key = format!("overdue:{id}:{due_at}");
+                queued += usize::from(insert_mention_row(
+                    tx,
+                    OutboxKind::Overdue,
+                    id,
+                    &key,
+                    priority,
+                    Some(&due_at),
+                    now,
+                )?);
+            }
+            Ok(queued)
+        })
+    }
+
+    /// Queue the email telling `staff_id` a case is now theirs (one per assignment).
+    pub fn queue_assigned(
+        tx: &rusqlite::Transaction<'_>,
+        mention_id: i64,
+        staff_id: i64,
+        priority: Priority,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let seq: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM mention_events WHERE mention_id = ?1",
+            [mention_id],
+            |r| r.get(0),
+        )?;
+        // Keyed by the history's length: assigning again later is a new email, asking
+        // twice within one step is not.
+        let key = format!("assigned:{mention_id}:{staff_id}:{seq}");
+        insert_mention_row(
+            tx,
+            OutboxKind::Assigned,
+            mention_id,
+            &key,
+            priority,
+            Some(&staff_id.to_string()),
+            now,
+        )
+    }
+
     /// Queue the digest for the period starting at `period_start` (once per period).
     pub fn queue_digest(
         &mut self,

@@ -284,6 +284,54 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Give a case to `staff_id` (or to nobody), with a history entry saying so. Returns
+    /// the person it was assigned to before.
+    pub fn assign_case(
+        tx: &rusqlite::Transaction<'_>,
+        mention_id: i64,
+        staff_id: Option<i64>,
+        by: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        let before: Option<i64> = tx
+            .query_row(
+                "SELECT assigned_to FROM mentions WHERE id = ?1",
+                [mention_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .ok_or(StoreError::NoSuchMention(mention_id))?;
+        tx.execute(
+            "UPDATE mentions SET assigned_to = ?2 WHERE id = ?1",
+            params![mention_id, staff_id],
+        )?;
+        let name_of = |id: i64| -> Result<String, StoreError> {
+            Ok(tx.query_row("SELECT name FROM staff WHERE id = ?1", [id], |r| r.get(0))?)
+        };
+        let (kind, note) = match (staff_id, before) {
+            (Some(id), _) => ("assigned", format!("to {}", name_of(id)?)),
+            (None, Some(was)) => ("unassigned", format!("was {}", name_of(was)?)),
+            (None, None) => ("unassigned", "was nobody's".to_owned()),
+        };
+        super::mentions::record_event(tx, mention_id, now, kind, Some(note), None, Some(by))?;
+        Ok(before)
+    }
+
+    /// The email of the person a case is assigned to, while they are on the team.
+    pub fn assignee_email(&self, mention_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT s.email FROM mentions m JOIN staff s ON s.id = m.assigned_to
+                 WHERE m.id = ?1 AND s.removed_at IS NULL",
+                [mention_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
