@@ -165,7 +165,11 @@ pub fn assigned(ctx: &AlertContext, respond_within: Duration) -> Email {
         .find(|e| e.kind == "assigned")
         .and_then(|e| e.by.clone());
     let mut doc = opening(ctx);
-    doc.title(&format!("This case is yours: {} by {}", m.label, who(m)));
+    let what = match m.label {
+        crate::model::Label::Negative => "a complaint",
+        _ => "a mention",
+    };
+    doc.title(&format!("This case is yours: {what} by {}", who(m)));
     if let Some(by) = by {
         doc.para(&format!("{by} gave it to you."));
     }

@@ -48,6 +48,7 @@ pub const PUSHED: &[OutboxKind] = &[
     OutboxKind::BecameUrgent,
     OutboxKind::Escalation,
     OutboxKind::Reminder,
+    OutboxKind::Overdue,
     OutboxKind::SourceDown,
     OutboxKind::SourceUp,
 ];

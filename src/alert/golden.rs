@@ -225,6 +225,36 @@ fn a_reminder() {
 }
 
 #[test]
+fn a_case_given_to_someone() {
+    let mut ctx = priya_complaint(41, CAKE, &["A-list (tier A), lifetime value 3,200"]);
+    ctx.detail.mention.assignee = Some("Sam".into());
+    ctx.detail.events.push(Event {
+        at: at("2026-11-23T10:30:00Z"),
+        kind: "assigned".into(),
+        note: Some("to Sam".into()),
+        due_at: None,
+        by: Some("Olga".into()),
+    });
+    golden("assigned", &london(|| compose::assigned(&ctx, FOUR_HOURS)));
+}
+
+#[test]
+fn an_assigned_promise_still_unkept() {
+    let mut ctx = priya_complaint(41, CAKE, &[]);
+    ctx.detail.mention.assignee = Some("Sam".into());
+    ctx.detail.mention.status = CaseStatus::Promised;
+    ctx.detail.events.push(Event {
+        at: at("2026-11-23T11:00:00Z"),
+        kind: "promised".into(),
+        note: Some("replacement cake Saturday".into()),
+        due_at: Some(at("2026-11-25T17:00:00Z")),
+        by: Some("Sam".into()),
+    });
+    let email = london(|| compose::overdue(&ctx, at("2026-11-25T17:00:00Z")));
+    golden("overdue", &email);
+}
+
+#[test]
 fn a_flood_summary() {
     let a = priya_complaint(41, CAKE, &[]).detail.mention;
     let b = priya_complaint(42, "Cold coffee again.", &[])
@@ -262,4 +292,16 @@ fn a_digest() {
     };
     let email = london(|| digest::compose(&data, "Harbor Street Bakery"));
     golden("digest", &email);
+    let mut assigned = priya_complaint(41, CAKE, &[]).detail.mention;
+    assigned.assignee = Some("Sam".into());
+    let nobodys = priya_complaint(42, "Cold coffee again.", &[])
+        .detail
+        .mention;
+    let team = DigestData {
+        open_cases: vec![assigned, nobodys],
+        has_team: true,
+        ..data
+    };
+    let email = london(|| digest::compose(&team, "Harbor Street Bakery"));
+    golden("digest-team", &email);
 }
