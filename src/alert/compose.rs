@@ -129,15 +129,7 @@ pub fn reminder(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
     let m = &ctx.detail.mention;
     let mut doc = opening(ctx);
     doc.title(&format!("A promise to {} was due {}", who(m), short(due)));
-    if let Some(promise) = ctx
-        .detail
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.kind == "promised")
-    {
-        doc.field("Promised", promise.note.as_deref().unwrap_or("(no note)"));
-    }
+    promised(&mut doc, ctx);
     case_body(&mut doc, ctx);
     doc.section("What to do");
     doc.commands(&[
@@ -194,15 +186,7 @@ pub fn overdue(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
     doc.para(&format!(
         "The case is {owner}'s; they were reminded when it fell due."
     ));
-    if let Some(promise) = ctx
-        .detail
-        .events
-        .iter()
-        .rev()
-        .find(|e| e.kind == "promised")
-    {
-        doc.field("Promised", promise.note.as_deref().unwrap_or("(no note)"));
-    }
+    promised(&mut doc, ctx);
     case_body(&mut doc, ctx);
     doc.section("What to do");
     doc.commands(&[
@@ -221,6 +205,14 @@ pub fn overdue(ctx: &AlertContext, due: DateTime<Utc>) -> Email {
         m,
         &[],
     ))
+}
+
+/// What was last promised, from the case history.
+fn promised(doc: &mut Doc, ctx: &AlertContext) {
+    let mut events = ctx.detail.events.iter().rev();
+    if let Some(promise) = events.find(|e| e.kind == "promised") {
+        doc.field("Promised", promise.note.as_deref().unwrap_or("(no note)"));
+    }
 }
 
 /// Who said it, as the owner knows them: the linked customer's name, else the author.

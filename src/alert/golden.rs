@@ -210,16 +210,21 @@ fn an_escalation() {
     );
 }
 
-#[test]
-fn a_reminder() {
-    let mut ctx = priya_complaint(41, CAKE, &[]);
-    ctx.detail.events.push(Event {
+/// Sam's promise of a replacement cake, due Wednesday 17:00.
+fn promised_by_sam() -> Event {
+    Event {
         at: at("2026-11-23T11:00:00Z"),
         kind: "promised".into(),
         note: Some("replacement cake Saturday".into()),
         due_at: Some(at("2026-11-25T17:00:00Z")),
         by: Some("Sam".into()),
-    });
+    }
+}
+
+#[test]
+fn a_reminder() {
+    let mut ctx = priya_complaint(41, CAKE, &[]);
+    ctx.detail.events.push(promised_by_sam());
     let email = london(|| compose::reminder(&ctx, at("2026-11-25T17:00:00Z")));
     golden("reminder", &email);
 }
@@ -243,13 +248,7 @@ fn an_assigned_promise_still_unkept() {
     let mut ctx = priya_complaint(41, CAKE, &[]);
     ctx.detail.mention.assignee = Some("Sam".into());
     ctx.detail.mention.status = CaseStatus::Promised;
-    ctx.detail.events.push(Event {
-        at: at("2026-11-23T11:00:00Z"),
-        kind: "promised".into(),
-        note: Some("replacement cake Saturday".into()),
-        due_at: Some(at("2026-11-25T17:00:00Z")),
-        by: Some("Sam".into()),
-    });
+    ctx.detail.events.push(promised_by_sam());
     let email = london(|| compose::overdue(&ctx, at("2026-11-25T17:00:00Z")));
     golden("overdue", &email);
 }

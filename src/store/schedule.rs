@@ -54,31 +54,7 @@ impl Store {
 
     /// Queue one reminder per promise that is past its due date and not resolved.
     pub fn queue_reminders(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        self.transaction(|tx| {
-            let mut stmt = tx.prepare(
-                "SELECT id, promise_due_at, priority FROM mentions WHERE status = ?2 \
-                 AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
-            )?;
-            let due: Vec<(i64, String, Priority)> = stmt
-                .query_map(params![ts(now), CaseStatus::Promised], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })?
-                .collect::<Result<_, _>>()?;
-            let mut queued = 0;
-            for (id, due_at, priority) in due {
-                let key = format!("reminder:{id}:{due_at}");
-                queued += usize::from(insert_mention_row(
-                    tx,
-                    OutboxKind::Reminder,
-                    id,
-                    &key,
-                    priority,
-                    Some(&due_at),
-                    now,
-                )?);
-            }
-            Ok(queued)
-        })
+        self.queue_promises(OutboxKind::Reminder, "reminder", "", now, now)
     }
 
     /// Queue one "overdue" email to the owner per assigned promise that was due at or
@@ -89,24 +65,38 @@ impl Store {
         cutoff: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
+        let assigned = "AND assigned_to IS NOT NULL";
+        self.queue_promises(OutboxKind::Overdue, "overdue", assigned, cutoff, now)
+    }
+
+    /// One `kind` row per open promise due at or before `due_by` (and matching the extra
+    /// SQL condition `and`), keyed `<key>:<mention>:<due>` so each due date queues once.
+    fn queue_promises(
+        &mut self,
+        kind: OutboxKind,
+        key: &str,
+        and: &str,
+        due_by: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
         self.transaction(|tx| {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.prepare(&format!(
                 "SELECT id, promise_due_at, priority FROM mentions WHERE status = ?2 \
-                 AND assigned_to IS NOT NULL AND promise_due_at IS NOT NULL AND promise_due_at <= ?1",
-            )?;
+                 AND promise_due_at IS NOT NULL AND promise_due_at <= ?1 {and}"
+            ))?;
             let due: Vec<(i64, String, Priority)> = stmt
-                .query_map(params![ts(cutoff), CaseStatus::Promised], |r| {
+                .query_map(params![ts(due_by), CaseStatus::Promised], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })?
                 .collect::<Result<_, _>>()?;
             let mut queued = 0;
             for (id, due_at, priority) in due {
-                let key = format!("overdue:{id}:{due_at}");
+                let row_key = format!("{key}:{id}:{due_at}");
                 queued += usize::from(insert_mention_row(
                     tx,
-                    OutboxKind::Overdue,
+                    kind,
                     id,
-                    &key,
+                    &row_key,
                     priority,
                     Some(&due_at),
                     now,
