@@ -155,6 +155,9 @@ pub fn mention_card(m: &Mention) -> Markup {
                     None => span.who { (m.author.as_deref().unwrap_or("(unknown)")) },
                 }
                 span.muted { " · " (m.source) " · " (time(m.when())) }
+                @if let Some(assignee) = &m.assignee {
+                    span.badge.assignee title="Assigned to" { (assignee) }
+                }
             }
             a.open href={"/mentions/" (m.id)} {
                 @if let Some(title) = &m.title { strong { (clip(title, 120)) } " — " }

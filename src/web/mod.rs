@@ -115,6 +115,7 @@ pub fn router(state: AppState) -> Router {
         .route("/mentions/{id}/relabel", post(pages::actions::relabel))
         .route("/mentions/{id}/priority", post(pages::actions::priority))
         .route("/mentions/{id}/dismiss", post(pages::actions::dismiss))
+        .route("/mentions/{id}/assign", post(pages::actions::assign))
         .route("/customers", get(pages::customers::list))
         .route("/customers/{id}", get(pages::customers::detail))
         .route("/sources", get(pages::sources::page))

@@ -37,6 +37,7 @@ pub struct CaseForm {
     label: Option<String>,
     priority: Option<String>,
     reason: Option<String>,
+    assignee: Option<String>,
 }
 
 impl CaseForm {
@@ -275,6 +276,48 @@ async fn correct(
         .await?;
     tracing::info!(mention = id, ?correction, by = %by, "correction from the web");
     Ok(back(id, done, &by))
+}
+
+/// POST /mentions/{id}/assign: `assignee` is a team member's id, or `nobody`.
+pub async fn assign(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(form): Form<CaseForm>,
+) -> Result<Response, WebError> {
+    let assignee = match given(&form.assignee) {
+        None | Some("nobody") => None,
+        Some(value) => Some(value.parse::<i64>().map_err(|_| {
+            WebError::BadRequest("choose a person from the list, or nobody".into())
+        })?),
+    };
+    let by = actor(&form, &headers);
+    let who = crate::staff::Actor::named(by.clone());
+    state
+        .write(move |s| {
+            let member = match assignee {
+                Some(staff_id) => Some(
+                    s.staff_by_id(staff_id)?
+                        .filter(|m| m.removed_at.is_none())
+                        .ok_or_else(|| {
+                            WebError::BadRequest(
+                                "that person is no longer on the team; reload the page".into(),
+                            )
+                        })?,
+                ),
+                None => None,
+            };
+            Ok(crate::pipeline::assign(
+                s,
+                id,
+                member.as_ref(),
+                &who,
+                Utc::now(),
+            )?)
+        })
+        .await?;
+    tracing::info!(mention = id, ?assignee, by = %by, "case assigned from the web");
+    Ok(back(id, "assigned", &by))
 }
 
 /// Who acts: the form's name, else the remembered one, else "staff".

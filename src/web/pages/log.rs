@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::given;
 use crate::model::Mention;
-use crate::store::{DismissedFilter, MentionFilter, Order};
+use crate::store::{AssignedFilter, DismissedFilter, MentionFilter, Order, StaffMember};
 use crate::web::csrf::Visitor;
 use crate::web::layout::{mention_card, shell, Nav};
 use crate::web::{AppState, WebError};
@@ -34,6 +34,8 @@ pub struct LogQuery {
     offset: Option<String>,
     /// `only`: the mentions staff dismissed instead of the log.
     dismissed: Option<String>,
+    /// Whose cases: a person's id on the team, or `nobody`.
+    assigned: Option<String>,
 }
 
 impl LogQuery {
@@ -81,6 +83,13 @@ impl LogQuery {
                 Some("only") => DismissedFilter::Only,
                 Some(other) => return Err(format!("dismissed={other}: use dismissed=only")),
             },
+            assigned: match given(&self.assigned) {
+                None => None,
+                Some("nobody") => Some(AssignedFilter::Nobody),
+                Some(id) => Some(AssignedFilter::To(id.parse().map_err(|_| {
+                    format!("assigned={id}: choose a person from the list, or nobody")
+                })?)),
+            },
             ..MentionFilter::default()
         })
     }
@@ -105,6 +114,7 @@ fn encode(query: &LogQuery) -> String {
         ("limit", &query.limit),
         ("offset", &query.offset),
         ("dismissed", &query.dismissed),
+        ("assigned", &query.assigned),
     ];
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in fields {
@@ -127,10 +137,11 @@ pub async fn page(
         .iter()
         .map(|s| s.name.clone())
         .collect();
+    let team = state.read(|s| Ok(s.staff(false)?)).await?;
     let filter = match query.filter(Utc::now(), &state.config.business.timezone) {
         Ok(filter) => filter,
         Err(message) => {
-            let body = html! { (form(&query, &sources)) p.error { (message) } };
+            let body = html! { (form(&query, &sources, &team)) p.error { (message) } };
             let markup = shell("Mentions", Nav::Log, &visitor, body);
             return Ok((StatusCode::BAD_REQUEST, markup).into_response());
         }
@@ -144,7 +155,7 @@ pub async fn page(
     mentions.truncate(limit);
     let body = html! {
         h1 { "Mention log" }
-        (form(&query, &sources))
+        (form(&query, &sources, &team))
         (list(&mentions, offset))
         nav.paging {
             @if offset > 0 {
@@ -170,7 +181,7 @@ fn list(mentions: &[Mention], offset: usize) -> Markup {
     }
 }
 
-fn form(query: &LogQuery, sources: &[String]) -> Markup {
+fn form(query: &LogQuery, sources: &[String], team: &[StaffMember]) -> Markup {
     let select = |name: &str, label: &str, current: &Option<String>, options: &[&str]| {
         let current = given(current).unwrap_or("");
         html! {
@@ -193,6 +204,7 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
         &query.since,
         &query.limit,
         &query.dismissed,
+        &query.assigned,
     ]
     .iter()
     .any(|v| given(v).is_some());
@@ -216,6 +228,19 @@ fn form(query: &LogQuery, sources: &[String]) -> Markup {
                         select name="dismissed" {
                             option value="" { "hide" }
                             option value="only" selected[dismissed] { "show only those" }
+                        }
+                    }
+                    @if !team.is_empty() {
+                        @let assigned = given(&query.assigned).unwrap_or("");
+                        label { "Assigned to"
+                            select name="assigned" {
+                                option value="" { "anyone" }
+                                option value="nobody" selected[assigned == "nobody"] { "nobody" }
+                                @for person in team {
+                                    @let id = person.id.to_string();
+                                    option value=(id) selected[assigned == id] { (person.name) }
+                                }
+                            }
                         }
                     }
                 }

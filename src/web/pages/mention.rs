@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::casework::{customer_card, reply_for};
 use crate::customers::Candidate;
 use crate::model::{CaseStatus, DismissReason, Label, Mention, Priority, Term};
-use crate::store::{CaseFile, CustomerSummary};
+use crate::store::{CaseFile, CustomerSummary, StaffMember};
 use crate::web::csrf::{Visitor, CSRF_FIELD};
 use crate::web::layout::{badges, external_link, shell, time, Nav};
 use crate::web::{AppState, WebError};
@@ -20,10 +20,12 @@ struct View {
     customers: Vec<CustomerSummary>,
     /// The same customer's complaints before this one, newest first.
     earlier: Vec<Mention>,
+    /// The team, to assign the case to (empty without one).
+    team: Vec<StaffMember>,
 }
 
 /// The steps `?done=` may confirm (anything else in the address is not echoed).
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "acknowledged",
     "promised",
     "resolved",
@@ -33,6 +35,7 @@ const STEPS: [&str; 9] = [
     "prioritised",
     "dismissed",
     "undismissed",
+    "assigned",
 ];
 
 /// `?done=…` after an action, to confirm it.
@@ -83,6 +86,7 @@ pub async fn render(
                 suggestions: s.link_suggestions(id)?,
                 customers: s.customers(None)?,
                 earlier,
+                team: s.staff(false)?,
             })
         })
         .await?;
@@ -127,7 +131,11 @@ pub async fn render(
                 dt { "First seen" } dd { (time(m.fetched_at)) }
                 @if let Some(url) = &m.url { dt { "Link" } dd { (external_link(url)) } }
                 @if let Some(r) = m.rating { dt { "Rating" } dd { (r) " of 5 stars" } }
+                @if !view.team.is_empty() {
+                    dt { "Assigned to" } dd { (m.assignee.as_deref().unwrap_or("nobody")) }
+                }
             }
+            @if !view.team.is_empty() { (assignment(m, &view.team, &visitor)) }
         }
         div.card {
             @if let Some(title) = &m.title { h2 { (title) } }
@@ -215,6 +223,29 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                 }
                 }
             }
+        }
+    }
+}
+
+/// Give the case to someone on the team (they get an email with it), or to nobody.
+fn assignment(m: &Mention, team: &[StaffMember], visitor: &Visitor) -> Markup {
+    let current = m.assignee.as_deref();
+    html! {
+        form.inline method="post" action={"/mentions/" (m.id) "/assign"} {
+            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+            input type="hidden" name="by" value=(visitor.name);
+            label { "Assign to "
+                select name="assignee" {
+                    option value="nobody" selected[current.is_none()] { "nobody" }
+                    @for person in team {
+                        option value=(person.id) selected[current == Some(person.name.as_str())] {
+                            (person.name)
+                        }
+                    }
+                }
+            }
+            " "
+            button.secondary type="submit" { "Assign" }
         }
     }
 }
