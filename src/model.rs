@@ -181,6 +181,9 @@ pub enum OutboxKind {
     /// A mention became urgent after it was first seen (a customer import, a link, an edit).
     #[strum(serialize = "urgent")]
     BecameUrgent,
+    /// A one-time sign-in link (or a welcome with one) for a person on the team: rendered
+    /// when asked for (the link is in no other row) and sent to that person alone.
+    SignIn,
 }
 
 /// Where an outbox row is on its way to the mail server.
@@ -456,7 +459,8 @@ mod tests {
                 "flood",
                 "source-down",
                 "source-up",
-                "urgent"
+                "urgent",
+                "sign-in"
             ]
         );
         assert_eq!(

@@ -538,6 +538,9 @@ fn compose(
                 _ => compose::source_up(&health),
             }
         }
+        // Written when it was asked for (its link is nowhere else); reaching here means
+        // that message is gone.
+        OutboxKind::SignIn => return Err(ComposeError::SignInLost.into()),
     })
 }
 

@@ -165,7 +165,7 @@ impl Push {
             OutboxKind::Alert if self.priority == Some(Priority::Urgent) => 5,
             OutboxKind::Alert | OutboxKind::Reminder | OutboxKind::SourceDown => 4,
             OutboxKind::Digest | OutboxKind::Flood => 3,
-            OutboxKind::SourceUp => 2,
+            OutboxKind::SourceUp | OutboxKind::SignIn => 2,
         }
     }
 
