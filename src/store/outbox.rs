@@ -242,6 +242,16 @@ impl Store {
         Ok(())
     }
 
+    /// Drop a sent row's message (a sign-in email: its link must not outlive the sending
+    /// in a copy of the database).
+    pub fn forget_message(&mut self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET message = NULL WHERE id = ?1 AND status = 'sent'",
+            [id],
+        )?;
+        Ok(())
+    }
+
     /// A failure worth retrying: back to pending, not before `next_attempt_at`.
     pub fn mark_retry(
         &mut self,

@@ -2,7 +2,8 @@
 //!
 //! Server-rendered HTML (maud escapes everything by default), no JavaScript build step.
 //! The same query layer as the CLI ([`crate::store::MentionFilter`]). State changes are POST
-//! with a CSRF token ([`csrf`]); off loopback a shared token and login are required ([`auth`]).
+//! with a CSRF token ([`csrf`]); off loopback a shared token and login are required ([`auth`]),
+//! and once there is a team everyone signs in as themselves ([`signin`]).
 
 pub mod auth;
 pub mod chart;

@@ -452,6 +452,16 @@ async fn staff_are_refused_owner_pages_with_words_and_owners_manage_the_team() {
         .unwrap()
         .unwrap();
     assert_eq!(rendered.recipients, ["tim@example.com"]);
+    // Tim has no password: his welcome link signs him in and opens his account page.
+    let token = link_token(&harness, rows[0].id);
+    let mut tim = Browser::new(app(&harness, None));
+    let tims = tim.get(&format!("/sign-in/{token}")).await.csrf();
+    let welcomed = tim
+        .post(&format!("/sign-in/{token}"), &[("csrf", &tims)])
+        .await;
+    assert_eq!(welcomed.location(), "/account");
+    let account = tim.get("/account").await;
+    assert!(account.body.contains("Set a password"), "{}", account.body);
 
     // Remove Sam: a confirm step first, then his sign-in ends at once.
     let remove = format!("/team/{}/remove", sam.id);
@@ -593,4 +603,7 @@ async fn the_dispatcher_sends_a_sign_in_link_at_once_to_that_person_in_quiet_hou
         mails[0].text
     );
     assert!(mails[0].text.contains("15 minutes"));
+    // Sent, the link lives only in the email: a copy of the database holds no live link.
+    let sent = store.lock().outbox(None).unwrap();
+    assert!(store.lock().outbox_rendered(sent[0].id).unwrap().is_none());
 }
