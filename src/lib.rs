@@ -26,6 +26,7 @@ pub mod replies;
 pub mod schedule;
 pub mod sentiment;
 pub mod service;
+pub mod signin;
 pub mod sources;
 pub mod staff;
 pub mod store;

@@ -26,6 +26,8 @@ pub struct Live {
     pub changed: tokio::sync::Notify,
     /// Held while the web log rewrites the file, so two adds at once cannot lose one.
     pub writing: tokio::sync::Mutex<()>,
+    /// Wakes the alert dispatcher (a poll queued alerts, the web log a sign-in link).
+    pub outbox: Arc<tokio::sync::Notify>,
 }
 
 impl Live {
@@ -46,6 +48,7 @@ impl Live {
             error: Mutex::new(None),
             changed: tokio::sync::Notify::new(),
             writing: tokio::sync::Mutex::new(()),
+            outbox: Arc::new(tokio::sync::Notify::new()),
         }))
     }
 

@@ -186,6 +186,9 @@ pub enum OutboxKind {
     /// A promise still not kept a while after its reminder went to the person whose case
     /// it is: now the owner hears.
     Overdue,
+    /// A one-time sign-in link (or a welcome with one) for a person on the team: rendered
+    /// when asked for (the link is in no other row) and sent to that person alone.
+    SignIn,
 }
 
 /// Where an outbox row is on its way to the mail server.
@@ -465,7 +468,8 @@ mod tests {
                 "source-up",
                 "urgent",
                 "assigned",
-                "overdue"
+                "overdue",
+                "sign-in"
             ]
         );
         assert_eq!(names::<Role>(), ["owner", "staff"]);

@@ -99,7 +99,8 @@ pub async fn serve_live(
         alerts = %dispatcher.describe(),
         "earshot running; Ctrl-C to stop"
     );
-    let wake = Arc::new(tokio::sync::Notify::new());
+    // Polls and the web log (a sign-in link) wake the dispatcher through the same signal.
+    let wake = live.outbox.clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     refresh_business_terms(&live, &store).await;
     let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped.clone()));

@@ -59,6 +59,9 @@ pub enum ComposeError {
     /// No recipient configured.
     #[error("no recipient: set [alerts] to = [\"you@example.com\"] in the config")]
     NoRecipient,
+    /// A sign-in email whose message was lost: its link exists only in that message.
+    #[error("this sign-in email was not written when it was asked for, and its link cannot be made again; ask for a new sign-in link")]
+    SignInLost,
     /// lettre refused the message.
     #[error("cannot build the email: {0}")]
     Build(#[from] lettre::error::Error),
@@ -376,6 +379,34 @@ fn source_fields(doc: &mut Doc, source: &SourceHealth) {
             &source.consecutive_failures.to_string(),
         );
     }
+}
+
+/// A one-time sign-in link for `name`, valid for `valid_for` (in words: "15 minutes").
+/// `welcome`: they were just added to the team, so the email says what Earshot is.
+pub fn sign_in(business: &str, name: &str, link: &str, valid_for: &str, welcome: bool) -> Email {
+    let mut doc = Doc::default();
+    if welcome {
+        doc.title(&format!("Welcome to {business}'s Earshot, {name}"));
+        doc.para(&format!(
+            "You were added to the team that answers what customers say about {business}. \
+             Open the link below to sign in to the mention log."
+        ));
+    } else {
+        doc.title(&format!("Sign in to Earshot, {name}"));
+        doc.para("Someone (we hope you) asked for a sign-in link for the mention log.");
+    }
+    doc.link("Sign in", link);
+    doc.para(&format!(
+        "The link works once, within {valid_for}. Once signed in, set a password on your \
+         account page if you like. If you did not ask for this, ignore this email: nobody \
+         can use the link without it."
+    ));
+    let subject = if welcome {
+        format!("Welcome to Earshot: sign in to {}", header_safe(business))
+    } else {
+        "Your Earshot sign-in link".to_owned()
+    };
+    doc.finish(subject)
 }
 
 /// A message that proves the mail setup works.

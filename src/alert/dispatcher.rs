@@ -300,7 +300,17 @@ impl Dispatcher {
         let mut down = None;
         match outcome {
             Outcome::Sent => {
-                self.store.write(move |s| s.mark_sent(id, now)).await?;
+                // A sign-in link lives only in the email once it has left.
+                let forget = entry.kind == OutboxKind::SignIn;
+                self.store
+                    .write(move |s| {
+                        s.mark_sent(id, now)?;
+                        if forget {
+                            s.forget_message(id)?;
+                        }
+                        Ok::<(), StoreError>(())
+                    })
+                    .await?;
                 report.sent += 1;
                 report.pushed += usize::from(entry.channel == OutboxChannel::Webhook);
             }
@@ -573,6 +583,9 @@ fn compose(
                 _ => compose::source_up(&health),
             }
         }
+        // Written when it was asked for (its link is nowhere else); reaching here means
+        // that message is gone.
+        OutboxKind::SignIn => return Err(ComposeError::SignInLost.into()),
     })
 }
 

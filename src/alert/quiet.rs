@@ -77,7 +77,9 @@ pub fn may_wait(kind: OutboxKind, priority: Option<Priority>) -> bool {
         | OutboxKind::Digest
         | OutboxKind::Flood
         | OutboxKind::SourceDown
-        | OutboxKind::SourceUp => false,
+        | OutboxKind::SourceUp
+        // Someone is waiting at the sign-in page for it.
+        | OutboxKind::SignIn => false,
     }
 }
 

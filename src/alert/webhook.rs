@@ -168,7 +168,7 @@ impl Push {
             | OutboxKind::Overdue
             | OutboxKind::SourceDown => 4,
             OutboxKind::Digest | OutboxKind::Flood | OutboxKind::Assigned => 3,
-            OutboxKind::SourceUp => 2,
+            OutboxKind::SourceUp | OutboxKind::SignIn => 2,
         }
     }
 

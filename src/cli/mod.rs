@@ -464,9 +464,9 @@ fn run_command(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Staff { ref action } => {
-            let (_, mut store) = open(&cli)?;
+            let (config, mut store) = open(&cli)?;
             let actor = acting(&cli, &store)?;
-            print!("{}", staff::run(&mut store, &actor, action)?);
+            print!("{}", staff::run(&mut store, &config, &actor, action)?);
             Ok(())
         }
         Command::Customers(ref sub) => {

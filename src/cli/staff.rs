@@ -5,7 +5,9 @@ use std::io::{BufRead, IsTerminal};
 use anyhow::{bail, Context, Result};
 use clap::Subcommand;
 
+use crate::config::Config;
 use crate::model::Role;
+use crate::signin::{self, LinkError, Purpose};
 use crate::staff::{self, Actor};
 use crate::store::{StaffMember, Store};
 
@@ -45,8 +47,14 @@ pub enum StaffAction {
     },
 }
 
-/// Run one `staff` action as `actor` and say what it did.
-pub fn run(store: &mut Store, actor: &Actor, action: &StaffAction) -> Result<String> {
+/// Run one `staff` action as `actor` and say what it did. Adding someone queues a welcome
+/// email with a sign-in link when `[web] public_url` says where the web log is.
+pub fn run(
+    store: &mut Store,
+    config: &Config,
+    actor: &Actor,
+    action: &StaffAction,
+) -> Result<String> {
     let now = crate::clock::now();
     match action {
         StaffAction::Add {
@@ -66,7 +74,12 @@ pub fn run(store: &mut Store, actor: &Actor, action: &StaffAction) -> Result<Str
                 let typed = read_new_password(&member.name)?;
                 staff::set_password(store, &Actor::member(member.clone()), &member, &typed)?;
             }
-            Ok(added(&member, *password, first_owner))
+            let welcome = match signin::queue_link(store, config, &member, Purpose::Welcome, now) {
+                Ok(_) => Welcome::Queued,
+                Err(LinkError::NoPublicUrl) => Welcome::NoPublicUrl,
+                Err(other) => Welcome::Failed(other.to_string()),
+            };
+            Ok(added(&member, *password, first_owner, &welcome))
         }
         StaffAction::List { removed } => Ok(table(&store.staff(*removed)?)),
         StaffAction::Remove { name } => {
@@ -91,7 +104,19 @@ pub fn run(store: &mut Store, actor: &Actor, action: &StaffAction) -> Result<Str
     }
 }
 
-fn added(member: &StaffMember, with_password: bool, first_owner: bool) -> String {
+/// Whether a welcome email went into the outbox.
+enum Welcome {
+    Queued,
+    NoPublicUrl,
+    Failed(String),
+}
+
+fn added(
+    member: &StaffMember,
+    with_password: bool,
+    first_owner: bool,
+    welcome: &Welcome,
+) -> String {
     let mut text = format!(
         "Added {} <{}> as {}.",
         member.name, member.email, member.role
@@ -102,12 +127,24 @@ fn added(member: &StaffMember, with_password: bool, first_owner: bool) -> String
              owner unless --as names someone else.",
         );
     }
-    if !with_password {
-        text.push_str(&format!(
-            " They can sign in with a link sent to their email, or set a password with \
-             `earshot staff password \"{}\"`.",
+    match welcome {
+        Welcome::Queued => text.push_str(&format!(
+            " A welcome email with a sign-in link (it works once, within {}) is queued for \
+             {}; `earshot run` sends it (or `earshot outbox --retry` now).",
+            Purpose::Welcome.valid_words(),
+            member.email
+        )),
+        Welcome::NoPublicUrl if !with_password => text.push_str(&format!(
+            " To sign in to the web log they need a password: set one with \
+             `earshot staff password \"{}\"` (or set [web] public_url in the config, and \
+             they can email themselves a sign-in link from the sign-in page).",
             member.name
-        ));
+        )),
+        Welcome::NoPublicUrl => text.push_str(
+            " They sign in to the web log with their name and password. (Set [web] \
+             public_url in the config to email sign-in links.)",
+        ),
+        Welcome::Failed(why) => text.push_str(&format!(" No welcome email was queued: {why}.")),
     }
     text.push('\n');
     text
@@ -185,8 +222,47 @@ fn read_new_password(name: &str) -> Result<String> {
 mod tests {
     use super::*;
 
+    fn config(public_url: Option<&str>) -> Config {
+        let url = public_url
+            .map(|u| format!("[web]\npublic_url = \"{u}\"\n"))
+            .unwrap_or_default();
+        let text = format!("[business]\nname = \"Harbor Street Bakery\"\n{url}");
+        Config::parse(&text, std::path::Path::new("test.toml")).unwrap()
+    }
+
+    #[test]
+    fn adding_someone_queues_a_welcome_link_only_with_a_public_url() {
+        let mut store = Store::open_in_memory().unwrap();
+        let setup = Actor::named("setup");
+        let add = |name: &str| StaffAction::Add {
+            name: name.into(),
+            email: format!("{}@example.com", name.to_lowercase()),
+            role: None,
+            password: false,
+        };
+        let text = run(&mut store, &config(None), &setup, &add("Olga")).unwrap();
+        assert!(text.contains("earshot staff password \"Olga\""), "{text}");
+        assert!(store.outbox(None).unwrap().is_empty());
+        let olga = staff::resolve_actor(&store, None).unwrap();
+        let with_url = config(Some("http://192.168.1.10:8080/"));
+        let text = run(&mut store, &with_url, &olga, &add("Sam")).unwrap();
+        assert!(text.contains("welcome email"), "{text}");
+        assert!(text.contains("sam@example.com"), "{text}");
+        let queued = store.outbox(None).unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].kind, crate::model::OutboxKind::SignIn);
+        let rendered = store.outbox_rendered(queued[0].id).unwrap().unwrap();
+        assert_eq!(rendered.recipients, ["sam@example.com"]);
+        let message = String::from_utf8_lossy(&rendered.message).replace("=\r\n", "");
+        assert!(
+            message.contains("http://192.168.1.10:8080/sign-in/"),
+            "{message}"
+        );
+    }
+
     #[test]
     fn the_first_person_added_owns_the_team() {
+        let config = config(None);
         let mut store = Store::open_in_memory().unwrap();
         let nobody = Actor::named("setup");
         let add = |name: &str, role| StaffAction::Add {
@@ -195,19 +271,25 @@ mod tests {
             role,
             password: false,
         };
-        let text = run(&mut store, &nobody, &add("Olga", None)).unwrap();
+        let text = run(&mut store, &config, &nobody, &add("Olga", None)).unwrap();
         assert!(text.contains("as owner"), "{text}");
         assert!(text.contains("sign in"), "{text}");
         let olga = staff::resolve_actor(&store, None).unwrap();
-        let text = run(&mut store, &olga, &add("Sam", None)).unwrap();
+        let text = run(&mut store, &config, &olga, &add("Sam", None)).unwrap();
         assert!(text.contains("as staff"), "{text}");
-        let listed = run(&mut store, &olga, &StaffAction::List { removed: false }).unwrap();
+        let listed = run(
+            &mut store,
+            &config,
+            &olga,
+            &StaffAction::List { removed: false },
+        )
+        .unwrap();
         let lines: Vec<&str> = listed.lines().collect();
         assert_eq!(lines.len(), 3, "{listed}");
         assert!(lines[1].starts_with("Olga") && lines[1].contains("owner"));
         assert!(lines[2].contains("link only"), "{listed}");
         let sam = staff::resolve_actor(&store, Some("Sam")).unwrap();
-        let refused = run(&mut store, &sam, &add("Tim", None)).unwrap_err();
+        let refused = run(&mut store, &config, &sam, &add("Tim", None)).unwrap_err();
         assert!(refused.to_string().contains("only an owner"), "{refused}");
     }
 }

@@ -162,6 +162,41 @@ impl Store {
         Ok(queued)
     }
 
+    /// Keep a one-time sign-in link (by its token's hash) for `staff_id` until `expires`
+    /// and queue the email that carries it, already rendered (the token is in no other
+    /// row), in one transaction: a link is never kept without its email, nor the other way.
+    pub fn queue_sign_in(
+        &mut self,
+        token_hash: &str,
+        staff_id: i64,
+        rendered: &Rendered,
+        now: DateTime<Utc>,
+        expires: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        self.transaction(|tx| {
+            tx.execute(
+                "INSERT INTO sign_in_links (token_hash, staff_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![token_hash, staff_id, ts(now), ts(expires)],
+            )?;
+            tx.execute(
+                "INSERT INTO outbox (kind, dedupe_key, status, created_at, next_attempt_at, \
+                 subject, recipients, message, channel) \
+                 VALUES (?1, ?2, 'pending', ?3, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    OutboxKind::SignIn,
+                    format!("sign-in:{token_hash}"),
+                    ts(now),
+                    rendered.subject,
+                    serde_json::to_string(&rendered.recipients).unwrap_or_else(|_| "[]".into()),
+                    rendered.message,
+                    OutboxChannel::Email,
+                ],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
     /// The message rendered for a row earlier, if any.
     pub fn outbox_rendered(&self, id: i64) -> Result<Option<Rendered>, StoreError> {
         type Parts = (Option<String>, Option<String>, Option<Vec<u8>>);
@@ -203,6 +238,16 @@ impl Store {
             "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, \
              last_error = NULL WHERE id = ?1",
             params![id, ts(now)],
+        )?;
+        Ok(())
+    }
+
+    /// Drop a sent row's message (a sign-in email: its link must not outlive the sending
+    /// in a copy of the database).
+    pub fn forget_message(&mut self, id: i64) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE outbox SET message = NULL WHERE id = ?1 AND status = 'sent'",
+            [id],
         )?;
         Ok(())
     }

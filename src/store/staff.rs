@@ -260,6 +260,29 @@ impl Store {
         Ok(())
     }
 
+    /// Whom a sign-in link would sign in, without using it (a mail scanner opening the
+    /// link must not spend it); `None` for an unknown, used or expired link.
+    pub fn sign_in_link_staff(
+        &self,
+        token_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<StaffMember>, StoreError> {
+        let staff_id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT l.staff_id FROM sign_in_links l JOIN staff s ON s.id = l.staff_id
+                 WHERE l.token_hash = ?1 AND l.used_at IS NULL AND l.expires_at > ?2
+                 AND s.removed_at IS NULL",
+                params![token_hash, ts(now)],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match staff_id {
+            Some(id) => self.staff_by_id(id),
+            None => Ok(None),
+        }
+    }
+
     /// Use a sign-in link: the person it signs in, once, while it lasts and they are on
     /// the team; `None` for an unknown, used or expired link.
     pub fn use_sign_in_link(
@@ -408,10 +431,20 @@ mod tests {
         store
             .add_sign_in_link("late", cy.id, now(), now() + MINUTE * 15)
             .unwrap();
+        // Looking does not use it.
+        assert_eq!(
+            store.sign_in_link_staff("once", now()).unwrap().unwrap().id,
+            cy.id
+        );
         assert_eq!(
             store.use_sign_in_link("once", now()).unwrap().unwrap().id,
             cy.id
         );
+        assert!(store.sign_in_link_staff("once", now()).unwrap().is_none());
+        assert!(store
+            .sign_in_link_staff("late", now() + MINUTE * 16)
+            .unwrap()
+            .is_none());
         assert!(store.use_sign_in_link("once", now()).unwrap().is_none());
         assert!(store
             .use_sign_in_link("late", now() + MINUTE * 16)

@@ -5,6 +5,10 @@
 //! a token, staff log in once with it and get a login cookie (HttpOnly, SameSite=Lax) bound
 //! to their session, kept 30 days. Wrong tokens are limited per client address
 //! ([`LoginLimiter`]), so the token cannot be guessed at machine speed.
+//!
+//! Once anyone is on the team (`earshot staff add`), everyone signs in as themselves, on
+//! loopback too ([`super::signin`]): the browser holds a random session token, the
+//! database its SHA-256, and every request checks it there ([`require_login`]).
 
 use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
@@ -16,15 +20,10 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
-use maud::html;
-use serde::Deserialize;
 
-use super::csrf::{
-    cookie, set_cookie, Session, Visitor, CSRF_FIELD, SESSION_COOKIE, SESSION_MAX_AGE_SECS,
-};
-use super::layout::{shell, Nav};
+use super::csrf::{cookie, Session};
 use super::AppState;
+use crate::store::StaffMember;
 
 /// The environment variable holding the login token.
 pub const TOKEN_ENV: &str = "EARSHOT_WEB_TOKEN";
@@ -41,64 +40,96 @@ const MAX_TRACKED_CLIENTS: usize = 4096;
 
 /// Recent wrong tokens per client address: after [`MAX_WRONG_LOGINS`] within
 /// [`LOGIN_WINDOW`], that address must wait until the oldest one is a window old.
-#[derive(Debug, Default)]
-pub struct LoginLimiter {
-    wrong: Mutex<HashMap<Option<IpAddr>, VecDeque<Instant>>>,
+pub type LoginLimiter = Limiter<Option<IpAddr>>;
+
+impl Default for LoginLimiter {
+    fn default() -> Self {
+        Limiter::new(MAX_WRONG_LOGINS, LOGIN_WINDOW)
+    }
 }
 
-impl LoginLimiter {
-    /// `Err(wait)` while `client` has used up its wrong tokens.
-    pub fn check(&self, client: Option<IpAddr>, now: Instant) -> Result<(), Duration> {
+/// Recent events (wrong passwords, link requests) per key (a client address, an
+/// account): after `max` within `window`, that key must wait until the oldest one is a
+/// window old.
+#[derive(Debug)]
+pub struct Limiter<K> {
+    max: usize,
+    window: Duration,
+    wrong: Mutex<HashMap<K, VecDeque<Instant>>>,
+}
+
+impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
+    /// At most `max` events per key within `window`.
+    pub fn new(max: usize, window: Duration) -> Limiter<K> {
+        Limiter {
+            max: max.max(1),
+            window,
+            wrong: Mutex::default(),
+        }
+    }
+
+    /// How many events a key may have within [`Limiter::window`].
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// The window events are counted in.
+    pub fn window(&self) -> Duration {
+        self.window
+    }
+
+    /// `Err(wait)` while `client` has used up its events.
+    pub fn check(&self, client: K, now: Instant) -> Result<(), Duration> {
         let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
         let Some(times) = wrong.get_mut(&client) else {
             return Ok(());
         };
-        forget_old(times, now);
+        forget_old(times, now, self.window);
         match times.front() {
-            Some(oldest) if times.len() >= MAX_WRONG_LOGINS => {
-                Err(LOGIN_WINDOW.saturating_sub(now.saturating_duration_since(*oldest)))
-            }
+            Some(oldest) if times.len() >= self.max => Err(self
+                .window
+                .saturating_sub(now.saturating_duration_since(*oldest))),
             _ => Ok(()),
         }
     }
 
-    /// Count a wrong token from `client`.
-    pub fn record_wrong(&self, client: Option<IpAddr>, now: Instant) {
+    /// Count an event (a wrong token) from `client`.
+    pub fn record_wrong(&self, client: K, now: Instant) {
         let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
         if wrong.len() >= MAX_TRACKED_CLIENTS && !wrong.contains_key(&client) {
             wrong.retain(|_, times| {
-                forget_old(times, now);
+                forget_old(times, now, self.window);
                 !times.is_empty()
             });
             if wrong.len() >= MAX_TRACKED_CLIENTS {
                 let stalest = wrong
                     .iter()
                     .min_by_key(|(_, times)| times.back().copied())
-                    .map(|(client, _)| *client);
+                    .map(|(client, _)| client.clone());
                 if let Some(stalest) = stalest {
                     wrong.remove(&stalest);
                 }
             }
         }
         let times = wrong.entry(client).or_default();
-        forget_old(times, now);
+        forget_old(times, now, self.window);
         times.push_back(now);
-        while times.len() > MAX_WRONG_LOGINS {
+        while times.len() > self.max {
             times.pop_front();
         }
     }
 
     /// A right token clears the client's count.
-    pub fn forget(&self, client: Option<IpAddr>) {
+    pub fn forget(&self, client: &K) {
         let mut wrong = self.wrong.lock().unwrap_or_else(|p| p.into_inner());
-        wrong.remove(&client);
+        wrong.remove(client);
     }
 }
 
-fn forget_old(times: &mut VecDeque<Instant>, now: Instant) {
+fn forget_old(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
     while times
         .front()
-        .is_some_and(|t| now.saturating_duration_since(*t) >= LOGIN_WINDOW)
+        .is_some_and(|t| now.saturating_duration_since(*t) >= window)
     {
         times.pop_front();
     }
@@ -180,11 +211,42 @@ pub fn host_is_local(headers: &HeaderMap) -> bool {
             .is_ok_and(|ip| ip.is_loopback())
 }
 
-/// Send visitors who have not logged in to the login page; without a token, serve only
-/// requests addressed to this machine by a loopback name.
+/// Cookie holding a signed-in person's session token (its SHA-256 is in the database).
+pub const STAFF_COOKIE: &str = "earshot_staff";
+/// How long a sign-in lasts: 30 days, like the session.
+pub const SIGN_IN_DAYS: i64 = 30;
+
+/// What the sign-in check found, for the pages ([`super::csrf::Visitor`]).
+#[derive(Debug, Clone, Default)]
+pub struct SignedIn {
+    /// Whether anyone is on the team (then everyone signs in).
+    pub team: bool,
+    /// The person this browser is signed in as.
+    pub member: Option<StaffMember>,
+    /// The hash of their session token (to end or renew it).
+    pub token_hash: Option<String>,
+}
+
+/// Whether the web log asks for a sign-in: when a token is set, or anyone is on the team
+/// (also on loopback). With neither, it is open as before.
+pub fn sign_in_required(token_set: bool, team: bool) -> bool {
+    token_set || team
+}
+
+/// Pages anyone may open: the ways in, and the stylesheet.
+pub fn is_open_path(path: &str) -> bool {
+    matches!(path, "/login" | "/login/link")
+        || path.starts_with("/sign-in/")
+        || path.starts_with("/static/")
+}
+
+/// Send visitors who have not signed in to the sign-in page; without a token, serve only
+/// requests addressed to this machine by a loopback name. Every request reads its session
+/// from the database, so a person removed from the team (`earshot staff remove`, from any
+/// process) is signed out on their very next request.
 pub async fn require_login(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     if state.token.is_none() && !host_is_local(request.headers()) {
@@ -195,115 +257,69 @@ pub async fn require_login(
         )
             .into_response();
     }
+    let token_hash = cookie(request.headers(), STAFF_COOKIE)
+        .filter(|t| !t.is_empty())
+        .map(|t| crate::staff::token_hash(&t));
+    let now = chrono::Utc::now();
+    let looked_up = token_hash.clone();
+    let found = state
+        .read(move |s| {
+            let team = s.has_staff()?;
+            let member = match &looked_up {
+                Some(hash) if team => s.web_session_staff(hash, now)?,
+                _ => None,
+            };
+            Ok((team, member))
+        })
+        .await;
+    let (team, member) = match found {
+        Ok(found) => found,
+        Err(error) => return error.into_response(),
+    };
+    let signed_in = member.is_some();
+    request.extensions_mut().insert(SignedIn {
+        team,
+        member,
+        token_hash: token_hash.filter(|_| signed_in),
+    });
     let path = request.uri().path();
-    let open = path == "/login" || path.starts_with("/static/");
     let session = request.extensions().get::<Session>().cloned();
-    let ok = open
-        || session
+    // Without a team, the token's login cookie works as it always did; with one, a person
+    // signs in (the token then signs in as the first owner).
+    let token_login = !team
+        && session
             .as_ref()
             .is_some_and(|s| logged_in(&state, request.headers(), s));
+    let ok = signed_in
+        || !sign_in_required(state.token.is_some(), team)
+        || is_open_path(path)
+        || token_login;
     if ok {
         return next.run(request).await;
     }
     if request.method() == axum::http::Method::GET {
         Redirect::to("/login").into_response()
     } else {
-        (StatusCode::UNAUTHORIZED, "log in first: open /login").into_response()
-    }
-}
-
-/// The login form (straight to the log when no token is set).
-pub async fn login_page(State(state): State<AppState>, visitor: Visitor) -> Response {
-    if state.token.is_none() {
-        return Redirect::to("/").into_response();
-    }
-    login_form(&visitor, None, StatusCode::OK)
-}
-
-fn login_form(visitor: &Visitor, error: Option<&str>, status: StatusCode) -> Response {
-    let body = html! {
-        h1 { "Log in" }
-        @if let Some(error) = error { p.error { (error) } }
-        form.card method="post" action="/login" {
-            input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-            label { "Access token" input type="password" name="token" autocomplete="current-password" autofocus; }
-            button type="submit" { "Log in" }
-        }
-        p.muted { "The token is the value of $" (TOKEN_ENV) " where Earshot runs. Ask the owner." }
-    };
-    (status, shell("Log in", Nav::None, visitor, body)).into_response()
-}
-
-/// The login form's fields.
-#[derive(Debug, Deserialize)]
-pub struct LoginForm {
-    token: String,
-}
-
-/// Check the token; on success set the login cookie and go to the log. After
-/// [`MAX_WRONG_LOGINS`] wrong tokens within [`LOGIN_WINDOW`], the client's address gets
-/// 429 (with `Retry-After`) until the window has passed, whatever it sends.
-pub async fn login(
-    State(state): State<AppState>,
-    Extension(session): Extension<Session>,
-    ClientAddr(client): ClientAddr,
-    visitor: Visitor,
-    Form(form): Form<LoginForm>,
-) -> Response {
-    let Some(token) = state.token.as_deref() else {
-        return Redirect::to("/").into_response();
-    };
-    let now = Instant::now();
-    if let Err(wait) = state.logins.check(client, now) {
-        return too_many_logins(&visitor, client, wait);
-    }
-    // Compare MACs, not the strings, so timing says nothing about the token.
-    let expected = state.keys.sign("token", token);
-    if !state.keys.verify("token", form.token.trim(), &expected) {
-        tracing::warn!(?client, "web login refused: wrong token");
-        state.logins.record_wrong(client, now);
-        return login_form(
-            &visitor,
-            Some("That token is not right."),
+        (
             StatusCode::UNAUTHORIZED,
-        );
+            "sign in first: open /login (if you were signed in, your session ended)",
+        )
+            .into_response()
     }
-    state.logins.forget(client);
-    let tag = state.keys.sign("auth", &session.0);
-    let mut response = Redirect::to("/").into_response();
-    // The login is bound to the session, so the session cookie lives as long as it.
-    for (name, value) in [(SESSION_COOKIE, session.0.as_str()), (AUTH_COOKIE, &tag)] {
-        response.headers_mut().append(
-            header::SET_COOKIE,
-            set_cookie(name, value, Some(SESSION_MAX_AGE_SECS)),
-        );
-    }
+}
+
+/// 429 with the wait in `Retry-After`, around `page`.
+pub fn too_many(mut response: Response, wait: Duration) -> Response {
+    *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(wait_secs(wait)));
     response
 }
 
-/// 429 with the wait in words and in `Retry-After`.
-fn too_many_logins(visitor: &Visitor, client: Option<IpAddr>, wait: Duration) -> Response {
-    let seconds = wait.as_secs().max(1);
-    tracing::warn!(?client, "web login refused: too many wrong tokens");
-    let message = format!(
-        "Too many wrong tokens from your address ({MAX_WRONG_LOGINS} within {} seconds). \
-         Try again in {seconds} seconds.",
-        LOGIN_WINDOW.as_secs()
-    );
-    let mut response = login_form(visitor, Some(&message), StatusCode::TOO_MANY_REQUESTS);
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
-}
-
-/// Forget the login cookie.
-pub async fn logout() -> Response {
-    let mut response = Redirect::to("/login").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, set_cookie(AUTH_COOKIE, "", Some(0)));
-    response
+/// A wait in whole seconds, at least one.
+pub fn wait_secs(wait: Duration) -> u64 {
+    wait.as_secs().max(1)
 }
 
 #[cfg(test)]
@@ -364,7 +380,7 @@ mod tests {
             limiter.check(a, start + LOGIN_WINDOW).is_ok(),
             "the oldest expired"
         );
-        limiter.forget(a);
+        limiter.forget(&a);
         assert!(limiter.check(a, later).is_ok());
     }
 

@@ -13,7 +13,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hmac::{Hmac, Mac};
 
+use maud::{html, Markup};
+
+use super::auth::SignedIn;
 use crate::hashes::{hex, random_hex, unhex};
+use crate::staff::Actor;
+use crate::store::StaffMember;
 use sha2::Sha256;
 
 use super::{AppState, WebError};
@@ -91,15 +96,59 @@ impl Keys {
 #[derive(Debug, Clone)]
 pub struct Session(pub String);
 
-/// What every page needs to know about the visitor: their form token and name.
+/// What every page needs to know about the visitor: their form token and who they are.
 #[derive(Debug, Clone)]
 pub struct Visitor {
     /// CSRF token for forms on this page.
     pub csrf: String,
-    /// The name status changes are recorded under.
+    /// The name status changes are recorded under: the signed-in person's, else the one
+    /// typed last time (no team yet).
     pub name: String,
-    /// Whether a logout button makes sense.
+    /// Whether a sign-out button makes sense.
     pub logged_in: bool,
+    /// The person signed in, when there is a team.
+    pub staff: Option<StaffMember>,
+    /// Whether anyone is on the team.
+    pub team: bool,
+}
+
+impl Visitor {
+    /// Who acts: the signed-in person, else a name with no account (no team yet).
+    pub fn actor(&self) -> Actor {
+        match &self.staff {
+            Some(member) => Actor::member(member.clone()),
+            None => Actor::named(self.name.clone()),
+        }
+    }
+
+    /// Whether they may manage the team, sources and settings: a signed-in owner, or
+    /// whoever may open the log while there is no team.
+    pub fn is_owner(&self) -> bool {
+        self.actor().is_owner()
+    }
+
+    /// The name an action is recorded under: the signed-in person's, whatever the form
+    /// says; without a sign-in, the form's `by` (clipped), else the remembered name.
+    pub fn acting_name(&self, typed: Option<&str>) -> String {
+        if let Some(member) = &self.staff {
+            return member.name.clone();
+        }
+        typed
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(crate::staff::MAX_NAME_CHARS).collect())
+            .unwrap_or_else(|| self.name.clone())
+    }
+
+    /// The hidden `by` field of a case form: only without a sign-in (the server records
+    /// the signed-in person, whatever a form says).
+    pub fn by_field(&self) -> Markup {
+        html! {
+            @if self.staff.is_none() {
+                input type="hidden" name="by" value=(self.name);
+            }
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Visitor {
@@ -111,10 +160,21 @@ impl FromRequestParts<AppState> for Visitor {
             .get::<Session>()
             .cloned()
             .ok_or_else(|| WebError::Internal("session layer missing".into()))?;
+        let signed_in = parts
+            .extensions
+            .get::<SignedIn>()
+            .cloned()
+            .unwrap_or_default();
+        let staff = signed_in.member;
         Ok(Visitor {
             csrf: state.keys.sign("csrf", &session.0),
-            name: remembered_name(&parts.headers),
-            logged_in: state.token.is_some(),
+            name: staff
+                .as_ref()
+                .map(|m| m.name.clone())
+                .unwrap_or_else(|| remembered_name(&parts.headers)),
+            logged_in: staff.is_some() || (state.token.is_some() && !signed_in.team),
+            staff,
+            team: signed_in.team,
         })
     }
 }

@@ -17,12 +17,18 @@ pub enum Nav {
     None,
     /// The mention log.
     Log,
+    /// The signed-in person's open cases.
+    Mine,
     /// Customers.
     Customers,
     /// Source health.
     Sources,
     /// The chart.
     Chart,
+    /// The team (owners).
+    Team,
+    /// The signed-in person's account.
+    Account,
 }
 
 /// A whole page around `body`.
@@ -46,11 +52,27 @@ pub fn shell(title: &str, nav: Nav, visitor: &Visitor, body: Markup) -> Markup {
                         a.brand href="/" { "Earshot" }
                         nav {
                             (item(Nav::Log, "/", "Mentions"))
+                            @if visitor.staff.is_some() {
+                                (item(Nav::Mine, "/?assigned=me&status=open", "My cases"))
+                            }
                             (item(Nav::Customers, "/customers", "Customers"))
                             (item(Nav::Sources, "/sources", "Sources"))
                             (item(Nav::Chart, "/chart", "Chart"))
+                            @if visitor.staff.is_some() && visitor.is_owner() {
+                                (item(Nav::Team, "/team", "Team"))
+                            }
                         }
-                        @if visitor.logged_in {
+                        @if let Some(me) = &visitor.staff {
+                            span.who-am-i {
+                                "Signed in as "
+                                a href="/account" aria-current=[(nav == Nav::Account).then_some("page")] { (me.name) }
+                                " (" (me.role) ")"
+                            }
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
+                                button.link type="submit" { "Sign out" }
+                            }
+                        } @else if visitor.logged_in {
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
                                 button.link type="submit" { "Log out" }

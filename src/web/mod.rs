@@ -2,13 +2,15 @@
 //!
 //! Server-rendered HTML (maud escapes everything by default), no JavaScript build step.
 //! The same query layer as the CLI ([`crate::store::MentionFilter`]). State changes are POST
-//! with a CSRF token ([`csrf`]); off loopback a shared token and login are required ([`auth`]).
+//! with a CSRF token ([`csrf`]); off loopback a shared token and login are required ([`auth`]),
+//! and once there is a team everyone signs in as themselves ([`signin`]).
 
 pub mod auth;
 pub mod chart;
 pub mod csrf;
 mod layout;
 mod pages;
+pub mod signin;
 
 use std::future::Future;
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -39,8 +41,10 @@ pub struct AppState {
     pub keys: Arc<Keys>,
     /// `$EARSHOT_WEB_TOKEN`: when set, staff log in with it.
     pub token: Option<Arc<str>>,
-    /// Wrong login tokens per client address.
+    /// Wrong login tokens and passwords per client address.
     pub logins: Arc<auth::LoginLimiter>,
+    /// Wrong passwords per account, and sign-in link requests.
+    pub limits: Arc<signin::Limits>,
     /// The reloadable config of `earshot run` (its sources page shows the sources in
     /// force and adds new ones); `None` for `earshot serve` and tests.
     pub live: Option<Arc<crate::live::Live>>,
@@ -56,6 +60,7 @@ impl AppState {
             keys,
             token: token.filter(|t| !t.is_empty()).map(Arc::from),
             logins: Arc::default(),
+            limits: Arc::default(),
             live: None,
         }
     }
@@ -121,8 +126,18 @@ pub fn router(state: AppState) -> Router {
         .route("/sources", get(pages::sources::page))
         .route("/sources/add", post(pages::sources::add))
         .route("/chart", get(chart::page))
-        .route("/login", get(auth::login_page).post(auth::login))
-        .route("/logout", post(auth::logout))
+        .route("/team", get(pages::team::page))
+        .route("/team/add", post(pages::team::add))
+        .route("/team/{id}/remove", post(pages::team::remove))
+        .route("/account", get(pages::account::page))
+        .route("/account/password", post(pages::account::set_password))
+        .route("/login", get(signin::login_page).post(signin::login))
+        .route("/login/link", post(signin::request_link))
+        .route(
+            "/sign-in/{token}",
+            get(signin::link_page).post(signin::use_link),
+        )
+        .route("/logout", post(signin::logout))
         .route("/static/style.css", get(layout::stylesheet))
         .route("/static/copy.js", get(layout::script))
         .fallback(|| async { WebError::NotFound("no such page".into()) })
@@ -170,6 +185,9 @@ pub enum WebError {
     /// 403: a form without a valid CSRF token.
     #[error("this form has expired or did not come from Earshot; go back, reload the page and try again")]
     Forbidden,
+    /// 403: a page or action for owners, asked for by staff.
+    #[error("Only an owner can {0}. Ask an owner of the team to do it, or to make you one.")]
+    OwnerOnly(&'static str),
     /// 404.
     #[error("{0}")]
     NotFound(String),
@@ -187,8 +205,22 @@ impl From<StoreError> for WebError {
             StoreError::NoSuchMention(_) | StoreError::NoSuchCustomer(_) => {
                 WebError::NotFound(error.to_string())
             }
-            StoreError::CaseClosed { .. } => WebError::Conflict(error.to_string()),
+            StoreError::CaseClosed { .. } | StoreError::StaffNameTaken(_) => {
+                WebError::Conflict(error.to_string())
+            }
             other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<crate::staff::StaffError> for WebError {
+    fn from(error: crate::staff::StaffError) -> WebError {
+        use crate::staff::StaffError;
+        match error {
+            StaffError::OwnerOnly(what) => WebError::OwnerOnly(what),
+            StaffError::Store(e) => e.into(),
+            StaffError::LastOwner(_) => WebError::Conflict(error.to_string()),
+            other => WebError::BadRequest(other.to_string()),
         }
     }
 }
@@ -197,7 +229,7 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let status = match self {
             WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::Forbidden | WebError::OwnerOnly(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::Conflict(_) => StatusCode::CONFLICT,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

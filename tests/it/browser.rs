@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use earshot::model::CaseStatus;
+use earshot::model::{CaseStatus, Role};
 use earshot::web::AppState;
 use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -426,4 +426,115 @@ async fn staff_correct_a_mention_in_chromium_and_the_case_buttons_fit_a_phone_sc
         "the dismissed view lists it"
     );
     client.close().await.unwrap();
+}
+
+/// Issue 18: with a team, a person signs in with their password and sees their name, works
+/// a case under it, signs out; a removal ends a live sign-in on the next page; five wrong
+/// passwords bring the rate-limit message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn staff_sign_in_work_sign_out_and_are_signed_out_when_removed_in_chromium() {
+    let (harness, _) = sample_data().await;
+    let now = chrono::Utc::now();
+    let sam = {
+        let mut store = harness.store();
+        store
+            .add_staff("Olga", "olga@example.com", Role::Owner, now)
+            .unwrap();
+        let sam = store
+            .add_staff("Sam Baker", "sam@example.com", Role::Staff, now)
+            .unwrap();
+        let hash = earshot::staff::hash_password("sam bakes the bread").unwrap();
+        store.set_password_hash(sam.id, &hash).unwrap();
+        sam
+    };
+    let id = crate::web::urgent_id(&harness);
+    let base = serve_web_log(&harness).await;
+    let temp = tempfile::tempdir().unwrap();
+    let driver = Driver::start(&artifacts().join("chromedriver-signin.log"));
+    let client = browser(&driver, &temp.path().join("profile")).await;
+
+    // The log asks for a sign-in, on loopback too.
+    client.goto(&format!("{base}/")).await.unwrap();
+    wait_for_url(&client, "/login").await;
+    sign_in(&client, "sam baker", "sam bakes the bread").await;
+    let me = wait_for(&client, "header .who-am-i").await;
+    assert!(me.text().await.unwrap().contains("Sam Baker"));
+    screenshot(&client, "web-signed-in.png").await;
+
+    // A case step is recorded under the signed-in name; there is no name box.
+    client.goto(&format!("{base}/mentions/{id}")).await.unwrap();
+    wait_for(&client, "form.case").await;
+    assert_eq!(count(&client, "form.case input[name=by]").await, 0);
+    client
+        .find(Locator::Css("form.quick button[value=ack]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_notice(&client, "acknowledged").await;
+    let detail = harness.store().mention_detail(id).unwrap();
+    let ack = detail
+        .events
+        .iter()
+        .rfind(|e| e.kind == "acknowledged")
+        .expect("an acknowledgement");
+    assert_eq!(ack.by.as_deref(), Some("Sam Baker"));
+
+    // Sign out: back to the sign-in page.
+    wait_for(&client, "form[action='/logout'] button")
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&client, "/login").await;
+    client.goto(&format!("{base}/customers")).await.unwrap();
+    wait_for_url(&client, "/login").await;
+
+    // Removed while signed in: the next page load is the sign-in page.
+    sign_in(&client, "sam@example.com", "sam bakes the bread").await;
+    wait_for(&client, "header .who-am-i").await;
+    harness
+        .store()
+        .remove_staff(sam.id, chrono::Utc::now())
+        .unwrap();
+    client.goto(&format!("{base}/customers")).await.unwrap();
+    wait_for_url(&client, "/login").await;
+    wait_for(&client, "input[name=password]").await;
+
+    // Five wrong passwords, then the page says to wait.
+    for _ in 0..5 {
+        sign_in(&client, "Olga", "not the password").await;
+        wait_for(&client, "p.error").await;
+    }
+    sign_in(&client, "Olga", "not the password").await;
+    let xpath = "//p[contains(@class,'error') and contains(., 'Too many wrong sign-ins')]";
+    client
+        .wait()
+        .at_most(ELEMENT_WAIT)
+        .for_element(Locator::XPath(xpath))
+        .await
+        .expect("the rate-limit message");
+    screenshot(&client, "web-sign-in-limited.png").await;
+    client.close().await.unwrap();
+}
+
+/// Fill the sign-in form and submit it.
+async fn sign_in(client: &Client, who: &str, password: &str) {
+    let field = wait_for(client, "input[name=who]").await;
+    field.clear().await.unwrap();
+    field.send_keys(who).await.unwrap();
+    let secret = client
+        .find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap();
+    secret.clear().await.unwrap();
+    secret.send_keys(password).await.unwrap();
+    client
+        .find(Locator::Css("form[action='/login'] button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }

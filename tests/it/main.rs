@@ -30,6 +30,7 @@ mod push;
 mod scenarios;
 mod sentiment;
 mod service;
+mod signin;
 mod smtp;
 mod team;
 mod upgrade;

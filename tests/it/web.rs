@@ -211,7 +211,7 @@ fn first_id(store: &Store, filter: MentionFilter) -> i64 {
     store.mentions(&filter).unwrap()[0].id
 }
 
-fn urgent_id(harness: &Harness) -> i64 {
+pub fn urgent_id(harness: &Harness) -> i64 {
     first_id(
         &harness.store(),
         MentionFilter {

@@ -1,11 +1,12 @@
 //! POST handlers that move a case along: acknowledge, promise, resolve, link, unlink.
 //!
-//! The CSRF token was already checked (see `csrf`). Each change is recorded under the name
-//! staff typed (remembered in a cookie), else the remembered one, else "staff"; then the
+//! The CSRF token was already checked (see `csrf`). Each change is recorded under the
+//! signed-in person's name (never a name from the form); without a team, under the name
+//! staff typed (remembered in a cookie), else the remembered one, else "staff". Then the
 //! browser is sent back to the mention's page (POST/redirect/GET).
 
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Utc;
@@ -17,11 +18,9 @@ use crate::localtime::Zone;
 use crate::model::{DismissReason, Label};
 use crate::pipeline::Correction;
 use crate::store::CaseAction;
-use crate::web::csrf::{remembered_name, set_cookie, Visitor, NAME_COOKIE};
+use crate::web::csrf::{set_cookie, Visitor, NAME_COOKIE};
 use crate::web::{AppState, WebError};
 
-/// Longest name kept for "by".
-const MAX_NAME_CHARS: usize = 60;
 /// Longest note kept.
 const MAX_NOTE_CHARS: usize = 2000;
 /// How long the name cookie lasts (a year).
@@ -49,11 +48,11 @@ impl CaseForm {
 /// POST /mentions/{id}/ack.
 pub async fn acknowledge(
     state: State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
-    case(state, headers, id, form, |_| Ok(CaseAction::Acknowledge)).await
+    case(state, visitor, id, form, |_| Ok(CaseAction::Acknowledge)).await
 }
 
 /// POST /mentions/{id}/promise: `due` is `2d` or a date, like `earshot promise --due`.
@@ -61,7 +60,6 @@ pub async fn acknowledge(
 pub async fn promise(
     state: State<AppState>,
     visitor: Visitor,
-    headers: HeaderMap,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
@@ -78,7 +76,7 @@ pub async fn promise(
             return Ok((StatusCode::BAD_REQUEST, page).into_response());
         }
     };
-    case(state, headers, id, form, |_| {
+    case(state, visitor, id, form, |_| {
         Ok(CaseAction::Promise { due })
     })
     .await
@@ -97,22 +95,22 @@ fn promise_due(form: &CaseForm, zone: &Zone) -> Result<chrono::DateTime<Utc>, St
 /// POST /mentions/{id}/resolve.
 pub async fn resolve(
     state: State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
-    case(state, headers, id, form, |_| Ok(CaseAction::Resolve)).await
+    case(state, visitor, id, form, |_| Ok(CaseAction::Resolve)).await
 }
 
 async fn case(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     id: i64,
     form: CaseForm,
     action: impl FnOnce(&CaseForm) -> Result<CaseAction, WebError>,
 ) -> Result<Response, WebError> {
     let action = action(&form)?;
-    let by = actor(&form, &headers);
+    let by = visitor.acting_name(given(&form.by));
     let note = form.note();
     let who = by.clone();
     let status = state
@@ -129,40 +127,40 @@ async fn case(
         })
         .await?;
     tracing::info!(mention = id, %status, by = %by, "case updated from the web");
-    Ok(back(id, status.as_str(), &by))
+    Ok(back(id, status.as_str(), &by, &visitor))
 }
 
 /// POST /mentions/{id}/link: `customer` is the customer id.
 pub async fn link(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
     let customer: i64 = given(&form.customer)
         .and_then(|c| c.parse().ok())
         .ok_or_else(|| WebError::BadRequest("choose a customer to link".into()))?;
-    set_link(state, headers, id, Some(customer), &form).await
+    set_link(state, visitor, id, Some(customer), &form).await
 }
 
 /// POST /mentions/{id}/unlink.
 pub async fn unlink(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
-    set_link(state, headers, id, None, &form).await
+    set_link(state, visitor, id, None, &form).await
 }
 
 async fn set_link(
     state: AppState,
-    headers: HeaderMap,
+    visitor: Visitor,
     id: i64,
     customer: Option<i64>,
     form: &CaseForm,
 ) -> Result<Response, WebError> {
-    let by = actor(form, &headers);
+    let by = visitor.acting_name(given(&form.by));
     let who = by.clone();
     let rules = state.config.triage.clone();
     state
@@ -183,13 +181,13 @@ async fn set_link(
     } else {
         "unlinked"
     };
-    Ok(back(id, done, &by))
+    Ok(back(id, done, &by, &visitor))
 }
 
 /// POST /mentions/{id}/relabel: `label` is negative, neutral or positive.
 pub async fn relabel(
     state: State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
@@ -204,7 +202,7 @@ pub async fn relabel(
     }
     correct(
         state,
-        headers,
+        visitor,
         id,
         Correction::Label(label),
         &form,
@@ -216,7 +214,7 @@ pub async fn relabel(
 /// POST /mentions/{id}/priority: `priority` is urgent, high, normal, low or auto.
 pub async fn priority(
     state: State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
@@ -228,13 +226,13 @@ pub async fn priority(
         Some(choice.parse().map_err(WebError::BadRequest)?)
     };
     let correction = Correction::Priority(priority);
-    correct(state, headers, id, correction, &form, "prioritised").await
+    correct(state, visitor, id, correction, &form, "prioritised").await
 }
 
 /// POST /mentions/{id}/dismiss: `reason` is not-about-us, spam, duplicate, or `undo`.
 pub async fn dismiss(
     state: State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
@@ -246,18 +244,18 @@ pub async fn dismiss(
         let reason: DismissReason = reason.parse().map_err(WebError::BadRequest)?;
         (Some(reason), "dismissed")
     };
-    correct(state, headers, id, Correction::Dismiss(reason), &form, done).await
+    correct(state, visitor, id, Correction::Dismiss(reason), &form, done).await
 }
 
 async fn correct(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     id: i64,
     correction: Correction,
     form: &CaseForm,
     done: &str,
 ) -> Result<Response, WebError> {
-    let by = actor(form, &headers);
+    let by = visitor.acting_name(given(&form.by));
     let who = by.clone();
     let note = form.note();
     let rules = state.config.triage.clone();
@@ -275,13 +273,13 @@ async fn correct(
         })
         .await?;
     tracing::info!(mention = id, ?correction, by = %by, "correction from the web");
-    Ok(back(id, done, &by))
+    Ok(back(id, done, &by, &visitor))
 }
 
 /// POST /mentions/{id}/assign: `assignee` is a team member's id, or `nobody`.
 pub async fn assign(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    visitor: Visitor,
     Path(id): Path<i64>,
     Form(form): Form<CaseForm>,
 ) -> Result<Response, WebError> {
@@ -291,8 +289,8 @@ pub async fn assign(
             WebError::BadRequest("choose a person from the list, or nobody".into())
         })?),
     };
-    let by = actor(&form, &headers);
-    let who = crate::staff::Actor::named(by.clone());
+    let who = visitor.actor();
+    let by = who.name.clone();
     state
         .write(move |s| {
             let member = match assignee {
@@ -317,19 +315,16 @@ pub async fn assign(
         })
         .await?;
     tracing::info!(mention = id, ?assignee, by = %by, "case assigned from the web");
-    Ok(back(id, "assigned", &by))
+    Ok(back(id, "assigned", &by, &visitor))
 }
 
-/// Who acts: the form's name, else the remembered one, else "staff".
-fn actor(form: &CaseForm, headers: &HeaderMap) -> String {
-    given(&form.by)
-        .map(|b| b.chars().take(MAX_NAME_CHARS).collect())
-        .unwrap_or_else(|| remembered_name(headers))
-}
-
-/// Back to the mention's page, remembering the name for next time.
-fn back(id: i64, done: &str, by: &str) -> Response {
+/// Back to the mention's page, remembering a typed name for next time (a signed-in
+/// person's name comes from their sign-in).
+fn back(id: i64, done: &str, by: &str, visitor: &Visitor) -> Response {
     let mut response = Redirect::to(&format!("/mentions/{id}?done={done}")).into_response();
+    if visitor.staff.is_some() {
+        return response;
+    }
     let encoded: String = url::form_urlencoded::byte_serialize(by.as_bytes()).collect();
     response.headers_mut().append(
         header::SET_COOKIE,

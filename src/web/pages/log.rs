@@ -138,11 +138,18 @@ pub async fn page(
         .map(|s| s.name.clone())
         .collect();
     let team = state.read(|s| Ok(s.staff(false)?)).await?;
+    // "me" is whoever is signed in.
+    let mine = given(&query.assigned) == Some("me");
+    let mut query = query;
+    if mine {
+        query.assigned = visitor.staff.as_ref().map(|me| me.id.to_string());
+    }
+    let nav = if mine { Nav::Mine } else { Nav::Log };
     let filter = match query.filter(Utc::now(), &state.config.business.timezone) {
         Ok(filter) => filter,
         Err(message) => {
             let body = html! { (form(&query, &sources, &team)) p.error { (message) } };
-            let markup = shell("Mentions", Nav::Log, &visitor, body);
+            let markup = shell("Mentions", nav, &visitor, body);
             return Ok((StatusCode::BAD_REQUEST, markup).into_response());
         }
     };
@@ -154,7 +161,7 @@ pub async fn page(
     let more = mentions.len() > limit;
     mentions.truncate(limit);
     let body = html! {
-        h1 { "Mention log" }
+        h1 { @if mine { "My cases" } @else { "Mention log" } }
         (form(&query, &sources, &team))
         (list(&mentions, offset))
         nav.paging {
@@ -164,7 +171,7 @@ pub async fn page(
             @if more { a href=(query.href(offset + limit)) { "Older →" } }
         }
     };
-    Ok(shell("Mentions", Nav::Log, &visitor, body).into_response())
+    Ok(shell("Mentions", nav, &visitor, body).into_response())
 }
 
 fn list(mentions: &[Mention], offset: usize) -> Markup {

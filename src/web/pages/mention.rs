@@ -189,7 +189,7 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                 p { a href={"/customers/" (c.id)} { "All of " (c.name) "'s mentions" } }
                 form.inline method="post" action={"/mentions/" (id) "/unlink"} {
                     input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-                    input type="hidden" name="by" value=(visitor.name);
+                    (visitor.by_field())
                     button.secondary type="submit" { "Unlink: not this customer" }
                 }
             } @else {
@@ -198,7 +198,7 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                     form method="post" action={"/mentions/" (id) "/link"} {
                         input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
                         input type="hidden" name="customer" value=(s.customer_id);
-                        input type="hidden" name="by" value=(visitor.name);
+                        (visitor.by_field())
                         "Possibly " strong { (s.name) }
                         " (" (told_apart(&view.customers, s.customer_id)) ", " (s.why) ", confidence "
                         (format!("{:.2}", s.confidence)) ") "
@@ -211,7 +211,7 @@ fn customer_section(view: &View, visitor: &Visitor) -> Markup {
                 summary { @if view.case.customer.is_some() { "Link to a different customer" } @else { "Link to a customer" } }
                 form method="post" action={"/mentions/" (id) "/link"} {
                     input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-                    input type="hidden" name="by" value=(visitor.name);
+                    (visitor.by_field())
                     label { "Link to customer"
                         select name="customer" {
                             @for c in &view.customers {
@@ -233,7 +233,7 @@ fn assignment(m: &Mention, team: &[StaffMember], visitor: &Visitor) -> Markup {
     html! {
         form.inline method="post" action={"/mentions/" (m.id) "/assign"} {
             input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-            input type="hidden" name="by" value=(visitor.name);
+            (visitor.by_field())
             label { "Assign to "
                 select name="assignee" {
                     option value="nobody" selected[current.is_none()] { "nobody" }
@@ -275,7 +275,7 @@ fn corrections(m: &Mention, visitor: &Visitor) -> Markup {
     let to = |what: &str| format!("/mentions/{}/{what}", m.id);
     let hidden = html! {
         input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-        input type="hidden" name="by" value=(visitor.name);
+        (visitor.by_field())
     };
     html! {
         h2 { "Correct Earshot" }
@@ -328,7 +328,7 @@ fn quick_actions(id: i64, status: CaseStatus, visitor: &Visitor) -> Markup {
     html! {
         form.quick method="post" action=(to("ack")) {
             input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
-            input type="hidden" name="by" value=(visitor.name);
+            (visitor.by_field())
             @if status == CaseStatus::New {
                 button type="submit" formaction=(to("ack")) name="step" value="ack" { "Acknowledge" }
             }
@@ -348,7 +348,9 @@ fn actions(id: i64, status: CaseStatus, visitor: &Visitor, typed: Option<&Typed>
             input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
             @if let Some(typed) = typed { p.error role="alert" { (typed.problem) } }
             div.fields {
-                label { "Your name" input type="text" name="by" value=(visitor.name) maxlength="60"; }
+                @if visitor.staff.is_none() {
+                    label { "Your name" input type="text" name="by" value=(visitor.name) maxlength="60"; }
+                }
                 label { "Due (for a promise)" input type="text" name="due" value=(due) placeholder="2d or 2026-11-30"; }
                 label.wide { "Note: what you did or promised"
                     input type="text" name="note" value=(note) maxlength="2000" placeholder="called her back; replacement cake Saturday";

@@ -61,7 +61,9 @@ fn add_form(state: &AppState, visitor: &Visitor) -> Markup {
         .is_some_and(|live| live.path().is_some());
     html! {
         h2 { "Add a source" }
-        @if writable {
+        @if !visitor.is_owner() {
+            p.muted { "Only an owner can add sources." }
+        } @else if writable {
             form method="post" action="/sources/add" {
                 input type="hidden" name=(CSRF_FIELD) value=(visitor.csrf);
                 label { "Address (a feed, a page that links one, or a review page) "
@@ -91,6 +93,9 @@ pub async fn add(
     visitor: Visitor,
     Form(form): Form<AddForm>,
 ) -> Result<Markup, WebError> {
+    if !visitor.is_owner() {
+        return Err(WebError::OwnerOnly("add sources"));
+    }
     let Some((live, path)) = state
         .live
         .as_ref()
