@@ -272,6 +272,27 @@ pub enum CustomersCommand {
         /// The labelled file.
         file: PathBuf,
     },
+    /// Everything held about a customer (their record, mentions, case history, emails about
+    /// them) as JSON, for a customer who asks.
+    Export {
+        /// Their email (any case).
+        email: String,
+        /// Write to this file instead of the screen.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Erase a customer on request: their record, and their name, email and case notes on
+    /// their mentions; lists the emails about them that already left.
+    Forget {
+        /// Their email (any case).
+        email: String,
+        /// Do not ask (needed when not run on a terminal).
+        #[arg(long)]
+        yes: bool,
+        /// Who erased them (default: your user name).
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 /// Filters and format of `earshot mentions`.
@@ -498,6 +519,12 @@ fn run_command(cli: Cli) -> Result<()> {
                 }
                 CustomersCommand::Show { id } => customers::show(&store, *id)?,
                 CustomersCommand::EvalLinks { file } => customers::eval_links(&mut store, file)?,
+                CustomersCommand::Export { email, out } => {
+                    customers::export(&store, email, out.as_deref())?
+                }
+                CustomersCommand::Forget { email, yes, by } => {
+                    customers::forget(&mut store, email, *yes, by.as_deref())?
+                }
             };
             print!("{text}");
             Ok(())

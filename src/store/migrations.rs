@@ -263,7 +263,19 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE mentions ADD COLUMN language TEXT;
     "#,
     ),
-    // Append the next migration here: `// 12: why`, then `M::up(r#"..."#),`.
+    // 12: a customer erased on request (`earshot customers forget`) leaves only the fact:
+    // when, by whom, and how many mentions it touched; never the name or the email.
+    M::up(
+        r#"
+    CREATE TABLE erasures (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        by TEXT,
+        mentions INTEGER NOT NULL
+    );
+    "#,
+    ),
+    // Append the next migration here: `// 13: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.
