@@ -132,27 +132,32 @@ with its case history (what staff did and noted, and when); posts only suggested
 \"suggested\", not linked); and the alert emails sent or waiting about those posts (subject, recipients and \
 times; not the messages themselves). Times are UTC.";
 
+/// The export file, its explanation first.
+#[derive(serde::Serialize)]
+struct ExportFile<'a> {
+    exported_at: String,
+    about: &'static str,
+    email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<String>,
+    /// The customer rows, then their mentions.
+    #[serde(flatten)]
+    held: crate::store::HeldData,
+}
+
 /// `customers export EMAIL`: everything held about the customer(s) with that email, as
 /// pretty JSON, to `out` or returned for stdout.
 pub fn export(store: &Store, email: &str, out: Option<&Path>) -> Result<String> {
     let ids = customers_by_email(store, email)?;
     let held = store.customer_data(&ids)?;
-    let mut file = serde_json::Map::new();
-    file.insert(
-        "exported_at".into(),
-        crate::store::ts(crate::clock::now()).into(),
-    );
-    file.insert("about".into(), EXPORT_ABOUT.into());
-    file.insert("email".into(), email.trim().into());
-    if ids.len() > 1 {
-        file.insert(
-            "note".into(),
-            format!("{}; all are included", shared_email(ids.len())).into(),
-        );
-    }
     let mentions = held.mentions.len();
-    file.insert("customers".into(), serde_json::to_value(&held.customers)?);
-    file.insert("mentions".into(), serde_json::to_value(&held.mentions)?);
+    let file = ExportFile {
+        exported_at: crate::store::ts(crate::clock::now()),
+        about: EXPORT_ABOUT,
+        email: email.trim(),
+        note: (ids.len() > 1).then(|| format!("{}; all are included", shared_email(ids.len()))),
+        held,
+    };
     let json = serde_json::to_string_pretty(&file)? + "\n";
     let Some(out) = out else {
         return Ok(json);
@@ -282,4 +287,44 @@ fn customers_by_email(store: &Store, email: &str) -> Result<Vec<i64>> {
 
 fn shared_email(count: usize) -> String {
     format!("{count} customer records share this email")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::OutboxKind;
+    use crate::store::SentEmail;
+
+    #[test]
+    fn the_forget_summary_says_what_left_and_what_to_do_next() {
+        let erasure = Erasure {
+            customers: 2,
+            mentions: 3,
+            notes: 4,
+            rerender: 1,
+            sent: vec![SentEmail {
+                sent_at: None,
+                kind: OutboxKind::Alert,
+                status: OutboxStatus::Sending,
+                recipients: vec!["owner@x.example".into()],
+                subject: Some("[Negative] Ann: \"cold\"".into()),
+            }],
+            not_compacted: Some("database is locked".into()),
+            ..Default::default()
+        };
+        let names = ["Ann (#1)".to_owned(), "Ann (#7)".to_owned()];
+        let text = forget_summary(" ann@x.example ", &names, &erasure);
+        for expected in [
+            "Erased Ann (#1), Ann (#7).",
+            "2 customer records share this email: all erased.",
+            "3 mention(s) unlinked",
+            "4 case note(s) erased",
+            "1 email(s) not sent yet will be written again",
+            "being sent at this moment  alert  to owner@x.example  [Negative] Ann: \"cold\"",
+            "could not be rewritten just now (database is locked)",
+            "Remove ann@x.example from the customer list you import",
+        ] {
+            assert!(text.contains(expected), "{expected} missing:\n{text}");
+        }
+    }
 }
