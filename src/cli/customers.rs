@@ -182,7 +182,13 @@ pub fn export(store: &Store, email: &str, out: Option<&Path>) -> Result<String> 
 
 /// `customers forget EMAIL`: erase the customer(s) with that email, after a confirmation
 /// (or `--yes`), and say what changed and which emails had already left.
-pub fn forget(store: &mut Store, email: &str, yes: bool, by: Option<&str>) -> Result<String> {
+pub fn forget(
+    store: &mut Store,
+    config: &Config,
+    email: &str,
+    yes: bool,
+    by: Option<&str>,
+) -> Result<String> {
     let ids = customers_by_email(store, email)?;
     let names: Vec<String> = ids
         .iter()
@@ -195,7 +201,13 @@ pub fn forget(store: &mut Store, email: &str, yes: bool, by: Option<&str>) -> Re
     if !yes {
         confirm(email, &names)?;
     }
-    let erasure = store.erase_customers(&ids, &cases::actor(by), crate::clock::now())?;
+    let erasure = crate::pipeline::forget_customers(
+        store,
+        &ids,
+        &cases::actor(by),
+        &config.triage,
+        crate::clock::now(),
+    )?;
     Ok(forget_summary(email, &names, &erasure))
 }
 

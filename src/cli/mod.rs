@@ -523,7 +523,7 @@ fn run_command(cli: Cli) -> Result<()> {
                     customers::export(&store, email, out.as_deref())?
                 }
                 CustomersCommand::Forget { email, yes, by } => {
-                    customers::forget(&mut store, email, *yes, by.as_deref())?
+                    customers::forget(&mut store, &config, email, *yes, by.as_deref())?
                 }
             };
             print!("{text}");

@@ -196,22 +196,26 @@ impl Store {
     /// every email not yet sent about them (rendered again, without them, when it goes)
     /// and the message bytes of those already sent (listed in the result first). Records
     /// that an erasure happened, when and by whom, and nothing about who was erased.
-    /// The posts' own text stays: it is public content.
+    /// The posts' own text stays: it is public content. `then` runs in the same
+    /// transaction with the unlinked mentions (the pipeline re-decides their priority).
     pub fn erase_customers(
         &mut self,
         ids: &[i64],
         by: &str,
         now: DateTime<Utc>,
+        then: impl FnOnce(&Transaction<'_>, &[i64]) -> Result<(), StoreError>,
     ) -> Result<Erasure, StoreError> {
         // Freed pages are overwritten with zeros, so the erased text is not left in the
         // file's free space.
         self.conn.pragma_update(None, "secure_delete", "ON")?;
         let result = self.transaction(|tx| {
             let mut erasure = Erasure::default();
+            let mut unlinked = Vec::new();
             for &id in ids {
                 let customer = erased_customer(tx, id)?;
-                erase_one(tx, &customer, by, now, &mut erasure)?;
+                unlinked.extend(erase_one(tx, &customer, by, now, &mut erasure)?);
             }
+            then(tx, &unlinked)?;
             tx.execute(
                 "INSERT INTO erasures (at, by, mentions) VALUES (?1, ?2, ?3)",
                 params![ts(now), by, erasure.mentions as i64],
@@ -271,13 +275,14 @@ fn erased_customer(tx: &Transaction<'_>, id: i64) -> Result<Erased, StoreError> 
     .ok_or(StoreError::NoSuchCustomer(id))
 }
 
+/// Erase one customer; returns the mentions that were theirs.
 fn erase_one(
     tx: &Transaction<'_>,
     customer: &Erased,
     by: &str,
     now: DateTime<Utc>,
     erasure: &mut Erasure,
-) -> Result<(), StoreError> {
+) -> Result<Vec<i64>, StoreError> {
     let linked: Vec<i64> = tx
         .prepare("SELECT id FROM mentions WHERE customer_id = ?1 ORDER BY id")?
         .query_map([customer.id], |r| r.get(0))?
@@ -312,7 +317,7 @@ fn erase_one(
     erasure.suggestions += drop_suggestions(tx, customer.id)?;
     erasure.rerender += forget_summaries_naming(tx, customer, erasure)?;
     erasure.customers += tx.execute("DELETE FROM customers WHERE id = ?1", [customer.id])?;
-    Ok(())
+    Ok(linked)
 }
 
 /// The sent (or being sent) rows matching `clause` (with `?1`).
@@ -606,7 +611,7 @@ mod tests {
         let names: Vec<&Value> = held.customers.iter().map(|c| &c["name"]).collect();
         assert_eq!(names, ["Nora Quill", "Nora Q. (old list)"]);
         let erasure = store
-            .erase_customers(&both, "owner", at("2026-11-05T10:00:00Z"))
+            .erase_customers(&both, "owner", at("2026-11-05T10:00:00Z"), |_, _| Ok(()))
             .unwrap();
         assert_eq!(erasure.customers, 2);
         assert!(store
@@ -673,7 +678,9 @@ mod tests {
     fn an_erasure_leaves_no_name_or_email_but_the_fact_and_lists_what_left() {
         let (mut store, customer, [first, second, stranger]) = store_with_nora();
         let erasure = store
-            .erase_customers(&[customer], "owner", at("2026-11-05T10:00:00Z"))
+            .erase_customers(&[customer], "owner", at("2026-11-05T10:00:00Z"), |_, _| {
+                Ok(())
+            })
             .unwrap();
         assert_eq!(
             (
@@ -796,7 +803,12 @@ mod tests {
     fn an_erasure_that_fails_changes_nothing() {
         let (mut store, customer, [first, ..]) = store_with_nora();
         let err = store
-            .erase_customers(&[customer, 12345], "owner", at("2026-11-05T10:00:00Z"))
+            .erase_customers(
+                &[customer, 12345],
+                "owner",
+                at("2026-11-05T10:00:00Z"),
+                |_, _| Ok(()),
+            )
             .unwrap_err();
         assert!(matches!(err, StoreError::NoSuchCustomer(12345)), "{err:?}");
         assert_eq!(

@@ -291,6 +291,9 @@ async fn forget_erases_her_everywhere_but_the_fact_and_lists_what_left() {
         .collect();
     assert!(!about_her.is_empty(), "alerts about her went out");
 
+    let before = install.ok(&["show", &id]).await;
+    assert!(before.contains("Why urgent: A-list (tier A)"), "{before}");
+
     // Not on a terminal and no --yes: refused, nothing changed.
     let refused = install
         .run(&["customers", "forget", "nora@quill.example"])
@@ -360,6 +363,11 @@ async fn forget_erases_her_everywhere_but_the_fact_and_lists_what_left() {
     assert!(!show.to_lowercase().contains("nora"), "{show}");
     assert!(!show.contains("refunded"), "{show}");
     assert!(show.contains("erased"), "{show}");
+    // Re-decided as a post by nobody known: her tier no longer raises it.
+    assert!(
+        !show.contains("A-list") && !show.contains("URGENT"),
+        "{show}"
+    );
     // Not in the file either (its free pages, the write-ahead log), the posts' text apart.
     let bytes = install.database_bytes();
     for trace in ["quill", "prefers rye", "called nora back"] {
