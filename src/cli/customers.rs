@@ -208,7 +208,13 @@ pub fn forget(
         &config.triage,
         crate::clock::now(),
     )?;
-    Ok(forget_summary(email, &names, &erasure))
+    // Without SMTP the "sent" alerts are files on this machine: the owner can delete them.
+    let files = config
+        .alerts
+        .smtp_url
+        .is_none()
+        .then_some(config.alerts.outbox_dir.as_path());
+    Ok(forget_summary(email, &names, &erasure, files))
 }
 
 /// Ask on a terminal; refuse when nobody can answer (a script must say `--yes`).
@@ -235,7 +241,12 @@ fn confirm(email: &str, names: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn forget_summary(email: &str, names: &[String], erasure: &Erasure) -> String {
+fn forget_summary(
+    email: &str,
+    names: &[String],
+    erasure: &Erasure,
+    files: Option<&Path>,
+) -> String {
     let mut text = format!("Erased {}.\n", names.join(", "));
     if names.len() > 1 {
         text.push_str(&format!("  ({}: all erased.)\n", shared_email(names.len())));
@@ -270,6 +281,12 @@ fn forget_summary(email: &str, names: &[String], erasure: &Erasure) -> String {
                 sent.subject.as_deref().unwrap_or("")
             ));
         }
+    }
+    if let Some(dir) = files.filter(|_| !erasure.sent.is_empty()) {
+        text.push_str(&format!(
+            "  These were written as .eml files in {}: delete them there too if asked.\n",
+            dir.display()
+        ));
     }
     if let Some(error) = &erasure.not_compacted {
         text.push_str(&format!(
@@ -325,7 +342,12 @@ mod tests {
             ..Default::default()
         };
         let names = ["Ann (#1)".to_owned(), "Ann (#7)".to_owned()];
-        let text = forget_summary(" ann@x.example ", &names, &erasure);
+        let text = forget_summary(
+            " ann@x.example ",
+            &names,
+            &erasure,
+            Some(Path::new("data/outbox")),
+        );
         for expected in [
             "Erased Ann (#1), Ann (#7).",
             "2 customer records share this email: all erased.",
@@ -334,6 +356,7 @@ mod tests {
             "1 email(s) not sent yet will be written again",
             "being sent at this moment  alert  to owner@x.example  [Negative] Ann: \"cold\"",
             "could not be rewritten just now (database is locked)",
+            "written as .eml files in data/outbox",
             "Remove ann@x.example from the customer list you import",
         ] {
             assert!(text.contains(expected), "{expected} missing:\n{text}");

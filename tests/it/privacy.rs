@@ -325,6 +325,7 @@ async fn forget_erases_her_everywhere_but_the_fact_and_lists_what_left() {
         "The posts' own text stays",
         "Already sent",
         "to owner@bakery.example",
+        "written as .eml files in",
         "Remove nora@quill.example from the customer list you import",
     ] {
         assert!(summary.contains(expected), "{expected} missing:\n{summary}");
