@@ -177,8 +177,8 @@ impl Store {
         )?;
         let emails = rows_as_json(
             &self.conn,
-            "SELECT id, kind, channel, status, subject, recipients, created_at, sent_at \
-             FROM outbox WHERE mention_id = ?1 ORDER BY id",
+            "SELECT id, kind, channel, status, subject, recipients, created_at, sent_at, \
+             detail FROM outbox WHERE mention_id = ?1 ORDER BY id",
             mention_id,
         )?;
         Ok(HeldMention {
@@ -350,7 +350,8 @@ fn sent_emails(
 
 /// The emails about one of the customer's mentions: those not sent lose their stored
 /// rendering (it is made again from the erased mention); those sent lose their message
-/// bytes (never read again) and the name in their subject. Returns how many not sent.
+/// bytes (never read again); all lose the name in their subject and detail. Returns how
+/// many not sent.
 fn forget_emails_about(
     tx: &Transaction<'_>,
     mention: i64,
@@ -362,12 +363,15 @@ fn forget_emails_about(
         params![mention, OutboxStatus::Sent, OutboxStatus::Sending],
     )?;
     tx.execute(
-        "UPDATE outbox SET message = NULL, subject = REPLACE(REPLACE(subject, ?4, ?5), ?6, ?5) \
-         WHERE mention_id = ?1 AND status IN (?2, ?3)",
+        "UPDATE outbox SET message = NULL WHERE mention_id = ?1 AND status IN (?2, ?3)",
+        params![mention, OutboxStatus::Sent, OutboxStatus::Sending],
+    )?;
+    // A sent subject, and why an urgent email was queued ("staff linked it to …").
+    tx.execute(
+        "UPDATE outbox SET subject = REPLACE(REPLACE(subject, ?2, ?3), ?4, ?3), \
+         detail = REPLACE(REPLACE(detail, ?2, ?3), ?4, ?3) WHERE mention_id = ?1",
         params![
             mention,
-            OutboxStatus::Sent,
-            OutboxStatus::Sending,
             customer.name,
             ERASED,
             customer.email.as_deref().unwrap_or(&customer.name),
@@ -551,8 +555,8 @@ mod tests {
                     ],
                 )?;
                 tx.execute(
-                    "UPDATE outbox SET subject = 'x', recipients = '[]', message = CAST(?2 AS BLOB) \
-                     WHERE mention_id = ?1",
+                    "UPDATE outbox SET subject = 'x', recipients = '[]', message = CAST(?2 AS BLOB), \
+                     detail = 'staff linked it to Nora Quill' WHERE mention_id = ?1",
                     params![second, "Nora Quill wrote"],
                 )?;
                 tx.execute(
@@ -718,6 +722,7 @@ mod tests {
             "mentions.link_suggestions",
             "mention_events.note",
             "outbox.subject",
+            "outbox.detail",
             "outbox.message",
         ] {
             let (table, column) = table_column.split_once('.').unwrap();
