@@ -270,6 +270,24 @@ pub enum CustomersCommand {
         /// The labelled file.
         file: PathBuf,
     },
+    /// Everything held about a customer (their record, mentions, case history, emails about
+    /// them) as JSON, for a customer who asks.
+    Export {
+        /// Their email (any case).
+        email: String,
+        /// Write to this file instead of the screen.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Erase a customer on request: their record, and their name, email and case notes on
+    /// their mentions; lists the emails about them that already left.
+    Forget {
+        /// Their email (any case).
+        email: String,
+        /// Do not ask (needed when not run on a terminal).
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Filters and format of `earshot mentions`.
@@ -478,6 +496,16 @@ fn run_command(cli: Cli) -> Result<()> {
                 }
                 CustomersCommand::Show { id } => customers::show(&store, *id)?,
                 CustomersCommand::EvalLinks { file } => customers::eval_links(&mut store, file)?,
+                CustomersCommand::Export { email, out } => {
+                    let actor = acting(&cli, &store)?;
+                    actor.require_owner("export a customer's data")?;
+                    customers::export(&store, email, out.as_deref())?
+                }
+                CustomersCommand::Forget { email, yes } => {
+                    let actor = acting(&cli, &store)?;
+                    actor.require_owner("erase a customer")?;
+                    customers::forget(&mut store, &config, email, *yes, &actor.name)?
+                }
             };
             print!("{text}");
             Ok(())

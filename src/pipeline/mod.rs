@@ -538,6 +538,33 @@ pub fn assign(
     })
 }
 
+/// Erase customers on request (`customers forget`), all or nothing: the store's data
+/// change, then their former mentions re-decided as posts by nobody known (their tier and
+/// history no longer raise them). No email is queued by it.
+pub fn forget_customers(
+    store: &mut Store,
+    ids: &[i64],
+    by: &str,
+    rules: &TriageSettings,
+    now: DateTime<Utc>,
+) -> Result<crate::store::Erasure, StoreError> {
+    store.erase_customers(ids, by, now, |tx, mentions| {
+        let touched = Touched {
+            unlinked: mentions.iter().copied().collect(),
+            ..Touched::default()
+        };
+        redecide_with(
+            tx,
+            &touched,
+            rules,
+            "the customer was erased",
+            now,
+            Emails::None,
+        )?;
+        Ok(())
+    })
+}
+
 /// Move a case along (acknowledge, promise, resolve) and keep its open flag true.
 pub fn update_case(
     store: &mut Store,

@@ -302,7 +302,19 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     CREATE INDEX mentions_assigned ON mentions (assigned_to) WHERE assigned_to IS NOT NULL;
     "#,
     ),
-    // Append the next migration here: `// 13: why`, then `M::up(r#"..."#),`.
+    // 13: a customer erased on request (`earshot customers forget`) leaves only the fact:
+    // when, by whom, and how many mentions it touched; never the name or the email.
+    M::up(
+        r#"
+    CREATE TABLE erasures (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        by TEXT,
+        mentions INTEGER NOT NULL
+    );
+    "#,
+    ),
+    // Append the next migration here: `// 14: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

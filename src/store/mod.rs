@@ -14,6 +14,7 @@ mod learning;
 mod mentions;
 mod migrations;
 mod outbox;
+mod privacy;
 mod schedule;
 mod settings;
 mod source_log;
@@ -38,6 +39,7 @@ pub use mentions::{
     Order, StatusFilter, StoredDetail,
 };
 pub use outbox::{OutboxEntry, Rendered};
+pub use privacy::{Erasure, HeldData, HeldMention, HeldRow, Relation, SentEmail, ERASED};
 pub use source_log::{FetchLogEntry, SourceTransition};
 pub use sources::{FetchOutcome, SourceHealth, SourceState, LEASE_SECS};
 pub use staff::{name_key, Removal, StaffMember};

@@ -25,6 +25,7 @@ mod onboard;
 mod pages;
 mod platforms;
 mod poll;
+mod privacy;
 mod progress;
 mod push;
 mod scenarios;
