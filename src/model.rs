@@ -181,6 +181,8 @@ pub enum OutboxKind {
     /// A mention became urgent after it was first seen (a customer import, a link, an edit).
     #[strum(serialize = "urgent")]
     BecameUrgent,
+    /// A scheduled backup of the database failed (one per day, whatever the retries).
+    BackupFailed,
 }
 
 /// Where an outbox row is on its way to the mail server.
@@ -430,7 +432,8 @@ mod tests {
                 "flood",
                 "source-down",
                 "source-up",
-                "urgent"
+                "urgent",
+                "backup-failed"
             ]
         );
         assert_eq!(

@@ -69,6 +69,8 @@ pub fn may_wait(kind: OutboxKind, priority: Option<Priority>) -> bool {
     let urgent = priority == Some(Priority::Urgent);
     match kind {
         OutboxKind::Alert | OutboxKind::Escalation | OutboxKind::Reminder => !urgent,
+        // The nightly backup fails at night: the owner can fix it in the morning.
+        OutboxKind::BackupFailed => true,
         OutboxKind::BecameUrgent
         | OutboxKind::Digest
         | OutboxKind::Flood

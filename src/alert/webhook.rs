@@ -163,7 +163,10 @@ impl Push {
         match self.kind {
             OutboxKind::BecameUrgent | OutboxKind::Escalation => 5,
             OutboxKind::Alert if self.priority == Some(Priority::Urgent) => 5,
-            OutboxKind::Alert | OutboxKind::Reminder | OutboxKind::SourceDown => 4,
+            OutboxKind::Alert
+            | OutboxKind::Reminder
+            | OutboxKind::SourceDown
+            | OutboxKind::BackupFailed => 4,
             OutboxKind::Digest | OutboxKind::Flood => 3,
             OutboxKind::SourceUp => 2,
         }
