@@ -24,8 +24,9 @@ use crate::store::{Snapshot, StoreHandle};
 const NAME_FORMAT: &str = "earshot-%Y-%m-%d-%H%M.db";
 /// How long after a failed scheduled backup it is tried again.
 const RETRY_AFTER: chrono::TimeDelta = crate::clock::HOUR;
-/// Longest sleep between checks (a reloaded config or a changed clock waits no longer).
-const MAX_SLEEP: Duration = Duration::from_secs(3600);
+/// Longest sleep between checks: a config reloaded by SIGHUP (a new time, a new folder)
+/// or a changed clock waits no longer. (The reload's wake-up belongs to the poll loop.)
+const MAX_SLEEP: Duration = Duration::from_secs(600);
 
 /// The file name of a backup taken at local time `local`.
 pub fn file_name(local: NaiveDateTime) -> String {
@@ -135,7 +136,6 @@ pub async fn backup_loop(
         }
         tokio::select! {
             () = tokio::time::sleep(sleep) => {}
-            () = live.changed.notified() => {}
             _ = stopped.changed() => return,
         }
         if *stopped.borrow() {

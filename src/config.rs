@@ -752,6 +752,38 @@ mod tests {
     }
 
     #[test]
+    fn backup_keys_are_checked_and_the_folder_defaults_beside_the_database() {
+        let config = parse(&format!(
+            "{MINIMAL}[storage]\ndatabase = \"/srv/earshot/e.db\"\nbackup = \"daily 03:30\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.backups.schedule.map(|s| s.at.to_string()),
+            Some("03:30:00".to_owned())
+        );
+        assert_eq!(config.backups.keep, DEFAULT_BACKUPS_KEPT);
+        assert_eq!(config.backup_dir(), PathBuf::from("/srv/earshot/backups"));
+        let config = parse(&format!(
+            "{MINIMAL}[storage]\nbackup_dir = \"/mnt/usb\"\nkeep = 30\n"
+        ))
+        .unwrap();
+        assert_eq!(config.backups.schedule, None);
+        assert_eq!(
+            (config.backups.keep, config.backup_dir()),
+            (30, PathBuf::from("/mnt/usb"))
+        );
+
+        let err = problem("[storage]\nbackup = \"nightly\"");
+        assert_names(&err, 4, "storage.backup", "daily 03:00");
+        let err = problem("[storage]\nkeep = 0");
+        assert_names(&err, 4, "storage.keep", "outside 1..365");
+        let err = problem("[storage]\nkeep = 366");
+        assert_names(&err, 4, "storage.keep", "outside 1..365");
+        let err = problem("[storage]\nbackup_dir = \" \"");
+        assert_names(&err, 4, "storage.backup_dir", "is empty");
+    }
+
+    #[test]
     fn empty_database_path_is_refused_not_a_throwaway_database() {
         let err = problem("[storage]\ndatabase = \"\"");
         assert_names(&err, 4, "storage.database", "data/earshot.db");

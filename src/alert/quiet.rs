@@ -165,5 +165,9 @@ mod tests {
         assert!(!may_wait(Escalation, Some(Priority::Urgent)));
         assert!(!may_wait(SourceDown, None));
         assert!(!may_wait(Digest, None));
+        assert!(
+            may_wait(BackupFailed, None),
+            "a failed nightly backup waits for the morning"
+        );
     }
 }

@@ -69,16 +69,25 @@ pub fn copy_database(source: &Path, target: &Path, force: bool) -> Result<Snapsh
         );
     }
     let temp = Partial::beside(target, "partial")?;
-    let from = open_existing(source, false)
+    let from = open_existing(source, true)
         .with_context(|| format!("cannot read the database {}", source.display()))?;
-    let mut to = Connection::open(&temp.0).map_err(|e| write_error(target, &e))?;
-    stepped_copy(&from, &mut to).map_err(|e| write_error(target, &e))?;
+    let failed = |e: rusqlite::Error| {
+        if is_write_problem(&e) {
+            write_error("the backup", target, &e)
+        } else {
+            anyhow::anyhow!("cannot read the database {}: {e}", source.display())
+        }
+    };
+    let mut to = Connection::open(&temp.0).map_err(|e| write_error("the backup", target, &e))?;
+    stepped_copy(&from, &mut to).map_err(failed)?;
     // A backup is one self-contained file: no -wal beside it when it is opened.
     to.pragma_update(None, "journal_mode", "DELETE")
-        .map_err(|e| write_error(target, &e))?;
+        .map_err(|e| write_error("the backup", target, &e))?;
     drop(to);
-    let mut snapshot = inspect(&temp.0, true)
-        .with_context(|| format!("the copy written for {} is unusable", target.display()))?;
+    let mut snapshot = inspect(&temp.0, true).map_err(|e| {
+        let e = rename_in_message(e, &temp.0, source);
+        anyhow::anyhow!("no backup written to {}: {e:#}", target.display())
+    })?;
     temp.keep_as(target)?;
     snapshot.path = target.to_owned();
     Ok(snapshot)
@@ -110,7 +119,7 @@ fn stepped_copy(from: &Connection, to: &mut Connection) -> rusqlite::Result<()> 
 }
 
 /// A write into `target`'s folder failed: say which problem and what to do.
-fn write_error(target: &Path, error: &rusqlite::Error) -> anyhow::Error {
+fn write_error(what: &str, target: &Path, error: &rusqlite::Error) -> anyhow::Error {
     let folder = folder_of(target);
     let advice = match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::DiskFull) => {
@@ -135,8 +144,21 @@ fn write_error(target: &Path, error: &rusqlite::Error) -> anyhow::Error {
         ),
     };
     anyhow::anyhow!(
-        "cannot write the backup {}: {error}; {advice}",
+        "cannot write {what} {}: {error}; {advice}",
         target.display()
+    )
+}
+
+/// A full disk or a folder that cannot be written: the target's problem, not the source's.
+fn is_write_problem(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(
+            rusqlite::ErrorCode::DiskFull
+                | rusqlite::ErrorCode::ReadOnly
+                | rusqlite::ErrorCode::CannotOpen
+                | rusqlite::ErrorCode::PermissionDenied
+        )
     )
 }
 
@@ -357,7 +379,7 @@ pub fn restore(file: &Path, database: &Path, force: bool, now: DateTime<Utc>) ->
         })?;
     }
     let temp = Partial::beside(database, "restoring")?;
-    copy_backup(file, &temp.0)?;
+    copy_backup(file, &temp.0, database)?;
     let mut backup = inspect(&temp.0, true).map_err(|e| rename_in_message(e, &temp.0, file))?;
     backup.path = file.to_owned();
     if backup.schema_version > LATEST_SCHEMA_VERSION {
@@ -393,7 +415,7 @@ pub fn restore(file: &Path, database: &Path, force: bool, now: DateTime<Utc>) ->
 
 /// Copy the backup into the temporary file with the backup API (also turning a WAL
 /// backup into one plain file).
-fn copy_backup(file: &Path, temp: &Path) -> Result<()> {
+fn copy_backup(file: &Path, temp: &Path, database: &Path) -> Result<()> {
     let unreadable = |e: rusqlite::Error| {
         anyhow::anyhow!(
             "{} cannot be read as a database ({e}): it is damaged or not an Earshot backup; use another backup",
@@ -405,17 +427,20 @@ fn copy_backup(file: &Path, temp: &Path) -> Result<()> {
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(unreadable)?;
-    let mut to = Connection::open(temp).map_err(|e| write_error(temp, &e))?;
-    stepped_copy(&from, &mut to).map_err(|e| match e.sqlite_error_code() {
-        Some(
-            rusqlite::ErrorCode::DiskFull
-            | rusqlite::ErrorCode::ReadOnly
-            | rusqlite::ErrorCode::CannotOpen,
-        ) => write_error(temp, &e),
-        _ => unreadable(e),
-    })?;
+    // A full disk or a read-only folder is the database folder's problem; anything else
+    // SQLite says while reading the backup (malformed pages) is the backup's.
+    let failed = |e: rusqlite::Error| {
+        if is_write_problem(&e) {
+            write_error("the restored database", database, &e)
+        } else {
+            unreadable(e)
+        }
+    };
+    let mut to =
+        Connection::open(temp).map_err(|e| write_error("the restored database", database, &e))?;
+    stepped_copy(&from, &mut to).map_err(failed)?;
     to.pragma_update(None, "journal_mode", "DELETE")
-        .map_err(|e| write_error(temp, &e))?;
+        .map_err(failed)?;
     Ok(())
 }
 
