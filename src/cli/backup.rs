@@ -34,7 +34,7 @@ pub fn backup(cli: &Cli, file: &Path, force: bool) -> Result<()> {
 /// `earshot restore FILE [--force]`.
 pub fn restore(cli: &Cli, file: &Path, force: bool) -> Result<()> {
     let database = database(cli)?;
-    let restored = crate::store::restore(file, &database, force, crate::clock::now())?;
+    let restored = crate::store::restore(file, &database, force)?;
     let mut text = format!(
         "Restored {} as the database {}\n{}",
         file.display(),

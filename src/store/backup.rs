@@ -366,10 +366,11 @@ pub struct Restored {
 /// file, sound, an Earshot database, not from a newer Earshot), refused while `earshot
 /// run` uses the database or when the database is newer than the backup (unless
 /// `force`), then copied into place and migrated to this Earshot's schema.
-pub fn restore(file: &Path, database: &Path, force: bool, now: DateTime<Utc>) -> Result<Restored> {
+pub fn restore(file: &Path, database: &Path, force: bool) -> Result<Restored> {
     check_header(file)?;
     if database.exists() {
-        refuse_if_in_use(database, now)?;
+        // Wall-clock time, as the heartbeat and leases are written (not `$EARSHOT_NOW`).
+        refuse_if_in_use(database, Utc::now())?;
     } else if let Some(dir) = database.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| {
             format!(
@@ -616,6 +617,56 @@ mod tests {
         );
         store.end_beat().unwrap();
         assert!(refuse_if_in_use(&path, now()).is_ok());
+    }
+
+    /// Another connection writing all the time restarts a stepped copy; after a few
+    /// restarts the rest goes in one step, which under WAL no writer disturbs.
+    #[test]
+    fn a_copy_finishes_and_is_consistent_while_another_connection_keeps_writing() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE filler (id INTEGER PRIMARY KEY, body BLOB NOT NULL, twin BLOB NOT NULL);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+             INSERT INTO filler (body, twin) SELECT zeroblob(2000), zeroblob(2000) FROM n;",
+        )
+        .unwrap();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (stop, path) = (stop.clone(), path.clone());
+            std::thread::spawn(move || {
+                let conn = Connection::open(&path).unwrap();
+                conn.busy_timeout(Duration::from_secs(10)).unwrap();
+                let mut writes = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    // Two rows per transaction: a torn copy would hold an odd number.
+                    conn.execute_batch(
+                        "BEGIN IMMEDIATE; INSERT INTO filler (body, twin) VALUES (x'01', x'01');
+                         INSERT INTO filler (body, twin) VALUES (x'02', x'02'); COMMIT;",
+                    )
+                    .unwrap();
+                    writes += 1;
+                }
+                writes
+            })
+        };
+        let started = std::time::Instant::now();
+        let copy = dir.path().join("copy.db");
+        let snapshot = copy_database(&path, &copy, false).unwrap();
+        stop.store(true, Ordering::SeqCst);
+        let writes = writer.join().unwrap();
+        assert!(writes > 0);
+        assert!(started.elapsed() < Duration::from_secs(30));
+        assert_eq!(snapshot.path, copy);
+        let copied = Connection::open(&copy).unwrap();
+        let rows: i64 = copied
+            .query_row("SELECT COUNT(*) FROM filler", [], |r| r.get(0))
+            .unwrap();
+        assert!(rows >= 4000 && rows % 2 == 0, "{rows}");
+        assert_eq!(integrity_problems(&copied).unwrap(), Vec::<String>::new());
     }
 
     #[test]
