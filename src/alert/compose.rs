@@ -305,8 +305,8 @@ pub fn backup_failed(why: &str, at: DateTime<Utc>) -> Email {
     doc.section("What to do");
     doc.para("Fix the problem above (free disk space, or make [storage] backup_dir a folder Earshot may write to). Earshot tries again within the hour and at the next scheduled time; this email comes at most once a day.");
     doc.commands(&[(
-        "earshot backup backups/by-hand.db".into(),
-        "take one now, to check",
+        "earshot backup by-hand.db".into(),
+        "take one now by hand, to check the fix",
     )]);
     doc.finish("[Backup failed] Earshot could not back up its database".to_owned())
 }

@@ -619,6 +619,20 @@ mod tests {
         assert!(refuse_if_in_use(&path, now()).is_ok());
     }
 
+    #[test]
+    fn a_source_being_polled_by_a_live_process_marks_the_database_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let store = Store::open(&path).unwrap();
+        assert!(store
+            .claim_source("reviews", "https://r.test/feed")
+            .unwrap());
+        let err = refuse_if_in_use(&path, Utc::now()).unwrap_err().to_string();
+        assert!(err.contains("is polling source 'reviews'"), "{err}");
+        store.release_source("reviews").unwrap();
+        assert!(refuse_if_in_use(&path, Utc::now()).is_ok());
+    }
+
     /// Another connection writing all the time restarts a stepped copy; after a few
     /// restarts the rest goes in one step, which under WAL no writer disturbs.
     #[test]
