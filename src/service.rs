@@ -291,11 +291,11 @@ async fn dispatch_loop(
     }
 }
 
-/// Tell the database this service runs (so `earshot restore` refuses to pull it out from
+/// Tell the database this service (`run`, or `serve`) runs (so `earshot restore` refuses to pull it out from
 /// under it), every [`HEARTBEAT_EVERY`] until `stopped`, then clear the mark.
 ///
 /// [`HEARTBEAT_EVERY`]: crate::store::HEARTBEAT_EVERY
-async fn heartbeat_loop(store: StoreHandle, mut stopped: tokio::sync::watch::Receiver<bool>) {
+pub async fn heartbeat_loop(store: StoreHandle, mut stopped: tokio::sync::watch::Receiver<bool>) {
     loop {
         // Wall-clock time, not `$EARSHOT_NOW`: a restore compares it with its own clock.
         let now = Utc::now();

@@ -518,7 +518,7 @@ fn refuse_if_in_use(database: &Path, now: DateTime<Utc>) -> Result<()> {
         if let Some((holder, at)) = beat.as_deref().and_then(parse_heartbeat) {
             if alive(&holder) && now - at < HEARTBEAT_STALE {
                 bail!(
-                    "`earshot run` (process {holder}) is using the database {}: stop it first (Ctrl-C, or `systemctl stop earshot` if it runs as a service), then restore, then start it again",
+                    "`earshot run` or `earshot serve` (process {holder}) is using the database {}: stop it first (Ctrl-C, or `systemctl stop earshot` if it runs as a service), then restore, then start it again",
                     database.display()
                 );
             }

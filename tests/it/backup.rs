@@ -450,7 +450,7 @@ fn restore_is_refused_while_run_uses_the_database() {
     });
     let err = s.fails(&["restore", "b.db", "--force"]);
     assert!(
-        err.contains("`earshot run` (process ") && err.contains("stop it first"),
+        err.contains("`earshot run` or `earshot serve` (process ") && err.contains("stop it first"),
         "{err}"
     );
     // A backup, though, is taken while it runs.
