@@ -94,6 +94,10 @@ pub fn take_scheduled(config: &Config, database: &Path, now: DateTime<Utc>) -> R
     let zone = &config.business.timezone;
     let local = zone.date_of(now).and_time(zone.time_of(now));
     let target = dir.join(file_name(local));
+    if target.exists() {
+        // Another Earshot process on this database took this minute's backup already.
+        return crate::store::inspect(&target, false);
+    }
     let snapshot = crate::store::copy_database(database, &target, false)?;
     for old in to_delete(&names_in(&dir), config.backups.keep as usize) {
         if let Err(e) = std::fs::remove_file(dir.join(&old)) {

@@ -28,8 +28,9 @@ const MAX_RESTARTS: u32 = 3;
 /// The first bytes of every SQLite database file.
 const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
-/// `settings` key of the running service's heartbeat: `host:pid` and when it last beat.
-const HEARTBEAT_KEY: &str = "service_heartbeat";
+/// `settings` keys of running services' heartbeats: this prefix and `host:pid` (several
+/// processes may share one database), each valued with when it last beat.
+const HEARTBEAT_KEY: &str = "service_heartbeat:";
 /// How often `earshot run` renews its heartbeat.
 pub const HEARTBEAT_EVERY: Duration = Duration::from_secs(30);
 /// A heartbeat older than this belongs to a service that stopped without clearing it
@@ -508,20 +509,22 @@ fn refuse_if_in_use(database: &Path, now: DateTime<Utc>) -> Result<()> {
     };
     let alive = |holder: &str| !crate::lease::is_gone(holder);
     if has_table(&conn, "settings").unwrap_or(false) {
-        let beat: Option<String> = conn
-            .query_row(
-                "SELECT value FROM settings WHERE key = ?1",
-                [HEARTBEAT_KEY],
-                |r| r.get(0),
-            )
-            .ok();
-        if let Some((holder, at)) = beat.as_deref().and_then(parse_heartbeat) {
-            if alive(&holder) && now - at < HEARTBEAT_STALE {
-                bail!(
-                    "`earshot run` or `earshot serve` (process {holder}) is using the database {}: stop it first (Ctrl-C, or `systemctl stop earshot` if it runs as a service), then restore, then start it again",
-                    database.display()
-                );
-            }
+        let mut stmt =
+            conn.prepare("SELECT substr(key, ?2), value FROM settings WHERE key LIKE ?1")?;
+        let beats: Vec<(String, String)> = stmt
+            .query_map(
+                rusqlite::params![format!("{HEARTBEAT_KEY}%"), HEARTBEAT_KEY.len() as i64 + 1],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        let running = beats.iter().find(|(holder, at)| {
+            alive(holder) && parse_ts(at).is_some_and(|at| now - at < HEARTBEAT_STALE)
+        });
+        if let Some((holder, _)) = running {
+            bail!(
+                "`earshot run` or `earshot serve` (process {holder}) is using the database {}: stop it first (Ctrl-C, or `systemctl stop earshot` if it runs as a service), then restore, then start it again",
+                database.display()
+            );
         }
     }
     let mut stmt = conn.prepare(
@@ -540,21 +543,19 @@ fn refuse_if_in_use(database: &Path, now: DateTime<Utc>) -> Result<()> {
     Ok(())
 }
 
-fn parse_heartbeat(value: &str) -> Option<(String, DateTime<Utc>)> {
-    let (holder, at) = value.rsplit_once(' ')?;
-    Some((holder.to_owned(), parse_ts(at)?))
-}
-
 impl Store {
-    /// Record that the service in this process runs (see [`HEARTBEAT_EVERY`]).
+    /// Record that the service in this process runs (see [`HEARTBEAT_EVERY`]), and forget
+    /// heartbeats a day old (processes killed without clearing theirs).
     pub fn beat(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let key = format!("{HEARTBEAT_KEY}{}", crate::lease::owner());
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [
-                HEARTBEAT_KEY,
-                &format!("{} {}", crate::lease::owner(), ts(now)),
-            ],
+            [&key, &ts(now)],
+        )?;
+        self.conn.execute(
+            "DELETE FROM settings WHERE key LIKE ?1 AND value < ?2",
+            [&format!("{HEARTBEAT_KEY}%"), &ts(now - crate::clock::DAY)],
         )?;
         Ok(())
     }
@@ -562,8 +563,8 @@ impl Store {
     /// The service in this process stopped: clear its heartbeat (only its own).
     pub fn end_beat(&self) -> Result<(), StoreError> {
         self.conn.execute(
-            "DELETE FROM settings WHERE key = ?1 AND value LIKE ?2",
-            [HEARTBEAT_KEY, &format!("{} %", crate::lease::owner())],
+            "DELETE FROM settings WHERE key = ?1",
+            [format!("{HEARTBEAT_KEY}{}", crate::lease::owner())],
         )?;
         Ok(())
     }
@@ -616,6 +617,18 @@ mod tests {
             "stale"
         );
         store.end_beat().unwrap();
+        assert!(refuse_if_in_use(&path, now()).is_ok());
+        // A fresh heartbeat of a process that died (killed before it cleared it) is void.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        child.wait().unwrap();
+        let host = crate::lease::owner().rsplit_once(':').unwrap().0;
+        store
+            .conn
+            .execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                [format!("{HEARTBEAT_KEY}{host}:{}", child.id()), ts(now())],
+            )
+            .unwrap();
         assert!(refuse_if_in_use(&path, now()).is_ok());
     }
 

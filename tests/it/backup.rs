@@ -441,7 +441,7 @@ fn restore_is_refused_while_run_uses_the_database() {
         rusqlite::Connection::open(s.db())
             .and_then(|c| {
                 c.query_row(
-                    "SELECT COUNT(*) FROM settings WHERE key = 'service_heartbeat'",
+                    "SELECT COUNT(*) FROM settings WHERE key LIKE 'service_heartbeat:%'",
                     [],
                     |r| r.get::<_, i64>(0),
                 )
@@ -459,7 +459,7 @@ fn restore_is_refused_while_run_uses_the_database() {
     assert_eq!(
         count(
             &s.db(),
-            "SELECT COUNT(*) FROM settings WHERE key = 'service_heartbeat'"
+            "SELECT COUNT(*) FROM settings WHERE key LIKE 'service_heartbeat:%'"
         ),
         0,
         "a clean stop clears the heartbeat"
