@@ -38,6 +38,8 @@ pub const DEFAULT_MAX_ALERTS_PER_HOUR: u32 = 20;
 pub const DEFAULT_BACKFILL: Duration = Duration::from_secs(3 * 86_400);
 /// Default SMTP timeout (`[alerts] timeout`).
 pub const DEFAULT_SMTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default number of scheduled backups kept (`[storage] keep`).
+pub const DEFAULT_BACKUPS_KEPT: u32 = 7;
 /// Default web log address.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
@@ -121,6 +123,8 @@ pub struct Config {
     pub business: Business,
     /// The SQLite file.
     pub database: PathBuf,
+    /// Scheduled backups (`[storage] backup`, `keep`, `backup_dir`).
+    pub backups: BackupSettings,
     /// Sources in file order.
     pub sources: Vec<Source>,
     /// HTTP behaviour.
@@ -140,6 +144,31 @@ pub struct Config {
     pub replies: crate::replies::ReplySettings,
     /// Which column of an exported customer file holds which field.
     pub customer_columns: crate::customers::ColumnMap,
+}
+
+/// When `earshot run` backs the database up, where to, and how many it keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupSettings {
+    /// `backup = "daily 03:00"`, in `[business] timezone`; None: no scheduled backups.
+    pub schedule: Option<crate::alert::digest::DigestSchedule>,
+    /// How many scheduled backups to keep (the oldest beyond are deleted).
+    pub keep: u32,
+    /// `backup_dir`; None: a `backups` folder beside the database file.
+    pub dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// The folder scheduled backups go to: `[storage] backup_dir`, or `backups` beside the
+    /// database file (the database in use, so `--db` moves it too).
+    pub fn backup_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.backups.dir {
+            return dir.clone();
+        }
+        match self.database.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.join("backups"),
+            _ => PathBuf::from("backups"),
+        }
+    }
 }
 
 /// The business and the names people use for it.
@@ -414,6 +443,9 @@ struct RawBusiness {
 #[serde(deny_unknown_fields)]
 struct RawStorage {
     database: Option<Spanned<String>>,
+    backup: Option<Spanned<String>>,
+    keep: Option<Spanned<u32>>,
+    backup_dir: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -717,6 +749,38 @@ mod tests {
             "{err}"
         );
         assert!(err.contains(hint), "{err}");
+    }
+
+    #[test]
+    fn backup_keys_are_checked_and_the_folder_defaults_beside_the_database() {
+        let config = parse(&format!(
+            "{MINIMAL}[storage]\ndatabase = \"/srv/earshot/e.db\"\nbackup = \"daily 03:30\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.backups.schedule.map(|s| s.at.to_string()),
+            Some("03:30:00".to_owned())
+        );
+        assert_eq!(config.backups.keep, DEFAULT_BACKUPS_KEPT);
+        assert_eq!(config.backup_dir(), PathBuf::from("/srv/earshot/backups"));
+        let config = parse(&format!(
+            "{MINIMAL}[storage]\nbackup_dir = \"/mnt/usb\"\nkeep = 30\n"
+        ))
+        .unwrap();
+        assert_eq!(config.backups.schedule, None);
+        assert_eq!(
+            (config.backups.keep, config.backup_dir()),
+            (30, PathBuf::from("/mnt/usb"))
+        );
+
+        let err = problem("[storage]\nbackup = \"nightly\"");
+        assert_names(&err, 4, "storage.backup", "daily 03:00");
+        let err = problem("[storage]\nkeep = 0");
+        assert_names(&err, 4, "storage.keep", "outside 1..365");
+        let err = problem("[storage]\nkeep = 366");
+        assert_names(&err, 4, "storage.keep", "outside 1..365");
+        let err = problem("[storage]\nbackup_dir = \" \"");
+        assert_names(&err, 4, "storage.backup_dir", "is empty");
     }
 
     #[test]

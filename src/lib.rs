@@ -7,6 +7,7 @@
 //! schedule beside the web log ([`schedule`] decides when, and how healthy a source is).
 
 pub mod alert;
+pub mod backup;
 pub mod casework;
 pub mod cli;
 pub mod clock;

@@ -189,6 +189,8 @@ pub enum OutboxKind {
     /// A one-time sign-in link (or a welcome with one) for a person on the team: rendered
     /// when asked for (the link is in no other row) and sent to that person alone.
     SignIn,
+    /// A scheduled backup of the database failed (one per day, whatever the retries).
+    BackupFailed,
 }
 
 /// Where an outbox row is on its way to the mail server.
@@ -469,7 +471,8 @@ mod tests {
                 "urgent",
                 "assigned",
                 "overdue",
-                "sign-in"
+                "sign-in",
+                "backup-failed"
             ]
         );
         assert_eq!(names::<Role>(), ["owner", "staff"]);

@@ -104,10 +104,20 @@ pub async fn serve_live(
     let (stop, stopped) = tokio::sync::watch::channel(false);
     refresh_business_terms(&live, &store).await;
     let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped.clone()));
-    let learning = tokio::spawn(learn_loop(live.clone(), store.clone(), stopped));
+    let learning = tokio::spawn(learn_loop(live.clone(), store.clone(), stopped.clone()));
+    let backups = tokio::spawn(crate::backup::backup_loop(
+        live.clone(),
+        store.clone(),
+        wake.clone(),
+        stopped.clone(),
+    ));
+    let beating = tokio::spawn(heartbeat_loop(store.clone(), stopped));
     poll_loop(&live, &store, wake, shutdown).await;
     let _ = stop.send(true);
     learning.abort();
+    // A backup being written finishes (its copy is whole or removed), then the task ends.
+    let _ = backups.await;
+    let _ = beating.await;
     if let Err(panic) = dispatching.await {
         tracing::error!("the alert dispatcher panicked: {panic}");
     }
@@ -279,6 +289,30 @@ async fn dispatch_loop(
         if *stopped.borrow() {
             return;
         }
+    }
+}
+
+/// Tell the database this service (`run`, or `serve`) runs (so `earshot restore` refuses to pull it out from
+/// under it), every [`HEARTBEAT_EVERY`] until `stopped`, then clear the mark.
+///
+/// [`HEARTBEAT_EVERY`]: crate::store::HEARTBEAT_EVERY
+pub async fn heartbeat_loop(store: StoreHandle, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        // Wall-clock time, not `$EARSHOT_NOW`: a restore compares it with its own clock.
+        let now = Utc::now();
+        if let Err(e) = store.write(move |s| s.beat(now)).await {
+            tracing::warn!("cannot record that the service runs: {e}");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(crate::store::HEARTBEAT_EVERY) => {}
+            _ = stopped.changed() => break,
+        }
+        if *stopped.borrow() {
+            break;
+        }
+    }
+    if let Err(e) = store.write(|s| s.end_beat()).await {
+        tracing::warn!("cannot clear the service's heartbeat: {e}");
     }
 }
 

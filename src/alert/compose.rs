@@ -356,6 +356,25 @@ pub fn source_down(source: &SourceHealth) -> Email {
     doc.finish(format!("[Source down] {}", header_safe(&source.name)))
 }
 
+/// A scheduled backup failed: what failed, and how to make the next one work.
+pub fn backup_failed(why: &str, at: DateTime<Utc>) -> Email {
+    let mut doc = Doc::default();
+    doc.title("Earshot could not back up its database");
+    doc.para(&format!(
+        "The scheduled backup at {} failed. Earshot keeps working, but until a backup works \
+         again a lost or damaged disk would lose the mention log and its case history.",
+        short(at)
+    ));
+    doc.field("Problem", why);
+    doc.section("What to do");
+    doc.para("Fix the problem above (free disk space, or make [storage] backup_dir a folder Earshot may write to). Earshot tries again within the hour and at the next scheduled time; this email comes at most once a day.");
+    doc.commands(&[(
+        "earshot backup by-hand.db".into(),
+        "take one now by hand, to check the fix",
+    )]);
+    doc.finish("[Backup failed] Earshot could not back up its database".to_owned())
+}
+
 /// A source that broke works again.
 pub fn source_up(source: &SourceHealth) -> Email {
     let mut doc = Doc::default();

@@ -51,6 +51,7 @@ pub const PUSHED: &[OutboxKind] = &[
     OutboxKind::Overdue,
     OutboxKind::SourceDown,
     OutboxKind::SourceUp,
+    OutboxKind::BackupFailed,
 ];
 /// A digest more than this late (the service was down at its time) is skipped.
 #[allow(
@@ -563,6 +564,13 @@ fn compose(
             }
             compose::flood(&mentions, config.alerts.max_per_hour)
         }
+        OutboxKind::BackupFailed => compose::backup_failed(
+            entry
+                .detail
+                .as_deref()
+                .unwrap_or("the backup could not be written"),
+            entry.created_at,
+        ),
         OutboxKind::SourceDown | OutboxKind::SourceUp => {
             let name = entry.detail.clone().unwrap_or_default();
             let health = store.source_health()?.into_iter().find(|h| h.name == name);

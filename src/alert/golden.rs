@@ -304,3 +304,18 @@ fn a_digest() {
     let email = london(|| digest::compose(&team, "Harbor Street Bakery"));
     golden("digest-team", &email);
 }
+
+#[test]
+fn a_failed_backup() {
+    let at = crate::store::parse_ts("2026-11-30T03:00:00Z").unwrap();
+    golden(
+        "backup-failed",
+        &london(|| {
+            compose::backup_failed(
+                "cannot create the backup folder /mnt/usb/earshot: make it a folder Earshot \
+                 may write to ([storage] backup_dir): Permission denied (os error 13)",
+                at,
+            )
+        }),
+    );
+}

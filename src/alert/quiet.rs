@@ -73,6 +73,8 @@ pub fn may_wait(kind: OutboxKind, priority: Option<Priority>) -> bool {
         | OutboxKind::Reminder
         | OutboxKind::Overdue
         | OutboxKind::Assigned => !urgent,
+        // The nightly backup fails at night: the owner can fix it in the morning.
+        OutboxKind::BackupFailed => true,
         OutboxKind::BecameUrgent
         | OutboxKind::Digest
         | OutboxKind::Flood
@@ -169,5 +171,9 @@ mod tests {
         assert!(!may_wait(Escalation, Some(Priority::Urgent)));
         assert!(!may_wait(SourceDown, None));
         assert!(!may_wait(Digest, None));
+        assert!(
+            may_wait(BackupFailed, None),
+            "a failed nightly backup waits for the morning"
+        );
     }
 }

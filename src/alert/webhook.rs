@@ -166,7 +166,8 @@ impl Push {
             OutboxKind::Alert
             | OutboxKind::Reminder
             | OutboxKind::Overdue
-            | OutboxKind::SourceDown => 4,
+            | OutboxKind::SourceDown
+            | OutboxKind::BackupFailed => 4,
             OutboxKind::Digest | OutboxKind::Flood | OutboxKind::Assigned => 3,
             OutboxKind::SourceUp | OutboxKind::SignIn => 2,
         }

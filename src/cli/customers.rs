@@ -200,13 +200,8 @@ pub fn forget(
     if !yes {
         confirm(email, &names)?;
     }
-    let erasure = crate::pipeline::forget_customers(
-        store,
-        &ids,
-        by,
-        &config.triage,
-        crate::clock::now(),
-    )?;
+    let erasure =
+        crate::pipeline::forget_customers(store, &ids, by, &config.triage, crate::clock::now())?;
     // Without SMTP the "sent" alerts are files on this machine: the owner can delete them.
     let files = config
         .alerts

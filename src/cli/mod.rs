@@ -2,6 +2,7 @@
 //! [`output`]; `show` in [`show`].
 
 mod alerts;
+mod backup;
 mod cases;
 mod corrections;
 mod customers;
@@ -228,6 +229,22 @@ pub enum Command {
         /// Send it instead of printing it.
         #[arg(long)]
         send: bool,
+    },
+    /// Write a consistent copy of the database to FILE, also while `earshot run` runs.
+    Backup {
+        /// The copy to write (a new file, in a folder that exists).
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup back as the database, after checking it (stop `earshot run` first).
+    Restore {
+        /// The backup to restore.
+        file: PathBuf,
+        /// Replace a database that is newer than the backup, or that cannot be read.
+        #[arg(long)]
+        force: bool,
     },
     /// Check the email setup.
     Alerts {
@@ -541,6 +558,8 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Alerts {
             action: AlertsAction::Test,
         } => alerts::test(&Config::load(&cli.config)?),
+        Command::Backup { ref file, force } => backup::backup(&cli, file, force),
+        Command::Restore { ref file, force } => backup::restore(&cli, file, force),
     }
 }
 

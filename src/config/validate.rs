@@ -57,6 +57,8 @@ const MAX_CONCURRENT: Range<u64> = 1..65;
 const BROKEN_AFTER: Range<u64> = 1..101;
 /// `[[source]] max_pages`.
 const MAX_PAGES: Range<u64> = 1..51;
+/// `[storage] keep`: scheduled backups kept.
+const BACKUPS_KEPT: Range<u64> = 1..366;
 /// `[alerts] max_per_hour`.
 const ALERTS_PER_HOUR: Range<u64> = 1..1001;
 /// `[triage] negative_below` and `positive_above`: scores run from -1 to +1, and a
@@ -82,6 +84,7 @@ pub(super) struct Validator<'a> {
 impl Validator<'_> {
     pub(super) fn config(&mut self, raw: RawConfig) -> Config {
         let business = self.business(raw.business);
+        let backups = self.backups(&raw.storage);
         let database = self.database(raw.storage.database);
         let sources = self.sources(raw.sources);
         let fetch = self.fetch(raw.fetch);
@@ -93,6 +96,7 @@ impl Validator<'_> {
         Config {
             business,
             database,
+            backups,
             sources,
             fetch,
             triage,
@@ -149,6 +153,47 @@ impl Validator<'_> {
             );
         }
         PathBuf::from(raw.into_inner())
+    }
+
+    /// `[storage] backup`, `keep` and `backup_dir`.
+    fn backups(&mut self, raw: &RawStorage) -> BackupSettings {
+        let schedule = raw.backup.as_ref().and_then(|text| {
+            crate::alert::digest::DigestSchedule::parse(text.get_ref())
+                .map_err(|_| {
+                    self.report(
+                        text.span(),
+                        "storage.backup",
+                        &format!(
+                            "'{}' is not a backup schedule: write it like backup = \"daily 03:00\" (a local time in [business] timezone)",
+                            text.get_ref()
+                        ),
+                    )
+                })
+                .ok()
+        });
+        let keep = self.count(
+            raw.keep.clone(),
+            "storage.keep",
+            DEFAULT_BACKUPS_KEPT,
+            BACKUPS_KEPT,
+        );
+        let dir = match &raw.backup_dir {
+            Some(dir) if dir.get_ref().trim().is_empty() => {
+                self.report(
+                    dir.span(),
+                    "storage.backup_dir",
+                    "is empty: write a folder, e.g. backup_dir = \"data/backups\", or leave it out for a backups folder beside the database",
+                );
+                None
+            }
+            Some(dir) => Some(PathBuf::from(dir.get_ref().trim())),
+            None => None,
+        };
+        BackupSettings {
+            schedule,
+            keep,
+            dir,
+        }
     }
 
     fn sources(&mut self, raw: Vec<RawSource>) -> Vec<Source> {

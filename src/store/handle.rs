@@ -43,6 +43,8 @@ struct Inner {
     /// The web log's signing secret, read (or made and kept) when the handle was made,
     /// before anything else could be writing; None when the database cannot keep it.
     web_secret: Option<String>,
+    /// The database file (None in memory).
+    path: Option<std::path::PathBuf>,
 }
 
 /// Threads taking jobs from one queue; joined when the last handle goes.
@@ -76,6 +78,7 @@ impl StoreHandle {
                 None
             }
         };
+        let path = store.path.clone();
         let writer = Arc::new(Mutex::new(store));
         let writes = Workers::writer(writer.clone());
         Ok(StoreHandle {
@@ -84,8 +87,14 @@ impl StoreHandle {
                 writes,
                 reads,
                 web_secret,
+                path,
             }),
         })
+    }
+
+    /// The database file (None for an in-memory database).
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.inner.path.as_deref()
     }
 
     /// The web log's signing secret kept in the database (see [`Store::web_secret`]).

@@ -4,6 +4,7 @@
 //! [`StoreHandle`] instead: one writer thread and a read pool, so it never blocks on SQLite.
 //! Schema changes are append-only migrations tracked by `user_version`.
 
+mod backup;
 mod cases;
 mod corrections;
 mod customers;
@@ -28,6 +29,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
 
 pub use crate::model::{OutboxChannel, OutboxKind, OutboxStatus, SourceStatus};
+pub use backup::{
+    check_header, copy_database, inspect, restore, Restored, Snapshot, HEARTBEAT_EVERY,
+};
 pub use cases::CaseAction;
 pub use corrections::CorrectedText;
 pub use customers::{CaseFile, CustomerDetail, CustomerSummary, ImportSummary};

@@ -281,8 +281,14 @@ pub fn run(config: Arc<Config>, store: StoreHandle) -> anyhow::Result<()> {
     runtime.block_on(async {
         let token = token_from_env();
         let listener = bind(&config.web_listen, token.as_deref()).await?;
-        let state = AppState::new(config, store, token);
-        serve(listener, state, crate::service::shutdown_signal()).await?;
+        let state = AppState::new(config, store.clone(), token);
+        // The web log writes too (case steps): `earshot restore` waits for it to stop.
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let beating = tokio::spawn(crate::service::heartbeat_loop(store, stopped));
+        let served = serve(listener, state, crate::service::shutdown_signal()).await;
+        let _ = stop.send(true);
+        let _ = beating.await;
+        served?;
         Ok(())
     })
 }

@@ -6,6 +6,7 @@
 )]
 
 mod alerts;
+mod backup;
 mod bluesky;
 mod browser;
 mod chaos;
