@@ -174,11 +174,7 @@ impl Store {
         expires: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
         self.transaction(|tx| {
-            tx.execute(
-                "INSERT INTO sign_in_links (token_hash, staff_id, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
-                params![token_hash, staff_id, ts(now), ts(expires)],
-            )?;
+            super::staff::insert_sign_in_link(tx, token_hash, staff_id, now, expires)?;
             tx.execute(
                 "INSERT INTO outbox (kind, dedupe_key, status, created_at, next_attempt_at, \
                  subject, recipients, message, channel) \

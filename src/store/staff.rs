@@ -27,6 +27,23 @@ pub struct StaffMember {
     pub removed_at: Option<DateTime<Utc>>,
 }
 
+/// Keep a sign-in link by its token's hash (on its own, or in the transaction that queues
+/// its email).
+pub(super) fn insert_sign_in_link(
+    conn: &rusqlite::Connection,
+    token_hash: &str,
+    staff_id: i64,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO sign_in_links (token_hash, staff_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, staff_id, ts(now), ts(expires)],
+    )?;
+    Ok(())
+}
+
 /// A person's name folded for look-up: case and runs of spaces do not matter.
 pub fn name_key(name: &str) -> String {
     name.split_whitespace()
@@ -252,12 +269,7 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
-            "INSERT INTO sign_in_links (token_hash, staff_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, staff_id, ts(now), ts(expires)],
-        )?;
-        Ok(())
+        insert_sign_in_link(&self.conn, token_hash, staff_id, now, expires)
     }
 
     /// Whom a sign-in link would sign in, without using it (a mail scanner opening the
