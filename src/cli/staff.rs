@@ -163,7 +163,7 @@ fn table(team: &[StaffMember]) -> String {
                 m.name.clone(),
                 m.email.clone(),
                 m.role.to_string(),
-                if m.has_password { "yes" } else { "link only" }.to_owned(),
+                if m.has_password { "yes" } else { "not set" }.to_owned(),
                 match m.removed_at {
                     Some(when) => format!("removed {}", crate::localtime::short(when)),
                     None => format!("added {}", crate::localtime::short(m.created_at)),
@@ -287,7 +287,7 @@ mod tests {
         let lines: Vec<&str> = listed.lines().collect();
         assert_eq!(lines.len(), 3, "{listed}");
         assert!(lines[1].starts_with("Olga") && lines[1].contains("owner"));
-        assert!(lines[2].contains("link only"), "{listed}");
+        assert!(lines[2].contains("not set"), "{listed}");
         let sam = staff::resolve_actor(&store, Some("Sam")).unwrap();
         let refused = run(&mut store, &config, &sam, &add("Tim", None)).unwrap_err();
         assert!(refused.to_string().contains("only an owner"), "{refused}");

@@ -69,6 +69,17 @@ pub fn copy_database(source: &Path, target: &Path, force: bool) -> Result<Snapsh
             target.display()
         );
     }
+    // A backups folder that does not exist yet is made, as the database's own is.
+    let folder = folder_of(target);
+    if !folder.is_dir() {
+        std::fs::create_dir_all(folder).with_context(|| {
+            format!(
+                "cannot create the folder {} for {}; check the path, or choose another place",
+                folder.display(),
+                target.display()
+            )
+        })?;
+    }
     let temp = Partial::beside(target, "partial")?;
     let from = open_existing(source, true)
         .with_context(|| format!("cannot read the database {}", source.display()))?;

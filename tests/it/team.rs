@@ -80,7 +80,7 @@ fn a_team_acts_under_its_own_names_and_a_leaver_cannot() {
 
     let list = stdout(&earshot(dir, &["staff", "list"]));
     assert!(
-        list.contains("Olga Petrova  olga@example.com  owner  link only"),
+        list.contains("Olga Petrova  olga@example.com  owner  not set"),
         "{list}"
     );
     assert!(list.contains("Sam"), "{list}");

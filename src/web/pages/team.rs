@@ -56,7 +56,7 @@ async fn render(
                     td { strong { (m.name) } }
                     td { (m.email) }
                     td { (m.role) }
-                    td { @if m.has_password { "set" } @else { "link only" } }
+                    td { @if m.has_password { "set" } @else { "not set" } }
                     td { (time(m.created_at)) }
                     td {
                         form.inline method="post" action={"/team/" (m.id) "/remove"} {
