@@ -41,7 +41,8 @@ pub fn run(config: Arc<Config>, path: &Path, store: StoreHandle) -> Result<()> {
     runtime.block_on(async {
         // Bind first: a bad [web] listen or a missing token stops Earshot before it polls.
         let token = crate::web::token_from_env();
-        let listener = crate::web::bind(&config.web_listen, token.as_deref()).await?;
+        let team = store.read(|s| s.has_staff()).await?;
+        let listener = crate::web::bind(&config.web_listen, token.as_deref(), team).await?;
         let live = Live::from_file(config.clone(), path.to_owned())?;
         let state = crate::web::AppState::new(config, store.clone(), token).with_live(live.clone());
         let (stop_web, web_stopped) = tokio::sync::oneshot::channel::<()>();

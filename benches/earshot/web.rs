@@ -80,7 +80,7 @@ pub fn run(table: &mut Table, sources: usize, prefill: usize) {
     // Earshot's side: the web log and (below) the poller on one runtime, like `earshot run`.
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let base = runtime.block_on(async {
-        let listener = earshot::web::bind("127.0.0.1:0", None)
+        let listener = earshot::web::bind("127.0.0.1:0", None, false)
             .await
             .expect("web listener");
         let base = format!("http://{}", listener.local_addr().expect("address"));

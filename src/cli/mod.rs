@@ -58,7 +58,7 @@ pub struct Cli {
 pub enum Command {
     /// The service: poll every source on its schedule and serve the web log, until Ctrl-C or SIGTERM.
     Run,
-    /// The web log alone ([web] listen; off loopback needs $EARSHOT_WEB_TOKEN).
+    /// The web log alone ([web] listen; off loopback needs a team or $EARSHOT_WEB_TOKEN).
     Serve,
     /// One polling cycle now, then exit.
     Poll {

@@ -158,7 +158,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
 #[derive(Debug, thiserror::Error)]
 pub enum ExposureError {
     /// A non-loopback address without a token.
-    #[error("[web] listen = \"{0}\" is reachable from other machines, so the web log needs a login token: set ${TOKEN_ENV} to a long random secret (staff type it once per browser), or listen on 127.0.0.1")]
+    #[error("[web] listen = \"{0}\" is reachable from other machines, so the web log needs a way to sign in: add the team (`earshot staff add NAME --email EMAIL`, then `earshot staff password NAME`), or set ${TOKEN_ENV} to a long random secret (staff type it once per browser), or listen on 127.0.0.1")]
     TokenRequired(String),
 }
 
@@ -170,14 +170,16 @@ pub fn token_from_env() -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// Refuse to listen beyond this machine without a token.
+/// Refuse to listen beyond this machine when nobody would have to sign in: no token and
+/// nobody on the team.
 pub fn check_exposure(
     listen: &str,
     addrs: &[SocketAddr],
     token: Option<&str>,
+    team: bool,
 ) -> Result<(), ExposureError> {
     let exposed = addrs.iter().any(|a| !a.ip().is_loopback());
-    if exposed && token.is_none_or(|t| t.trim().is_empty()) {
+    if exposed && !team && token.is_none_or(|t| t.trim().is_empty()) {
         return Err(ExposureError::TokenRequired(listen.to_owned()));
     }
     Ok(())
@@ -249,14 +251,6 @@ pub async fn require_login(
     mut request: Request,
     next: Next,
 ) -> Response {
-    if state.token.is_none() && !host_is_local(request.headers()) {
-        tracing::warn!(host = ?request.headers().get(header::HOST), "refused: not a loopback host name");
-        return (
-            StatusCode::MISDIRECTED_REQUEST,
-            "open the web log as http://127.0.0.1:PORT/ or http://localhost:PORT/",
-        )
-            .into_response();
-    }
     let token_hash = cookie(request.headers(), STAFF_COOKIE)
         .filter(|t| !t.is_empty())
         .map(|t| crate::staff::token_hash(&t));
@@ -276,6 +270,16 @@ pub async fn require_login(
         Ok(found) => found,
         Err(error) => return error.into_response(),
     };
+    // Without a token or a team nobody signs in, so only loopback host names are served
+    // (a web site pointing its own name at this machine, DNS rebinding, gets nothing).
+    if !sign_in_required(state.token.is_some(), team) && !host_is_local(request.headers()) {
+        tracing::warn!(host = ?request.headers().get(header::HOST), "refused: not a loopback host name");
+        return (
+            StatusCode::MISDIRECTED_REQUEST,
+            "open the web log as http://127.0.0.1:PORT/ or http://localhost:PORT/",
+        )
+            .into_response();
+    }
     let signed_in = member.is_some();
     request.extensions_mut().insert(SignedIn {
         team,
@@ -396,11 +400,15 @@ mod tests {
 
     #[test]
     fn loopback_needs_no_token_but_the_lan_does() {
-        assert!(check_exposure("l", &addr("127.0.0.1:8080"), None).is_ok());
-        assert!(check_exposure("l", &addr("[::1]:8080"), None).is_ok());
-        let err = check_exposure("0.0.0.0:8080", &addr("0.0.0.0:8080"), None).unwrap_err();
+        assert!(check_exposure("l", &addr("127.0.0.1:8080"), None, false).is_ok());
+        assert!(check_exposure("l", &addr("[::1]:8080"), None, false).is_ok());
+        let err = check_exposure("0.0.0.0:8080", &addr("0.0.0.0:8080"), None, false).unwrap_err();
         assert!(err.to_string().contains(TOKEN_ENV), "{err}");
-        assert!(check_exposure("l", &addr("192.168.1.5:8080"), Some("  ")).is_err());
-        assert!(check_exposure("l", &addr("192.168.1.5:8080"), Some("s3cret-token")).is_ok());
+        assert!(check_exposure("l", &addr("192.168.1.5:8080"), Some("  "), false).is_err());
+        assert!(
+            check_exposure("l", &addr("192.168.1.5:8080"), Some("s3cret-token"), false).is_ok()
+        );
+        // A team signs in with passwords: no token needed on the LAN.
+        assert!(check_exposure("l", &addr("192.168.1.5:8080"), None, true).is_ok());
     }
 }

@@ -242,15 +242,15 @@ impl IntoResponse for WebError {
 }
 
 /// Bind the configured `[web] listen` address, refusing an address reachable from other
-/// machines unless a token is set.
-pub async fn bind(listen: &str, token: Option<&str>) -> anyhow::Result<TcpListener> {
+/// machines unless a token is set or a team signs in.
+pub async fn bind(listen: &str, token: Option<&str>, team: bool) -> anyhow::Result<TcpListener> {
     let addrs: Vec<SocketAddr> = listen
         .to_socket_addrs()
         .with_context(|| {
             format!("[web] listen = \"{listen}\" is not an address; write e.g. \"127.0.0.1:8080\"")
         })?
         .collect();
-    check_exposure(listen, &addrs, token)?;
+    check_exposure(listen, &addrs, token, team)?;
     let listener = TcpListener::bind(addrs.as_slice())
         .await
         .with_context(|| {
@@ -280,7 +280,8 @@ pub fn run(config: Arc<Config>, store: StoreHandle) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let token = token_from_env();
-        let listener = bind(&config.web_listen, token.as_deref()).await?;
+        let team = store.read(|s| s.has_staff()).await?;
+        let listener = bind(&config.web_listen, token.as_deref(), team).await?;
         let state = AppState::new(config, store.clone(), token);
         // The web log writes too (case steps): `earshot restore` waits for it to stop.
         let (stop, stopped) = tokio::sync::watch::channel(false);

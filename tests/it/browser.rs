@@ -167,7 +167,9 @@ async fn assert_no_dialog(client: &Client, where_: &str) {
 
 /// The web log over the harness's store on a free loopback port; its base address.
 async fn serve_web_log(harness: &crate::common::Harness) -> String {
-    let listener = earshot::web::bind("127.0.0.1:0", None).await.unwrap();
+    let listener = earshot::web::bind("127.0.0.1:0", None, false)
+        .await
+        .unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::new(
         std::sync::Arc::new(crate::web::sample_config()),

@@ -673,3 +673,29 @@ async fn an_owner_assigns_a_case_on_the_web_and_it_shows_in_the_assignees_cases(
     assert_eq!(detail.mention.assignee, None);
     assert_eq!(detail.events.last().unwrap().by.as_deref(), Some("Sam"));
 }
+
+/// A team signs in, so the log may be opened by the shop's address (a phone on the Wi-Fi)
+/// without a token; with nobody on the team such a request is refused as before.
+#[tokio::test]
+async fn a_team_opens_the_log_by_the_shops_address_and_must_sign_in() {
+    use axum::body::Body;
+    use axum::http::{header, Request};
+    use tower::ServiceExt;
+    let harness = Harness::new(sample_config());
+    let by_lan_address = || {
+        Request::get("/")
+            .header(header::HOST, "192.168.1.10:8080")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let refused = app(&harness, None).oneshot(by_lan_address()).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::MISDIRECTED_REQUEST);
+    team(&harness);
+    let asked = app(&harness, None).oneshot(by_lan_address()).await.unwrap();
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(asked.headers()[header::LOCATION], "/login");
+    let addrs: Vec<std::net::SocketAddr> = vec!["0.0.0.0:8080".parse().unwrap()];
+    assert!(earshot::web::check_exposure("0.0.0.0:8080", &addrs, None, true).is_ok());
+    let err = earshot::web::check_exposure("0.0.0.0:8080", &addrs, None, false).unwrap_err();
+    assert!(err.to_string().contains("earshot staff add"), "{err}");
+}

@@ -625,7 +625,9 @@ fn serve_refuses_a_lan_address_without_a_token() {
 #[tokio::test]
 async fn serve_answers_on_a_real_socket_and_stops_on_shutdown() {
     let (harness, _) = sample_data().await;
-    let listener = earshot::web::bind("127.0.0.1:0", None).await.unwrap();
+    let listener = earshot::web::bind("127.0.0.1:0", None, false)
+        .await
+        .unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(earshot::web::serve(
