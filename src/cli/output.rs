@@ -57,15 +57,33 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
     if mentions.is_empty() {
         return "No mentions match. Run `earshot poll` to fetch, or loosen the filters.\n".into();
     }
+    // A chain's log says where each was heard; a single shop's keeps its columns.
+    let located = mentions.iter().any(|m| m.location.is_some());
+    let place = |location: &str| {
+        if located {
+            format!("{:<12}  ", clip(&printable(location), 12))
+        } else {
+            String::new()
+        }
+    };
     let mut text = format!(
-        "{:>5}  {:<16}  {:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
-        "ID", "WHEN", "SOURCE", "AUTHOR", "SENTIMENT", "PRIORITY", "STATUS", "TEXT"
+        "{:>5}  {:<16}  {}{:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
+        "ID",
+        "WHEN",
+        place("LOCATION"),
+        "SOURCE",
+        "AUTHOR",
+        "SENTIMENT",
+        "PRIORITY",
+        "STATUS",
+        "TEXT"
     );
     for m in mentions {
         text.push_str(&format!(
-            "{:>5}  {:<16}  {:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
+            "{:>5}  {:<16}  {}{:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
             m.id,
             short_time(m.when()),
+            place(m.location.as_deref().unwrap_or("-")),
             clip(&printable(&m.source), 14),
             clip(&printable(m.author.as_deref().unwrap_or("-")), 18),
             clip(&sentiment_cell(m), SENTIMENT_WIDTH),
@@ -115,6 +133,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
         "problem",
         "language",
         "assignee",
+        "location",
     ])?;
     for m in mentions {
         writer.write_record([
@@ -135,6 +154,7 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             problem(m).unwrap_or_default().to_owned(),
             m.language.map(|l| l.code()).unwrap_or_default().to_owned(),
             inert(m.assignee.as_deref().unwrap_or_default()),
+            inert(m.location.as_deref().unwrap_or_default()),
         ])?;
     }
     writer.flush()?;
