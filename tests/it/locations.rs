@@ -371,6 +371,24 @@ async fn a_location_manager_signed_in_on_the_web_sees_only_their_location() {
         !soho.is_empty() && !camden.is_empty(),
         "{soho:?} {camden:?}"
     );
+    // Customers are shared: one of them has posts at Soho and elsewhere.
+    let csv = std::fs::read_to_string(crate::common::repo().join("config/customers.csv")).unwrap();
+    let records = earshot::customers::parse_csv(&csv, "customers.csv").unwrap();
+    let rules = config.triage.clone();
+    earshot::pipeline::import_customers(&mut harness.store(), &records, &rules, Utc::now())
+        .unwrap();
+    let (regular, theirs) = {
+        let store = harness.store();
+        let customers = store.customers(None).unwrap();
+        customers
+            .iter()
+            .map(|c| (c.id, store.mentions_of_customer(c.id).unwrap()))
+            .find(|(_, ms)| {
+                ms.iter().any(|m| m.location.as_deref() == Some("Soho"))
+                    && ms.iter().any(|m| m.location.as_deref() != Some("Soho"))
+            })
+            .expect("a customer heard at Soho and elsewhere")
+    };
     {
         let mut store = harness.store();
         let now = Utc::now();
@@ -413,6 +431,20 @@ async fn a_location_manager_signed_in_on_the_web_sees_only_their_location() {
         assert!(soho.iter().all(|&id| shown(&log.body, id)), "{path}");
         assert!(!camden.iter().any(|&id| shown(&log.body, id)), "{path}");
         assert!(!log.body.contains("name=\"location\""), "{path}");
+    }
+
+    // A customer's history shows only Soho's part of it.
+    let history = web.get(&format!("/customers/{regular}")).await;
+    assert_eq!(history.status, StatusCode::OK);
+    for m in &theirs {
+        let here = m.location.as_deref() == Some("Soho");
+        assert_eq!(
+            shown(&history.body, m.id),
+            here,
+            "#{} at {:?}",
+            m.id,
+            m.location
+        );
     }
 
     // Their location's mention opens; a direct link to another's is refused, with words,
