@@ -127,6 +127,8 @@ pub struct Config {
     pub backups: BackupSettings,
     /// Sources in file order.
     pub sources: Vec<Source>,
+    /// The locations of a chain (`[[location]]`), in file order; empty for one shop.
+    pub locations: Vec<LocationSettings>,
     /// HTTP behaviour.
     pub fetch: FetchSettings,
     /// Priority thresholds and rules.
@@ -169,6 +171,18 @@ impl Config {
             _ => PathBuf::from("backups"),
         }
     }
+}
+
+/// One location of a chain (`[[location]]`): its sources' mentions carry its name, its
+/// aliases count as the business's name for those sources, and its `to` get its alerts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocationSettings {
+    /// Unique name, shown in alert subjects and the log (`Soho`).
+    pub name: String,
+    /// Other names of this location (`Harbor Bakery Soho`), added to the business's.
+    pub aliases: Vec<String>,
+    /// This location's recipients; empty: its alerts go to `[alerts] to` as if it had none.
+    pub to: Vec<String>,
 }
 
 /// The business and the names people use for it.
@@ -272,6 +286,9 @@ pub struct Source {
     /// What a named platform is asked (platform kinds only); `location` is then the
     /// request this derives.
     pub platform: Option<crate::sources::platforms::PlatformSource>,
+    /// The `[[location]]` it belongs to (`location = "Soho"`), by name; None: the business
+    /// as a whole.
+    pub location_name: Option<String>,
 }
 
 /// HTTP client behaviour.
@@ -395,6 +412,21 @@ impl Config {
         }
     }
 
+    /// The `[[location]]` called `name`, if there is one.
+    pub fn location(&self, name: &str) -> Option<&LocationSettings> {
+        self.locations.iter().find(|l| l.name == name)
+    }
+
+    /// The location called `name` as typed by a person (any case), or an error that lists
+    /// the known names.
+    pub fn find_location(&self, name: &str) -> Result<&LocationSettings, String> {
+        let name = name.trim();
+        self.locations
+            .iter()
+            .find(|l| l.name.eq_ignore_ascii_case(name))
+            .ok_or_else(|| unknown_location(name, &self.locations))
+    }
+
     /// Every name the business goes by.
     pub fn business_names(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.business.name.as_str())
@@ -412,6 +444,8 @@ struct RawConfig {
     storage: RawStorage,
     #[serde(default, rename = "source")]
     sources: Vec<RawSource>,
+    #[serde(default, rename = "location")]
+    locations: Vec<RawLocation>,
     #[serde(default)]
     fetch: RawFetch,
     #[serde(default)]
@@ -437,6 +471,16 @@ struct RawBusiness {
     #[serde(default)]
     exclude: Vec<String>,
     timezone: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLocation {
+    name: Spanned<String>,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    to: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -470,6 +514,8 @@ struct RawSource {
     handle: Option<Spanned<String>>,
     api_base: Option<Spanned<String>>,
     place_id: Option<Spanned<String>>,
+    /// The `[[location]]` this source belongs to, by name.
+    location: Option<Spanned<String>>,
 }
 
 fn default_kind() -> SourceKind {
@@ -559,6 +605,20 @@ struct RawColumns {
     tier: Option<Spanned<String>>,
     lifetime_value: Option<Spanned<String>>,
     notes: Option<Spanned<String>>,
+}
+
+/// "no location called 'Mayfair'; the locations are: Soho, Camden" (or how to add one).
+pub fn unknown_location(name: &str, locations: &[LocationSettings]) -> String {
+    if locations.is_empty() {
+        return format!(
+            "no location called '{name}': the config has no [[location]] entries (add one with name = \"{name}\")"
+        );
+    }
+    let known: Vec<&str> = locations.iter().map(|l| l.name.as_str()).collect();
+    format!(
+        "no location called '{name}'; the locations are: {}",
+        known.join(", ")
+    )
 }
 
 /// Parse a human duration: `30s`, `15m`, `6h`, `90d` (and humantime's longer forms).
@@ -1066,6 +1126,52 @@ mod tests {
         );
         let err = problem("[customers.columns]\nemail = \" \"");
         assert_names(&err, 4, "customers.columns.email", "Full Name");
+    }
+
+    const LOCATIONS: &str =
+        "[[location]]\nname = \"Soho\"\naliases = [\"Harbor Soho\"]\nto = [\"soho@example.com\"]\n\
+                             [[location]]\nname = \"Camden\"\n";
+
+    #[test]
+    fn sources_name_their_location_and_without_locations_nothing_changes() {
+        let config = parse(&format!(
+            "{MINIMAL}{LOCATIONS}[[source]]\nname = \"a\"\nurl = \"file:a.xml\"\nlocation = \"Soho\"\n\
+             [[source]]\nname = \"b\"\nurl = \"file:b.xml\"\n"
+        ))
+        .unwrap();
+        assert_eq!(config.sources[0].location_name.as_deref(), Some("Soho"));
+        assert_eq!(config.sources[1].location_name, None);
+        let soho = config.location("Soho").unwrap();
+        assert_eq!(
+            (soho.aliases.clone(), soho.to.clone()),
+            (
+                vec!["Harbor Soho".to_owned()],
+                vec!["soho@example.com".to_owned()]
+            )
+        );
+        assert_eq!(config.find_location("camden").unwrap().name, "Camden");
+        let err = config.find_location("Mayfair").unwrap_err();
+        assert!(
+            err.contains("'Mayfair'") && err.contains("Soho, Camden"),
+            "{err}"
+        );
+        assert!(parse(MINIMAL).unwrap().locations.is_empty());
+    }
+
+    #[test]
+    fn an_unknown_or_duplicate_location_names_file_line_key_and_the_known_names() {
+        let err = problem(&format!(
+            "{LOCATIONS}[[source]]\nname = \"a\"\nurl = \"file:a.xml\"\nlocation = \"Mayfair\""
+        ));
+        assert_names(&err, 12, "source.location", "no location called 'Mayfair'");
+        assert!(err.contains("the locations are: Soho, Camden"), "{err}");
+        let err = problem("[[location]]\nname = \"Soho\"\n[[location]]\nname = \"soho\"");
+        assert_names(&err, 6, "location.name", "duplicate location name 'soho'");
+        let err = problem("[[location]]\nname = \"Soho\"\nto = [\"manager\"]");
+        assert_names(&err, 5, "location.to", "'manager' is not an email address");
+        // No [[location]] at all: the error says how to add one.
+        let err = problem("[[source]]\nname = \"a\"\nurl = \"file:a.xml\"\nlocation = \"Soho\"");
+        assert_names(&err, 6, "source.location", "has no [[location]] entries");
     }
 
     #[test]

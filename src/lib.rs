@@ -65,6 +65,7 @@ pub(crate) mod test_support {
             relabelled: false,
             removed_at: None,
             assignee: None,
+            location: None,
         }
     }
 

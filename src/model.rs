@@ -402,6 +402,10 @@ pub struct Mention {
     pub removed_at: Option<DateTime<Utc>>,
     /// The person on the team whose case it is (`earshot assign`), by name.
     pub assignee: Option<String>,
+    /// The location of a chain it was heard at (its source's `location` when stored);
+    /// None without `[[location]]` (left out of JSON then, so exports stay as they were).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 impl Mention {

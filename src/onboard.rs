@@ -336,6 +336,7 @@ fn new_source(name: &str, kind: SourceKind, url: &Url) -> Source {
         selectors: None,
         max_pages: 1,
         platform: None,
+        location_name: None,
     }
 }
 

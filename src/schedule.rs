@@ -168,6 +168,7 @@ mod tests {
             selectors: None,
             max_pages: 1,
             platform: None,
+            location_name: None,
         }
     }
 

@@ -159,6 +159,7 @@ fn mention(
         terms: score.terms,
         priority: earshot::model::Priority::Normal,
         priority_reasons: vec![],
+        location: None,
     }
 }
 

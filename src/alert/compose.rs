@@ -237,7 +237,11 @@ fn case_subject(tag: &str, m: &Mention, reasons: &[String]) -> String {
     } else {
         format!(" ({why})")
     };
-    let head = format!("{tag} {}{why}", who(m));
+    // A chain's alert says where: `[URGENT] [Soho] Priya Nair: "…"`.
+    let head = match &m.location {
+        Some(location) => format!("{tag} [{}] {}{why}", header_safe(location), who(m)),
+        None => format!("{tag} {}{why}", who(m)),
+    };
     let said = crate::pipeline::scored_text(m.title.as_deref(), &m.text);
     // `: "` and `"` around the quote.
     let room = SUBJECT_CHARS.saturating_sub(head.chars().count() + 4);
@@ -632,6 +636,7 @@ mod tests {
             }],
             priority,
             priority_reasons: vec!["A-list (tier A), lifetime value 3,200".into()],
+            location: None,
         };
         let mut store = Store::open_in_memory().unwrap();
         store

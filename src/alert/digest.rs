@@ -55,6 +55,7 @@ pub fn compose(data: &DigestData, business: &str) -> Email {
     ));
     open_cases(&mut doc, data);
     new_mentions(&mut doc, data);
+    per_location(&mut doc, data);
     to_thank(&mut doc, data);
     recovered(&mut doc, data);
     removed_resolved(&mut doc, data);
@@ -175,6 +176,41 @@ fn new_mentions(doc: &mut Doc, data: &DigestData) {
     }
 }
 
+/// A chain's digest: a section per location with its open cases and new mentions (and
+/// one for the sources of no location, when they have any). Customers are shared, so a
+/// customer's cases at two locations show in both.
+fn per_location(doc: &mut Doc, data: &DigestData) {
+    if data.locations.is_empty() {
+        return;
+    }
+    let mut places: Vec<Option<&str>> = data.locations.iter().map(|l| Some(l.as_str())).collect();
+    let unplaced = data.open_cases.iter().chain(&data.new_mentions);
+    if unplaced.into_iter().any(|m| m.location.is_none()) {
+        places.push(None);
+    }
+    for place in places {
+        let here = |m: &&Mention| m.location.as_deref() == place;
+        let open: Vec<&Mention> = data.open_cases.iter().filter(here).collect();
+        let new: Vec<&Mention> = data.new_mentions.iter().filter(here).collect();
+        let negative = new.iter().filter(|m| m.label == Label::Negative).count();
+        doc.section(&format!(
+            "{}: {} open case{}, {} new mention{} ({negative} negative)",
+            place.unwrap_or("No location"),
+            open.len(),
+            plural(open.len() as i64),
+            new.len(),
+            plural(new.len() as i64),
+        ));
+        let items: Vec<String> = open
+            .iter()
+            .map(|m| format!("{} {}: {}", m.priority, m.status, one_liner(m)))
+            .collect();
+        if !items.is_empty() {
+            doc.items(&items);
+        }
+    }
+}
+
 fn to_thank(doc: &mut Doc, data: &DigestData) {
     if data.to_thank.is_empty() {
         return;
@@ -261,6 +297,7 @@ mod tests {
     fn open_cases_are_counted_per_person_with_nobody_last() {
         let case = |assignee: Option<&str>, overdue: bool| Mention {
             assignee: assignee.map(str::to_owned),
+            location: None,
             overdue,
             ..mention(Label::Negative)
         };

@@ -389,17 +389,21 @@ impl Dispatcher {
             .read(move |s| -> Result<_, Rendering> {
                 let Some(rendered) = s.outbox_rendered(row.id)? else {
                     let email = compose(s, &config, &row, &zone)?;
-                    return Ok(Ok((email, assignee_address(s, &row)?)));
+                    let heard_at = locations_of(s, &row)?;
+                    return Ok(Ok((email, assignee_address(s, &row)?, heard_at)));
                 };
                 Ok(Err(rendered))
             })
             .await?;
-        let (email, assignee) = match email {
+        let (email, assignee, heard_at) = match email {
             Ok(email) => email,
             Err(rendered) => return Ok(rendered),
         };
         let rendered = match (entry.channel, &self.webhook) {
-            (OutboxChannel::Email, _) => self.email(entry, &email, assignee.as_deref(), now)?,
+            (OutboxChannel::Email, _) => {
+                let to = self.recipients(entry, assignee.as_deref(), &heard_at);
+                self.email(entry, &email, to, now)?
+            }
             (OutboxChannel::Webhook, Ok(Some(webhook))) => {
                 self.push(entry, &email, webhook).await?
             }
@@ -419,21 +423,43 @@ impl Dispatcher {
         Ok(rendered)
     }
 
-    /// The RFC 5322 message of an email row.
+    /// Who a row's email goes to: the pipeline's rule for its kind, its case's assignee
+    /// and the locations its mentions were heard at (`[[location]] to`).
+    fn recipients(
+        &self,
+        entry: &OutboxEntry,
+        assignee: Option<&str>,
+        heard_at: &[String],
+    ) -> Vec<String> {
+        let alerts = &self.config.alerts;
+        let tos: Vec<&[String]> = heard_at
+            .iter()
+            .filter_map(|name| self.config.location(name))
+            .map(|l| l.to.as_slice())
+            .collect();
+        if entry.kind == OutboxKind::Flood {
+            // The hour's summary folds high alerts, some of them a location's.
+            return crate::pipeline::decide::flood_recipients(&alerts.to, &tos);
+        }
+        let location_to = tos.first().copied().unwrap_or_default();
+        crate::pipeline::decide::location_recipients(
+            entry.kind,
+            entry.priority,
+            location_to,
+            &alerts.to,
+            &alerts.escalate_to,
+            assignee,
+        )
+    }
+
+    /// The RFC 5322 message of an email row to `to`.
     fn email(
         &self,
         entry: &OutboxEntry,
         email: &Email,
-        assignee: Option<&str>,
+        to: Vec<String>,
         now: DateTime<Utc>,
     ) -> Result<Rendered, Rendering> {
-        let alerts = &self.config.alerts;
-        let to = crate::pipeline::decide::recipients(
-            entry.kind,
-            &alerts.to,
-            &alerts.escalate_to,
-            assignee,
-        );
         let addressing = Addressing {
             from: self.config.alerts.from.clone(),
             to: to.clone(),
@@ -495,6 +521,25 @@ impl Dispatcher {
     }
 }
 
+/// The locations a row's mentions were heard at: its case's, or those of the alerts a flood
+/// summary folds (each once).
+fn locations_of(store: &Store, entry: &OutboxEntry) -> Result<Vec<String>, StoreError> {
+    let ids = match (entry.kind, entry.mention_id) {
+        (OutboxKind::Flood, _) => store.flood_members(entry.id)?,
+        (_, Some(id)) => vec![id],
+        (_, None) => Vec::new(),
+    };
+    let mut places = Vec::new();
+    for id in ids {
+        if let Some(place) = store.mention_location(id)? {
+            if !places.contains(&place) {
+                places.push(place);
+            }
+        }
+    }
+    Ok(places)
+}
+
 /// The address of the person on the team a row's case is theirs: the one named by an
 /// "assigned" row, else whoever the case is assigned to now.
 fn assignee_address(store: &Store, entry: &OutboxEntry) -> Result<Option<String>, StoreError> {
@@ -554,7 +599,8 @@ fn compose(
             let until = schedule
                 .filter(|s| s.latest_slot(since, zone) == since)
                 .and_then(|s| s.next_slot(since, zone));
-            let data = store.digest_data(since, until.unwrap_or(since + crate::clock::DAY))?;
+            let mut data = store.digest_data(since, until.unwrap_or(since + crate::clock::DAY))?;
+            data.locations = config.locations.iter().map(|l| l.name.clone()).collect();
             digest::compose(&data, business)
         }
         OutboxKind::Flood => {

@@ -54,6 +54,7 @@ fn priya_complaint(id: i64, text: &str, reasons: &[&str]) -> AlertContext {
         relabelled: false,
         removed_at: None,
         assignee: None,
+        location: None,
     };
     let suggested_reply = crate::replies::draft(
         &crate::replies::ReplySettings::default(),

@@ -48,7 +48,8 @@ pub fn digest(config: Arc<Config>, store: StoreHandle, send: bool) -> Result<()>
     if !send {
         // Times are stored to the second: include mentions stored in this very second.
         let until = now + crate::clock::SECOND;
-        let data = store.lock().digest_data(since, until)?;
+        let mut data = store.lock().digest_data(since, until)?;
+        data.locations = config.locations.iter().map(|l| l.name.clone()).collect();
         let email = digest::compose(&data, &config.business.name);
         println!("Subject: {}\n\n{}", email.subject, email.text);
         return Ok(());

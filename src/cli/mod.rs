@@ -342,6 +342,9 @@ pub struct MentionArgs {
     /// `--as` names, default the owner) or `nobody`.
     #[arg(long, value_name = "NAME")]
     assigned: Option<String>,
+    /// Only the mentions heard at this location (a `[[location]]` name).
+    #[arg(long, value_name = "NAME")]
+    location: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -451,6 +454,7 @@ fn run_command(cli: Cli) -> Result<()> {
             if let Some(name) = &args.assigned {
                 filter.assigned = Some(assigned_filter(&cli, &store, name)?);
             }
+            filter.location = location_filter(&cli, &config, &store, args.location.as_deref())?;
             let mentions = store.mentions(&filter)?;
             output::print_mentions(&mentions, args.format)
         }
@@ -583,6 +587,34 @@ fn assigned_filter(cli: &Cli, store: &Store, name: &str) -> Result<AssignedFilte
         _ => crate::staff::find_member(store, name)?,
     };
     Ok(AssignedFilter::To(member.id))
+}
+
+/// `--location NAME` as a filter on the log; a location manager acting (`--as`) sees only
+/// their location, and asking for another is refused.
+fn location_filter(
+    cli: &Cli,
+    config: &Config,
+    store: &Store,
+    asked: Option<&str>,
+) -> Result<Option<String>> {
+    let asked = asked
+        .map(|name| config.find_location(name).map(|l| l.name.clone()))
+        .transpose()
+        .map_err(anyhow::Error::msg)?;
+    if cli.as_name.is_none() {
+        return Ok(asked);
+    }
+    let actor = acting(cli, store)?;
+    let Some(mine) = actor.member.and_then(|m| m.location) else {
+        return Ok(asked);
+    };
+    match asked {
+        Some(other) if other != mine => anyhow::bail!(
+            "{} manages {mine} and sees only its mentions, not {other}'s; leave out --location or ask an owner",
+            actor.name
+        ),
+        _ => Ok(Some(mine)),
+    }
 }
 
 /// Who this command acts as (`--as`, else the owner).

@@ -57,15 +57,33 @@ pub fn mentions_table(mentions: &[Mention]) -> String {
     if mentions.is_empty() {
         return "No mentions match. Run `earshot poll` to fetch, or loosen the filters.\n".into();
     }
+    // A chain's log says where each was heard; a single shop's keeps its columns.
+    let located = mentions.iter().any(|m| m.location.is_some());
+    let place = |location: &str| {
+        if located {
+            format!("{:<12}  ", clip(&printable(location), 12))
+        } else {
+            String::new()
+        }
+    };
     let mut text = format!(
-        "{:>5}  {:<16}  {:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
-        "ID", "WHEN", "SOURCE", "AUTHOR", "SENTIMENT", "PRIORITY", "STATUS", "TEXT"
+        "{:>5}  {:<16}  {}{:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
+        "ID",
+        "WHEN",
+        place("LOCATION"),
+        "SOURCE",
+        "AUTHOR",
+        "SENTIMENT",
+        "PRIORITY",
+        "STATUS",
+        "TEXT"
     );
     for m in mentions {
         text.push_str(&format!(
-            "{:>5}  {:<16}  {:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
+            "{:>5}  {:<16}  {}{:<14}  {:<18}  {:<SENTIMENT_WIDTH$}  {:<8}  {:<12}  {}\n",
             m.id,
             short_time(m.when()),
+            place(m.location.as_deref().unwrap_or("-")),
             clip(&printable(&m.source), 14),
             clip(&printable(m.author.as_deref().unwrap_or("-")), 18),
             clip(&sentiment_cell(m), SENTIMENT_WIDTH),
@@ -90,14 +108,14 @@ fn sentiment_cell(m: &Mention) -> String {
     format!("{} {}", m.sentiment(), m.score_shown())
 }
 
-/// The log as CSV for spreadsheets (an unscored post's score cell is empty, its language
+/// The log as CSV for spreadsheets (a `location` column last for a chain; an unscored post's score cell is empty, its language
 /// an ISO 639-3 code in the last column). Cells of text from the web (author, title, text…) are
 /// neutralised against formula injection: one starting with `=`, `+`, `-`, `@`, a tab or
 /// a carriage return gets a leading `'`, as OWASP advises, so `=HYPERLINK(…)` from a
 /// reviewer's name stays text. Line breaks stay inside their quoted cell.
 fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record([
+    let mut header = vec![
         "id",
         "source",
         "url",
@@ -115,9 +133,15 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
         "problem",
         "language",
         "assignee",
-    ])?;
+    ];
+    // A chain's export says where each was heard; a single shop's keeps its columns.
+    let located = mentions.iter().any(|m| m.location.is_some());
+    if located {
+        header.push("location");
+    }
+    writer.write_record(&header)?;
     for m in mentions {
-        writer.write_record([
+        let mut record = vec![
             m.id.to_string(),
             inert(&m.source),
             inert(m.url.as_deref().unwrap_or_default()),
@@ -135,7 +159,11 @@ fn write_csv(out: &mut impl Write, mentions: &[Mention]) -> Result<()> {
             problem(m).unwrap_or_default().to_owned(),
             m.language.map(|l| l.code()).unwrap_or_default().to_owned(),
             inert(m.assignee.as_deref().unwrap_or_default()),
-        ])?;
+        ];
+        if located {
+            record.push(inert(m.location.as_deref().unwrap_or_default()));
+        }
+        writer.write_record(&record)?;
     }
     writer.flush()?;
     Ok(())

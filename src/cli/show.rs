@@ -83,6 +83,9 @@ fn header(detail: &StoredDetail) -> String {
             crate::localtime::short_zoned(due)
         ));
     }
+    if let Some(location) = &m.location {
+        out.push_str(&format!("Location:  {location}\n"));
+    }
     out.push_str(&format!("Source:    {}\n", m.source));
     out.push_str(&format!(
         "Author:    {}\n",

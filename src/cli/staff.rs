@@ -27,6 +27,9 @@ pub enum StaffAction {
         /// Set their password now (asked for twice on a terminal, else one line on stdin).
         #[arg(long)]
         password: bool,
+        /// Make them a location manager: a `[[location]]` name; they see only its mentions.
+        #[arg(long, value_name = "LOCATION")]
+        location: Option<String>,
     },
     /// Everyone on the team (and, with --removed, who left).
     List {
@@ -62,14 +65,25 @@ pub fn run(
             email,
             role,
             password,
+            location,
         } => {
+            // Checked before anyone is added, so a typo adds nobody.
+            let location = location
+                .as_deref()
+                .map(|name| config.find_location(name).map(|l| l.name.clone()))
+                .transpose()
+                .map_err(anyhow::Error::msg)?;
             let first_owner = store.first_owner()?.is_none();
             let role = role.unwrap_or(if first_owner {
                 Role::Owner
             } else {
                 Role::Staff
             });
-            let member = staff::add(store, actor, name, email, role, now)?;
+            let mut member = staff::add(store, actor, name, email, role, now)?;
+            if let Some(location) = location {
+                store.set_staff_location(member.id, Some(&location))?;
+                member.location = Some(location);
+            }
             if *password {
                 let typed = read_new_password(&member.name)?;
                 staff::set_password(store, &Actor::member(member.clone()), &member, &typed)?;
@@ -121,6 +135,11 @@ fn added(
         "Added {} <{}> as {}.",
         member.name, member.email, member.role
     );
+    if let Some(location) = &member.location {
+        text.push_str(&format!(
+            " They manage {location}: they see only its mentions."
+        ));
+    }
     if first_owner && member.role == Role::Owner {
         text.push_str(
             " From now on the web log asks everyone to sign in, and commands act as this \
@@ -156,10 +175,12 @@ fn table(team: &[StaffMember]) -> String {
         return "Nobody on the team yet. Add the owner with `earshot staff add NAME --email EMAIL`.\n"
             .to_owned();
     }
-    let rows: Vec<[String; 5]> = team
+    // The LOCATION column only for a chain whose team has location managers.
+    let with_locations = team.iter().any(|m| m.location.is_some());
+    let rows: Vec<Vec<String>> = team
         .iter()
         .map(|m| {
-            [
+            let mut row = vec![
                 m.name.clone(),
                 m.email.clone(),
                 m.role.to_string(),
@@ -168,11 +189,18 @@ fn table(team: &[StaffMember]) -> String {
                     Some(when) => format!("removed {}", crate::localtime::short(when)),
                     None => format!("added {}", crate::localtime::short(m.created_at)),
                 },
-            ]
+            ];
+            if with_locations {
+                row.insert(3, m.location.clone().unwrap_or_else(|| "all".to_owned()));
+            }
+            row
         })
         .collect();
-    let headers = ["NAME", "EMAIL", "ROLE", "PASSWORD", "SINCE"];
-    let mut widths = headers.map(str::len);
+    let mut headers = vec!["NAME", "EMAIL", "ROLE", "PASSWORD", "SINCE"];
+    if with_locations {
+        headers.insert(3, "LOCATION");
+    }
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.len()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
             *width = (*width).max(cell.chars().count());
@@ -181,14 +209,15 @@ fn table(team: &[StaffMember]) -> String {
     let line = |cells: &[&str]| {
         let padded: Vec<String> = cells
             .iter()
-            .zip(widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
+            .zip(&widths)
+            .map(|(cell, &width)| format!("{cell:<width$}"))
             .collect();
         padded.join("  ").trim_end().to_owned() + "\n"
     };
     let mut out = line(&headers);
     for row in &rows {
-        out.push_str(&line(&row.each_ref().map(String::as_str)));
+        let cells: Vec<&str> = row.iter().map(String::as_str).collect();
+        out.push_str(&line(&cells));
     }
     out
 }
@@ -239,6 +268,7 @@ mod tests {
             email: format!("{}@example.com", name.to_lowercase()),
             role: None,
             password: false,
+            location: None,
         };
         let text = run(&mut store, &config(None), &setup, &add("Olga")).unwrap();
         assert!(text.contains("earshot staff password \"Olga\""), "{text}");
@@ -270,6 +300,7 @@ mod tests {
             email: format!("{}@example.com", name.to_lowercase()),
             role,
             password: false,
+            location: None,
         };
         let text = run(&mut store, &config, &nobody, &add("Olga", None)).unwrap();
         assert!(text.contains("as owner"), "{text}");

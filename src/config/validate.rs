@@ -86,7 +86,8 @@ impl Validator<'_> {
         let business = self.business(raw.business);
         let backups = self.backups(&raw.storage);
         let database = self.database(raw.storage.database);
-        let sources = self.sources(raw.sources);
+        let locations = self.locations(raw.locations);
+        let sources = self.sources(raw.sources, &locations);
         let fetch = self.fetch(raw.fetch);
         let triage = self.triage(raw.triage);
         let sentiment_terms = self.terms(raw.sentiment.terms);
@@ -98,6 +99,7 @@ impl Validator<'_> {
             database,
             backups,
             sources,
+            locations,
             fetch,
             triage,
             sentiment_terms,
@@ -196,7 +198,58 @@ impl Validator<'_> {
         }
     }
 
-    fn sources(&mut self, raw: Vec<RawSource>) -> Vec<Source> {
+    /// `[[location]]` entries: a unique name each, addresses that are addresses.
+    fn locations(&mut self, raw: Vec<RawLocation>) -> Vec<LocationSettings> {
+        let mut seen = HashSet::new();
+        let mut locations = Vec::with_capacity(raw.len());
+        for location in raw {
+            let name = location.name.get_ref().trim().to_owned();
+            if name.is_empty() {
+                self.report(
+                    location.name.span(),
+                    "location.name",
+                    "is empty: give every location a short unique name, e.g. name = \"Soho\"",
+                );
+                continue;
+            }
+            if !seen.insert(name.to_lowercase()) {
+                self.report(
+                    location.name.span(),
+                    "location.name",
+                    &format!(
+                        "duplicate location name '{name}': each [[location]] needs its own name"
+                    ),
+                );
+                continue;
+            }
+            locations.push(LocationSettings {
+                to: self.addresses(location.to, "location.to"),
+                aliases: non_empty(location.aliases),
+                name,
+            });
+        }
+        locations
+    }
+
+    /// A source's `location = "NAME"`: one of the `[[location]]` names.
+    fn source_location(
+        &mut self,
+        raw: Option<Spanned<String>>,
+        locations: &[LocationSettings],
+    ) -> Option<String> {
+        let raw = raw?;
+        let name = raw.get_ref().trim();
+        match locations.iter().find(|l| l.name == name) {
+            Some(location) => Some(location.name.clone()),
+            None => {
+                let message = super::unknown_location(name, locations);
+                self.report(raw.span(), "source.location", &message);
+                None
+            }
+        }
+    }
+
+    fn sources(&mut self, raw: Vec<RawSource>, locations: &[LocationSettings]) -> Vec<Source> {
         let mut seen = HashSet::new();
         let mut sources = Vec::with_capacity(raw.len());
         for source in raw {
@@ -214,14 +267,20 @@ impl Validator<'_> {
                     &format!("duplicate source name '{name}': each [[source]] needs its own name"),
                 );
             }
-            if let Some(source) = self.source(name, source) {
+            if let Some(source) = self.source(name, source, locations) {
                 sources.push(source);
             }
         }
         sources
     }
 
-    fn source(&mut self, name: String, raw: RawSource) -> Option<Source> {
+    fn source(
+        &mut self,
+        name: String,
+        mut raw: RawSource,
+        locations: &[LocationSettings],
+    ) -> Option<Source> {
+        let location_name = self.source_location(raw.location.take(), locations);
         let (location, platform) = if raw.kind.is_platform() {
             let platform = self.platform(&name, &raw);
             let location = platform.as_ref().map(|p| Location::Http(p.request_url()));
@@ -289,6 +348,7 @@ impl Validator<'_> {
             selectors,
             max_pages,
             platform,
+            location_name,
         })
     }
 

@@ -238,6 +238,51 @@ pub fn recipients(
     to
 }
 
+/// Who an outbox email about a case heard at a location goes to. That location's `to`
+/// take the owners' place for its cases (alerts, reminders, escalations); the owners
+/// (`[alerts] to`) still hear of what needs them whatever the location: every urgent alert
+/// ([`owners_hear_of_location`]) and every escalation. The assignee and `escalate_to` are
+/// added as in [`recipients`]. A location without `to` (or a case with no location):
+/// exactly [`recipients`].
+pub fn location_recipients(
+    kind: OutboxKind,
+    priority: Option<Priority>,
+    location_to: &[String],
+    owners: &[String],
+    escalate_to: &[String],
+    assignee: Option<&str>,
+) -> Vec<String> {
+    if location_to.is_empty() {
+        return recipients(kind, owners, escalate_to, assignee);
+    }
+    let mut first: Vec<String> = location_to.to_vec();
+    if owners_hear_of_location(kind, priority) {
+        first.extend(owners.iter().cloned());
+    }
+    recipients(kind, &first, escalate_to, assignee)
+}
+
+/// The hourly flood summary goes to the owners and to each location whose high alerts it
+/// folds (`location_tos`), so a location's `[Negative]` alerts are never the owners' alone.
+pub fn flood_recipients(owners: &[String], location_tos: &[&[String]]) -> Vec<String> {
+    let mut to: Vec<String> = owners.to_vec();
+    to.extend(location_tos.iter().flat_map(|t| t.iter().cloned()));
+    let mut seen = std::collections::HashSet::new();
+    to.retain(|address| seen.insert(address.to_ascii_lowercase()));
+    to
+}
+
+/// Whether the owners get an email about a location's case: an urgent alert (or one that
+/// became urgent), an escalation, an overdue promise. A high (not urgent) alert, a promise's
+/// reminder and a case's hand-over are the location's own business.
+pub fn owners_hear_of_location(kind: OutboxKind, priority: Option<Priority>) -> bool {
+    match kind {
+        OutboxKind::BecameUrgent | OutboxKind::Escalation | OutboxKind::Overdue => true,
+        OutboxKind::Alert => priority == Some(Priority::Urgent),
+        _ => false,
+    }
+}
+
 /// An assigned case tells its new owner by email, unless they took it themselves or it
 /// needs nobody any more.
 pub fn tells_assignee(open: bool, assignee: i64, actor: Option<i64>) -> bool {
@@ -275,6 +320,97 @@ mod tests {
             priority_override: None,
             dismissed: false,
         }
+    }
+
+    fn owned(addresses: &[&str]) -> Vec<String> {
+        addresses.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn a_locations_high_alert_goes_to_its_manager_and_an_urgent_one_to_the_owner_too() {
+        let owners = owned(&["owner@x.test"]);
+        let soho = owned(&["soho@x.test"]);
+        let route = |kind, priority, assignee| {
+            location_recipients(kind, priority, &soho, &owners, &[], assignee)
+        };
+        assert_eq!(
+            route(OutboxKind::Alert, Some(Priority::High), None),
+            ["soho@x.test"]
+        );
+        assert_eq!(
+            route(OutboxKind::Alert, Some(Priority::Urgent), None),
+            ["soho@x.test", "owner@x.test"]
+        );
+        assert_eq!(
+            route(OutboxKind::BecameUrgent, Some(Priority::Urgent), None),
+            ["soho@x.test", "owner@x.test"]
+        );
+        // Escalations reach the owners whatever the priority, and escalate_to as before.
+        let escalated = location_recipients(
+            OutboxKind::Escalation,
+            Some(Priority::High),
+            &soho,
+            &owners,
+            &owned(&["boss@x.test"]),
+            None,
+        );
+        assert_eq!(escalated, ["soho@x.test", "owner@x.test", "boss@x.test"]);
+        // A reminder without an assignee is the location's; with one, the assignee's alone.
+        assert_eq!(
+            route(OutboxKind::Reminder, Some(Priority::High), None),
+            ["soho@x.test"]
+        );
+        assert_eq!(
+            route(
+                OutboxKind::Reminder,
+                Some(Priority::High),
+                Some("sam@x.test")
+            ),
+            ["sam@x.test"]
+        );
+        // The assignee keeps getting their case's alerts.
+        assert_eq!(
+            route(OutboxKind::Alert, Some(Priority::High), Some("sam@x.test")),
+            ["soho@x.test", "sam@x.test"]
+        );
+    }
+
+    #[test]
+    fn without_a_location_or_its_to_the_owners_get_everything_as_before() {
+        let owners = owned(&["owner@x.test"]);
+        for kind in [
+            OutboxKind::Alert,
+            OutboxKind::Escalation,
+            OutboxKind::Reminder,
+        ] {
+            assert_eq!(
+                location_recipients(kind, Some(Priority::High), &[], &owners, &[], None),
+                recipients(kind, &owners, &[], None)
+            );
+        }
+        assert_eq!(
+            location_recipients(
+                OutboxKind::Alert,
+                Some(Priority::High),
+                &[],
+                &owners,
+                &[],
+                None
+            ),
+            ["owner@x.test"]
+        );
+    }
+
+    #[test]
+    fn a_flood_summary_reaches_every_location_it_folds_once() {
+        let owners = owned(&["owner@x.test"]);
+        let soho = owned(&["soho@x.test", "OWNER@x.test"]);
+        let camden = owned(&["camden@x.test"]);
+        assert_eq!(
+            flood_recipients(&owners, &[&soho, &camden]),
+            ["owner@x.test", "soho@x.test", "camden@x.test"]
+        );
+        assert_eq!(flood_recipients(&owners, &[]), ["owner@x.test"]);
     }
 
     fn regular() -> Profile {

@@ -40,6 +40,9 @@ pub struct Pipeline {
     /// The business's learned terms in that analyzer, if any.
     business: arc_swap::ArcSwapOption<LearnedTerms>,
     relevance: Relevance,
+    /// Per `[[location]]` with aliases: the business's names and that location's, for its
+    /// sources' relevance.
+    location_relevance: std::collections::HashMap<String, Relevance>,
     /// `[business] exclude`: items naming one of these are not about the business.
     excluded: Relevance,
     pub(crate) fetcher: Fetcher,
@@ -69,6 +72,17 @@ impl Pipeline {
     pub fn new(config: Arc<Config>) -> anyhow::Result<Pipeline> {
         let analyzer = arc_swap::ArcSwap::from_pointee(Analyzer::new(config.sentiment_options()));
         let relevance = Relevance::new(config.business_names());
+        let location_relevance = config
+            .locations
+            .iter()
+            .filter(|l| !l.aliases.is_empty())
+            .map(|l| {
+                let names = config
+                    .business_names()
+                    .chain(l.aliases.iter().map(String::as_str));
+                (l.name.clone(), Relevance::new(names))
+            })
+            .collect();
         let excluded = Relevance::new(config.business.exclude.iter().map(String::as_str));
         let fetcher = Fetcher::new(&config.fetch)?;
         let in_flight = config.fetch.max_concurrent * IN_FLIGHT_PER_REQUEST;
@@ -77,6 +91,7 @@ impl Pipeline {
             analyzer,
             business: arc_swap::ArcSwapOption::empty(),
             relevance,
+            location_relevance,
             excluded,
             fetcher,
             in_flight: Arc::new(tokio::sync::Semaphore::new(in_flight)),
@@ -130,7 +145,7 @@ impl Pipeline {
         let total = items.len();
         let relevant: Vec<RawItem> = items
             .into_iter()
-            .filter(|item| !source.require_mention || self.names_business(item))
+            .filter(|item| !source.require_mention || self.names_business(source, item))
             .filter(|item| !self.is_excluded(item))
             .collect();
         let dropped = total - relevant.len();
@@ -151,16 +166,18 @@ impl Pipeline {
             .analyzer
             .load()
             .score_with_rating(&scored_text, item.rating);
-        (score, self.names_business(item) && !self.is_excluded(item))
+        let names = self.relevance.mentions(item_words(item));
+        (score, names && !self.is_excluded(item))
     }
 
-    fn names_business(&self, item: &RawItem) -> bool {
-        let fields = [
-            item.title.as_deref(),
-            Some(item.text.as_str()),
-            item.author.as_deref(),
-        ];
-        self.relevance.mentions(fields.into_iter().flatten())
+    /// Whether `item` names the business, or (for a source of a location) that location.
+    fn names_business(&self, source: &Source, item: &RawItem) -> bool {
+        let relevance = source
+            .location_name
+            .as_ref()
+            .and_then(|name| self.location_relevance.get(name))
+            .unwrap_or(&self.relevance);
+        relevance.mentions(item_words(item))
     }
 
     /// `[business] exclude`: a street, a namesake or a competitor's product.
@@ -194,6 +211,7 @@ impl Pipeline {
             terms: score.terms,
             priority: verdict.priority,
             priority_reasons: verdict.reasons,
+            location: source.location_name.clone(),
         }
     }
 
@@ -232,6 +250,17 @@ pub fn mark_removed_upstream(
         }
     }
     Ok(marked)
+}
+
+/// The fields relevance reads of an item: title, text and author.
+fn item_words(item: &RawItem) -> impl Iterator<Item = &str> {
+    [
+        item.title.as_deref(),
+        Some(item.text.as_str()),
+        item.author.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// The words the model scores: the title, as its own sentence, then the text.

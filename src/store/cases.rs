@@ -99,6 +99,7 @@ mod tests {
             terms: vec![],
             priority: Priority::High,
             priority_reasons: vec![],
+            location: None,
         };
         let id =
             crate::test_support::store_decided(&mut store, &mention, at("2026-11-01T09:00:00Z"));

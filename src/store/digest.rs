@@ -36,6 +36,9 @@ pub struct DigestData {
     /// Whether the business has a team (`earshot staff`): then open cases are counted
     /// per person.
     pub has_team: bool,
+    /// A chain's `[[location]]` names (set by the caller from the config): the digest then
+    /// has a section per location.
+    pub locations: Vec<String>,
 }
 
 impl Store {
@@ -90,6 +93,7 @@ impl Store {
             backfill: self.backfill_count(since, until)?,
             relabelled_by_learning: self.relabelled_by_learning(since, until)?,
             has_team: self.has_staff()?,
+            locations: Vec::new(),
             open_cases,
             new_mentions,
             to_thank,

@@ -42,6 +42,8 @@ pub struct NewMention {
     pub priority: Priority,
     /// Why that priority.
     pub priority_reasons: Vec<String>,
+    /// The location of its source (`[[source]] location`), kept as it was when first stored.
+    pub location: Option<String>,
 }
 
 /// What storing a mention did.
@@ -124,6 +126,8 @@ pub struct MentionFilter {
     pub dismissed: DismissedFilter,
     /// Whose cases (`--assigned`).
     pub assigned: Option<AssignedFilter>,
+    /// Only mentions heard at this location (`--location`, a location manager's view).
+    pub location: Option<String>,
 }
 
 /// Whose cases the log shows (`mentions --assigned NAME|me|nobody`).
@@ -180,7 +184,7 @@ const COMMON_MATCHES: usize = 2_000;
 const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m.text, \
     m.published_at, m.fetched_at, m.rating, m.score, m.label, m.terms, m.priority, m.status, \
     c.id, c.name, c.tier, m.priority_reasons, m.promise_due_at, m.dismissed, \
-    m.label_override IS NOT NULL, m.removed_at, m.language, s.name \
+    m.label_override IS NOT NULL, m.removed_at, m.language, s.name, m.location \
     FROM mentions m LEFT JOIN customers c ON c.id = m.customer_id \
     LEFT JOIN staff s ON s.id = m.assigned_to";
 
@@ -411,8 +415,8 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
     tx.execute(
         "INSERT INTO mentions (source, key, content_hash, url, author, title, text, published_at, \
          fetched_at, rating, score, label, terms, priority, priority_reasons, status, author_email, \
-         language) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16, ?18)",
+         language, location) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16, ?18, ?19)",
         params![
             new.source,
             new.key,
@@ -432,6 +436,7 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
             new.author_email,
             CaseStatus::New,
             new.language,
+            new.location,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -584,6 +589,9 @@ fn filter_where(filter: &MentionFilter, common: bool, part: Part, now: DateTime<
     if let Some(source) = &filter.source {
         w.push("m.source = ?", Box::new(source.clone()));
     }
+    if let Some(location) = &filter.location {
+        w.push("m.location = ?", Box::new(location.clone()));
+    }
     if let Some(since) = filter.since {
         w.push(
             "COALESCE(m.published_at, m.fetched_at) >= ?",
@@ -735,6 +743,7 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
             .as_deref()
             .and_then(parse_ts),
         assignee: r.get(23)?,
+        location: r.get(24)?,
     })
 }
 
@@ -790,6 +799,7 @@ mod tests {
                         terms: vec![],
                         priority: Priority::Normal,
                         priority_reasons: vec![],
+                        location: None,
                     };
                     Store::upsert_mention(tx, &mention, start)?;
                 }

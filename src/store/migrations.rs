@@ -314,7 +314,18 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     );
     "#,
     ),
-    // Append the next migration here: `// 14: why`, then `M::up(r#"..."#),`.
+    // 14: locations of a chain (`[[location]]`). A mention keeps the location of its
+    // source when it was stored (a source moved later does not move old mentions); a
+    // location manager is a staff member bound to one location, who sees only its mentions.
+    // NULL: no location (a shop with one site, or an owner who sees everything).
+    M::up(
+        r#"
+    ALTER TABLE mentions ADD COLUMN location TEXT;
+    CREATE INDEX mentions_location ON mentions(location) WHERE location IS NOT NULL;
+    ALTER TABLE staff ADD COLUMN location TEXT;
+    "#,
+    ),
+    // Append the next migration here: `// 15: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

@@ -493,6 +493,7 @@ mod tests {
             terms: vec![],
             priority: Priority::High,
             priority_reasons: vec![],
+            location: None,
         }
     }
 

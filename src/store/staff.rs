@@ -25,6 +25,10 @@ pub struct StaffMember {
     pub created_at: DateTime<Utc>,
     /// When they were removed (they can no longer sign in; their history stays).
     pub removed_at: Option<DateTime<Utc>>,
+    /// A location manager's location (`staff add --location`): they see only its
+    /// mentions. None: everything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
 }
 
 /// Keep a sign-in link by its token's hash (on its own, or in the transaction that queues
@@ -52,7 +56,8 @@ pub fn name_key(name: &str) -> String {
         .to_lowercase()
 }
 
-const COLUMNS: &str = "id, name, email, role, password_hash IS NOT NULL, created_at, removed_at";
+const COLUMNS: &str =
+    "id, name, email, role, password_hash IS NOT NULL, created_at, removed_at, location";
 
 fn member(row: &Row<'_>) -> rusqlite::Result<StaffMember> {
     let created: String = row.get(5)?;
@@ -65,6 +70,7 @@ fn member(row: &Row<'_>) -> rusqlite::Result<StaffMember> {
         has_password: row.get(4)?,
         created_at: parse_ts(&created).unwrap_or_default(),
         removed_at: removed.as_deref().and_then(parse_ts),
+        location: row.get(7)?,
     })
 }
 
@@ -102,6 +108,19 @@ impl Store {
         };
         let id = self.conn.last_insert_rowid();
         Ok(self.staff_by_id(id)?.expect("the row just inserted"))
+    }
+
+    /// Bind a person to one location (a location manager), or to none.
+    pub fn set_staff_location(
+        &mut self,
+        id: i64,
+        location: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.conn.execute(
+            "UPDATE staff SET location = ?2 WHERE id = ?1",
+            params![id, location],
+        )?;
+        Ok(())
     }
 
     /// Everyone, oldest first; the removed too when `removed` is true.
@@ -353,7 +372,20 @@ impl Store {
         Ok(before)
     }
 
-    /// The email of the person a case is assigned to, while they are on the team.
+    /// The location a mention was heard at (`[[source]] location` when it was stored).
+    pub fn mention_location(&self, mention_id: i64) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT location FROM mentions WHERE id = ?1",
+                [mention_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    /// The email of the person a case is assigned to, unless they were removed.
     pub fn assignee_email(&self, mention_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
             .conn

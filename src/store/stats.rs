@@ -93,6 +93,7 @@ mod tests {
             terms: vec![],
             priority,
             priority_reasons: vec![],
+            location: None,
         };
         crate::test_support::store_decided(store, &mention, at(when));
     }

@@ -121,6 +121,11 @@ impl Visitor {
         }
     }
 
+    /// The location a signed-in location manager is bound to: they see only its mentions.
+    pub fn location(&self) -> Option<&str> {
+        self.staff.as_ref().and_then(|m| m.location.as_deref())
+    }
+
     /// Whether they may manage the team, sources and settings: a signed-in owner, or
     /// whoever may open the log while there is no team.
     pub fn is_owner(&self) -> bool {

@@ -161,6 +161,9 @@ pub fn mention_card(m: &Mention) -> Markup {
         article class={"mention" @if urgent {" needs-you"} @if m.label == Label::Negative {" negative"}} {
             div.meta {
                 (badges(m))
+                @if let Some(location) = &m.location {
+                    span.badge.location title="Location" { (location) }
+                }
                 @if let Some(category) = crate::replies::complaint_category(m) {
                     span.badge.category title="Problem" { (category.label()) }
                 }

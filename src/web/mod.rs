@@ -111,16 +111,7 @@ fn panicked<T>(panic: Box<dyn std::any::Any + Send>) -> Result<T, WebError> {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::log::page))
-        .route("/mentions/{id}", get(pages::mention::page))
-        .route("/mentions/{id}/ack", post(pages::actions::acknowledge))
-        .route("/mentions/{id}/promise", post(pages::actions::promise))
-        .route("/mentions/{id}/resolve", post(pages::actions::resolve))
-        .route("/mentions/{id}/link", post(pages::actions::link))
-        .route("/mentions/{id}/unlink", post(pages::actions::unlink))
-        .route("/mentions/{id}/relabel", post(pages::actions::relabel))
-        .route("/mentions/{id}/priority", post(pages::actions::priority))
-        .route("/mentions/{id}/dismiss", post(pages::actions::dismiss))
-        .route("/mentions/{id}/assign", post(pages::actions::assign))
+        .merge(mention_routes(state.clone()))
         .route("/customers", get(pages::customers::list))
         .route("/customers/{id}", get(pages::customers::detail))
         .route("/sources", get(pages::sources::page))
@@ -145,6 +136,45 @@ pub fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), csrf::session_and_csrf))
         .layer(from_fn(log_and_secure))
         .with_state(state)
+}
+
+/// A mention's page and its actions, each behind [`only_their_location`].
+fn mention_routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/mentions/{id}", get(pages::mention::page))
+        .route("/mentions/{id}/ack", post(pages::actions::acknowledge))
+        .route("/mentions/{id}/promise", post(pages::actions::promise))
+        .route("/mentions/{id}/resolve", post(pages::actions::resolve))
+        .route("/mentions/{id}/link", post(pages::actions::link))
+        .route("/mentions/{id}/unlink", post(pages::actions::unlink))
+        .route("/mentions/{id}/relabel", post(pages::actions::relabel))
+        .route("/mentions/{id}/priority", post(pages::actions::priority))
+        .route("/mentions/{id}/dismiss", post(pages::actions::dismiss))
+        .route("/mentions/{id}/assign", post(pages::actions::assign))
+        .route_layer(from_fn_with_state(state, only_their_location))
+}
+
+/// A location manager sees only their location's mentions: another location's mention
+/// (page or action, even by a direct link) answers 404 with words, as if it were not there.
+async fn only_their_location(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    visitor: csrf::Visitor,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let Some(mine) = visitor.location().map(str::to_owned) else {
+        return next.run(request).await;
+    };
+    match state.read(move |s| Ok(s.mention_location(id)?)).await {
+        Ok(heard_at) if heard_at.as_deref() == Some(mine.as_str()) => next.run(request).await,
+        Ok(_) => WebError::NotFound(format!(
+            "there is no mention #{id} in {mine}'s log: you manage {mine} and see only its \
+             mentions (ask an owner about another location's)"
+        ))
+        .into_response(),
+        Err(error) => error.into_response(),
+    }
 }
 
 /// Log each request, and add the headers every response carries: no inline script, no

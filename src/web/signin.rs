@@ -624,6 +624,7 @@ mod tests {
             has_password: true,
             created_at: Utc::now(),
             removed_at: None,
+            location: None,
         };
         assert_eq!(account_key(Some(&ana), "ana@example.com"), "#7");
         assert_eq!(account_key(Some(&ana), "ANA"), "#7");

@@ -183,6 +183,7 @@ fn mention(key: &str, author: &str, text: &str, priority: Priority) -> NewMentio
         } else {
             vec![]
         },
+        location: None,
     }
 }
 

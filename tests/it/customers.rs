@@ -59,6 +59,7 @@ fn store_mention(
         terms: vec![],
         priority: Priority::Normal,
         priority_reasons: vec![],
+        location: None,
     };
     store
         .transaction(|tx| {
@@ -560,6 +561,7 @@ fn a_resolved_complaint_edited_to_praise_is_recovered() {
         terms: vec![],
         priority: Priority::Low,
         priority_reasons: vec![],
+        location: None,
     };
     store
         .transaction(|tx| {

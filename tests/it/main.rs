@@ -21,6 +21,7 @@ mod language;
 mod learning;
 mod liveness;
 mod localtime;
+mod locations;
 mod mutations;
 mod onboard;
 mod pages;

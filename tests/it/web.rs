@@ -63,6 +63,7 @@ pub async fn sample_data() -> (Harness, i64) {
         }],
         priority: Priority::High,
         priority_reasons: vec![],
+        location: None,
     };
     let index = store.customer_index().unwrap();
     let decide = earshot::pipeline::Rules {

@@ -64,7 +64,14 @@ pub async fn detail(
     visitor: Visitor,
     Path(id): Path<i64>,
 ) -> Result<Markup, WebError> {
-    let detail = state.read(move |s| Ok(s.customer_detail(id)?)).await?;
+    let mut detail = state.read(move |s| Ok(s.customer_detail(id)?)).await?;
+    // Customers are shared across locations; a location manager sees only their
+    // location's part of the history.
+    if let Some(mine) = visitor.location() {
+        detail
+            .mentions
+            .retain(|m| m.location.as_deref() == Some(mine));
+    }
     let c = &detail.summary;
     let body = html! {
         h1 { (c.name) }

@@ -36,6 +36,8 @@ pub struct LogQuery {
     dismissed: Option<String>,
     /// Whose cases: a person's id on the team, or `nobody`.
     assigned: Option<String>,
+    /// A `[[location]]` name.
+    location: Option<String>,
 }
 
 impl LogQuery {
@@ -115,6 +117,7 @@ fn encode(query: &LogQuery) -> String {
         ("offset", &query.offset),
         ("dismissed", &query.dismissed),
         ("assigned", &query.assigned),
+        ("location", &query.location),
     ];
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in fields {
@@ -138,6 +141,16 @@ pub async fn page(
         .map(|s| s.name.clone())
         .collect();
     let team = state.read(|s| Ok(s.staff(false)?)).await?;
+    // A location manager's log is their location's; the others may pick one.
+    let locations: Vec<String> = match visitor.location() {
+        Some(_) => Vec::new(),
+        None => state
+            .config
+            .locations
+            .iter()
+            .map(|l| l.name.clone())
+            .collect(),
+    };
     // "me" is whoever is signed in.
     let mine = given(&query.assigned) == Some("me");
     let mut query = query;
@@ -145,10 +158,13 @@ pub async fn page(
         query.assigned = visitor.staff.as_ref().map(|me| me.id.to_string());
     }
     let nav = if mine { Nav::Mine } else { Nav::Log };
-    let filter = match query.filter(Utc::now(), &state.config.business.timezone) {
+    let filter = query
+        .filter(Utc::now(), &state.config.business.timezone)
+        .and_then(|filter| with_location(filter, &query, &state.config, &visitor));
+    let filter = match filter {
         Ok(filter) => filter,
         Err(message) => {
-            let body = html! { (form(&query, &sources, &team)) p.error { (message) } };
+            let body = html! { (form(&query, &sources, &team, &locations)) p.error { (message) } };
             let markup = shell("Mentions", nav, &visitor, body);
             return Ok((StatusCode::BAD_REQUEST, markup).into_response());
         }
@@ -162,7 +178,7 @@ pub async fn page(
     mentions.truncate(limit);
     let body = html! {
         h1 { @if mine { "My cases" } @else { "Mention log" } }
-        (form(&query, &sources, &team))
+        (form(&query, &sources, &team, &locations))
         (list(&mentions, offset))
         nav.paging {
             @if offset > 0 {
@@ -172,6 +188,22 @@ pub async fn page(
         }
     };
     Ok(shell("Mentions", nav, &visitor, body).into_response())
+}
+
+/// The log's location: the one a location manager is bound to whatever the query says,
+/// else the `location` picked (a name the config knows).
+fn with_location(
+    mut filter: MentionFilter,
+    query: &LogQuery,
+    config: &crate::config::Config,
+    visitor: &Visitor,
+) -> Result<MentionFilter, String> {
+    filter.location = match (visitor.location(), given(&query.location)) {
+        (Some(mine), _) => Some(mine.to_owned()),
+        (None, Some(name)) => Some(config.find_location(name)?.name.clone()),
+        (None, None) => None,
+    };
+    Ok(filter)
 }
 
 fn list(mentions: &[Mention], offset: usize) -> Markup {
@@ -188,7 +220,12 @@ fn list(mentions: &[Mention], offset: usize) -> Markup {
     }
 }
 
-fn form(query: &LogQuery, sources: &[String], team: &[StaffMember]) -> Markup {
+fn form(
+    query: &LogQuery,
+    sources: &[String],
+    team: &[StaffMember],
+    locations: &[String],
+) -> Markup {
     let select = |name: &str, label: &str, current: &Option<String>, options: &[&str]| {
         let current = given(current).unwrap_or("");
         html! {
@@ -201,6 +238,7 @@ fn form(query: &LogQuery, sources: &[String], team: &[StaffMember]) -> Markup {
         }
     };
     let sources: Vec<&str> = sources.iter().map(String::as_str).collect();
+    let locations: Vec<&str> = locations.iter().map(String::as_str).collect();
     let text = |name: &str, label: &str, value: &Option<String>, hint: &str| {
         html! { label { (label) input type="text" name=(name) value=[given(value)] placeholder=(hint); } }
     };
@@ -220,6 +258,9 @@ fn form(query: &LogQuery, sources: &[String], team: &[StaffMember]) -> Markup {
         form.filters.card method="get" action="/" {
             label.wide { "Search"
                 input type="search" name="search" value=[given(&query.search)] placeholder="words in the text, title or author";
+            }
+            @if !locations.is_empty() {
+                (select("location", "Location", &query.location, &locations))
             }
             (select("sentiment", "Sentiment", &query.sentiment, &["negative", "neutral", "positive", "unscored"]))
             (select("status", "Status", &query.status, &["open", "new", "acknowledged", "promised", "resolved", "recovered"]))

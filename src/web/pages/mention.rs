@@ -90,6 +90,12 @@ pub async fn render(
             })
         })
         .await?;
+    let mut view = view;
+    // A location manager is shown only their location's earlier complaints (the others'
+    // pages are not theirs to open).
+    if let Some(mine) = visitor.location() {
+        view.earlier.retain(|e| e.location.as_deref() == Some(mine));
+    }
     let m = &view.case.detail.mention;
     let reply = reply_for(&view.case, &state.config);
     let body = html! {
@@ -125,6 +131,7 @@ pub async fn render(
                 @if let Some(category) = crate::replies::complaint_category(m) {
                     dt { "Problem" } dd { (category.label()) }
                 }
+                @if let Some(location) = &m.location { dt { "Location" } dd { (location) } }
                 dt { "Source" } dd { (m.source) }
                 dt { "Author" } dd { (m.author.as_deref().unwrap_or("(unknown)")) }
                 @if let Some(p) = m.published_at { dt { "Published" } dd { (time(p)) } }
