@@ -562,8 +562,14 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Alerts {
             action: AlertsAction::Test,
         } => alerts::test(&Config::load(&cli.config)?),
-        Command::Backup { ref file, force } => backup::backup(&cli, file, force),
-        Command::Restore { ref file, force } => backup::restore(&cli, file, force),
+        Command::Backup { ref file, force } => {
+            owner_if_named(&cli, "back up the database")?;
+            backup::backup(&cli, file, force)
+        }
+        Command::Restore { ref file, force } => {
+            owner_if_named(&cli, "restore the database")?;
+            backup::restore(&cli, file, force)
+        }
     }
 }
 
@@ -615,6 +621,17 @@ fn location_filter(
         ),
         _ => Ok(Some(mine)),
     }
+}
+
+/// Refuse an owner's job (sources, backups) to someone `--as` names who is not an owner.
+/// Without `--as` the command acts as the owner, as whoever can run it on this machine is.
+fn owner_if_named(cli: &Cli, what: &'static str) -> Result<()> {
+    if cli.as_name.is_none() {
+        return Ok(());
+    }
+    let (_, store) = open(cli)?;
+    acting(cli, &store)?.require_owner(what)?;
+    Ok(())
 }
 
 /// Who this command acts as (`--as`, else the owner).

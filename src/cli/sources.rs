@@ -36,6 +36,7 @@ pub fn run(cli: &Cli, action: &SourcesAction) -> Result<()> {
     let pipeline = Pipeline::new(config.clone())?;
     match action {
         SourcesAction::Add { url, name } => {
+            super::owner_if_named(cli, "add sources")?;
             let added =
                 runtime.block_on(onboard::add(&cli.config, &pipeline, url, name.as_deref()))?;
             print!("{}", added.preview);

@@ -131,6 +131,38 @@ fn a_team_acts_under_its_own_names_and_a_leaver_cannot() {
         refused.contains("only an owner can add people"),
         "{refused}"
     );
+    for (args, what) in [
+        (
+            &["backup", "copy.db", "--as", "Sam"][..],
+            "back up the database",
+        ),
+        (
+            &["restore", "copy.db", "--as", "Sam"][..],
+            "restore the database",
+        ),
+        (
+            &["sources", "add", "https://example.com/feed", "--as", "Sam"][..],
+            "add sources",
+        ),
+        (
+            &[
+                "customers",
+                "forget",
+                "a@example.com",
+                "--yes",
+                "--as",
+                "Sam",
+            ][..],
+            "erase a customer",
+        ),
+    ] {
+        let refused = stderr(&earshot(dir, args));
+        assert!(
+            refused.contains(&format!("only an owner can {what}")),
+            "{refused}"
+        );
+    }
+    assert!(!dir.join("copy.db").exists());
     let removed = stdout(&earshot(dir, &["staff", "remove", "Sam"]));
     assert!(removed.contains("Removed Sam"), "{removed}");
     let gone = stderr(&earshot(dir, &["ack", &id, "--as", "Sam"]));
