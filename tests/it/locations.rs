@@ -5,7 +5,6 @@
 
 use std::sync::Arc;
 
-use assert_cmd::cargo::CommandCargoExt;
 use axum::http::StatusCode;
 use chrono::Utc;
 use earshot::config::LocationSettings;
@@ -14,34 +13,45 @@ use earshot::staff::hash_password;
 use earshot::web::{router, AppState};
 
 use crate::common::Harness;
+use crate::shop::{received, Shop};
 use crate::smtp::SmtpServer;
 use crate::web::{sample_config, Browser};
 
 /// A bakery with two locations (Soho, Camden), a feed file each, an SMTP server and the
 /// clock in `$EARSHOT_NOW`.
 struct Chain {
-    dir: tempfile::TempDir,
-    now: chrono::DateTime<chrono::Utc>,
+    shop: Shop,
     smtp_url: String,
+}
+
+impl std::ops::Deref for Chain {
+    type Target = Shop;
+    fn deref(&self) -> &Shop {
+        &self.shop
+    }
+}
+
+impl std::ops::DerefMut for Chain {
+    fn deref_mut(&mut self) -> &mut Shop {
+        &mut self.shop
+    }
 }
 
 impl Chain {
     fn new(smtp: &SmtpServer) -> Chain {
         let chain = Chain {
-            dir: tempfile::tempdir().unwrap(),
-            now: "2026-06-01T09:00:00Z".parse().unwrap(),
+            shop: Shop::empty(),
             smtp_url: smtp.url(),
         };
-        chain.configure("Soho");
+        chain.configure_soho("Soho");
         chain.feed("soho", &[]);
         chain.feed("camden", &[]);
         chain
     }
 
     /// Write the config with the `soho` feed's source at `soho_feed_at`.
-    fn configure(&self, soho_feed_at: &str) {
-        let path = |name: &str| self.dir.path().join(name).display().to_string();
-        let config = format!(
+    fn configure_soho(&self, soho_feed_at: &str) {
+        self.configure(&format!(
             "[business]\nname = \"Harbor Street Bakery\"\ntimezone = \"UTC\"\n\n\
              [storage]\ndatabase = \"{db}\"\n\n\
              [[location]]\nname = \"Soho\"\nto = [\"soho@example.com\"]\n\n\
@@ -50,66 +60,11 @@ impl Chain {
              [[source]]\nname = \"camden-reviews\"\nurl = \"file://{camden}\"\nlocation = \"Camden\"\n\n\
              [alerts]\nto = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
              smtp_url = \"{smtp}\"\n",
-            db = path("earshot.db"),
-            soho = path("soho.xml"),
-            camden = path("camden.xml"),
+            db = self.path("earshot.db"),
+            soho = self.path("soho.xml"),
+            camden = self.path("camden.xml"),
             smtp = self.smtp_url,
-        );
-        std::fs::write(self.dir.path().join("earshot.toml"), config).unwrap();
-    }
-
-    /// `NAME.xml` now carries these (key, author, text), published an hour before now.
-    fn feed(&self, name: &str, items: &[(&str, &str, &str)]) {
-        let published = (self.now - chrono::Duration::try_hours(1).unwrap()).to_rfc2822();
-        let items: String = items
-            .iter()
-            .map(|(key, author, text)| {
-                format!(
-                    "<item><guid isPermaLink=\"false\">{key}</guid>\
-                     <link>https://reviews.test/r/{key}</link><author>{author}</author>\
-                     <description>{text}</description><pubDate>{published}</pubDate></item>"
-                )
-            })
-            .collect();
-        let rss = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
-             <title>Reviews</title><link>https://reviews.test/</link>\
-             <description>reviews</description>{items}</channel></rss>"
-        );
-        std::fs::write(self.dir.path().join(format!("{name}.xml")), rss).unwrap();
-    }
-
-    fn hours(&mut self, hours: i64) {
-        self.now += chrono::Duration::try_hours(hours).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::cargo_bin("earshot")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .arg("--config")
-            .arg(self.dir.path().join("earshot.toml"))
-            .args(args)
-            .env("EARSHOT_NOW", self.now.to_rfc3339())
-            .env_remove("EARSHOT_CONFIG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(
-            output.status.success(),
-            "{args:?} failed: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).into_owned()
-    }
-
-    fn refused(&self, args: &[&str]) -> String {
-        let output = self.run(args);
-        assert!(!output.status.success(), "{args:?} should have failed");
-        String::from_utf8_lossy(&output.stderr).into_owned()
+        ));
     }
 
     /// (id, location) of the mentions the filter lists.
@@ -131,22 +86,6 @@ impl Chain {
         rows.sort();
         rows
     }
-}
-
-/// (To header, subject) of every message received since `seen`.
-fn received(smtp: &SmtpServer, seen: &mut usize) -> Vec<(String, String)> {
-    let messages = smtp.messages();
-    let new = messages[*seen..]
-        .iter()
-        .map(|m| {
-            (
-                m.header("To").unwrap_or_default().to_owned(),
-                m.subject().to_owned(),
-            )
-        })
-        .collect();
-    *seen = messages.len();
-    new
 }
 
 #[test]
@@ -252,7 +191,7 @@ fn each_location_gets_its_own_alerts_and_the_owner_every_urgent_one() {
     );
 
     // The Soho source moves to Camden: its new mentions are Camden's, old ones stay Soho's.
-    chain.configure("Camden");
+    chain.configure_soho("Camden");
     chain.hours(1);
     chain.feed(
         "soho",

@@ -33,6 +33,7 @@ mod push;
 mod scenarios;
 mod sentiment;
 mod service;
+mod shop;
 mod signin;
 mod smtp;
 mod team;

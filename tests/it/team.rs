@@ -7,6 +7,7 @@ use std::process::Stdio;
 use assert_cmd::cargo::CommandCargoExt;
 
 use crate::cli::{earshot, fresh_checkout, stdout};
+use crate::shop::{received, Shop};
 
 fn stderr(output: &std::process::Output) -> String {
     assert!(!output.status.success(), "should have failed");
@@ -221,108 +222,39 @@ fn bad_staff_details_are_refused_with_what_to_write() {
 
 /// A shop on a local SMTP server with the clock in `$EARSHOT_NOW`: a feed file, the
 /// database, and `[alerts] to` the owner.
-struct Shop {
-    dir: tempfile::TempDir,
-    now: chrono::DateTime<chrono::Utc>,
+fn shop_on(smtp: &crate::smtp::SmtpServer) -> Shop {
+    let shop = Shop::empty();
+    shop.configure(&format!(
+        "[business]\nname = \"Harbor Street Bakery\"\ntimezone = \"UTC\"\n\n\
+         [storage]\ndatabase = \"{db}\"\n\n\
+         [[source]]\nname = \"reviews\"\nurl = \"file://{feed}\"\ninterval = \"15m\"\n\n\
+         [triage]\nrespond_within = \"4h\"\n\n\
+         [alerts]\nto = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
+         smtp_url = \"{smtp}\"\n",
+        db = shop.path("earshot.db"),
+        feed = shop.path("reviews.xml"),
+        smtp = smtp.url(),
+    ));
+    shop.feed("reviews", &[]);
+    shop
 }
 
-impl Shop {
-    fn new(smtp: &crate::smtp::SmtpServer) -> Shop {
-        let dir = tempfile::tempdir().unwrap();
-        let config = format!(
-            "[business]\nname = \"Harbor Street Bakery\"\ntimezone = \"UTC\"\n\n\
-             [storage]\ndatabase = \"{db}\"\n\n\
-             [[source]]\nname = \"reviews\"\nurl = \"file://{feed}\"\ninterval = \"15m\"\n\n\
-             [triage]\nrespond_within = \"4h\"\n\n\
-             [alerts]\nto = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
-             smtp_url = \"{smtp}\"\n",
-            db = dir.path().join("earshot.db").display(),
-            feed = dir.path().join("feed.xml").display(),
-            smtp = smtp.url(),
-        );
-        std::fs::write(dir.path().join("earshot.toml"), config).unwrap();
-        let shop = Shop {
-            dir,
-            now: "2026-06-01T09:00:00Z".parse().unwrap(),
-        };
-        shop.feed(&[]);
-        shop
-    }
-
-    /// The feed now carries these (key, author, text), published an hour before now.
-    fn feed(&self, items: &[(&str, &str, &str)]) {
-        let published = (self.now - chrono::Duration::try_hours(1).unwrap()).to_rfc2822();
-        let items: String = items
-            .iter()
-            .map(|(key, author, text)| {
-                format!(
-                    "<item><guid isPermaLink=\"false\">{key}</guid>\
-                     <link>https://reviews.test/r/{key}</link><author>{author}</author>\
-                     <description>{text}</description><pubDate>{published}</pubDate></item>"
-                )
-            })
-            .collect();
-        let rss = format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
-             <title>Reviews</title><link>https://reviews.test/</link>\
-             <description>reviews</description>{items}</channel></rss>"
-        );
-        std::fs::write(self.dir.path().join("feed.xml"), rss).unwrap();
-    }
-
-    fn hours(&mut self, hours: i64) {
-        self.now += chrono::Duration::try_hours(hours).unwrap();
-    }
-
-    fn run(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::cargo_bin("earshot")
-            .unwrap()
-            .current_dir(self.dir.path())
-            .arg("--config")
-            .arg(self.dir.path().join("earshot.toml"))
-            .args(args)
-            .env("EARSHOT_NOW", self.now.to_rfc3339())
-            .env_remove("EARSHOT_CONFIG")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        stdout(&self.run(args))
-    }
-
-    fn ids(&self, filter: &[&str]) -> Vec<i64> {
-        let mut args = vec!["mentions", "--format", "json"];
-        args.extend_from_slice(filter);
-        let json: serde_json::Value = serde_json::from_str(&self.ok(&args)).unwrap();
-        json.as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect()
-    }
-}
-
-/// (To header, subject) of every message received since `seen`.
-fn received(smtp: &crate::smtp::SmtpServer, seen: &mut usize) -> Vec<(String, String)> {
-    let messages = smtp.messages();
-    let new = messages[*seen..]
+/// The ids of the mentions the filter lists.
+fn ids(shop: &Shop, filter: &[&str]) -> Vec<i64> {
+    let mut args = vec!["mentions", "--format", "json"];
+    args.extend_from_slice(filter);
+    let json: serde_json::Value = serde_json::from_str(&shop.ok(&args)).unwrap();
+    json.as_array()
+        .unwrap()
         .iter()
-        .map(|m| {
-            (
-                m.header("To").unwrap_or_default().to_owned(),
-                m.subject().to_owned(),
-            )
-        })
-        .collect();
-    *seen = messages.len();
-    new
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect()
 }
 
 #[test]
 fn an_assigned_case_routes_its_emails_to_its_owner_first() {
     let smtp = crate::smtp::SmtpServer::start();
-    let mut shop = Shop::new(&smtp);
+    let mut shop = shop_on(&smtp);
     let mut seen = 0;
     shop.ok(&["poll"]); // the first poll of an empty feed: the source's start
     shop.ok(&[
@@ -337,18 +269,21 @@ fn an_assigned_case_routes_its_emails_to_its_owner_first() {
     shop.ok(&["staff", "add", "Sam", "--email", "sam@example.com"]);
 
     shop.hours(1);
-    shop.feed(&[(
-        "r1",
-        "Jill Watts",
-        "Waited 40 minutes, the order was wrong and the staff were rude.",
-    )]);
+    shop.feed(
+        "reviews",
+        &[(
+            "r1",
+            "Jill Watts",
+            "Waited 40 minutes, the order was wrong and the staff were rude.",
+        )],
+    );
     shop.ok(&["poll"]);
     let alert = received(&smtp, &mut seen);
     assert_eq!(alert.len(), 1, "{alert:?}");
     assert_eq!(alert[0].0, "owner@example.com", "{alert:?}");
-    let id = shop.ids(&[])[0].to_string();
+    let id = ids(&shop, &[])[0].to_string();
     assert_eq!(
-        shop.ids(&["--assigned", "nobody"]),
+        ids(&shop, &["--assigned", "nobody"]),
         [id.parse::<i64>().unwrap()]
     );
 
@@ -360,10 +295,13 @@ fn an_assigned_case_routes_its_emails_to_its_owner_first() {
     assert_eq!(yours.len(), 1, "{yours:?}");
     assert_eq!(yours[0].0, "sam@example.com");
     assert!(yours[0].1.starts_with("[Yours] Jill Watts"), "{yours:?}");
-    assert_eq!(shop.ids(&["--assigned", "Sam"]).len(), 1);
-    assert_eq!(shop.ids(&["--assigned", "me", "--as", "Sam"]).len(), 1);
-    assert!(shop.ids(&["--assigned", "me"]).is_empty(), "Olga has none");
-    assert!(shop.ids(&["--assigned", "nobody"]).is_empty());
+    assert_eq!(ids(&shop, &["--assigned", "Sam"]).len(), 1);
+    assert_eq!(ids(&shop, &["--assigned", "me", "--as", "Sam"]).len(), 1);
+    assert!(
+        ids(&shop, &["--assigned", "me"]).is_empty(),
+        "Olga has none"
+    );
+    assert!(ids(&shop, &["--assigned", "nobody"]).is_empty());
     assert!(shop.ok(&["show", &id]).contains("Assigned:  Sam"));
 
     // Sam promises; at the due time the reminder goes to Sam alone.
