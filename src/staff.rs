@@ -300,6 +300,29 @@ mod tests {
     use super::*;
     use crate::test_support::at;
 
+    /// A store with Olga (owner) and Sam (staff), added before anyone was on the team.
+    fn olga_and_sam() -> (Store, StaffMember, StaffMember) {
+        let mut store = Store::open_in_memory().unwrap();
+        let setup = Actor::named("setup");
+        let olga = add(
+            &mut store,
+            &setup,
+            "Olga",
+            "olga@example.com",
+            Role::Owner,
+            now(),
+        );
+        let sam = add(
+            &mut store,
+            &setup,
+            "Sam",
+            "sam@example.com",
+            Role::Staff,
+            now(),
+        );
+        (store, olga.unwrap(), sam.unwrap())
+    }
+
     fn now() -> DateTime<Utc> {
         at("2026-11-30T09:00:00Z")
     }
@@ -337,29 +360,11 @@ mod tests {
 
     #[test]
     fn without_a_team_any_name_acts_and_with_one_only_its_people() {
-        let mut store = Store::open_in_memory().unwrap();
+        let store = Store::open_in_memory().unwrap();
         let anyone = resolve_actor(&store, Some("Temp")).unwrap();
         assert_eq!(anyone, Actor::named("Temp"));
         assert!(anyone.is_owner());
-        let boss = Actor::named("setup");
-        add(
-            &mut store,
-            &boss,
-            "Olga",
-            "olga@example.com",
-            Role::Owner,
-            now(),
-        )
-        .unwrap();
-        add(
-            &mut store,
-            &boss,
-            "Sam",
-            "sam@example.com",
-            Role::Staff,
-            now(),
-        )
-        .unwrap();
+        let (mut store, _, _) = olga_and_sam();
         assert_eq!(resolve_actor(&store, None).unwrap().name, "Olga");
         assert_eq!(resolve_actor(&store, Some("sam")).unwrap().name, "Sam");
         let err = resolve_actor(&store, Some("Temp")).unwrap_err().to_string();
@@ -378,26 +383,7 @@ mod tests {
 
     #[test]
     fn the_last_owner_stays_while_others_remain() {
-        let mut store = Store::open_in_memory().unwrap();
-        let setup = Actor::named("setup");
-        add(
-            &mut store,
-            &setup,
-            "Olga",
-            "olga@example.com",
-            Role::Owner,
-            now(),
-        )
-        .unwrap();
-        add(
-            &mut store,
-            &setup,
-            "Sam",
-            "sam@example.com",
-            Role::Staff,
-            now(),
-        )
-        .unwrap();
+        let (mut store, _, _) = olga_and_sam();
         let olga = resolve_actor(&store, None).unwrap();
         let err = remove(&mut store, &olga, "Olga", now()).unwrap_err();
         assert!(matches!(err, StaffError::LastOwner(_)), "{err}");
@@ -410,26 +396,7 @@ mod tests {
 
     #[test]
     fn staff_set_their_own_password_and_owners_anyones() {
-        let mut store = Store::open_in_memory().unwrap();
-        let setup = Actor::named("setup");
-        let olga = add(
-            &mut store,
-            &setup,
-            "Olga",
-            "olga@example.com",
-            Role::Owner,
-            now(),
-        )
-        .unwrap();
-        let sam = add(
-            &mut store,
-            &setup,
-            "Sam",
-            "sam@example.com",
-            Role::Staff,
-            now(),
-        )
-        .unwrap();
+        let (mut store, olga, sam) = olga_and_sam();
         let as_sam = Actor::member(sam.clone());
         set_password(&mut store, &as_sam, &sam, "sams own password").unwrap();
         assert!(set_password(&mut store, &as_sam, &olga, "taking over now").is_err());

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::localtime::{Typed, Zone};
 use crate::staff::Actor;
-use crate::store::{CaseAction, Store};
+use crate::store::{CaseAction, StaffMember, Store};
 
 /// Apply a case action and say what happened.
 pub fn apply(
@@ -24,20 +24,21 @@ pub fn apply(
     Ok(format!("Mention #{id} is now {status}{due}.\n"))
 }
 
-/// `assign ID NAME|me|nobody`, and say what it did.
-pub fn assign(store: &mut Store, actor: &Actor, id: i64, name: &str) -> Result<String> {
-    let assignee = match crate::store::name_key(name).as_str() {
+/// A person as `assign` and `mentions --assigned` name them: someone on the team (by
+/// name or email), `me` (who acts), or `nobody` (`None`).
+pub fn named_person(store: &Store, actor: &Actor, name: &str) -> Result<Option<StaffMember>> {
+    Ok(match crate::store::name_key(name).as_str() {
         "nobody" => None,
         "me" => Some(actor.member.clone().context(
-            "`assign ID me` needs a team: add people with `earshot staff add NAME --email EMAIL`",
+            "'me' means someone on the team, and there is no team yet: add people with `earshot staff add NAME --email EMAIL`",
         )?),
-        _ => {
-            if !store.has_staff()? {
-                bail!("nobody is on the team yet, so there is no one to assign to: add people with `earshot staff add NAME --email EMAIL`");
-            }
-            Some(crate::staff::find_member(store, name)?)
-        }
-    };
+        _ => Some(crate::staff::find_member(store, name)?),
+    })
+}
+
+/// `assign ID NAME|me|nobody`, and say what it did.
+pub fn assign(store: &mut Store, actor: &Actor, id: i64, name: &str) -> Result<String> {
+    let assignee = named_person(store, actor, name)?;
     let emailed =
         crate::pipeline::assign(store, id, assignee.as_ref(), actor, crate::clock::now())?;
     Ok(match assignee {

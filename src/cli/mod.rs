@@ -585,14 +585,11 @@ fn open(cli: &Cli) -> Result<(Arc<Config>, Store)> {
 
 /// `--assigned NAME|me|nobody` as a filter on the log.
 fn assigned_filter(cli: &Cli, store: &Store, name: &str) -> Result<AssignedFilter> {
-    let member = match crate::store::name_key(name).as_str() {
-        "nobody" => return Ok(AssignedFilter::Nobody),
-        "me" => acting(cli, store)?.member.with_context(|| {
-            "--assigned me needs a team: add people with `earshot staff add NAME --email EMAIL`"
-        })?,
-        _ => crate::staff::find_member(store, name)?,
-    };
-    Ok(AssignedFilter::To(member.id))
+    let actor = acting(cli, store)?;
+    Ok(match cases::named_person(store, &actor, name)? {
+        Some(member) => AssignedFilter::To(member.id),
+        None => AssignedFilter::Nobody,
+    })
 }
 
 /// `--location NAME` as a filter on the log; a location manager acting (`--as`) sees only

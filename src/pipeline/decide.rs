@@ -201,6 +201,17 @@ pub fn is_open(label: Label, priority: Priority, status: CaseStatus) -> bool {
         || matches!(status, CaseStatus::Acknowledged | CaseStatus::Promised)
 }
 
+/// Whether a stored mention is an open case once its status is `status`: [`is_open`] at
+/// its stored priority, and never while it is dismissed (whatever step is taken on it).
+pub fn is_open_case(facts: &MentionFacts, status: CaseStatus) -> bool {
+    !facts.dismissed
+        && is_open(
+            facts.label,
+            facts.priority.unwrap_or(Priority::Normal),
+            status,
+        )
+}
+
 /// An alerted case nobody has acknowledged escalates once, while it still alerts the owner.
 pub fn needs_escalation(status: CaseStatus, priority: Priority) -> bool {
     status == CaseStatus::New && alerts_owner(priority)

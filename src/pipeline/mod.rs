@@ -552,12 +552,7 @@ pub fn assign(
             return Ok(false);
         };
         let facts = Store::mention_facts(tx, mention_id)?;
-        let open = !facts.dismissed
-            && decide::is_open(
-                facts.label,
-                facts.priority.unwrap_or(Priority::Normal),
-                facts.status,
-            );
+        let open = decide::is_open_case(&facts, facts.status);
         let actor = by.member.as_ref().map(|m| m.id);
         if !decide::tells_assignee(open, assignee.id, actor) {
             return Ok(false);
@@ -606,10 +601,7 @@ pub fn update_case(
     store.transaction(|tx| {
         let status = Store::case_step(tx, mention_id, action, note, by, now)?;
         let facts = Store::mention_facts(tx, mention_id)?;
-        let priority = facts.priority.unwrap_or(Priority::Normal);
-        // A dismissed mention stays out of the open cases whatever step is taken on it.
-        let open = !facts.dismissed && decide::is_open(facts.label, priority, status);
-        Store::set_open(tx, mention_id, open)?;
+        Store::set_open(tx, mention_id, decide::is_open_case(&facts, status))?;
         Ok(status)
     })
 }

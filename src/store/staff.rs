@@ -48,12 +48,14 @@ pub(super) fn insert_sign_in_link(
     Ok(())
 }
 
+/// A name as kept: trimmed, runs of spaces made one.
+fn tidy_name(name: &str) -> String {
+    name.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// A person's name folded for look-up: case and runs of spaces do not matter.
 pub fn name_key(name: &str) -> String {
-    name.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
+    tidy_name(name).to_lowercase()
 }
 
 const COLUMNS: &str =
@@ -93,7 +95,7 @@ impl Store {
         role: Role,
         now: DateTime<Utc>,
     ) -> Result<StaffMember, StoreError> {
-        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        let name = tidy_name(name);
         let inserted = self.conn.execute(
             "INSERT INTO staff (name, name_key, email, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![name, name_key(&name), email.trim(), role, ts(now)],
@@ -256,18 +258,24 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StaffMember>, StoreError> {
-        let sql = format!(
-            "SELECT {} FROM web_sessions w JOIN staff s ON s.id = w.staff_id
-             WHERE w.token_hash = ?1 AND w.expires_at > ?2 AND s.removed_at IS NULL",
-            COLUMNS
-                .split(", ")
-                .map(|c| format!("s.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        self.member_on_team(
+            "SELECT staff_id FROM web_sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            params![token_hash, ts(now)],
+        )
+    }
+
+    /// The person (not removed) whose id `id_query` selects, if any.
+    fn member_on_team(
+        &self,
+        id_query: &str,
+        args: impl rusqlite::Params,
+    ) -> Result<Option<StaffMember>, StoreError> {
+        let sql =
+            format!("SELECT {COLUMNS} FROM staff WHERE removed_at IS NULL AND id = ({id_query})");
         Ok(self
             .conn
-            .query_row(&sql, params![token_hash, ts(now)], member)
+            .prepare_cached(&sql)?
+            .query_row(args, member)
             .optional()?)
     }
 
@@ -298,20 +306,11 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StaffMember>, StoreError> {
-        let staff_id: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT l.staff_id FROM sign_in_links l JOIN staff s ON s.id = l.staff_id
-                 WHERE l.token_hash = ?1 AND l.used_at IS NULL AND l.expires_at > ?2
-                 AND s.removed_at IS NULL",
-                params![token_hash, ts(now)],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match staff_id {
-            Some(id) => self.staff_by_id(id),
-            None => Ok(None),
-        }
+        self.member_on_team(
+            "SELECT staff_id FROM sign_in_links
+             WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+            params![token_hash, ts(now)],
+        )
     }
 
     /// Use a sign-in link: the person it signs in, once, while it lasts and they are on
