@@ -15,6 +15,7 @@ mod learning;
 mod mentions;
 mod migrations;
 mod outbox;
+pub mod pg;
 mod privacy;
 mod schedule;
 mod settings;
