@@ -39,6 +39,17 @@ pub mod web;
 pub(crate) mod test_support {
     use chrono::{DateTime, Utc};
 
+    /// A fresh, empty, migrated store for a test: in memory, or with
+    /// `EARSHOT_TEST_BACKEND=postgres` a database of its own on a throwaway PostgreSQL
+    /// server (`tests/run` runs the library's tests both ways).
+    pub fn test_store() -> crate::store::Store {
+        match std::env::var("EARSHOT_TEST_BACKEND").as_deref() {
+            Ok("postgres") => crate::store::postgres_test_store(),
+            Ok("sqlite") | Err(_) => crate::store::Store::open_in_memory().unwrap(),
+            Ok(other) => panic!("EARSHOT_TEST_BACKEND is 'sqlite' or 'postgres', not '{other}'"),
+        }
+    }
+
     /// A stored-looking mention for tests: new, high, unlinked; change what a test needs
     /// with `Mention { text, ..mention(label) }`.
     pub fn mention(label: crate::model::Label) -> crate::model::Mention {

@@ -5,8 +5,8 @@
 //! database and JSON, and converts to and from SQLite itself. Reading a word the type does
 //! not know is an error naming the type and the word, never a default.
 
+use crate::store::sql::{FromSql, SqlError, SqlResult, ToSql, Value};
 use chrono::{DateTime, Utc};
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use serde::{Deserialize, Serialize};
 use strum::{AsRefStr, Display, EnumString, IntoStaticStr, VariantArray};
 
@@ -290,14 +290,14 @@ macro_rules! stored_words {
         }
 
         impl ToSql for $ty {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.as_str()))
+            fn to_value(&self) -> Value {
+                Value::Text(self.as_str().to_string())
             }
         }
 
         impl FromSql for $ty {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-                from_stored(value, $what)
+            fn from_value(value: Value, column: usize) -> SqlResult<Self> {
+                from_stored(value, column, $what)
             }
         }
     )*};
@@ -317,18 +317,16 @@ stored_words! {
 
 /// The variant whose name is exactly the stored text. Aliases and case-folding are for
 /// people typing; the database only ever holds the names, so anything else is damage.
-fn from_stored<T>(value: ValueRef<'_>, what: &str) -> FromSqlResult<T>
+fn from_stored<T>(value: Value, column: usize, what: &'static str) -> SqlResult<T>
 where
     T: VariantArray + Copy + AsRef<str>,
 {
-    let text = value.as_str()?;
+    let text = String::from_value(value, column)?;
     T::VARIANTS
         .iter()
         .copied()
         .find(|v| v.as_ref() == text)
-        .ok_or_else(|| {
-            FromSqlError::Other(format!("unknown {what} '{text}' in the database").into())
-        })
+        .ok_or_else(|| SqlError::Unknown(format!("unknown {what} '{text}' in the database")))
 }
 
 /// "a, b, c or d".
@@ -441,6 +439,7 @@ mod tests {
     use rusqlite::Connection;
 
     use super::*;
+    use crate::store::sql::{Conn, Value as SqlValue};
 
     /// Every variant's name, in declaration order.
     fn names<T: VariantArray + AsRef<str>>() -> Vec<&'static str> {
@@ -501,7 +500,8 @@ mod tests {
     }
 
     /// Store `value` raw, and read it back as a `T`.
-    fn read_back<T: FromSql>(conn: &Connection, value: &dyn ToSql) -> rusqlite::Result<T> {
+    fn read_back<T: FromSql>(conn: &Connection, value: &dyn ToSql) -> SqlResult<T> {
+        let conn = Conn::Sqlite(conn);
         conn.execute("DELETE FROM t", []).unwrap();
         conn.execute("INSERT INTO t (v) VALUES (?1)", [value])
             .unwrap();
@@ -524,7 +524,9 @@ mod tests {
             assert_eq!(name.parse::<T>().unwrap(), v, "{name}");
 
             assert_eq!(read_back::<T>(&conn, &v).unwrap(), v, "{name}");
-            let stored: String = conn.query_row("SELECT v FROM t", [], |r| r.get(0)).unwrap();
+            let stored: String = Conn::Sqlite(&conn)
+                .query_row("SELECT v FROM t", [], |r| r.get(0))
+                .unwrap();
             assert_eq!(stored, name, "stored as its name");
             assert_eq!(read_back::<T>(&conn, &name).unwrap(), v, "{name}");
         }
@@ -538,7 +540,7 @@ mod tests {
         let err = read_back::<T>(&conn, &shouted).unwrap_err().to_string();
         assert!(err.contains(&format!("'{shouted}'")), "{err}");
         assert!(read_back::<T>(&conn, &1).is_err(), "a number is no {what}");
-        assert!(read_back::<Option<T>>(&conn, &rusqlite::types::Null)
+        assert!(read_back::<Option<T>>(&conn, &SqlValue::Null)
             .unwrap()
             .is_none());
     }

@@ -130,7 +130,7 @@ mod tests {
             std::path::Path::new("test.toml"),
         )
         .unwrap();
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let now = crate::test_support::at("2026-11-30T09:00:00Z");
         let ana = store
             .add_staff("Ana", "ana@example.com", Role::Staff, now)

@@ -302,7 +302,7 @@ mod tests {
 
     /// A store with Olga (owner) and Sam (staff), added before anyone was on the team.
     fn olga_and_sam() -> (Store, StaffMember, StaffMember) {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let setup = Actor::named("setup");
         let olga = add(
             &mut store,
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn without_a_team_any_name_acts_and_with_one_only_its_people() {
-        let store = Store::open_in_memory().unwrap();
+        let store = crate::test_support::test_store();
         let anyone = resolve_actor(&store, Some("Temp")).unwrap();
         assert_eq!(anyone, Actor::named("Temp"));
         assert!(anyone.is_owner());

@@ -638,7 +638,7 @@ mod tests {
             priority_reasons: vec!["A-list (tier A), lifetime value 3,200".into()],
             location: None,
         };
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         store
             .transaction(|tx| Store::upsert_mention(tx, &new, at))
             .unwrap();

@@ -261,7 +261,7 @@ mod tests {
 
     #[test]
     fn adding_someone_queues_a_welcome_link_only_with_a_public_url() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let setup = Actor::named("setup");
         let add = |name: &str| StaffAction::Add {
             name: name.into(),
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn the_first_person_added_owns_the_team() {
         let config = config(None);
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let nobody = Actor::named("setup");
         let add = |name: &str, role| StaffAction::Add {
             name: name.into(),

@@ -238,7 +238,7 @@ fn check_sets(options: &Options, check: &[PathBuf]) -> anyhow::Result<Option<Str
 /// Scores every stored mention again with `analyzer` and re-decides priorities and open
 /// cases, queuing no email; returns how many mentions changed label (staff labels stay).
 pub fn rescore(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &crate::store::sql::Tx<'_>,
     analyzer: &Analyzer,
     rules: &TriageSettings,
     now: DateTime<Utc>,

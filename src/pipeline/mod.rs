@@ -17,8 +17,8 @@ pub use corrections::{correct, Corrected, Correction};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::store::sql::Tx;
 use chrono::{DateTime, Utc};
-use rusqlite::Transaction;
 
 use crate::config::{Config, Source, TriageSettings};
 use crate::customers::{CustomerIndex, CustomerRecord};
@@ -218,7 +218,7 @@ impl Pipeline {
     /// Store one source's batch inside `tx` and decide what it means (see [`store_batch`]).
     pub fn store_batch(
         &self,
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         source: &str,
         mentions: &[NewMention],
         customers: &CustomerIndex,
@@ -236,7 +236,7 @@ impl Pipeline {
 /// are marked removed upstream (kept, with when they went), and a marked one listed again
 /// is cleared. Returns how many were marked.
 pub fn mark_removed_upstream(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     source: &str,
     listed: &std::collections::HashSet<String>,
     now: DateTime<Utc>,
@@ -291,7 +291,7 @@ pub struct Rules<'a> {
 /// Store one source's batch inside `tx` and decide what it means: backfill, links,
 /// priorities and alert emails. Unchanged items are left alone.
 pub fn store_batch(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     rules: &Rules<'_>,
     source: &str,
     mentions: &[NewMention],
@@ -364,7 +364,7 @@ impl Touched {
 /// Link one mention automatically (unless staff fixed its link by hand); returns the
 /// customer before and after.
 fn link(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     customers: &CustomerIndex,
     mention_id: i64,
     author: &str,
@@ -381,7 +381,7 @@ fn link(
 /// Re-triage everything `touched` and persist the decisions with their emails. `why_now`
 /// is what the "became urgent" email gives as the cause. Returns the emails queued.
 pub fn redecide(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     touched: &Touched,
     rules: &TriageSettings,
     why_now: &str,
@@ -399,7 +399,7 @@ enum Emails {
 }
 
 fn redecide_with(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     touched: &Touched,
     rules: &TriageSettings,
     why_now: &str,
@@ -422,7 +422,7 @@ fn redecide_with(
 }
 
 fn save(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     profile: Option<&decide::Profile>,
     history: &[MentionFacts],
     rules: &TriageSettings,

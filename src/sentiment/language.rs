@@ -20,7 +20,7 @@
 use std::fmt;
 use std::sync::OnceLock;
 
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
+use crate::store::sql::{FromSql, SqlError, SqlResult, ToSql, Value};
 use whatlang::Lang;
 
 /// Fewer words than this is too short to judge ("merci beaucoup", "gracias!!").
@@ -125,17 +125,16 @@ impl serde::Serialize for Language {
 }
 
 impl ToSql for Language {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.code()))
+    fn to_value(&self) -> Value {
+        Value::Text(self.code().to_string())
     }
 }
 
 impl FromSql for Language {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let code = value.as_str()?;
-        Language::from_code(code).ok_or_else(|| {
-            FromSqlError::Other(format!("unknown language '{code}' in the database").into())
-        })
+    fn from_value(value: Value, column: usize) -> SqlResult<Self> {
+        let code = String::from_value(value, column)?;
+        Language::from_code(&code)
+            .ok_or_else(|| SqlError::Unknown(format!("unknown language '{code}' in the database")))
     }
 }
 

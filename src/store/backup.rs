@@ -559,12 +559,12 @@ impl Store {
     /// heartbeats a day old (processes killed without clearing theirs).
     pub fn beat(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
         let key = format!("{HEARTBEAT_KEY}{}", crate::lease::owner());
-        self.conn.execute(
+        self.conn().execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [&key, &ts(now)],
         )?;
-        self.conn.execute(
+        self.conn().execute(
             "DELETE FROM settings WHERE key LIKE ?1 AND value < ?2",
             [&format!("{HEARTBEAT_KEY}%"), &ts(now - crate::clock::DAY)],
         )?;
@@ -573,7 +573,7 @@ impl Store {
 
     /// The service in this process stopped: clear its heartbeat (only its own).
     pub fn end_beat(&self) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "DELETE FROM settings WHERE key = ?1",
             [format!("{HEARTBEAT_KEY}{}", crate::lease::owner())],
         )?;
@@ -597,6 +597,7 @@ impl Store {
                 Some(why),
                 now,
             )
+            .map(|id| id.is_some())
         })
     }
 }
@@ -634,7 +635,7 @@ mod tests {
         child.wait().unwrap();
         let host = crate::lease::owner().rsplit_once(':').unwrap().0;
         store
-            .conn
+            .conn()
             .execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2)",
                 [format!("{HEARTBEAT_KEY}{host}:{}", child.id()), ts(now())],

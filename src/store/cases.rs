@@ -1,8 +1,8 @@
 //! The staff workflow of a case: acknowledge, promise (with a due date), resolve.
 //! Every change is kept with its time, note and who made it.
 
+use super::sql::{params, OptionalExtension, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::mentions::record_event;
 use super::{ts, Store, StoreError};
@@ -26,7 +26,7 @@ impl Store {
     /// Move a case along inside `tx`; returns the new status. (The pipeline's
     /// `update_case` wraps this and keeps the mention's open flag true.)
     pub fn case_step(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         action: CaseAction,
         note: Option<&str>,
@@ -81,7 +81,7 @@ mod tests {
     use crate::test_support::at;
 
     fn store_with_complaint() -> (Store, i64) {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let mention = NewMention {
             author_email: None,
             source: "s".into(),

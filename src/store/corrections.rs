@@ -2,8 +2,8 @@
 //! mention set aside. Each is kept in the case history with who and when; the pipeline
 //! (`crate::pipeline::correct`) re-decides what follows from it.
 
+use super::sql::{params, OptionalExtension, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::mentions::record_event;
 use super::{ts, Store, StoreError};
@@ -27,7 +27,7 @@ pub struct CorrectedText {
 impl Store {
     /// Set the label staff say is right; returns the label it had. Recorded in the history.
     pub fn set_label_override(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         label: Label,
         by: &str,
@@ -60,7 +60,7 @@ impl Store {
 
     /// Pin a priority (or give it back to the rules with None). Recorded in the history.
     pub fn set_priority_override(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         priority: Option<Priority>,
         by: &str,
@@ -83,7 +83,7 @@ impl Store {
 
     /// Set a mention aside (or bring it back with None). Recorded in the history.
     pub fn set_dismissed(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         reason: Option<DismissReason>,
         note: Option<&str>,
@@ -111,10 +111,7 @@ impl Store {
 
     /// Take back the emails about a mention that are still waiting to be sent; returns how
     /// many. (The pipeline decides when: a correction that leaves nothing to alert about.)
-    pub fn withdraw_waiting_emails(
-        tx: &Transaction<'_>,
-        mention_id: i64,
-    ) -> Result<usize, StoreError> {
+    pub fn withdraw_waiting_emails(tx: &Tx<'_>, mention_id: i64) -> Result<usize, StoreError> {
         Ok(tx.execute(
             "UPDATE outbox SET status = ?2 WHERE mention_id = ?1 AND status IN (?3, ?4) \
              AND kind IN (?5, ?6, ?7, ?8)",
@@ -133,7 +130,7 @@ impl Store {
 
     /// Every mention whose label staff corrected, oldest first.
     pub fn corrected_texts(&self) -> Result<Vec<CorrectedText>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT id, title, text, rating, label_override FROM mentions \
              WHERE label_override IS NOT NULL ORDER BY id",
         )?;

@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
+use super::sql::{params, OptionalExtension, SqlResult, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{ts, Store, StoreError};
 use crate::customers::{
@@ -87,28 +87,29 @@ impl Store {
         records: &[CustomerRecord],
         now: DateTime<Utc>,
     ) -> Result<ImportSummary, StoreError> {
-        let mut summary = ImportSummary::default();
-        let tx = self.conn.transaction()?;
-        for record in records {
-            match existing_customer(&tx, record)? {
-                Some(id) => {
-                    update_customer(&tx, id, record, now)?;
-                    summary.updated += 1;
-                }
-                None => {
-                    insert_customer(&tx, record, now)?;
-                    summary.added += 1;
+        let summary = self.transaction(|tx| {
+            let mut summary = ImportSummary::default();
+            for record in records {
+                match existing_customer(tx, record)? {
+                    Some(id) => {
+                        update_customer(tx, id, record, now)?;
+                        summary.updated += 1;
+                    }
+                    None => {
+                        insert_customer(tx, record, now)?;
+                        summary.added += 1;
+                    }
                 }
             }
-        }
-        tx.commit()?;
+            Ok(summary)
+        })?;
         self.customer_cache = None;
         Ok(summary)
     }
 
     /// Every mention whose link staff have not fixed by hand, with its author as matching
     /// reads it (email first, then the name).
-    pub fn unlocked_authors(tx: &Transaction<'_>) -> Result<Vec<(i64, String)>, StoreError> {
+    pub fn unlocked_authors(tx: &Tx<'_>) -> Result<Vec<(i64, String)>, StoreError> {
         let mut stmt = tx.prepare(
             "SELECT id, TRIM(COALESCE(author_email, '') || ' ' || COALESCE(author, '')) \
              FROM mentions WHERE link_locked = 0 ORDER BY id",
@@ -124,15 +125,15 @@ impl Store {
         }
         let mut index = CustomerIndex::default();
         let mut stmt = self
-            .conn
+            .conn()
             .prepare("SELECT id, name, email, handles FROM customers")?;
         let rows = stmt.query_map([], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
+                r.get::<i64>(0)?,
                 CustomerRecord {
                     name: r.get(1)?,
                     email: r.get(2)?,
-                    handles: split_handles(&r.get::<_, String>(3)?),
+                    handles: split_handles(&r.get::<String>(3)?),
                     ..Default::default()
                 },
             ))
@@ -154,7 +155,7 @@ impl Store {
             "{SELECT_CUSTOMER} WHERE c.name LIKE ?1 OR c.email LIKE ?1 OR c.handles LIKE ?1 \
              GROUP BY c.id ORDER BY c.name, c.id"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map(
             params![pattern, Label::Negative, CaseStatus::Recovered],
             summary_from_row,
@@ -165,7 +166,7 @@ impl Store {
     /// One customer with their mentions.
     pub fn customer_detail(&self, id: i64) -> Result<CustomerDetail, StoreError> {
         let summary = self
-            .conn
+            .conn()
             .query_row(
                 &format!("{SELECT_CUSTOMER} WHERE c.id = ?1 GROUP BY c.id"),
                 params![id, Label::Negative, CaseStatus::Recovered],
@@ -190,7 +191,7 @@ impl Store {
     /// Staff override: link a mention to a customer (or unlink with None), kept across
     /// re-polls and re-imports, with a history entry. Returns the customer's name.
     pub fn set_manual_link(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         customer_id: Option<i64>,
         by: &str,
@@ -200,7 +201,7 @@ impl Store {
         let name = match customer_id {
             Some(id) => Some(
                 tx.query_row("SELECT name FROM customers WHERE id = ?1", [id], |r| {
-                    r.get::<_, String>(0)
+                    r.get::<String>(0)
                 })
                 .optional()?
                 .ok_or(StoreError::NoSuchCustomer(id))?,
@@ -222,7 +223,7 @@ impl Store {
     /// The suggested (unlinked) customers of a mention.
     pub fn link_suggestions(&self, mention_id: i64) -> Result<Vec<Candidate>, StoreError> {
         let json: String = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT link_suggestions FROM mentions WHERE id = ?1",
                 [mention_id],
@@ -234,10 +235,7 @@ impl Store {
     }
 }
 
-fn existing_customer(
-    tx: &Transaction<'_>,
-    record: &CustomerRecord,
-) -> Result<Option<i64>, StoreError> {
+fn existing_customer(tx: &Tx<'_>, record: &CustomerRecord) -> Result<Option<i64>, StoreError> {
     if let Some(email) = &record.email {
         let found = tx
             .query_row(
@@ -261,11 +259,7 @@ fn existing_customer(
     })
 }
 
-fn insert_customer(
-    tx: &Transaction<'_>,
-    r: &CustomerRecord,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
+fn insert_customer(tx: &Tx<'_>, r: &CustomerRecord, now: DateTime<Utc>) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO customers (name, email, phone, handles, tier, lifetime_value, notes, name_key, imported_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -275,7 +269,7 @@ fn insert_customer(
 }
 
 fn update_customer(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: i64,
     r: &CustomerRecord,
     now: DateTime<Utc>,
@@ -290,14 +284,10 @@ fn update_customer(
 
 impl Store {
     /// Store an automatic match; a row whose link did not change is not rewritten.
-    pub fn save_link(
-        tx: &Transaction<'_>,
-        id: i64,
-        result: &MatchResult,
-    ) -> Result<(), StoreError> {
+    pub fn save_link(tx: &Tx<'_>, id: i64, result: &MatchResult) -> Result<(), StoreError> {
         tx.prepare_cached(
         "UPDATE mentions SET customer_id = ?2, link_confidence = ?3, link_suggestions = ?4 WHERE id = ?1 \
-         AND (customer_id IS NOT ?2 OR link_confidence IS NOT ?3 OR link_suggestions IS NOT ?4)",
+         AND (customer_id IS DISTINCT FROM ?2 OR link_confidence IS DISTINCT FROM ?3 OR link_suggestions IS DISTINCT FROM ?4)",
     )?
     .execute(params![
         id,
@@ -313,13 +303,13 @@ fn suggestions_json(suggestions: &[Candidate]) -> String {
     serde_json::to_string(suggestions).unwrap_or_else(|_| "[]".into())
 }
 
-fn summary_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CustomerSummary> {
+fn summary_from_row(r: &super::sql::Row<'_>) -> SqlResult<CustomerSummary> {
     Ok(CustomerSummary {
         id: r.get(0)?,
         name: r.get(1)?,
         email: r.get(2)?,
         phone: r.get(3)?,
-        handles: split_handles(&r.get::<_, String>(4)?),
+        handles: split_handles(&r.get::<String>(4)?),
         tier: r.get(5)?,
         lifetime_value: r.get(6)?,
         notes: r.get(7)?,

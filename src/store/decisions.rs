@@ -2,8 +2,8 @@
 //! whether a mention is open, and the alert emails it asked for. No rule lives here: which
 //! priority, which email and what "open" means are the pipeline's (`crate::pipeline`).
 
+use super::sql::{params, OptionalExtension, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::outbox::insert_mention_row;
 use super::{parse_ts, ts, Store, StoreError};
@@ -16,10 +16,7 @@ const SELECT_FACTS: &str = "SELECT m.id, m.label, COALESCE(m.published_at, m.fet
 
 impl Store {
     /// A customer's tier and lifetime value; None when no such customer.
-    pub fn customer_profile(
-        tx: &Transaction<'_>,
-        customer_id: i64,
-    ) -> Result<Option<Profile>, StoreError> {
+    pub fn customer_profile(tx: &Tx<'_>, customer_id: i64) -> Result<Option<Profile>, StoreError> {
         Ok(tx
             .prepare_cached("SELECT tier, lifetime_value FROM customers WHERE id = ?1")?
             .query_row([customer_id], |r| {
@@ -33,24 +30,21 @@ impl Store {
 
     /// Every mention linked to a customer, with what was already emailed about each.
     pub fn customer_history(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         customer_id: i64,
     ) -> Result<Vec<MentionFacts>, StoreError> {
         facts_where(tx, "WHERE m.customer_id = ?1", customer_id)
     }
 
     /// One mention's facts (whoever it is linked to).
-    pub fn mention_facts(
-        tx: &Transaction<'_>,
-        mention_id: i64,
-    ) -> Result<MentionFacts, StoreError> {
+    pub fn mention_facts(tx: &Tx<'_>, mention_id: i64) -> Result<MentionFacts, StoreError> {
         facts_where(tx, "WHERE m.id = ?1", mention_id)?
             .pop()
             .ok_or(StoreError::NoSuchMention(mention_id))
     }
 
     /// The customers that have at least one mention.
-    pub fn customers_with_mentions(tx: &Transaction<'_>) -> Result<Vec<i64>, StoreError> {
+    pub fn customers_with_mentions(tx: &Tx<'_>) -> Result<Vec<i64>, StoreError> {
         let mut stmt = tx.prepare(
             "SELECT DISTINCT customer_id FROM mentions WHERE customer_id IS NOT NULL ORDER BY 1",
         )?;
@@ -59,10 +53,7 @@ impl Store {
     }
 
     /// The customer a mention is linked to, and whether staff fixed that link by hand.
-    pub fn mention_link(
-        tx: &Transaction<'_>,
-        mention_id: i64,
-    ) -> Result<(Option<i64>, bool), StoreError> {
+    pub fn mention_link(tx: &Tx<'_>, mention_id: i64) -> Result<(Option<i64>, bool), StoreError> {
         tx.prepare_cached("SELECT customer_id, link_locked FROM mentions WHERE id = ?1")?
             .query_row([mention_id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?
@@ -73,7 +64,7 @@ impl Store {
     /// and the email it asked for (`why_now` says what made a mention urgent later).
     /// Returns whether an email was queued.
     pub fn save_decision(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         decision: &Decision,
         why_now: &str,
         now: DateTime<Utc>,
@@ -81,7 +72,7 @@ impl Store {
         let id = decision.mention_id;
         tx.prepare_cached(
             "UPDATE mentions SET priority = ?2, priority_reasons = ?3, open = ?4 WHERE id = ?1 \
-             AND (priority IS NOT ?2 OR priority_reasons IS NOT ?3 OR open IS NOT ?4)",
+             AND (priority IS DISTINCT FROM ?2 OR priority_reasons IS DISTINCT FROM ?3 OR open IS DISTINCT FROM ?4)",
         )?
         .execute(params![
             id,
@@ -129,7 +120,7 @@ impl Store {
     }
 
     /// Set whether a mention is open (after a staff step changed its status).
-    pub fn set_open(tx: &Transaction<'_>, mention_id: i64, open: bool) -> Result<(), StoreError> {
+    pub fn set_open(tx: &Tx<'_>, mention_id: i64, open: bool) -> Result<(), StoreError> {
         tx.execute(
             "UPDATE mentions SET open = ?2 WHERE id = ?1",
             params![mention_id, open],
@@ -139,7 +130,7 @@ impl Store {
 
     /// When a source first fetched successfully; None before that.
     pub fn source_first_success(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         name: &str,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let text: Option<Option<String>> = tx
@@ -153,7 +144,7 @@ impl Store {
     }
 
     /// Mark a mention as taken in by backfill: logged and scored, never emailed.
-    pub fn mark_backfill(tx: &Transaction<'_>, mention_id: i64) -> Result<(), StoreError> {
+    pub fn mark_backfill(tx: &Tx<'_>, mention_id: i64) -> Result<(), StoreError> {
         tx.execute(
             "UPDATE mentions SET backfill = 1 WHERE id = ?1",
             [mention_id],
@@ -167,7 +158,7 @@ impl Store {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.conn().query_row(
             "SELECT COUNT(*) FROM mentions WHERE backfill = 1 AND fetched_at >= ?1 AND fetched_at < ?2",
             params![ts(since), ts(until)],
             |r| r.get(0),
@@ -179,7 +170,7 @@ impl Store {
 /// Queue again an email taken back by a staff correction (and its push), when a later
 /// correction asks for it after all; true when there was one.
 fn revive_withdrawn(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     key: &str,
     priority: Priority,
     now: DateTime<Utc>,
@@ -198,21 +189,17 @@ fn revive_withdrawn(
     Ok(revived > 0)
 }
 
-fn facts_where(
-    tx: &Transaction<'_>,
-    clause: &str,
-    arg: i64,
-) -> Result<Vec<MentionFacts>, StoreError> {
+fn facts_where(tx: &Tx<'_>, clause: &str, arg: i64) -> Result<Vec<MentionFacts>, StoreError> {
     let mut stmt = tx.prepare_cached(&format!("{SELECT_FACTS} {clause} ORDER BY m.id"))?;
     let rows: Vec<MentionFacts> = stmt
         .query_map([arg], |r| {
             Ok(MentionFacts {
                 id: r.get(0)?,
                 label: r.get(1)?,
-                when: parse_ts(&r.get::<_, String>(2)?).unwrap_or_default(),
+                when: parse_ts(&r.get::<String>(2)?).unwrap_or_default(),
                 backfill: r.get(3)?,
                 priority: Some(r.get(4)?),
-                reasons: serde_json::from_str(&r.get::<_, String>(5)?).unwrap_or_default(),
+                reasons: serde_json::from_str(&r.get::<String>(5)?).unwrap_or_default(),
                 status: r.get(6)?,
                 alerted: AlertHistory::default(),
                 priority_override: r.get(7)?,
@@ -228,7 +215,7 @@ fn facts_where(
 }
 
 /// What was already queued about a mention: its alert's priority, its urgent email.
-fn alert_history(tx: &Transaction<'_>, mention_id: i64) -> Result<AlertHistory, StoreError> {
+fn alert_history(tx: &Tx<'_>, mention_id: i64) -> Result<AlertHistory, StoreError> {
     // An email taken back by a staff correction was never sent: it does not count.
     let mut stmt = tx.prepare_cached(
         "SELECT kind, priority FROM outbox WHERE mention_id = ?1 AND kind IN (?2, ?3) \

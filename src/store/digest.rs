@@ -1,8 +1,8 @@
 //! What the digest reports, read in one place: open cases, new mentions by sentiment,
 //! praise from known customers, recovered complaints, failing sources.
 
+use super::sql::params;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::{ts, SourceHealth, Store, StoreError};
 use crate::model::{Label, Mention};
@@ -112,7 +112,7 @@ impl Store {
         until: DateTime<Utc>,
     ) -> Result<Vec<Mention>, StoreError> {
         let mut stmt = self
-            .conn
+            .conn()
             .prepare(&format!("SELECT m.id FROM mentions m {tail}"))?;
         let ids: Vec<i64> = stmt
             .query_map(params![ts(since), ts(until)], |r| r.get(0))?

@@ -62,11 +62,12 @@ impl StoreHandle {
     /// Take over an open (so migrated) store as the writer, and open [`READERS`] read
     /// connections on the same file.
     pub fn new(store: Store) -> Result<StoreHandle, StoreError> {
-        let reads = match store.path.clone() {
-            Some(path) => {
-                let readers = (0..READERS)
-                    .map(|_| Store::open_reader(&path))
-                    .collect::<Result<Vec<_>, _>>()?;
+        let reads = match store.open_another_reader() {
+            Some(first) => {
+                let mut readers = vec![first?];
+                for _ in 1..READERS {
+                    readers.push(store.open_another_reader().expect("as the first")?);
+                }
                 Some(Workers::readers(readers))
             }
             None => None,
@@ -264,7 +265,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_job_panics_its_caller_and_the_writer_goes_on() {
-        let handle = StoreHandle::new(Store::open_in_memory().unwrap()).unwrap();
+        let handle = StoreHandle::new(crate::test_support::test_store()).unwrap();
         let caught = handle
             .try_write(|_| -> i64 { panic!("bug in a store job") })
             .await;

@@ -2,8 +2,8 @@
 //! corrections, and reviews whose stars say how the customer felt) and the term weights
 //! learned from them.
 
+use super::sql::{params, OptionalExtension, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::mentions::terms_json;
 use super::{Store, StoreError};
@@ -70,7 +70,7 @@ impl Store {
     /// reviews of 1–2 stars (negative) or 4–5 stars (positive). A staff correction wins
     /// over the stars; dismissed mentions and posts not in English are left out.
     pub fn learning_texts(&self) -> Result<Vec<LabelledText>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn().prepare(&format!(
             "SELECT id, title, text, rating, label_override FROM mentions \
              WHERE {LEARNABLE} ORDER BY id"
         ))?;
@@ -97,7 +97,7 @@ impl Store {
 
     /// How many mentions [`Store::learning_texts`] would return (without reading them).
     pub fn learning_text_count(&self) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.conn().query_row(
             &format!("SELECT COUNT(*) FROM mentions WHERE {LEARNABLE}"),
             params![NEGATIVE_STARS, POSITIVE_STARS],
             |r| r.get(0),
@@ -107,7 +107,7 @@ impl Store {
 
     /// The business's learned terms, strongest first.
     pub fn business_terms(&self) -> Result<Vec<BusinessTerm>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT term, weight, support FROM learned_terms ORDER BY abs(weight) DESC, term",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -121,10 +121,7 @@ impl Store {
     }
 
     /// Replaces the business's learned terms.
-    pub fn save_business_terms(
-        tx: &Transaction<'_>,
-        terms: &[BusinessTerm],
-    ) -> Result<(), StoreError> {
+    pub fn save_business_terms(tx: &Tx<'_>, terms: &[BusinessTerm]) -> Result<(), StoreError> {
         tx.execute("DELETE FROM learned_terms", [])?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO learned_terms (term, weight, support) VALUES (?1, ?2, ?3)",
@@ -137,7 +134,7 @@ impl Store {
 
     /// Records a kept fit: labels learned from, terms kept, stored mentions relabelled.
     pub fn record_learn_run(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         labels: usize,
         terms: usize,
         relabelled: usize,
@@ -153,11 +150,11 @@ impl Store {
     /// How many labelled mentions the kept terms were learned from, and when (None: never).
     pub fn last_fit(&self) -> Result<Option<(usize, DateTime<Utc>)>, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT labels, at FROM learn_runs ORDER BY id DESC LIMIT 1",
                 [],
-                |r| Ok((r.get::<_, i64>(0)? as usize, r.get(1)?)),
+                |r| Ok((r.get::<i64>(0)? as usize, r.get(1)?)),
             )
             .optional()?)
     }
@@ -168,7 +165,7 @@ impl Store {
         since: DateTime<Utc>,
         until: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let n: i64 = self.conn.query_row(
+        let n: i64 = self.conn().query_row(
             "SELECT COALESCE(SUM(relabelled), 0) FROM learn_runs WHERE at >= ?1 AND at < ?2",
             params![since, until],
             |r| r.get(0),
@@ -177,7 +174,7 @@ impl Store {
     }
 
     /// Every stored mention, for re-scoring after a fit.
-    pub fn stored_texts(tx: &Transaction<'_>) -> Result<Vec<StoredText>, StoreError> {
+    pub fn stored_texts(tx: &Tx<'_>) -> Result<Vec<StoredText>, StoreError> {
         let mut stmt = tx.prepare(
             "SELECT id, title, text, rating, label, score, customer_id, label_override IS NOT NULL \
              FROM mentions ORDER BY id",
@@ -200,7 +197,7 @@ impl Store {
     /// Stores a new score of a mention. A label staff set stays: only the model's
     /// label follows the score.
     pub fn save_rescore(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         id: i64,
         score: f32,
         label: Label,

@@ -1,8 +1,8 @@
 //! Mentions: insert-or-update by stable key, the filtered log, one mention in full.
 
+use super::sql::{params, OptionalExtension, Row, Tx};
+use super::sql::{SqlResult, ToSql};
 use chrono::{DateTime, Utc};
-use rusqlite::types::ToSql;
-use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
 use crate::model::{CaseStatus, CustomerRef, Label, Language, Mention, Priority, Term};
@@ -191,7 +191,7 @@ const SELECT_MENTION: &str = "SELECT m.id, m.source, m.url, m.author, m.title, m
 impl Store {
     /// Insert a new mention or update an edited one; an unchanged one is left alone.
     pub fn upsert_mention(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         new: &NewMention,
         now: DateTime<Utc>,
     ) -> Result<MentionUpdate, StoreError> {
@@ -215,7 +215,7 @@ impl Store {
 
     /// A source's mentions by key, with whether each is marked removed upstream.
     pub fn listed_mentions(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         source: &str,
     ) -> Result<Vec<(i64, String, bool)>, StoreError> {
         let mut statement =
@@ -228,7 +228,7 @@ impl Store {
 
     /// Mark a mention removed upstream (`removed`), or listed again, with an event.
     pub fn set_removed_upstream(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         id: i64,
         removed: bool,
         now: DateTime<Utc>,
@@ -248,7 +248,7 @@ impl Store {
 
     /// A resolved complaint its author edited: the recovery worked.
     pub fn mark_recovered(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         id: i64,
         note: &str,
         now: DateTime<Utc>,
@@ -287,7 +287,16 @@ impl Store {
         common: bool,
         now: DateTime<Utc>,
     ) -> Result<Vec<Mention>, StoreError> {
-        let snapshot = self.conn.unchecked_transaction()?;
+        self.snapshot(|store| store.triage_parts(filter, common, now))
+    }
+
+    /// [`Store::triage_page`]'s two reads.
+    fn triage_parts(
+        &self,
+        filter: &MentionFilter,
+        common: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Mention>, StoreError> {
         let (limit, offset) = (filter.limit, filter.offset);
         let page = Page { limit, offset };
         let mut rows = self.select(filter, common, Part::NeedsPerson, now, page)?;
@@ -308,7 +317,6 @@ impl Store {
             offset: skip,
         };
         rows.extend(self.select(filter, common, Part::Rest, now, rest)?);
-        snapshot.finish()?;
         Ok(rows)
     }
 
@@ -329,7 +337,7 @@ impl Store {
             w.sql(),
             page.offset
         );
-        let mut stmt = self.conn.prepare(&sql)?;
+        let mut stmt = self.conn().prepare(&sql)?;
         let rows = stmt.query_map(w.refs().as_slice(), |r| mention_from_row(r, now))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -345,7 +353,7 @@ impl Store {
         let w = filter_where(filter, common, part, now);
         let sql = format!("SELECT COUNT(*) FROM mentions m{}", w.sql());
         let count: i64 = self
-            .conn
+            .conn()
             .query_row(&sql, w.refs().as_slice(), |r| r.get(0))?;
         Ok(count as usize)
     }
@@ -353,7 +361,7 @@ impl Store {
     /// One mention with its history.
     pub fn mention_detail(&self, id: i64) -> Result<StoredDetail, StoreError> {
         let (mention, reasons) = self
-            .conn
+            .conn()
             .query_row(&format!("{SELECT_MENTION} WHERE m.id = ?1"), [id], |r| {
                 let reasons: String = r.get(17)?;
                 Ok((mention_from_row(r, Utc::now())?, reasons))
@@ -369,15 +377,15 @@ impl Store {
 
     /// History of a mention, oldest first.
     pub fn events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT at, kind, note, due_at, by FROM mention_events WHERE mention_id = ?1 ORDER BY at, id",
         )?;
         let rows = stmt.query_map([id], |r| {
             Ok(Event {
-                at: parse_ts(&r.get::<_, String>(0)?).unwrap_or_default(),
+                at: parse_ts(&r.get::<String>(0)?).unwrap_or_default(),
                 kind: r.get(1)?,
                 note: r.get(2)?,
-                due_at: r.get::<_, Option<String>>(3)?.as_deref().and_then(parse_ts),
+                due_at: r.get::<Option<String>>(3)?.as_deref().and_then(parse_ts),
                 by: r.get(4)?,
             })
         })?;
@@ -386,7 +394,7 @@ impl Store {
 
     /// True when a full-text query matches at least `n` mentions (costs at most `n` steps).
     fn matches_at_least(&self, query: &str, n: usize) -> Result<bool, StoreError> {
-        let count: i64 = self.conn.query_row(
+        let count: i64 = self.conn().query_row(
             "SELECT count(*) FROM (SELECT 1 FROM mentions_fts WHERE mentions_fts MATCH ?1 LIMIT ?2)",
             params![query, n as i64],
             |r| r.get(0),
@@ -406,17 +414,18 @@ impl Store {
     /// Number of stored mentions.
     pub fn mention_count(&self) -> Result<i64, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row("SELECT COUNT(*) FROM mentions", [], |r| r.get(0))?)
     }
 }
 
-fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<i64, StoreError> {
-    tx.execute(
+fn insert(tx: &Tx<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<i64, StoreError> {
+    let id = tx.query_row(
         "INSERT INTO mentions (source, key, content_hash, url, author, title, text, published_at, \
          fetched_at, rating, score, label, terms, priority, priority_reasons, status, author_email, \
          language, location) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16, ?18, ?19)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16, ?18, ?19) \
+         RETURNING id",
         params![
             new.source,
             new.key,
@@ -438,14 +447,14 @@ fn insert(tx: &Transaction<'_>, new: &NewMention, now: DateTime<Utc>) -> Result<
             new.language,
             new.location,
         ],
+        |r| r.get::<i64>(0),
     )?;
-    let id = tx.last_insert_rowid();
     record_event(tx, id, now, "new", None, None, None)?;
     Ok(id)
 }
 
 fn update_edited(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: i64,
     new: &NewMention,
     now: DateTime<Utc>,
@@ -477,7 +486,7 @@ fn update_edited(
 
 /// Append a history entry.
 pub(crate) fn record_event(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     id: i64,
     at: DateTime<Utc>,
     kind: &str,
@@ -699,14 +708,11 @@ fn fts_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention> {
+fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> SqlResult<Mention> {
     let terms: String = r.get(11)?;
     let status: CaseStatus = r.get(13)?;
-    let promise_due_at = r
-        .get::<_, Option<String>>(18)?
-        .as_deref()
-        .and_then(parse_ts);
-    let customer = match r.get::<_, Option<i64>>(14)? {
+    let promise_due_at = r.get::<Option<String>>(18)?.as_deref().and_then(parse_ts);
+    let customer = match r.get::<Option<i64>>(14)? {
         Some(id) => Some(CustomerRef {
             id,
             name: r.get(15)?,
@@ -724,8 +730,8 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         author: r.get(3)?,
         title: r.get(4)?,
         text: r.get(5)?,
-        published_at: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_ts),
-        fetched_at: parse_ts(&r.get::<_, String>(7)?).unwrap_or_default(),
+        published_at: r.get::<Option<String>>(6)?.as_deref().and_then(parse_ts),
+        fetched_at: parse_ts(&r.get::<String>(7)?).unwrap_or_default(),
         rating,
         score: if scored { Some(r.get(9)?) } else { None },
         label: r.get(10)?,
@@ -738,10 +744,7 @@ fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> rusqlite::Result<Mention
         promise_due_at,
         dismissed: r.get(19)?,
         relabelled: r.get(20)?,
-        removed_at: r
-            .get::<_, Option<String>>(21)?
-            .as_deref()
-            .and_then(parse_ts),
+        removed_at: r.get::<Option<String>>(21)?.as_deref().and_then(parse_ts),
         assignee: r.get(23)?,
         location: r.get(24)?,
     })
@@ -775,7 +778,7 @@ mod tests {
     }
 
     fn store_with(texts: &[(usize, &str, &str)]) -> Store {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let start = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
             .unwrap()
             .with_timezone(&Utc);
@@ -889,7 +892,7 @@ mod tests {
         let store = store_with(&[(1, "Ann", "cold coffee"), (2, "Bo", "fine")]);
         assert_eq!(store.mentions(&MentionFilter::default()).unwrap().len(), 2);
         store
-            .conn
+            .conn()
             .execute(
                 "UPDATE mentions SET label = 'grumpy' WHERE key = 'id:1'",
                 [],
@@ -901,7 +904,7 @@ mod tests {
             .to_string();
         assert!(err.contains("unknown label 'grumpy'"), "{err}");
         let id: i64 = store
-            .conn
+            .conn()
             .query_row("SELECT id FROM mentions WHERE key = 'id:1'", [], |r| {
                 r.get(0)
             })
@@ -917,7 +920,7 @@ mod tests {
              (m.priority = ?1 OR (m.status = ?2 AND m.promise_due_at < ?3)) THEN 0 ELSE 1 END, \
              COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC"
         );
-        let mut stmt = store.conn.prepare(&sql).unwrap();
+        let mut stmt = store.conn().prepare(&sql).unwrap();
         let params = params![Priority::Urgent, CaseStatus::Promised, now];
         let ids = stmt.query_map(params, |r| r.get(0)).unwrap();
         ids.collect::<Result<_, _>>().unwrap()
@@ -946,7 +949,7 @@ mod tests {
                 )),
             };
             store
-                .conn
+                .conn()
                 .execute(
                     "UPDATE mentions SET open = ?2, priority = ?3, status = ?4, \
                      promise_due_at = ?5, label = ?6, published_at = ?7 WHERE id = ?1",

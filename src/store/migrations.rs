@@ -360,7 +360,7 @@ pub(super) fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreErr
             known: super::LATEST_SCHEMA_VERSION,
         },
         // A failing statement (a locked or read-only file, a full disk) reads as before.
-        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::Sql(err),
+        rusqlite_migration::Error::RusqliteError { err, .. } => StoreError::from(err),
         source => StoreError::Migrate {
             path: path.to_owned(),
             source,

@@ -21,6 +21,7 @@ mod schedule;
 mod settings;
 mod source_log;
 mod sources;
+pub mod sql;
 mod staff;
 mod stats;
 
@@ -28,6 +29,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::Connection;
+
+use sql::{Conn, Dialect, SqlError, Tx};
 
 pub use crate::model::{OutboxChannel, OutboxKind, OutboxStatus, SourceStatus};
 pub use backup::{
@@ -100,18 +103,38 @@ pub enum StoreError {
     /// Someone on the team already has that name.
     #[error("someone on the team is already called '{0}'; choose another name (e.g. add an initial), or see `earshot staff list`")]
     StaffNameTaken(String),
-    /// Any other SQLite failure.
+    /// The PostgreSQL schema could not be brought up to date.
+    #[error(transparent)]
+    Postgres(#[from] pg::PgError),
+    /// Any other database failure.
     #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] SqlError),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(error: rusqlite::Error) -> StoreError {
+        StoreError::Sql(error.into())
+    }
+}
+
+/// The database beneath a [`Store`].
+enum Db {
+    /// A SQLite connection.
+    Sqlite(Connection),
+    /// A PostgreSQL session.
+    Postgres(pg::PgConn),
 }
 
 /// The open database: one connection.
 pub struct Store {
-    conn: Connection,
+    db: Db,
     /// The file (None in memory), where [`StoreHandle`] opens its readers.
     path: Option<PathBuf>,
     /// Customers indexed for matching; dropped whenever customers change.
     customer_cache: Option<std::sync::Arc<crate::customers::CustomerIndex>>,
+    /// A test's own PostgreSQL database (and its server), kept as long as the store.
+    #[cfg(test)]
+    test_database: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl Store {
@@ -130,7 +153,7 @@ impl Store {
                 source,
             })?;
             match Store::from_connection(conn, Some(path)) {
-                Err(StoreError::Sql(e)) if is_locked(&e) && attempt < OPEN_RETRIES => {
+                Err(StoreError::Sql(e)) if e.is_locked() && attempt < OPEN_RETRIES => {
                     attempt += 1;
                     std::thread::sleep(std::time::Duration::from_millis(25 * attempt));
                 }
@@ -154,10 +177,43 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         migrations::migrate(&mut conn, path.unwrap_or(Path::new(":memory:")))?;
         Ok(Store {
-            conn,
+            db: Db::Sqlite(conn),
             path: path.map(Path::to_owned),
             customer_cache: None,
+            #[cfg(test)]
+            test_database: None,
         })
+    }
+
+    /// Connect to PostgreSQL (`[storage] url`) and bring its schema up to date.
+    /// `described` names the server in messages ("user@host:port/db", no password).
+    pub fn open_postgres(
+        config: tokio_postgres::Config,
+        described: String,
+    ) -> Result<Store, StoreError> {
+        let mut pg = pg::PgConn::connect(config, described)?;
+        pg.migrate()?;
+        Ok(Store::on_postgres(pg))
+    }
+
+    fn on_postgres(pg: pg::PgConn) -> Store {
+        Store {
+            db: Db::Postgres(pg),
+            path: None,
+            customer_cache: None,
+            #[cfg(test)]
+            test_database: None,
+        }
+    }
+
+    /// Another connection for reading beside this one, on the same database; None for an
+    /// in-memory database, which no other connection can see.
+    pub(crate) fn open_another_reader(&self) -> Option<Result<Store, StoreError>> {
+        match (&self.db, &self.path) {
+            (Db::Postgres(pg), _) => Some(pg.another().map(Store::on_postgres).map_err(Into::into)),
+            (Db::Sqlite(_), Some(path)) => Some(Store::open_reader(path)),
+            (Db::Sqlite(_), None) => None,
+        }
     }
 
     /// A read-only (`query_only`) connection to a database [`Store::open`] has created and
@@ -174,28 +230,71 @@ impl Store {
         set_common_pragmas(&conn)?;
         conn.pragma_update(None, "query_only", "ON")?;
         Ok(Store {
-            conn,
+            db: Db::Sqlite(conn),
             path: Some(path.to_owned()),
             customer_cache: None,
+            #[cfg(test)]
+            test_database: None,
         })
     }
 
     /// Schema version after migration.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        Ok(self
-            .conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+        let sql = match self.conn().dialect() {
+            Dialect::Sqlite => "PRAGMA user_version",
+            Dialect::Postgres => "SELECT version FROM earshot_schema",
+        };
+        Ok(self.conn().query_row(sql, [], |r| r.get(0))?)
+    }
+
+    /// The connection every statement runs on.
+    pub(crate) fn conn(&self) -> Conn<'_> {
+        match &self.db {
+            Db::Sqlite(conn) => Conn::Sqlite(conn),
+            Db::Postgres(pg) => Conn::Postgres(pg),
+        }
+    }
+
+    /// The SQLite connection, for what only SQLite has (backups, pragmas); None on
+    /// PostgreSQL.
+    pub(crate) fn sqlite(&self) -> Option<&Connection> {
+        match &self.db {
+            Db::Sqlite(conn) => Some(conn),
+            Db::Postgres(_) => None,
+        }
+    }
+
+    /// Run the reads of `f` on one snapshot of the database (a read transaction), so
+    /// several queries agree with each other.
+    pub(crate) fn snapshot<T>(
+        &self,
+        f: impl FnOnce(&Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.db {
+            Db::Sqlite(conn) => {
+                let snapshot = conn.unchecked_transaction()?;
+                let value = f(self)?;
+                snapshot.finish()?;
+                Ok(value)
+            }
+            Db::Postgres(pg) => pg.read_snapshot(|| f(self)),
+        }
     }
 
     /// Run `f` in one transaction: all of it lands or none of it.
     pub fn transaction<T>(
         &mut self,
-        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+        f: impl FnOnce(&Tx<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let tx = self.conn.transaction()?;
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+        match &mut self.db {
+            Db::Sqlite(conn) => {
+                let tx = conn.transaction()?;
+                let value = f(&Conn::Sqlite(&tx))?;
+                tx.commit()?;
+                Ok(value)
+            }
+            Db::Postgres(pg) => pg.transaction(|pg| f(&Conn::Postgres(pg))),
+        }
     }
 }
 
@@ -210,15 +309,19 @@ fn set_common_pragmas(conn: &Connection) -> Result<(), StoreError> {
 /// How often opening a database that another process is creating is tried again.
 const OPEN_RETRIES: u64 = 20;
 
-fn is_locked(error: &rusqlite::Error) -> bool {
-    matches!(
-        error.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
-}
-
 /// How long a connection waits for another's lock before giving up.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A store on a database of its own on the tests' throwaway PostgreSQL server, which
+/// lives as long as the store.
+#[cfg(test)]
+pub(crate) fn postgres_test_store() -> Store {
+    let db = pg::test_server::test_db();
+    let config: tokio_postgres::Config = db.url().parse().unwrap();
+    let mut store = Store::open_postgres(config, db.url()).unwrap();
+    store.test_database = Some(Box::new(db));
+    store
+}
 
 /// Timestamps are stored as RFC 3339 UTC to the second, so text order is time order.
 pub(crate) fn ts(time: DateTime<Utc>) -> String {

@@ -6,8 +6,8 @@
 //! server accepted it; a "sending" row older than the lease belonged to a process that died
 //! mid-send and is taken again (at-least-once for that one narrow window).
 
+use super::sql::{params, OptionalExtension, Row, SqlResult, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
 use crate::model::{OutboxChannel, OutboxKind, OutboxStatus};
@@ -78,7 +78,7 @@ impl Store {
         } else {
             ts(now)
         };
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn().prepare(&format!(
             "{SELECT_ENTRY} WHERE (status = 'pending' AND next_attempt_at <= ?1) \
              OR status = 'sending' ORDER BY id"
         ))?;
@@ -111,9 +111,9 @@ impl Store {
             return Ok(false);
         }
         // Take it only if nobody else took it since we looked.
-        let changed = self.conn.execute(
+        let changed = self.conn().execute(
             "UPDATE outbox SET status = ?2, claimed_at = ?3, claimed_by = ?4 WHERE id = ?1 \
-             AND status = ?5 AND claimed_at IS ?6 AND claimed_by IS ?7",
+             AND status = ?5 AND claimed_at IS NOT DISTINCT FROM ?6 AND claimed_by IS NOT DISTINCT FROM ?7",
             params![
                 id,
                 OutboxStatus::Sending,
@@ -142,14 +142,14 @@ impl Store {
             .map(|k| format!("'{}'", k.as_str()))
             .collect::<Vec<_>>()
             .join(", ");
-        let queued = self.conn.execute(
+        let queued = self.conn().execute(
             &format!(
-                "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+                "INSERT INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
                  next_attempt_at, priority, detail, channel) \
                  SELECT kind, mention_id, 'webhook:' || dedupe_key, 'pending', ?1, \
                  CASE WHEN attempts = 0 AND next_attempt_at > ?1 THEN next_attempt_at ELSE ?1 END, \
                  priority, detail, ?2 FROM outbox WHERE channel = ?3 AND status IN (?4, ?5) \
-                 AND kind IN ({kinds}) ORDER BY id"
+                 AND kind IN ({kinds}) ORDER BY id ON CONFLICT DO NOTHING"
             ),
             params![
                 ts(now),
@@ -175,10 +175,10 @@ impl Store {
     ) -> Result<i64, StoreError> {
         self.transaction(|tx| {
             super::staff::insert_sign_in_link(tx, token_hash, staff_id, now, expires)?;
-            tx.execute(
+            Ok(tx.query_row(
                 "INSERT INTO outbox (kind, dedupe_key, status, created_at, next_attempt_at, \
                  subject, recipients, message, channel) \
-                 VALUES (?1, ?2, 'pending', ?3, ?3, ?4, ?5, ?6, ?7)",
+                 VALUES (?1, ?2, 'pending', ?3, ?3, ?4, ?5, ?6, ?7) RETURNING id",
                 params![
                     OutboxKind::SignIn,
                     format!("sign-in:{token_hash}"),
@@ -188,8 +188,8 @@ impl Store {
                     rendered.message,
                     OutboxChannel::Email,
                 ],
-            )?;
-            Ok(tx.last_insert_rowid())
+                |r| r.get(0),
+            )?)
         })
     }
 
@@ -197,7 +197,7 @@ impl Store {
     pub fn outbox_rendered(&self, id: i64) -> Result<Option<Rendered>, StoreError> {
         type Parts = (Option<String>, Option<String>, Option<Vec<u8>>);
         let row: Option<Parts> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT subject, recipients, message FROM outbox WHERE id = ?1",
                 [id],
@@ -216,7 +216,7 @@ impl Store {
 
     /// Keep a row's rendered message, so every attempt sends the same bytes.
     pub fn save_rendered(&mut self, id: i64, rendered: &Rendered) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET subject = ?2, recipients = ?3, message = ?4 WHERE id = ?1",
             params![
                 id,
@@ -230,7 +230,7 @@ impl Store {
 
     /// The server accepted it.
     pub fn mark_sent(&mut self, id: i64, now: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET status = 'sent', sent_at = ?2, attempts = attempts + 1, \
              last_error = NULL WHERE id = ?1",
             params![id, ts(now)],
@@ -241,7 +241,7 @@ impl Store {
     /// Drop a sent row's message (a sign-in email: its link must not outlive the sending
     /// in a copy of the database).
     pub fn forget_message(&mut self, id: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET message = NULL WHERE id = ?1 AND status = 'sent'",
             [id],
         )?;
@@ -255,7 +255,7 @@ impl Store {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET status = 'pending', attempts = attempts + 1, last_error = ?2, \
              next_attempt_at = ?3 WHERE id = ?1",
             params![id, error, ts(next_attempt_at)],
@@ -270,7 +270,7 @@ impl Store {
         error: &str,
         next_attempt_at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET last_error = ?2, next_attempt_at = ?3 \
              WHERE id = ?1 AND status = 'pending'",
             params![id, error, ts(next_attempt_at)],
@@ -280,7 +280,7 @@ impl Store {
 
     /// Not now (quiet hours): a pending row waits, untried, until `until`.
     pub fn hold_outbox(&mut self, id: i64, until: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1 AND status = 'pending'",
             params![id, ts(until)],
         )?;
@@ -289,7 +289,7 @@ impl Store {
 
     /// The server refused it for good (5xx): keep its reply for `earshot outbox`.
     pub fn mark_failed(&mut self, id: i64, error: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?2 \
              WHERE id = ?1",
             params![id, error],
@@ -300,12 +300,12 @@ impl Store {
     /// Make pending and failed rows due now (`earshot outbox --retry`). A failed row is
     /// rendered afresh, so a corrected `[alerts] to` applies. Returns how many.
     pub fn retry_outbox_now(&mut self, now: DateTime<Utc>) -> Result<usize, StoreError> {
-        let failed = self.conn.execute(
+        let failed = self.conn().execute(
             "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, subject = NULL, \
              recipients = NULL, message = NULL WHERE status = 'failed'",
             [ts(now)],
         )?;
-        let pending = self.conn.execute(
+        let pending = self.conn().execute(
             "UPDATE outbox SET next_attempt_at = ?1 WHERE status = 'pending'",
             [ts(now)],
         )?;
@@ -314,7 +314,7 @@ impl Store {
 
     /// The outbox for `earshot outbox`, newest first; `status` filters when given.
     pub fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxEntry>, StoreError> {
-        let mut stmt = self.conn.prepare(&format!(
+        let mut stmt = self.conn().prepare(&format!(
             "{SELECT_ENTRY} WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
         ))?;
         let rows = stmt.query_map([status], entry_from_row)?;
@@ -324,7 +324,7 @@ impl Store {
     /// One outbox row.
     pub fn outbox_entry(&self, id: i64) -> Result<Option<OutboxEntry>, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 &format!("{SELECT_ENTRY} WHERE id = ?1"),
                 [id],
@@ -334,10 +334,10 @@ impl Store {
     }
 }
 
-/// INSERT OR IGNORE one row about a mention, recording the priority it was queued at;
+/// Insert (unless its dedupe key is taken) one row about a mention, recording the priority it was queued at;
 /// true when it was new.
 pub(super) fn insert_mention_row(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kind: OutboxKind,
     mention_id: i64,
     key: &str,
@@ -346,8 +346,8 @@ pub(super) fn insert_mention_row(
     now: DateTime<Utc>,
 ) -> Result<bool, StoreError> {
     let changed = tx.execute(
-        "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
-         next_attempt_at, priority, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5, ?6)",
+        "INSERT INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+         next_attempt_at, priority, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
         params![
             kind.as_str(),
             mention_id,
@@ -360,26 +360,29 @@ pub(super) fn insert_mention_row(
     Ok(changed == 1)
 }
 
-/// INSERT OR IGNORE one row; true when it was new.
+/// Insert one row unless its dedupe key is taken; its id when it was new.
 pub(super) fn insert_row(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     kind: OutboxKind,
     mention_id: Option<i64>,
     key: &str,
     detail: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<bool, StoreError> {
-    let changed = tx.execute(
-        "INSERT OR IGNORE INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
-         next_attempt_at, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5)",
-        params![kind, mention_id, key, ts(now), detail],
-    )?;
-    Ok(changed == 1)
+) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_row(
+            "INSERT INTO outbox (kind, mention_id, dedupe_key, status, created_at, \
+             next_attempt_at, detail) VALUES (?1, ?2, ?3, 'pending', ?4, ?4, ?5) \
+             ON CONFLICT DO NOTHING RETURNING id",
+            params![kind, mention_id, key, ts(now), detail],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
-fn entry_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
-    let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
-        Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
+fn entry_from_row(r: &Row<'_>) -> SqlResult<OutboxEntry> {
+    let time = |i: usize| -> SqlResult<Option<DateTime<Utc>>> {
+        Ok(r.get::<Option<String>>(i)?.as_deref().and_then(parse_ts))
     };
     Ok(OutboxEntry {
         id: r.get(0)?,
@@ -416,7 +419,7 @@ mod tests {
     use crate::test_support::at;
 
     fn store_with_mention() -> (Store, i64) {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let id = store
             .transaction(|tx| {
                 tx.execute(
@@ -425,7 +428,7 @@ mod tests {
                      '2026-11-23T10:00:00Z', -0.5, 'negative', 'high')",
                     [],
                 )?;
-                Ok(tx.last_insert_rowid())
+                Ok(tx.query_row("SELECT max(id) FROM mentions", [], |r| r.get(0))?)
             })
             .unwrap();
         (store, id)
@@ -435,7 +438,7 @@ mod tests {
         crate::pipeline::decide::needs_escalation(status, priority)
     }
 
-    fn queue_alert(tx: &Transaction<'_>, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
+    fn queue_alert(tx: &Tx<'_>, id: i64, now: DateTime<Utc>) -> Result<bool, StoreError> {
         let key = format!("alert:{id}");
         insert_mention_row(
             tx,
@@ -474,7 +477,7 @@ mod tests {
         assert_eq!(store.outbox(None).unwrap()[0].status, OutboxStatus::Sent);
 
         store
-            .conn
+            .conn()
             .execute("UPDATE outbox SET status = 'lost'", [])
             .unwrap();
         let err = store.outbox(None).unwrap_err().to_string();

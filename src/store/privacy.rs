@@ -5,9 +5,8 @@
 //! The export reads whole rows (`SELECT *`), so a column added later is exported without
 //! anyone remembering to add it here.
 
+use super::sql::{params, Conn, Dialect, OptionalExtension, ToSql, Tx, Value as SqlValue};
 use chrono::{DateTime, Utc};
-use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use serde_json::{Map, Value};
 
 use super::{parse_ts, ts, Store, StoreError};
@@ -112,9 +111,9 @@ impl Store {
     pub fn customers_with_email(&self, email: &str) -> Result<Vec<i64>, StoreError> {
         let wanted = email.trim().to_lowercase();
         let mut stmt = self
-            .conn
+            .conn()
             .prepare("SELECT id, email FROM customers WHERE email IS NOT NULL ORDER BY id")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<i64>(0)?, r.get::<String>(1)?)))?;
         let mut ids = Vec::new();
         for row in rows {
             let (id, stored) = row?;
@@ -133,21 +132,21 @@ impl Store {
             mentions: Vec::new(),
         };
         for &id in ids {
-            let customer = rows_as_json(&self.conn, "SELECT * FROM customers WHERE id = ?1", id)?;
+            let customer = rows_as_json(&self.conn(), "SELECT * FROM customers WHERE id = ?1", id)?;
             if customer.is_empty() {
                 return Err(StoreError::NoSuchCustomer(id));
             }
             held.customers.extend(customer);
             let linked = rows_as_json(
-                &self.conn,
+                &self.conn(),
                 "SELECT * FROM mentions WHERE customer_id = ?1 ORDER BY id",
                 id,
             )?;
             let suggested_only = format!(
-                "SELECT * FROM mentions m WHERE {SUGGESTS} AND m.customer_id IS NOT ?1 \
+                "SELECT * FROM mentions m WHERE {SUGGESTS} AND m.customer_id IS DISTINCT FROM ?1 \
                  ORDER BY id"
             );
-            let suggested = rows_as_json(&self.conn, &suggested_only, id)?;
+            let suggested = rows_as_json(&self.conn(), &suggested_only, id)?;
             let related = [(Relation::Linked, linked), (Relation::Suggested, suggested)];
             for (relation, rows) in related {
                 for mention in rows {
@@ -170,13 +169,13 @@ impl Store {
             .and_then(Value::as_i64)
             .unwrap_or_default();
         let history = rows_as_json(
-            &self.conn,
+            &self.conn(),
             "SELECT kind, at, note, due_at AS due, by FROM mention_events \
              WHERE mention_id = ?1 ORDER BY id",
             mention_id,
         )?;
         let emails = rows_as_json(
-            &self.conn,
+            &self.conn(),
             "SELECT id, kind, channel, status, subject, recipients, created_at, sent_at, \
              detail FROM outbox WHERE mention_id = ?1 ORDER BY id",
             mention_id,
@@ -203,11 +202,13 @@ impl Store {
         ids: &[i64],
         by: &str,
         now: DateTime<Utc>,
-        then: impl FnOnce(&Transaction<'_>, &[i64]) -> Result<(), StoreError>,
+        then: impl FnOnce(&Tx<'_>, &[i64]) -> Result<(), StoreError>,
     ) -> Result<Erasure, StoreError> {
         // Freed pages are overwritten with zeros, so the erased text is not left in the
         // file's free space.
-        self.conn.pragma_update(None, "secure_delete", "ON")?;
+        if let Some(sqlite) = self.sqlite() {
+            sqlite.pragma_update(None, "secure_delete", "ON")?;
+        }
         let result = self.transaction(|tx| {
             let mut erasure = Erasure::default();
             let mut unlinked = Vec::new();
@@ -220,36 +221,40 @@ impl Store {
                 "INSERT INTO erasures (at, by, mentions) VALUES (?1, ?2, ?3)",
                 params![ts(now), by, erasure.mentions as i64],
             )?;
-            // Merge the full-text index so the erased author's words are gone from it,
-            // not only marked deleted.
-            tx.execute(
-                "INSERT INTO mentions_fts (mentions_fts) VALUES ('optimize')",
-                [],
-            )?;
+            // Merge SQLite's full-text index so the erased author's words are gone from
+            // it, not only marked deleted (PostgreSQL's index is of generated columns).
+            if tx.dialect() == Dialect::Sqlite {
+                tx.execute(
+                    "INSERT INTO mentions_fts (mentions_fts) VALUES ('optimize')",
+                    [],
+                )?;
+            }
             Ok(erasure)
         });
         self.customer_cache = None;
-        self.conn.pragma_update(None, "secure_delete", "OFF")?;
+        if let Some(sqlite) = self.sqlite() {
+            sqlite.pragma_update(None, "secure_delete", "OFF")?;
+        }
         let mut erasure = result?;
         erasure.sent.sort_by_key(|e| e.sent_at);
         // Earlier updates of these rows (an alert claimed, then sent) left old copies in
         // the file's free space; rewriting the file leaves none. Then empty the
         // write-ahead log, which holds old pages too.
-        if let Err(error) = self.conn.execute_batch("VACUUM") {
+        if let Err(error) = self.conn().execute_batch("VACUUM") {
             erasure.not_compacted = Some(error.to_string());
         }
-        let _ = self
-            .conn
-            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        if let Some(sqlite) = self.sqlite() {
+            let _ = sqlite.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        }
         Ok(erasure)
     }
 
     /// How many erasures were recorded, and when the last was.
     pub fn erasures(&self) -> Result<(i64, Option<DateTime<Utc>>), StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row("SELECT COUNT(*), MAX(at) FROM erasures", [], |r| {
-                Ok((r.get(0)?, r.get::<_, Option<String>>(1)?))
+                Ok((r.get(0)?, r.get::<Option<String>>(1)?))
             })
             .map(|(n, at)| (n, at.as_deref().and_then(parse_ts)))?)
     }
@@ -259,7 +264,7 @@ impl Store {
 const SUGGESTS: &str = "EXISTS (SELECT 1 FROM json_each(m.link_suggestions) j \
     WHERE json_extract(j.value, '$.customer_id') = ?1)";
 
-fn erased_customer(tx: &Transaction<'_>, id: i64) -> Result<Erased, StoreError> {
+fn erased_customer(tx: &Tx<'_>, id: i64) -> Result<Erased, StoreError> {
     tx.query_row(
         "SELECT id, name, email FROM customers WHERE id = ?1",
         [id],
@@ -277,7 +282,7 @@ fn erased_customer(tx: &Transaction<'_>, id: i64) -> Result<Erased, StoreError> 
 
 /// Erase one customer; returns the mentions that were theirs.
 fn erase_one(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     customer: &Erased,
     by: &str,
     now: DateTime<Utc>,
@@ -321,11 +326,7 @@ fn erase_one(
 }
 
 /// The sent (or being sent) rows matching `clause` (with `?1`).
-fn sent_emails(
-    tx: &Transaction<'_>,
-    clause: &str,
-    arg: impl rusqlite::ToSql,
-) -> Result<Vec<SentEmail>, StoreError> {
+fn sent_emails(tx: &Tx<'_>, clause: &str, arg: impl ToSql) -> Result<Vec<SentEmail>, StoreError> {
     let mut stmt = tx.prepare(&format!(
         "SELECT sent_at, kind, status, recipients, subject FROM outbox \
          WHERE {clause} AND status IN (?2, ?3) ORDER BY id"
@@ -334,11 +335,11 @@ fn sent_emails(
         params![arg, OutboxStatus::Sent, OutboxStatus::Sending],
         |r| {
             Ok(SentEmail {
-                sent_at: r.get::<_, Option<String>>(0)?.as_deref().and_then(parse_ts),
+                sent_at: r.get::<Option<String>>(0)?.as_deref().and_then(parse_ts),
                 kind: r.get(1)?,
                 status: r.get(2)?,
                 recipients: r
-                    .get::<_, Option<String>>(3)?
+                    .get::<Option<String>>(3)?
                     .and_then(|json| serde_json::from_str(&json).ok())
                     .unwrap_or_default(),
                 subject: r.get(4)?,
@@ -352,11 +353,7 @@ fn sent_emails(
 /// rendering (it is made again from the erased mention); those sent lose their message
 /// bytes (never read again); all lose the name in their subject and detail. Returns how
 /// many not sent.
-fn forget_emails_about(
-    tx: &Transaction<'_>,
-    mention: i64,
-    customer: &Erased,
-) -> Result<usize, StoreError> {
+fn forget_emails_about(tx: &Tx<'_>, mention: i64, customer: &Erased) -> Result<usize, StoreError> {
     let unsent = tx.execute(
         "UPDATE outbox SET subject = NULL, recipients = NULL, message = NULL \
          WHERE mention_id = ?1 AND status NOT IN (?2, ?3) AND message IS NOT NULL",
@@ -385,7 +382,7 @@ fn forget_emails_about(
 /// joined; a name with accents is encoded there and not found): one already sent is
 /// listed and loses its bytes, one not sent is rendered again. Returns how many not sent.
 fn forget_summaries_naming(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     customer: &Erased,
     erasure: &mut Erasure,
 ) -> Result<usize, StoreError> {
@@ -408,7 +405,7 @@ fn forget_summaries_naming(
 }
 
 /// Remove the customer from every mention's suggested links; returns how many mentions.
-fn drop_suggestions(tx: &Transaction<'_>, customer_id: i64) -> Result<usize, StoreError> {
+fn drop_suggestions(tx: &Tx<'_>, customer_id: i64) -> Result<usize, StoreError> {
     let rows: Vec<(i64, String)> = tx
         .prepare(&format!(
             "SELECT m.id, m.link_suggestions FROM mentions m WHERE {SUGGESTS}"
@@ -433,35 +430,35 @@ fn drop_suggestions(tx: &Transaction<'_>, customer_id: i64) -> Result<usize, Sto
 }
 
 /// Each row of `sql` (one `?1` parameter) as column name to JSON value.
-fn rows_as_json(conn: &Connection, sql: &str, arg: i64) -> Result<Vec<HeldRow>, StoreError> {
-    let mut stmt = conn.prepare(sql)?;
-    let names: Vec<String> = stmt.column_names().into_iter().map(String::from).collect();
-    let mut rows = stmt.query([arg])?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
+fn rows_as_json(conn: &Conn<'_>, sql: &str, arg: i64) -> Result<Vec<HeldRow>, StoreError> {
+    let rows = conn.query_map(sql, [arg], |row| {
         let mut map = Map::new();
-        for (i, name) in names.iter().enumerate() {
-            map.insert(name.clone(), json_value(row.get_ref(i)?, name));
+        for i in 0..row.column_count() {
+            let name = row.column_name(i);
+            // PostgreSQL's search columns are an index of the others, not data.
+            if !name.starts_with("fts_") {
+                let value = json_value(row.value(i)?, &name);
+                map.insert(name, value);
+            }
         }
-        out.push(map);
-    }
-    Ok(out)
+        Ok(map)
+    })?;
+    Ok(rows)
 }
 
-fn json_value(value: ValueRef<'_>, column: &str) -> Value {
+fn json_value(value: SqlValue, column: &str) -> Value {
     match value {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(n) => n.into(),
-        ValueRef::Real(x) => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
-        ValueRef::Text(bytes) => {
-            let text = String::from_utf8_lossy(bytes).into_owned();
+        SqlValue::Null => Value::Null,
+        SqlValue::Int(n) => n.into(),
+        SqlValue::Real(x) => serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number),
+        SqlValue::Text(text) => {
             if JSON_COLUMNS.contains(&column) {
                 serde_json::from_str(&text).unwrap_or(Value::String(text))
             } else {
                 Value::String(text)
             }
         }
-        ValueRef::Blob(bytes) => Value::String(format!("({} bytes)", bytes.len())),
+        SqlValue::Blob(bytes) => Value::String(format!("({} bytes)", bytes.len())),
     }
 }
 
@@ -500,7 +497,7 @@ mod tests {
     /// Nora (two linked complaints, a case with notes, a sent and a waiting alert, a sent
     /// digest naming her) and a stranger's post that only suggests her.
     fn store_with_nora() -> (Store, i64, [i64; 3]) {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let now = at("2026-11-01T09:00:00Z");
         let nora = CustomerRecord {
             name: "Nora Quill".into(),
@@ -586,7 +583,7 @@ mod tests {
     }
 
     fn count(store: &Store, sql: &str) -> i64 {
-        store.conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     #[test]
@@ -603,7 +600,7 @@ mod tests {
     fn customers_sharing_an_email_are_all_exported_and_all_erased() {
         let (mut store, customer, _) = store_with_nora();
         store
-            .conn
+            .conn()
             .execute(
                 "INSERT INTO customers (name, email) VALUES ('Nora Q. (old list)', 'nora@quill.test ')",
                 [],
@@ -797,7 +794,7 @@ mod tests {
             (1, Some(at("2026-11-05T10:00:00Z")))
         );
         let fact: (String, i64) = store
-            .conn
+            .conn()
             .query_row("SELECT by, mentions FROM erasures", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })

@@ -2,8 +2,8 @@
 //! digest, source breakages and recoveries, and the flood guard's summaries. Each is keyed
 //! by its cause, so asking again (every dispatcher tick) never queues it twice.
 
+use super::sql::{params, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::outbox::{insert_mention_row, insert_row};
 use super::{ts, Store, StoreError};
@@ -108,7 +108,7 @@ impl Store {
 
     /// Queue the email telling `staff_id` a case is now theirs (one per assignment).
     pub fn queue_assigned(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         staff_id: i64,
         priority: Priority,
@@ -149,6 +149,7 @@ impl Store {
                 Some(&start),
                 now,
             )
+            .map(|id| id.is_some())
         })
     }
 
@@ -170,7 +171,7 @@ impl Store {
                     _ => OutboxKind::SourceDown,
                 };
                 let key = format!("source-event:{id}");
-                queued += usize::from(insert_row(tx, kind, None, &key, Some(&source), now)?);
+                queued += usize::from(insert_row(tx, kind, None, &key, Some(&source), now)?.is_some());
             }
             Ok(queued)
         })
@@ -185,7 +186,7 @@ impl Store {
         since: DateTime<Utc>,
         counts: impl Fn(Option<Priority>) -> bool,
     ) -> Result<usize, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT priority FROM outbox WHERE kind = ?2 AND status IN (?3, ?4) AND claimed_at >= ?1 \
              AND channel = 'email'",
         )?;
@@ -205,7 +206,7 @@ impl Store {
 
     /// Fold an alert over the hourly cap into the next flood summary.
     pub fn roll_alert(&mut self, id: i64) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE outbox SET status = 'rolled' WHERE id = ?1 AND status = 'pending'",
             [id],
         )?;
@@ -233,15 +234,10 @@ impl Store {
             if waiting == 0 || recent > 0 {
                 return Ok(None);
             }
-            insert_row(
-                tx,
-                OutboxKind::Flood,
-                None,
-                &format!("flood:{}", ts(now)),
-                None,
-                now,
-            )?;
-            let id = tx.last_insert_rowid();
+            let key = format!("flood:{}", ts(now));
+            let Some(id) = insert_row(tx, OutboxKind::Flood, None, &key, None, now)? else {
+                return Ok(None);
+            };
             tx.execute(
                 "UPDATE outbox SET rolled_into = ?1 WHERE status = 'rolled' AND rolled_into IS NULL",
                 [id],
@@ -252,7 +248,7 @@ impl Store {
 
     /// The mentions folded into a flood summary, oldest first.
     pub fn flood_members(&self, flood_id: i64) -> Result<Vec<i64>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT mention_id FROM outbox WHERE rolled_into = ?1 AND mention_id IS NOT NULL ORDER BY id",
         )?;
         let rows = stmt.query_map([flood_id], |r| r.get(0))?;

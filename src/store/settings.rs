@@ -7,11 +7,11 @@ impl Store {
     /// kept now when there is none, so logins survive restarts.
     pub fn web_secret(&self) -> Result<String, StoreError> {
         let fresh = crate::hashes::random_hex(32);
-        self.conn.execute(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('web_secret', ?1)",
+        self.conn().execute(
+            "INSERT INTO settings (key, value) VALUES ('web_secret', ?1) ON CONFLICT DO NOTHING",
             [fresh],
         )?;
-        Ok(self.conn.query_row(
+        Ok(self.conn().query_row(
             "SELECT value FROM settings WHERE key = 'web_secret'",
             [],
             |r| r.get(0),

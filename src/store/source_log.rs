@@ -1,8 +1,8 @@
 //! A source's past: the fetch history (`earshot sources --history NAME`) and the health
 //! transitions the alerts turn into "source broken" / "recovered" emails.
 
+use super::sql::params;
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 
 use super::{parse_ts, ts, Store, StoreError};
 
@@ -39,13 +39,13 @@ impl Store {
         name: &str,
         limit: usize,
     ) -> Result<Vec<FetchLogEntry>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT at, outcome, detail FROM fetch_log WHERE source = ?1 \
              ORDER BY id DESC LIMIT ?2",
         )?;
         let rows = stmt.query_map(params![name, limit as i64], |r| {
             Ok(FetchLogEntry {
-                at: parse_ts(&r.get::<_, String>(0)?).unwrap_or_default(),
+                at: parse_ts(&r.get::<String>(0)?).unwrap_or_default(),
                 outcome: r.get(1)?,
                 detail: r.get(2)?,
             })
@@ -58,14 +58,14 @@ impl Store {
         &self,
         since: DateTime<Utc>,
     ) -> Result<Vec<SourceTransition>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT id, source, at, kind, detail FROM source_events WHERE at >= ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map([ts(since)], |r| {
             Ok(SourceTransition {
                 id: r.get(0)?,
                 source: r.get(1)?,
-                at: parse_ts(&r.get::<_, String>(2)?).unwrap_or_default(),
+                at: parse_ts(&r.get::<String>(2)?).unwrap_or_default(),
                 kind: r.get(3)?,
                 detail: r.get(4)?,
             })

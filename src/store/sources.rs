@@ -1,7 +1,7 @@
 //! Per-source state: HTTP validators, the schedule, and health for `earshot sources`.
 
+use super::sql::{params, OptionalExtension, SqlResult, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
 
 use super::{parse_ts, ts, Store, StoreError};
 use crate::model::SourceStatus;
@@ -79,7 +79,7 @@ impl Store {
     /// The remembered state of a source (default when never fetched).
     pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
         let state = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT etag, last_modified, body_hash, consecutive_failures, next_due_at, \
                  url, config_url, state, had_items FROM sources WHERE name = ?1",
@@ -90,7 +90,7 @@ impl Store {
                         last_modified: r.get(1)?,
                         body_hash: r.get(2)?,
                         consecutive_failures: r.get(3)?,
-                        next_due_at: r.get::<_, Option<String>>(4)?.as_deref().and_then(parse_ts),
+                        next_due_at: r.get::<Option<String>>(4)?.as_deref().and_then(parse_ts),
                         url: r.get(5)?,
                         config_url: r.get(6)?,
                         status: r.get(7)?,
@@ -112,7 +112,7 @@ impl Store {
         let until = ts(now + crate::clock::SECOND * LEASE_SECS as i32);
         let me = crate::lease::owner();
         let held: Option<(Option<String>, Option<String>)> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT lease_until, lease_owner FROM sources WHERE name = ?1",
                 [name],
@@ -120,9 +120,9 @@ impl Store {
             )
             .optional()?;
         let Some((held_until, holder)) = held else {
-            let changed = self.conn.execute(
-                "INSERT OR IGNORE INTO sources (name, url, lease_until, lease_owner) \
-                 VALUES (?1, ?2, ?3, ?4)",
+            let changed = self.conn().execute(
+                "INSERT INTO sources (name, url, lease_until, lease_owner) \
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
                 params![name, url, until, me],
             )?;
             return Ok(changed == 1);
@@ -132,9 +132,9 @@ impl Store {
             return Ok(false);
         }
         // Take it only if nobody else took it since we looked.
-        let changed = self.conn.execute(
+        let changed = self.conn().execute(
             "UPDATE sources SET lease_until = ?2, lease_owner = ?3 WHERE name = ?1 \
-             AND lease_until IS ?4 AND lease_owner IS ?5",
+             AND lease_until IS NOT DISTINCT FROM ?4 AND lease_owner IS NOT DISTINCT FROM ?5",
             params![name, until, me, held_until, holder],
         )?;
         Ok(changed == 1)
@@ -143,7 +143,7 @@ impl Store {
     /// Renew this process's claim on a source (its heartbeat while the poll runs).
     pub fn renew_source(&self, name: &str) -> Result<(), StoreError> {
         let until = ts(Utc::now() + crate::clock::SECOND * LEASE_SECS as i32);
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE sources SET lease_until = ?2 WHERE name = ?1 AND lease_owner = ?3",
             params![name, until, crate::lease::owner()],
         )?;
@@ -152,7 +152,7 @@ impl Store {
 
     /// Give up this process's claim on a source (its poll failed to record).
     pub fn release_source(&self, name: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE sources SET lease_until = NULL, lease_owner = NULL \
              WHERE name = ?1 AND lease_owner = ?2",
             params![name, crate::lease::owner()],
@@ -164,11 +164,11 @@ impl Store {
     /// was sending (back to pending, to be sent again). Called on a clean shutdown.
     pub fn release_all(&self) -> Result<usize, StoreError> {
         let me = crate::lease::owner();
-        let sources = self.conn.execute(
+        let sources = self.conn().execute(
             "UPDATE sources SET lease_until = NULL, lease_owner = NULL WHERE lease_owner = ?1",
             [me],
         )?;
-        let rows = self.conn.execute(
+        let rows = self.conn().execute(
             "UPDATE outbox SET status = ?2, claimed_by = NULL WHERE status = ?3 AND claimed_by = ?1",
             params![
                 me,
@@ -182,7 +182,7 @@ impl Store {
     /// Who holds a source's claim now (`host:pid`), if anyone does.
     pub fn source_holder(&self, name: &str) -> Result<Option<String>, StoreError> {
         let holder: Option<Option<String>> = self
-            .conn
+            .conn()
             .query_row(
                 "SELECT lease_owner FROM sources WHERE name = ?1 AND lease_until >= ?2",
                 params![name, ts(Utc::now())],
@@ -196,7 +196,7 @@ impl Store {
     /// "not modified": a 304 writes only the health row), and a state transition event.
     /// `url` is the configured URL; `state.url`, when set, is the one in use.
     pub fn record_fetch(
-        tx: &Transaction<'_>,
+        tx: &Tx<'_>,
         name: &str,
         url: &str,
         now: DateTime<Utc>,
@@ -252,15 +252,15 @@ impl Store {
 
     /// Health of every source ever fetched, by name.
     pub fn source_health(&self) -> Result<Vec<SourceHealth>, StoreError> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT s.name, s.url, s.last_fetch_at, s.last_success_at, s.last_error, \
              s.consecutive_failures, s.next_due_at, \
              (SELECT COUNT(*) FROM mentions m WHERE m.source = s.name), s.config_url, s.state \
              FROM sources s ORDER BY s.name",
         )?;
         let rows = stmt.query_map([], |r| {
-            let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
-                Ok(r.get::<_, Option<String>>(i)?.as_deref().and_then(parse_ts))
+            let time = |i: usize| -> SqlResult<Option<DateTime<Utc>>> {
+                Ok(r.get::<Option<String>>(i)?.as_deref().and_then(parse_ts))
             };
             Ok(SourceHealth {
                 name: r.get(0)?,
@@ -280,7 +280,7 @@ impl Store {
 }
 
 fn log_fetch(
-    tx: &Transaction<'_>,
+    tx: &Tx<'_>,
     name: &str,
     now: DateTime<Utc>,
     outcome: &FetchOutcome,
@@ -315,7 +315,7 @@ mod tests {
 
     #[test]
     fn a_source_is_claimed_by_one_poll_at_a_time() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         assert!(store.claim_source("a", "https://x.test/a").unwrap());
         assert!(!store.claim_source("a", "https://x.test/a").unwrap());
         assert!(store.claim_source("b", "https://x.test/b").unwrap());

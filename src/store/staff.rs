@@ -2,8 +2,8 @@
 //! Secrets are never stored: a session or a link is kept by the SHA-256 of its token, a
 //! password as an Argon2id PHC string made by [`crate::staff`].
 
+use super::sql::{params, Conn, OptionalExtension, Row, SqlResult, Tx};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Row};
 
 use super::{parse_ts, ts, Store, StoreError};
 use crate::model::Role;
@@ -34,7 +34,7 @@ pub struct StaffMember {
 /// Keep a sign-in link by its token's hash (on its own, or in the transaction that queues
 /// its email).
 pub(super) fn insert_sign_in_link(
-    conn: &rusqlite::Connection,
+    conn: &Conn<'_>,
     token_hash: &str,
     staff_id: i64,
     now: DateTime<Utc>,
@@ -61,7 +61,7 @@ pub fn name_key(name: &str) -> String {
 const COLUMNS: &str =
     "id, name, email, role, password_hash IS NOT NULL, created_at, removed_at, location";
 
-fn member(row: &Row<'_>) -> rusqlite::Result<StaffMember> {
+fn member(row: &Row<'_>) -> SqlResult<StaffMember> {
     let created: String = row.get(5)?;
     let removed: Option<String> = row.get(6)?;
     Ok(StaffMember {
@@ -96,19 +96,16 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<StaffMember, StoreError> {
         let name = tidy_name(name);
-        let inserted = self.conn.execute(
-            "INSERT INTO staff (name, name_key, email, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let inserted = self.conn().query_row(
+            "INSERT INTO staff (name, name_key, email, role, created_at) VALUES (?1, ?2, ?3, ?4, ?5) \
+             RETURNING id",
             params![name, name_key(&name), email.trim(), role, ts(now)],
+            |r| r.get::<i64>(0),
         );
-        match inserted {
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
-                return Err(StoreError::StaffNameTaken(name));
-            }
+        let id = match inserted {
+            Err(e) if e.is_unique_violation() => return Err(StoreError::StaffNameTaken(name)),
             other => other?,
         };
-        let id = self.conn.last_insert_rowid();
         Ok(self.staff_by_id(id)?.expect("the row just inserted"))
     }
 
@@ -118,7 +115,7 @@ impl Store {
         id: i64,
         location: Option<&str>,
     ) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "UPDATE staff SET location = ?2 WHERE id = ?1",
             params![id, location],
         )?;
@@ -128,7 +125,7 @@ impl Store {
     /// Everyone, oldest first; the removed too when `removed` is true.
     pub fn staff(&self, removed: bool) -> Result<Vec<StaffMember>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM staff WHERE ?1 OR removed_at IS NULL ORDER BY id");
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map([removed], member)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -136,7 +133,7 @@ impl Store {
     /// Whether anyone (not removed) has an account: then the web log asks everyone to
     /// sign in and `--as` must name one of them.
     pub fn has_staff(&self) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row(
+        Ok(self.conn().query_row(
             "SELECT EXISTS (SELECT 1 FROM staff WHERE removed_at IS NULL)",
             [],
             |r| r.get(0),
@@ -146,7 +143,7 @@ impl Store {
     /// One person by row id, removed or not.
     pub fn staff_by_id(&self, id: i64) -> Result<Option<StaffMember>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM staff WHERE id = ?1");
-        Ok(self.conn.query_row(&sql, [id], member).optional()?)
+        Ok(self.conn().query_row(&sql, [id], member).optional()?)
     }
 
     /// The person (not removed) with this name (any case) or email.
@@ -156,7 +153,7 @@ impl Store {
              AND (name_key = ?1 OR lower(email) = lower(?2)) ORDER BY name_key = ?1 DESC, id LIMIT 1"
         );
         Ok(self
-            .conn
+            .conn()
             .query_row(&sql, params![name_key(who), who.trim()], member)
             .optional()?)
     }
@@ -168,7 +165,7 @@ impl Store {
              AND (name_key = ?1 OR lower(email) = lower(?2)) ORDER BY removed_at DESC LIMIT 1"
         );
         Ok(self
-            .conn
+            .conn()
             .query_row(&sql, params![name_key(who), who.trim()], member)
             .optional()?)
     }
@@ -178,7 +175,7 @@ impl Store {
         let sql = format!(
             "SELECT {COLUMNS} FROM staff WHERE removed_at IS NULL AND role = 'owner' ORDER BY id LIMIT 1"
         );
-        Ok(self.conn.query_row(&sql, [], member).optional()?)
+        Ok(self.conn().query_row(&sql, [], member).optional()?)
     }
 
     /// Remove a person: they can no longer sign in, their sessions and unused sign-in
@@ -223,7 +220,7 @@ impl Store {
     /// A person's (not removed) password hash, to check a sign-in against.
     pub fn password_hash(&self, id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT password_hash FROM staff WHERE id = ?1 AND removed_at IS NULL",
                 [id],
@@ -242,11 +239,13 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn
+        self.conn()
             .execute("DELETE FROM web_sessions WHERE expires_at <= ?1", [ts(now)])?;
-        self.conn.execute(
-            "INSERT OR REPLACE INTO web_sessions (token_hash, staff_id, created_at, expires_at)
-             VALUES (?1, ?2, ?3, ?4)",
+        self.conn().execute(
+            "INSERT INTO web_sessions (token_hash, staff_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4) ON CONFLICT (token_hash) DO UPDATE SET \
+             staff_id = excluded.staff_id, created_at = excluded.created_at, \
+             expires_at = excluded.expires_at",
             params![token_hash, staff_id, ts(now), ts(expires)],
         )?;
         Ok(())
@@ -268,12 +267,12 @@ impl Store {
     fn member_on_team(
         &self,
         id_query: &str,
-        args: impl rusqlite::Params,
+        args: impl super::sql::Params,
     ) -> Result<Option<StaffMember>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM staff WHERE removed_at IS NULL AND id = ({id_query})");
         Ok(self
-            .conn
+            .conn()
             .prepare_cached(&sql)?
             .query_row(args, member)
             .optional()?)
@@ -281,7 +280,7 @@ impl Store {
 
     /// Sign a session out.
     pub fn end_web_session(&mut self, token_hash: &str) -> Result<(), StoreError> {
-        self.conn.execute(
+        self.conn().execute(
             "DELETE FROM web_sessions WHERE token_hash = ?1",
             [token_hash],
         )?;
@@ -296,7 +295,7 @@ impl Store {
         now: DateTime<Utc>,
         expires: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        insert_sign_in_link(&self.conn, token_hash, staff_id, now, expires)
+        insert_sign_in_link(&self.conn(), token_hash, staff_id, now, expires)
     }
 
     /// Whom a sign-in link would sign in, without using it (a mail scanner opening the
@@ -320,7 +319,7 @@ impl Store {
         token_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<StaffMember>, StoreError> {
-        let used = self.conn.execute(
+        let used = self.conn().execute(
             "UPDATE sign_in_links SET used_at = ?2 WHERE token_hash = ?1 AND used_at IS NULL
              AND expires_at > ?2 AND staff_id IN (SELECT id FROM staff WHERE removed_at IS NULL)",
             params![token_hash, ts(now)],
@@ -328,7 +327,7 @@ impl Store {
         if used == 0 {
             return Ok(None);
         }
-        let staff_id: i64 = self.conn.query_row(
+        let staff_id: i64 = self.conn().query_row(
             "SELECT staff_id FROM sign_in_links WHERE token_hash = ?1",
             [token_hash],
             |r| r.get(0),
@@ -341,7 +340,7 @@ impl Store {
     /// Give a case to `staff_id` (or to nobody), with a history entry saying so. Returns
     /// the person it was assigned to before.
     pub fn assign_case(
-        tx: &rusqlite::Transaction<'_>,
+        tx: &Tx<'_>,
         mention_id: i64,
         staff_id: Option<i64>,
         by: &str,
@@ -374,7 +373,7 @@ impl Store {
     /// The location a mention was heard at (`[[source]] location` when it was stored).
     pub fn mention_location(&self, mention_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT location FROM mentions WHERE id = ?1",
                 [mention_id],
@@ -387,7 +386,7 @@ impl Store {
     /// The email of the person a case is assigned to, unless they were removed.
     pub fn assignee_email(&self, mention_id: i64) -> Result<Option<String>, StoreError> {
         Ok(self
-            .conn
+            .conn()
             .query_row(
                 "SELECT s.email FROM mentions m JOIN staff s ON s.id = m.assigned_to
                  WHERE m.id = ?1 AND s.removed_at IS NULL",
@@ -409,7 +408,7 @@ mod tests {
 
     #[test]
     fn names_are_unique_among_the_team_but_a_leaver_can_come_back() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let ana = store
             .add_staff("Ana  Lopez", "ana@example.com", Role::Staff, now())
             .unwrap();
@@ -442,7 +441,7 @@ mod tests {
 
     #[test]
     fn removal_ends_sessions_and_unused_links_at_once() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let ben = store
             .add_staff("Ben", "ben@example.com", Role::Staff, now())
             .unwrap();
@@ -464,7 +463,7 @@ mod tests {
 
     #[test]
     fn a_sign_in_link_works_once_and_not_after_it_expires() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let cy = store
             .add_staff("Cy", "cy@example.com", Role::Owner, now())
             .unwrap();
@@ -498,7 +497,7 @@ mod tests {
 
     #[test]
     fn sessions_expire_and_a_new_password_ends_them() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         let di = store
             .add_staff("Di", "di@example.com", Role::Staff, now())
             .unwrap();
@@ -529,7 +528,7 @@ mod tests {
 
     #[test]
     fn the_first_owner_is_whom_commands_act_as() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         assert!(store.first_owner().unwrap().is_none());
         store
             .add_staff("Ed", "ed@example.com", Role::Staff, now())

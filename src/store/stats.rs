@@ -1,7 +1,7 @@
 //! Aggregates over the log: sentiment per week and source, for the web log's chart.
 
+use super::sql::params;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::params;
 
 use super::{ts, Store, StoreError};
 use crate::model::Label;
@@ -35,7 +35,7 @@ impl Store {
         // the model did not read (not in English, no stars) have no score: they are left
         // out of the chart until staff give them a label, and out of the average always
         // (see `sentiment::was_scored`).
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn().prepare(
             "SELECT date(COALESCE(published_at, fetched_at), 'weekday 0', '-6 days') AS week, \
              source, COUNT(*), \
              COALESCE(AVG(CASE WHEN language IS NULL OR rating IS NOT NULL THEN score END), 0), \
@@ -100,7 +100,7 @@ mod tests {
 
     #[test]
     fn weeks_start_on_monday_and_split_by_source() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         // 2026-11-16 is a Monday; the 22nd the Sunday of that week.
         add(
             &mut store,
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn triage_order_puts_open_urgent_cases_first_then_newest() {
-        let mut store = Store::open_in_memory().unwrap();
+        let mut store = crate::test_support::test_store();
         add(
             &mut store,
             "old-urgent",

@@ -1,4 +1,6 @@
 //! A real PostgreSQL server for the store tests (issue 19): Debian's `postgresql` package,
+//! (this file is also the library's test module `store::pg::test_server`, so the store's
+//! unit tests run on the same server code),
 //! a throwaway cluster in a temp dir, on a free loopback port, stopped and removed on drop
 //! (also when the test panics). No system service is used or touched.
 //!
@@ -15,8 +17,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
-
-use crate::smtp::free_port;
 
 /// The newest `/usr/lib/postgresql/VERSION/bin` holding `initdb`, or a panic saying how to
 /// get one.
@@ -232,6 +232,12 @@ pub fn test_db() -> TestDb {
     let name = format!("test_{}", NEXT.fetch_add(1, Ordering::Relaxed));
     server.create_database(&name);
     TestDb { name, server }
+}
+
+/// A loopback port nothing listens on now.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
 }
 
 /// The effective user is root when /proc/self belongs to uid 0.

@@ -81,7 +81,7 @@ pub async fn sample_data() -> (Harness, i64) {
                 Utc::now(),
             )?;
             assert_eq!(batch.new, 1);
-            Ok(tx.last_insert_rowid())
+            Ok(tx.query_row("SELECT max(id) FROM mentions", [], |r| r.get(0))?)
         })
         .unwrap();
     drop(store);
