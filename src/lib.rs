@@ -50,6 +50,16 @@ pub(crate) mod test_support {
         }
     }
 
+    /// The run on PostgreSQL really is on PostgreSQL (and the default run on SQLite).
+    #[test]
+    fn the_test_backend_is_the_one_asked_for() {
+        let wanted = match std::env::var("EARSHOT_TEST_BACKEND").as_deref() {
+            Ok("postgres") => crate::store::sql::Dialect::Postgres,
+            _ => crate::store::sql::Dialect::Sqlite,
+        };
+        assert_eq!(test_store().conn().dialect(), wanted);
+    }
+
     /// A stored-looking mention for tests: new, high, unlinked; change what a test needs
     /// with `Mention { text, ..mention(label) }`.
     pub fn mention(label: crate::model::Label) -> crate::model::Mention {

@@ -74,9 +74,9 @@ pub struct CaseFile {
 /// ?2 and ?3 take `Label::Negative` and `CaseStatus::Recovered` (counted per customer).
 const SELECT_CUSTOMER: &str =
     "SELECT c.id, c.name, c.email, c.phone, c.handles, c.tier, c.lifetime_value, c.notes, \
-    COUNT(m.id), COALESCE(SUM(m.label = ?2), 0), \
+    COUNT(m.id), COALESCE(SUM(CASE WHEN m.label = ?2 THEN 1 ELSE 0 END), 0), \
     COALESCE(SUM(m.open), 0), \
-    COALESCE(SUM(m.status = ?3), 0) \
+    COALESCE(SUM(CASE WHEN m.status = ?3 THEN 1 ELSE 0 END), 0) \
     FROM customers c LEFT JOIN mentions m ON m.customer_id = c.id";
 
 impl Store {

@@ -1,6 +1,6 @@
 //! Mentions: insert-or-update by stable key, the filtered log, one mention in full.
 
-use super::sql::{params, OptionalExtension, Row, Tx};
+use super::sql::{params, Dialect, OptionalExtension, Row, Tx};
 use super::sql::{SqlResult, ToSql};
 use chrono::{DateTime, Utc};
 
@@ -263,7 +263,8 @@ impl Store {
 
     /// The mention log in the filter's order, one page of it.
     pub fn mentions(&self, filter: &MentionFilter) -> Result<Vec<Mention>, StoreError> {
-        let common = match filter.search.as_deref().and_then(fts_query) {
+        let dialect = self.conn().dialect();
+        let common = match filter.search.as_deref().and_then(|s| fts_query(s, dialect)) {
             Some(query) => self.matches_at_least(&query, COMMON_MATCHES)?,
             None => false,
         };
@@ -329,8 +330,13 @@ impl Store {
         now: DateTime<Utc>,
         page: Page,
     ) -> Result<Vec<Mention>, StoreError> {
-        let w = filter_where(filter, common, part, now);
-        let limit = page.limit.map(|l| l as i64).unwrap_or(-1);
+        let w = filter_where(filter, common, part, now, self.conn().dialect());
+        // No limit: SQLite says -1, PostgreSQL ALL.
+        let limit = match (page.limit, self.conn().dialect()) {
+            (Some(limit), _) => limit.to_string(),
+            (None, Dialect::Sqlite) => "-1".to_string(),
+            (None, Dialect::Postgres) => "ALL".to_string(),
+        };
         let sql = format!(
             "{SELECT_MENTION}{} ORDER BY COALESCE(m.published_at, m.fetched_at) DESC, m.id DESC \
              LIMIT {limit} OFFSET {}",
@@ -350,7 +356,7 @@ impl Store {
         part: Part,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let w = filter_where(filter, common, part, now);
+        let w = filter_where(filter, common, part, now, self.conn().dialect());
         let sql = format!("SELECT COUNT(*) FROM mentions m{}", w.sql());
         let count: i64 = self
             .conn()
@@ -378,7 +384,7 @@ impl Store {
     /// History of a mention, oldest first.
     pub fn events(&self, id: i64) -> Result<Vec<Event>, StoreError> {
         let mut stmt = self.conn().prepare(
-            "SELECT at, kind, note, due_at, by FROM mention_events WHERE mention_id = ?1 ORDER BY at, id",
+            "SELECT at, kind, note, due_at, \"by\" FROM mention_events WHERE mention_id = ?1 ORDER BY at, id",
         )?;
         let rows = stmt.query_map([id], |r| {
             Ok(Event {
@@ -394,11 +400,18 @@ impl Store {
 
     /// True when a full-text query matches at least `n` mentions (costs at most `n` steps).
     fn matches_at_least(&self, query: &str, n: usize) -> Result<bool, StoreError> {
-        let count: i64 = self.conn().query_row(
-            "SELECT count(*) FROM (SELECT 1 FROM mentions_fts WHERE mentions_fts MATCH ?1 LIMIT ?2)",
-            params![query, n as i64],
-            |r| r.get(0),
-        )?;
+        let sql = match self.conn().dialect() {
+            Dialect::Sqlite => {
+                "SELECT count(*) FROM (SELECT 1 FROM mentions_fts WHERE mentions_fts MATCH ?1 LIMIT ?2)"
+            }
+            Dialect::Postgres => {
+                "SELECT count(*) FROM (SELECT 1 FROM mentions \
+                 WHERE fts_all @@ to_tsquery('earshot', ?1) LIMIT ?2) AS hits"
+            }
+        };
+        let count: i64 = self
+            .conn()
+            .query_row(sql, params![query, n as i64], |r| r.get(0))?;
         Ok(count as usize >= n)
     }
 
@@ -495,7 +508,7 @@ pub(crate) fn record_event(
     by: Option<&str>,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO mention_events (mention_id, at, kind, note, due_at, by) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO mention_events (mention_id, at, kind, note, due_at, \"by\") VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![id, ts(at), kind, note, due_at.map(ts), by],
     )?;
     Ok(())
@@ -568,7 +581,13 @@ impl Where {
 /// The filter's WHERE clauses (only `m.` columns, so a count needs no join), for one
 /// `part` of the log as judged at `now`. `common`: the search words match so many mentions
 /// that scanning by date is cheaper.
-fn filter_where(filter: &MentionFilter, common: bool, part: Part, now: DateTime<Utc>) -> Where {
+fn filter_where(
+    filter: &MentionFilter,
+    common: bool,
+    part: Part,
+    now: DateTime<Utc>,
+    dialect: Dialect,
+) -> Where {
     let mut w = Where::default();
     match filter.dismissed {
         DismissedFilter::Hide => w.clauses.push("m.dismissed IS NULL".into()),
@@ -611,21 +630,32 @@ fn filter_where(filter: &MentionFilter, common: bool, part: Part, now: DateTime<
         // A linked customer's name (small table), or the author's words by prefix through
         // the full-text index: both use an index, never a scan of every mention.
         let by_name = "m.customer_id IN (SELECT id FROM customers WHERE name LIKE ? ESCAPE '\\')";
-        match fts_author_query(customer) {
+        let by_author = match dialect {
+            Dialect::Sqlite => {
+                "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
+            }
+            Dialect::Postgres => "m.fts_author @@ to_tsquery('earshot', ?)",
+        };
+        match fts_author_query(customer, dialect) {
             Some(author) => w.push_all(
-                &format!("({by_name} OR m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?))"),
+                &format!("({by_name} OR {by_author})"),
                 vec![Box::new(like_pattern(customer)), Box::new(author)],
             ),
             None => w.push(by_name, Box::new(like_pattern(customer))),
         }
     }
-    if let Some(query) = filter.search.as_deref().and_then(fts_query) {
-        // Many matches: walk the date index and stop at the limit (`+` keeps the planner
-        // from driving the query by the match list). Few matches: look them up and sort.
-        let clause = if common {
-            "+m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
-        } else {
-            "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
+    if let Some(query) = filter.search.as_deref().and_then(|s| fts_query(s, dialect)) {
+        // Many matches: walk the date index and stop at the limit (`+` keeps SQLite's
+        // planner from driving the query by the match list). Few matches: look them up
+        // and sort. PostgreSQL's planner weighs the GIN index against the date index itself.
+        let clause = match (dialect, common) {
+            (Dialect::Sqlite, true) => {
+                "+m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
+            }
+            (Dialect::Sqlite, false) => {
+                "m.id IN (SELECT rowid FROM mentions_fts WHERE mentions_fts MATCH ?)"
+            }
+            (Dialect::Postgres, _) => "m.fts_all @@ to_tsquery('earshot', ?)",
         };
         w.push(clause, Box::new(query));
     }
@@ -663,13 +693,24 @@ fn like_pattern(text: &str) -> String {
 }
 
 /// `--customer` words as a prefix query on the author column: "Jane D" finds "Jane Doe".
-fn fts_author_query(text: &str) -> Option<String> {
+fn fts_author_query(text: &str, dialect: Dialect) -> Option<String> {
     let words = fts_words(text);
     if words.is_empty() {
         return None;
     }
-    let prefixes: Vec<String> = words.iter().map(|w| format!("{w}*")).collect();
-    Some(format!("author : ({})", prefixes.join(" AND ")))
+    Some(match dialect {
+        Dialect::Sqlite => {
+            let prefixes: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
+            format!("author : ({})", prefixes.join(" AND "))
+        }
+        Dialect::Postgres => {
+            let prefixes: Vec<String> = words
+                .iter()
+                .map(|w| format!("{}:*", ts_literal(w)))
+                .collect();
+            prefixes.join(" & ")
+        }
+    })
 }
 
 /// Longest search a person may type, in words and in characters: a search of hundreds of
@@ -694,18 +735,38 @@ pub fn check_search(what: &str, text: &str) -> Result<(), String> {
 
 /// Turn what a person typed into a safe FTS5 query: every word must appear; quotes and
 /// operators are taken literally.
-pub(crate) fn fts_query(text: &str) -> Option<String> {
+pub(crate) fn fts_query(text: &str, dialect: Dialect) -> Option<String> {
     let words = fts_words(text);
-    (!words.is_empty()).then(|| words.join(" "))
+    if words.is_empty() {
+        return None;
+    }
+    Some(match dialect {
+        Dialect::Sqlite => words
+            .iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Dialect::Postgres => words
+            .iter()
+            .map(|w| ts_literal(w))
+            .collect::<Vec<_>>()
+            .join(" & "),
+    })
 }
 
-/// Each word quoted as an FTS5 string, so nothing typed is read as an operator.
+/// The typed words (letters, digits and inner apostrophes), each to be quoted as a
+/// string of the search syntax, so nothing typed is read as an operator.
 fn fts_words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric() && c != '\'')
         .map(|w| w.trim_matches('\''))
         .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{}\"", w.replace('"', "")))
+        .map(str::to_string)
         .collect()
+}
+
+/// A word as a quoted PostgreSQL tsquery literal ('it''s').
+fn ts_literal(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "''"))
 }
 
 fn mention_from_row(r: &Row<'_>, now: DateTime<Utc>) -> SqlResult<Mention> {
@@ -772,9 +833,14 @@ mod tests {
 
     #[test]
     fn fts_query_quotes_every_word() {
-        assert_eq!(fts_query("rude staff").unwrap(), "\"rude\" \"staff\"");
-        assert_eq!(fts_query("\"NEAR( OR").unwrap(), "\"NEAR\" \"OR\"");
-        assert_eq!(fts_query("  !! "), None);
+        let sqlite = |text| fts_query(text, Dialect::Sqlite);
+        assert_eq!(sqlite("rude staff").unwrap(), "\"rude\" \"staff\"");
+        assert_eq!(sqlite("\"NEAR( OR").unwrap(), "\"NEAR\" \"OR\"");
+        assert_eq!(sqlite("  !! "), None);
+        let postgres = |text| fts_query(text, Dialect::Postgres);
+        assert_eq!(postgres("rude staff").unwrap(), "'rude' & 'staff'");
+        assert_eq!(postgres("it's !& | <->").unwrap(), "'it''s'");
+        assert_eq!(postgres("  !! "), None);
     }
 
     fn store_with(texts: &[(usize, &str, &str)]) -> Store {
@@ -881,10 +947,14 @@ mod tests {
     #[test]
     fn author_query_matches_word_prefixes() {
         assert_eq!(
-            fts_author_query("Jane D.").unwrap(),
+            fts_author_query("Jane D.", Dialect::Sqlite).unwrap(),
             "author : (\"Jane\"* AND \"D\"*)"
         );
-        assert_eq!(fts_author_query("..."), None);
+        assert_eq!(
+            fts_author_query("Jane D.", Dialect::Postgres).unwrap(),
+            "'Jane':* & 'D':*"
+        );
+        assert_eq!(fts_author_query("...", Dialect::Sqlite), None);
     }
 
     #[test]

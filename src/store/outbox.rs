@@ -315,7 +315,7 @@ impl Store {
     /// The outbox for `earshot outbox`, newest first; `status` filters when given.
     pub fn outbox(&self, status: Option<OutboxStatus>) -> Result<Vec<OutboxEntry>, StoreError> {
         let mut stmt = self.conn().prepare(&format!(
-            "{SELECT_ENTRY} WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC"
+            "{SELECT_ENTRY} WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY id DESC"
         ))?;
         let rows = stmt.query_map([status], entry_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)

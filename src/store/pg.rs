@@ -112,7 +112,7 @@ impl PgConn {
 
     fn from_pool(shared: Arc<PgShared>) -> SqlResult<PgConn> {
         let runtime = shared.runtime.as_ref().expect("runtime lives until drop");
-        let client = runtime.block_on(shared.pool.get()).map_err(|e| {
+        let client = off_runtime(runtime, shared.pool.get()).map_err(|e| {
             SqlError::Pool(format!(
                 "{}: {}. Check [storage] url, that the server runs and accepts this user, \
                  and the password ($EARSHOT_DATABASE_PASSWORD, $PGPASSWORD or ~/.pgpass)",
@@ -135,20 +135,17 @@ impl PgConn {
             .runtime
             .as_ref()
             .expect("runtime lives until drop");
-        runtime.block_on(migrations::migrate(&mut self.client))
+        off_runtime(runtime, migrations::migrate(&mut self.client))
     }
 
-    fn block_on<T>(&self, work: impl std::future::Future<Output = T>) -> T {
-        debug_assert!(
-            tokio::runtime::Handle::try_current().is_err(),
-            "the store must not be called on a tokio worker"
-        );
+    /// Run a statement's future to completion (see [`off_runtime`]).
+    fn block_on<T: Send>(&self, work: impl std::future::Future<Output = T> + Send) -> T {
         let runtime = self
             .shared
             .runtime
             .as_ref()
             .expect("runtime lives until drop");
-        runtime.block_on(work)
+        off_runtime(runtime, work)
     }
 
     /// Run one statement; the number of rows it changed.
@@ -237,6 +234,24 @@ impl Drop for OpenTransaction<'_> {
             let _ = self.conn.batch_execute("ROLLBACK");
         }
     }
+}
+
+/// Run `work` to completion on the store's runtime, also when called from async code
+/// (opening a store, or a [`super::StoreHandle`] taking its readers, may happen there):
+/// then on a thread of its own, as blocking a runtime's thread on another runtime panics.
+fn off_runtime<T: Send>(
+    runtime: &tokio::runtime::Runtime,
+    work: impl std::future::Future<Output = T> + Send,
+) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(work);
+    }
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| runtime.block_on(work))
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// The driver's own words for why no session could be had.

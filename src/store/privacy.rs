@@ -143,8 +143,9 @@ impl Store {
                 id,
             )?;
             let suggested_only = format!(
-                "SELECT * FROM mentions m WHERE {SUGGESTS} AND m.customer_id IS DISTINCT FROM ?1 \
-                 ORDER BY id"
+                "SELECT * FROM mentions m WHERE {} AND m.customer_id IS DISTINCT FROM ?1 \
+                 ORDER BY id",
+                suggests(self.conn().dialect())
             );
             let suggested = rows_as_json(&self.conn(), &suggested_only, id)?;
             let related = [(Relation::Linked, linked), (Relation::Suggested, suggested)];
@@ -170,7 +171,7 @@ impl Store {
             .unwrap_or_default();
         let history = rows_as_json(
             &self.conn(),
-            "SELECT kind, at, note, due_at AS due, by FROM mention_events \
+            "SELECT kind, at, note, due_at AS due, \"by\" FROM mention_events \
              WHERE mention_id = ?1 ORDER BY id",
             mention_id,
         )?;
@@ -218,7 +219,7 @@ impl Store {
             }
             then(tx, &unlinked)?;
             tx.execute(
-                "INSERT INTO erasures (at, by, mentions) VALUES (?1, ?2, ?3)",
+                "INSERT INTO erasures (at, \"by\", mentions) VALUES (?1, ?2, ?3)",
                 params![ts(now), by, erasure.mentions as i64],
             )?;
             // Merge SQLite's full-text index so the erased author's words are gone from
@@ -260,9 +261,19 @@ impl Store {
     }
 }
 
-/// `m.link_suggestions` names the customer `?1`.
-const SUGGESTS: &str = "EXISTS (SELECT 1 FROM json_each(m.link_suggestions) j \
-    WHERE json_extract(j.value, '$.customer_id') = ?1)";
+/// `m.link_suggestions` (a JSON array) names the customer `?1`.
+fn suggests(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Sqlite => {
+            "EXISTS (SELECT 1 FROM json_each(m.link_suggestions) j \
+             WHERE json_extract(j.value, '$.customer_id') = ?1)"
+        }
+        Dialect::Postgres => {
+            "EXISTS (SELECT 1 FROM jsonb_array_elements(CAST(m.link_suggestions AS jsonb)) j \
+             WHERE CAST(j.value ->> 'customer_id' AS BIGINT) = ?1)"
+        }
+    }
+}
 
 fn erased_customer(tx: &Tx<'_>, id: i64) -> Result<Erased, StoreError> {
     tx.query_row(
@@ -389,8 +400,17 @@ fn forget_summaries_naming(
     let mut rerender = 0;
     let needles = std::iter::once(customer.name.as_str()).chain(customer.email.as_deref());
     for needle in needles.filter(|n| !n.trim().is_empty()) {
-        let names = "mention_id IS NULL AND message IS NOT NULL \
-            AND instr(REPLACE(CAST(message AS TEXT), '=' || char(13, 10), ''), ?1) > 0";
+        // The message's text with quoted-printable soft line breaks undone.
+        let names = match tx.dialect() {
+            Dialect::Sqlite => {
+                "mention_id IS NULL AND message IS NOT NULL \
+                 AND instr(REPLACE(CAST(message AS TEXT), '=' || char(13, 10), ''), ?1) > 0"
+            }
+            Dialect::Postgres => {
+                "mention_id IS NULL AND message IS NOT NULL AND strpos(REPLACE(\
+                 convert_from(message, 'UTF8'), '=' || chr(13) || chr(10), ''), ?1) > 0"
+            }
+        };
         erasure.sent.extend(sent_emails(tx, names, needle)?);
         rerender += tx.execute(
             &format!("UPDATE outbox SET message = NULL WHERE {names} AND status NOT IN (?2, ?3)"),
@@ -408,7 +428,8 @@ fn forget_summaries_naming(
 fn drop_suggestions(tx: &Tx<'_>, customer_id: i64) -> Result<usize, StoreError> {
     let rows: Vec<(i64, String)> = tx
         .prepare(&format!(
-            "SELECT m.id, m.link_suggestions FROM mentions m WHERE {SUGGESTS}"
+            "SELECT m.id, m.link_suggestions FROM mentions m WHERE {}",
+            suggests(tx.dialect())
         ))?
         .query_map([customer_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
@@ -543,25 +564,25 @@ mod tests {
                 )?;
                 tx.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ?2, subject = ?3, \
-                     recipients = '[\"owner@bakery.test\"]', message = CAST(?4 AS BLOB) \
+                     recipients = '[\"owner@bakery.test\"]', message = ?4 \
                      WHERE mention_id = ?1",
                     params![
                         first,
                         "2026-11-01T09:01:00Z",
                         "[Negative] Nora Quill (A-list): \"cold coffee\"",
-                        "Subject: Nora Quill\r\n\r\nNora Quill wrote"
+                        b"Subject: Nora Quill\r\n\r\nNora Quill wrote".to_vec()
                     ],
                 )?;
                 tx.execute(
-                    "UPDATE outbox SET subject = 'x', recipients = '[]', message = CAST(?2 AS BLOB), \
+                    "UPDATE outbox SET subject = 'x', recipients = '[]', message = ?2, \
                      detail = 'staff linked it to Nora Quill' WHERE mention_id = ?1",
-                    params![second, "Nora Quill wrote"],
+                    params![second, b"Nora Quill wrote".to_vec()],
                 )?;
                 tx.execute(
                     "INSERT INTO outbox (kind, dedupe_key, status, created_at, next_attempt_at, \
                      sent_at, subject, recipients, message) VALUES ('digest', 'digest:1', 'sent', \
-                     ?1, ?1, ?1, 'Weekly digest', '[\"owner@bakery.test\"]', CAST(?2 AS BLOB))",
-                    params!["2026-11-02T08:00:00Z", "... Nora Qu=\r\nill (A-list) ..."],
+                     ?1, ?1, ?1, 'Weekly digest', '[\"owner@bakery.test\"]', ?2)",
+                    params!["2026-11-02T08:00:00Z", b"... Nora Qu=\r\nill (A-list) ...".to_vec()],
                 )?;
                 Ok(())
             })
@@ -795,7 +816,7 @@ mod tests {
         );
         let fact: (String, i64) = store
             .conn()
-            .query_row("SELECT by, mentions FROM erasures", [], |r| {
+            .query_row("SELECT \"by\", mentions FROM erasures", [], |r| {
                 Ok((r.get(0)?, r.get(1)?))
             })
             .unwrap();

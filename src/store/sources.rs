@@ -219,8 +219,8 @@ impl Store {
         };
         tx.execute(
             "UPDATE sources SET etag = ?2, last_modified = ?3, body_hash = ?4, last_fetch_at = ?5, \
-             last_success_at = CASE WHEN ?6 IS NULL THEN ?5 ELSE last_success_at END, \
-             first_success_at = CASE WHEN ?6 IS NULL THEN COALESCE(first_success_at, ?5) \
+             last_success_at = CASE WHEN CAST(?6 AS TEXT) IS NULL THEN ?5 ELSE last_success_at END, \
+             first_success_at = CASE WHEN CAST(?6 AS TEXT) IS NULL THEN COALESCE(first_success_at, ?5) \
              ELSE first_success_at END, \
              last_error = ?6, consecutive_failures = ?7, next_due_at = ?8, config_url = ?9, \
              state = ?10, had_items = ?11, lease_until = NULL, lease_owner = NULL WHERE name = ?1",

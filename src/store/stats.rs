@@ -1,6 +1,6 @@
 //! Aggregates over the log: sentiment per week and source, for the web log's chart.
 
-use super::sql::params;
+use super::sql::{params, Dialect};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{ts, Store, StoreError};
@@ -31,19 +31,26 @@ impl Store {
         &self,
         since: Option<DateTime<Utc>>,
     ) -> Result<Vec<WeekSentiment>, StoreError> {
-        // date(…, 'weekday 0', '-6 days') is the Monday of the week holding the day. Posts
+        // date(…, 'weekday 0', '-6 days') (date_trunc('week') on PostgreSQL) is the Monday of the week holding the day. Posts
         // the model did not read (not in English, no stars) have no score: they are left
         // out of the chart until staff give them a label, and out of the average always
         // (see `sentiment::was_scored`).
-        let mut stmt = self.conn().prepare(
-            "SELECT date(COALESCE(published_at, fetched_at), 'weekday 0', '-6 days') AS week, \
-             source, COUNT(*), \
+        let monday = match self.conn().dialect() {
+            Dialect::Sqlite => "date(COALESCE(published_at, fetched_at), 'weekday 0', '-6 days')",
+            Dialect::Postgres => {
+                "to_char(date_trunc('week', CAST(COALESCE(published_at, fetched_at) AS timestamptz) \
+                 AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+            }
+        };
+        let mut stmt = self.conn().prepare(&format!(
+            "SELECT {monday} AS week, source, COUNT(*), \
              COALESCE(AVG(CASE WHEN language IS NULL OR rating IS NOT NULL THEN score END), 0), \
-             SUM(label = ?2), SUM(label = ?3), SUM(label = ?4) FROM mentions \
+             SUM(CASE WHEN label = ?2 THEN 1 ELSE 0 END), SUM(CASE WHEN label = ?3 THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN label = ?4 THEN 1 ELSE 0 END) FROM mentions \
              WHERE dismissed IS NULL AND label != 'unscored' \
-             AND (?1 IS NULL OR COALESCE(published_at, fetched_at) >= ?1) \
-             GROUP BY week, source ORDER BY week, source",
-        )?;
+             AND (CAST(?1 AS TEXT) IS NULL OR COALESCE(published_at, fetched_at) >= ?1) \
+             GROUP BY week, source ORDER BY week, source"
+        ))?;
         let labels = (Label::Negative, Label::Neutral, Label::Positive);
         let rows = stmt.query_map(params![since.map(ts), labels.0, labels.1, labels.2], |r| {
             let week: String = r.get(0)?;
