@@ -6,6 +6,8 @@
 mod shape;
 mod validate;
 
+pub use validate::check_database_url;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -123,6 +125,9 @@ pub struct Config {
     pub business: Business,
     /// The SQLite file.
     pub database: PathBuf,
+    /// `[storage] url`: a checked PostgreSQL address without a password
+    /// (`postgres://user@host:5432/db`); None: the SQLite file, as for one shop.
+    pub database_url: Option<String>,
     /// Scheduled backups (`[storage] backup`, `keep`, `backup_dir`).
     pub backups: BackupSettings,
     /// Sources in file order.
@@ -487,6 +492,7 @@ struct RawLocation {
 #[serde(deny_unknown_fields)]
 struct RawStorage {
     database: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
     backup: Option<Spanned<String>>,
     keep: Option<Spanned<u32>>,
     backup_dir: Option<Spanned<String>>,
@@ -841,6 +847,58 @@ mod tests {
         assert_names(&err, 4, "storage.keep", "outside 1..365");
         let err = problem("[storage]\nbackup_dir = \" \"");
         assert_names(&err, 4, "storage.backup_dir", "is empty");
+    }
+
+    #[test]
+    fn a_postgres_url_is_kept_and_without_one_the_sqlite_file_is_used() {
+        assert_eq!(parse(MINIMAL).unwrap().database_url, None);
+        for url in [
+            "postgres://earshot@db.example.com:5432/earshot",
+            "postgresql://earshot@10.0.0.5/earshot",
+            "postgres://earshot@%2Fvar%2Frun%2Fpostgresql/earshot",
+        ] {
+            let config = parse(&format!("{MINIMAL}[storage]\nurl = \" {url} \"\n")).unwrap();
+            assert_eq!(config.database_url.as_deref(), Some(url));
+        }
+    }
+
+    #[test]
+    fn a_postgres_url_with_a_password_or_missing_parts_is_refused() {
+        let err = problem("[storage]\nurl = \"postgres://earshot:hunter2@db.example.com/earshot\"");
+        assert_names(
+            &err,
+            4,
+            "storage.url",
+            "put the password in $EARSHOT_DATABASE_PASSWORD or ~/.pgpass, not in earshot.toml",
+        );
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = problem(
+            "[storage]\nurl = \"postgres://earshot@db.example.com/earshot?password=hunter2\"",
+        );
+        assert_names(&err, 4, "storage.url", "contains a password");
+        let err = problem("[storage]\nurl = \"mysql://earshot:hunter2@db.example.com/earshot\"");
+        assert_names(&err, 4, "storage.url", "is not a PostgreSQL address");
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = problem("[storage]\nurl = \"host=db.example.com dbname=earshot\"");
+        assert_names(
+            &err,
+            4,
+            "storage.url",
+            "postgres://earshot@db.example.com:5432/earshot",
+        );
+        let err = problem("[storage]\nurl = \"postgres://earshot@db.example.com\"");
+        assert_names(&err, 4, "storage.url", "names no database");
+        let err = problem("[storage]\nurl = \"postgres://earshot@db.example.com/\"");
+        assert_names(&err, 4, "storage.url", "names no database");
+        let err = problem("[storage]\nurl = \"postgres:///earshot\"");
+        assert_names(&err, 4, "storage.url", "names no server");
+        let err = problem("[storage]\nurl = \"postgres://earshot@db.example.com:port/earshot\"");
+        assert_names(
+            &err,
+            4,
+            "storage.url",
+            "cannot be read as a PostgreSQL address (invalid value for option `port`)",
+        );
     }
 
     #[test]

@@ -86,6 +86,7 @@ impl Validator<'_> {
         let business = self.business(raw.business);
         let backups = self.backups(&raw.storage);
         let database = self.database(raw.storage.database);
+        let database_url = self.database_url(raw.storage.url);
         let locations = self.locations(raw.locations);
         let sources = self.sources(raw.sources, &locations);
         let fetch = self.fetch(raw.fetch);
@@ -97,6 +98,7 @@ impl Validator<'_> {
         Config {
             business,
             database,
+            database_url,
             backups,
             sources,
             locations,
@@ -155,6 +157,19 @@ impl Validator<'_> {
             );
         }
         PathBuf::from(raw.into_inner())
+    }
+
+    /// `[storage] url`: see [`check_database_url`]; kept trimmed.
+    fn database_url(&mut self, raw: Option<Spanned<String>>) -> Option<String> {
+        let raw = raw?;
+        let url = raw.get_ref().trim();
+        match check_database_url(url) {
+            Ok(_) => Some(url.to_owned()),
+            Err(message) => {
+                self.report(raw.span(), "storage.url", &message);
+                None
+            }
+        }
     }
 
     /// `[storage] backup`, `keep` and `backup_dir`.
@@ -888,6 +903,47 @@ impl Validator<'_> {
             message: message.to_owned(),
         });
     }
+}
+
+/// How a `[storage] url` is written, for the messages about one.
+const DATABASE_URL_EXAMPLE: &str =
+    "url = \"postgres://earshot@db.example.com:5432/earshot\" (user@server:port/database)";
+
+/// A PostgreSQL address Earshot can connect with, parsed: the `postgres://` or
+/// `postgresql://` form, naming a server and a database, without a password (that belongs
+/// in the environment or `~/.pgpass`, not in a file people copy around). The error says
+/// what to write instead and never quotes the address, which may hold that password.
+/// `[storage] url` is checked here, and so is any address typed on the command line.
+pub fn check_database_url(url: &str) -> Result<tokio_postgres::Config, String> {
+    let url = url.trim();
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Err(format!(
+            "is not a PostgreSQL address: write it like {DATABASE_URL_EXAMPLE}, or leave url out to keep everything in the SQLite file"
+        ));
+    }
+    let config = url.parse::<tokio_postgres::Config>().map_err(|e| {
+        // tokio-postgres says "invalid connection string"; its cause names the part.
+        let why = std::error::Error::source(&e).map_or(e.to_string(), ToString::to_string);
+        format!(
+            "cannot be read as a PostgreSQL address ({why}): write it like {DATABASE_URL_EXAMPLE}"
+        )
+    })?;
+    if config.get_password().is_some() {
+        return Err(format!(
+            "contains a password: put the password in $EARSHOT_DATABASE_PASSWORD or ~/.pgpass, not in earshot.toml, and write the address without it, like {DATABASE_URL_EXAMPLE}"
+        ));
+    }
+    if config.get_hosts().is_empty() {
+        return Err(format!(
+            "names no server: write the server after the @, like {DATABASE_URL_EXAMPLE}"
+        ));
+    }
+    if config.get_dbname().is_none_or(str::is_empty) {
+        return Err(format!(
+            "names no database: end it with /DATABASE, like {DATABASE_URL_EXAMPLE}"
+        ));
+    }
+    Ok(config)
 }
 
 /// `localhost`, `127.0.0.1`, `[::1]`: a test server on this machine.

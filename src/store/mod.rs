@@ -16,6 +16,7 @@ mod mentions;
 mod migrations;
 mod outbox;
 pub mod pg;
+pub mod pg_settings;
 mod privacy;
 mod schedule;
 mod settings;
