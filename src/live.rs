@@ -78,6 +78,7 @@ impl Live {
             .map_err(|e| e.to_string())
             .and_then(|mut config| {
                 config.database = self.config().database.clone();
+                config.database_url = self.config().database_url.clone();
                 Pipeline::new(Arc::new(config)).map_err(|e| e.to_string())
             });
         match outcome {

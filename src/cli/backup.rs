@@ -13,10 +13,17 @@ use crate::store::Snapshot;
 /// The database `cli` names (`--db`, else `[storage] database`), not opened: a backup
 /// reads it as it is, a restore may replace it.
 fn database(cli: &Cli) -> Result<PathBuf> {
-    match &cli.db {
-        Some(db) => Ok(db.clone()),
-        None => Ok(Config::load(&cli.config)?.database),
+    if let Some(db) = &cli.db {
+        return Ok(db.clone());
     }
+    let config = Config::load(&cli.config)?;
+    if let Some(url) = &config.database_url {
+        anyhow::bail!(
+            "the data is in PostgreSQL ([storage] url = \"{url}\"), which `earshot backup` and \
+             `restore` do not copy: use pg_dump and pg_restore (README: Growing past one machine)"
+        );
+    }
+    Ok(config.database)
 }
 
 /// `earshot backup FILE [--force]`.

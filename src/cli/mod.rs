@@ -579,8 +579,17 @@ fn open(cli: &Cli) -> Result<(Arc<Config>, Store)> {
     if let Some(db) = &cli.db {
         config.database = db.clone();
     }
-    let store = Store::open(&config.database)?;
+    let store = open_database(cli, &config)?;
     Ok((Arc::new(config), store))
+}
+
+/// `--db FILE` (always a SQLite file), else `[storage] url` (PostgreSQL), else
+/// `[storage] database`.
+fn open_database(cli: &Cli, config: &Config) -> Result<Store> {
+    Ok(match (&cli.db, &config.database_url) {
+        (None, Some(url)) => Store::open_url(url)?,
+        _ => Store::open(&config.database)?,
+    })
 }
 
 /// `--assigned NAME|me|nobody` as a filter on the log.
@@ -834,10 +843,11 @@ fn business_analyzer(cli: &Cli) -> Result<Analyzer> {
     let config = Config::load(&cli.config)?;
     let db = cli.db.clone().unwrap_or_else(|| config.database.clone());
     let base = config.sentiment_options();
-    if !db.exists() {
+    let on_postgres = cli.db.is_none() && config.database_url.is_some();
+    if !on_postgres && !db.exists() {
         return Ok(Analyzer::new(base));
     }
-    let store = Store::open(&db)?;
+    let store = open_database(cli, &config)?;
     Ok(Analyzer::new(
         crate::pipeline::learning::options_with_business(&base, &store)?,
     ))

@@ -174,6 +174,13 @@ impl Validator<'_> {
 
     /// `[storage] backup`, `keep` and `backup_dir`.
     fn backups(&mut self, raw: &RawStorage) -> BackupSettings {
+        if let (Some(backup), Some(_)) = (&raw.backup, &raw.url) {
+            self.report(
+                backup.span(),
+                "storage.backup",
+                "copies the SQLite file, but [storage] url keeps the data in PostgreSQL: remove backup (and keep, backup_dir) and back PostgreSQL up with pg_dump (README: Growing past one machine)",
+            );
+        }
         let schedule = raw.backup.as_ref().and_then(|text| {
             crate::alert::digest::DigestSchedule::parse(text.get_ref())
                 .map_err(|_| {

@@ -104,11 +104,14 @@ pub enum StoreError {
     /// Someone on the team already has that name.
     #[error("someone on the team is already called '{0}'; choose another name (e.g. add an initial), or see `earshot staff list`")]
     StaffNameTaken(String),
+    /// `[storage] url` or the password file cannot be used.
+    #[error(transparent)]
+    PgSettings(#[from] pg_settings::PgSettingsError),
     /// The PostgreSQL schema could not be brought up to date.
     #[error(transparent)]
     Postgres(#[from] pg::PgError),
     /// Any other database failure.
-    #[error("database error: {0}")]
+    #[error(transparent)]
     Sql(#[from] SqlError),
 }
 
@@ -184,6 +187,16 @@ impl Store {
             #[cfg(test)]
             test_database: None,
         })
+    }
+
+    /// The database at `[storage] url` (PostgreSQL), its password taken from
+    /// `$EARSHOT_DATABASE_PASSWORD`, `$PGPASSWORD` or the password file, as libpq would.
+    pub fn open_url(url: &str) -> Result<Store, StoreError> {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let config =
+            pg_settings::connection_config(url, &|k| std::env::var(k).ok(), home.as_deref())?;
+        let described = pg_settings::describe(&config);
+        Store::open_postgres(config, described)
     }
 
     /// Connect to PostgreSQL (`[storage] url`) and bring its schema up to date.

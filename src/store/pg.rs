@@ -114,8 +114,9 @@ impl PgConn {
         let runtime = shared.runtime.as_ref().expect("runtime lives until drop");
         let client = off_runtime(runtime, shared.pool.get()).map_err(|e| {
             SqlError::Pool(format!(
-                "{}: {}. Check [storage] url, that the server runs and accepts this user, \
-                 and the password ($EARSHOT_DATABASE_PASSWORD, $PGPASSWORD or ~/.pgpass)",
+                "cannot reach PostgreSQL at {} ({}). Check [storage] url, that the server runs \
+                 and accepts this user, and the password ($EARSHOT_DATABASE_PASSWORD, \
+                 $PGPASSWORD or ~/.pgpass)",
                 shared.described,
                 pool_error(&e)
             ))

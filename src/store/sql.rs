@@ -43,13 +43,14 @@ impl Value {
 #[derive(Debug, thiserror::Error)]
 pub enum SqlError {
     /// SQLite said no.
-    #[error("{0}")]
+    #[error("database error: {0}")]
     Sqlite(rusqlite::Error),
     /// PostgreSQL said no.
-    #[error("{}", pg_message(.0))]
-    Postgres(#[from] tokio_postgres::Error),
-    /// No connection could be had from the PostgreSQL pool.
-    #[error("cannot reach PostgreSQL: {0}")]
+    #[error("database error: {}", pg_message(.0))]
+    Postgres(tokio_postgres::Error),
+    /// No connection could be had from the PostgreSQL pool (the words say why and what to
+    /// check).
+    #[error("{0}")]
     Pool(String),
     /// A query that must return a row returned none.
     #[error("no row matched the query")]
@@ -75,6 +76,12 @@ fn pg_message(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
         None => error.to_string(),
+    }
+}
+
+impl From<tokio_postgres::Error> for SqlError {
+    fn from(error: tokio_postgres::Error) -> SqlError {
+        SqlError::Postgres(error)
     }
 }
 

@@ -26,6 +26,7 @@ mod mutations;
 mod onboard;
 mod pages;
 mod pg;
+mod pg_shop;
 mod platforms;
 mod poll;
 mod postgres;
