@@ -712,6 +712,7 @@ mod tests {
             consecutive_failures: 3,
             next_due_at: None,
             mentions_seen: 0,
+            polled_by: None,
         }
     }
 

@@ -631,6 +631,7 @@ fn compose(
                 consecutive_failures: 0,
                 next_due_at: None,
                 mentions_seen: 0,
+                polled_by: None,
             });
             match entry.kind {
                 OutboxKind::SourceDown => compose::source_down(&health),

@@ -100,6 +100,7 @@ fn source(last_success: Option<&str>) -> SourceHealth {
         consecutive_failures: 3,
         next_due_at: None,
         mentions_seen: 12,
+        polled_by: None,
     }
 }
 

@@ -587,8 +587,9 @@ fn open(cli: &Cli) -> Result<(Arc<Config>, Store)> {
 /// `[storage] database`.
 fn open_database(cli: &Cli, config: &Config) -> Result<Store> {
     Ok(match (&cli.db, &config.database_url) {
+        (Some(file), _) => Store::open(file)?,
         (None, Some(url)) => Store::open_url(url)?,
-        _ => Store::open(&config.database)?,
+        (None, None) => Store::open(&config.database)?,
     })
 }
 

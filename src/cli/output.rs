@@ -348,9 +348,20 @@ pub fn delivery(pass: &crate::alert::PassReport) -> String {
 }
 
 /// `earshot sources`: every configured source with its health.
+///
+/// On PostgreSQL, where several `earshot run` workers may share the sources, a POLLED BY
+/// column names the worker (`host:pid`) that polled each one last.
 pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
+    let workers = config.database_url.is_some();
+    let polled_by = |h: Option<&SourceHealth>| match (workers, h) {
+        (false, _) => String::new(),
+        (true, h) => format!(
+            "{:<24}  ",
+            clip(h.and_then(|h| h.polled_by.as_deref()).unwrap_or("-"), 24)
+        ),
+    };
     let mut text = format!(
-        "{:<20}  {:<13}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+        "{:<20}  {:<13}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}{}\n",
         "SOURCE",
         "KIND",
         "STATE",
@@ -358,6 +369,11 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
         "LAST SUCCESS",
         "NEXT DUE",
         "MENTIONS",
+        if workers {
+            format!("{:<24}  ", "POLLED BY")
+        } else {
+            String::new()
+        },
         "LAST ERROR"
     );
     for source in &config.sources {
@@ -370,7 +386,7 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
             .and_then(|p| p.request_headers().err());
         let time = |t: Option<DateTime<Utc>>| t.map(short_time).unwrap_or_else(|| "-".into());
         text.push_str(&format!(
-            "{:<20}  {:<13}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}\n",
+            "{:<20}  {:<13}  {:<8}  {:<16}  {:<16}  {:<16}  {:>8}  {}{}\n",
             clip(&source.name, 20),
             source.kind.name(),
             state,
@@ -381,6 +397,7 @@ pub fn sources_table(config: &Config, health: &[SourceHealth]) -> String {
                     .and_then(|h| h.next_due_at)
             ),
             h.map(|h| h.mentions_seen).unwrap_or(0),
+            polled_by(h),
             printable(
                 &missing_key.unwrap_or_else(|| {
                     h.and_then(|h| h.last_error.clone()).unwrap_or_default()

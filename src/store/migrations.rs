@@ -325,7 +325,10 @@ pub(super) const MIGRATIONS: &[M<'static>] = &[
     ALTER TABLE staff ADD COLUMN location TEXT;
     "#,
     ),
-    // Append the next migration here: `// 15: why`, then `M::up(r#"..."#),`.
+    // 15: several workers on one PostgreSQL: which of them (`host:pid`) polled a source
+    // last, for `earshot sources`.
+    M::up("ALTER TABLE sources ADD COLUMN last_polled_by TEXT;"),
+    // Append the next migration here: `// 16: why`, then `M::up(r#"..."#),`.
 ];
 
 /// How often a migration that lost a race with another process is tried again.

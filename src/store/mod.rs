@@ -295,6 +295,30 @@ impl Store {
         }
     }
 
+    /// Run a claim (of a source, or of an outbox row): on PostgreSQL in a transaction of
+    /// its own, so the row lock its `FOR UPDATE SKIP LOCKED` read (see
+    /// [`Store::skip_locked`]) takes is held until the claim is written; several workers
+    /// then never wait for each other's claims, each skips the rows another is taking.
+    /// On SQLite, one writer at a time, the claim's compare-and-set is enough.
+    pub(crate) fn claiming<T>(
+        &self,
+        claim: impl FnOnce() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match &self.db {
+            Db::Sqlite(_) => claim(),
+            Db::Postgres(pg) => pg.in_transaction(claim),
+        }
+    }
+
+    /// What a claim's read ends with: `FOR UPDATE SKIP LOCKED` on PostgreSQL, nothing on
+    /// SQLite.
+    pub(crate) fn skip_locked(&self) -> &'static str {
+        match self.conn().dialect() {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Run `f` in one transaction: all of it lands or none of it.
     pub fn transaction<T>(
         &mut self,

@@ -99,6 +99,25 @@ impl Store {
         now: DateTime<Utc>,
         lease_cutoff: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        self.claiming(|| self.claim_outbox_now(id, now, lease_cutoff))
+    }
+
+    fn claim_outbox_now(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease_cutoff: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        // Another worker taking this row right now (PostgreSQL): leave it to them.
+        let lock = format!("SELECT id FROM outbox WHERE id = ?1{}", self.skip_locked());
+        if self
+            .conn()
+            .query_row(&lock, [id], |_| Ok(()))
+            .optional()?
+            .is_none()
+        {
+            return Ok(false);
+        }
         let Some(entry) = self.outbox_entry(id)? else {
             return Ok(false);
         };

@@ -191,6 +191,22 @@ impl PgConn {
         Ok(value)
     }
 
+    /// Run `work` in a plain transaction, without the writer lock: for a claim, whose
+    /// `FOR UPDATE SKIP LOCKED` row lock lasts until the commit.
+    pub fn in_transaction<T, E: From<SqlError>>(
+        &self,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.batch_execute("BEGIN")?;
+        let open = OpenTransaction {
+            conn: self,
+            done: false,
+        };
+        let value = work()?;
+        open.commit()?;
+        Ok(value)
+    }
+
     /// Run the reads of `work` on one snapshot (a repeatable-read transaction).
     pub fn read_snapshot<T, E: From<SqlError>>(
         &self,

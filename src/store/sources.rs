@@ -73,6 +73,8 @@ pub struct SourceHealth {
     pub next_due_at: Option<DateTime<Utc>>,
     /// Mentions stored from it.
     pub mentions_seen: i64,
+    /// The worker (`host:pid`) that polled it last.
+    pub polled_by: Option<String>,
 }
 
 impl Store {
@@ -108,18 +110,34 @@ impl Store {
     /// when its holder was a process on this host that has died. Uses the wall clock,
     /// whatever time the cycle pretends it is.
     pub fn claim_source(&self, name: &str, url: &str) -> Result<bool, StoreError> {
+        self.claiming(|| self.claim_source_now(name, url))
+    }
+
+    fn claim_source_now(&self, name: &str, url: &str) -> Result<bool, StoreError> {
         let now = Utc::now();
         let until = ts(now + crate::clock::SECOND * LEASE_SECS as i32);
         let me = crate::lease::owner();
         let held: Option<(Option<String>, Option<String>)> = self
             .conn()
             .query_row(
-                "SELECT lease_until, lease_owner FROM sources WHERE name = ?1",
+                &format!(
+                    "SELECT lease_until, lease_owner FROM sources WHERE name = ?1{}",
+                    self.skip_locked()
+                ),
                 [name],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
         let Some((held_until, holder)) = held else {
+            // No row, or (PostgreSQL) a row another worker is claiming right now.
+            let exists = self
+                .conn()
+                .query_row("SELECT 1 FROM sources WHERE name = ?1", [name], |_| Ok(()))
+                .optional()?
+                .is_some();
+            if exists {
+                return Ok(false);
+            }
             let changed = self.conn().execute(
                 "INSERT INTO sources (name, url, lease_until, lease_owner) \
                  VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
@@ -223,7 +241,8 @@ impl Store {
              first_success_at = CASE WHEN CAST(?6 AS TEXT) IS NULL THEN COALESCE(first_success_at, ?5) \
              ELSE first_success_at END, \
              last_error = ?6, consecutive_failures = ?7, next_due_at = ?8, config_url = ?9, \
-             state = ?10, had_items = ?11, lease_until = NULL, lease_owner = NULL WHERE name = ?1",
+             state = ?10, had_items = ?11, lease_until = NULL, lease_owner = NULL, \
+             last_polled_by = ?12 WHERE name = ?1",
             params![
                 name,
                 state.etag,
@@ -236,6 +255,7 @@ impl Store {
                 url,
                 state.status,
                 state.had_items,
+                crate::lease::owner(),
             ],
         )?;
         if *outcome != FetchOutcome::NotModified {
@@ -255,8 +275,8 @@ impl Store {
         let mut stmt = self.conn().prepare(
             "SELECT s.name, s.url, s.last_fetch_at, s.last_success_at, s.last_error, \
              s.consecutive_failures, s.next_due_at, \
-             (SELECT COUNT(*) FROM mentions m WHERE m.source = s.name), s.config_url, s.state \
-             FROM sources s ORDER BY s.name",
+             (SELECT COUNT(*) FROM mentions m WHERE m.source = s.name), s.config_url, s.state, \
+             s.last_polled_by FROM sources s ORDER BY s.name",
         )?;
         let rows = stmt.query_map([], |r| {
             let time = |i: usize| -> SqlResult<Option<DateTime<Utc>>> {
@@ -273,6 +293,7 @@ impl Store {
                 mentions_seen: r.get(7)?,
                 config_url: r.get(8)?,
                 state: r.get(9)?,
+                polled_by: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)

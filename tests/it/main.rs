@@ -42,3 +42,4 @@ mod smtp;
 mod team;
 mod upgrade;
 mod web;
+mod workers;

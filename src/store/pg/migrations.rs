@@ -258,6 +258,8 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX mentions_location ON mentions (location) WHERE location IS NOT NULL;
     ALTER TABLE staff ADD COLUMN location TEXT;
     "#,
+    // 15: which worker polled a source last.
+    "ALTER TABLE sources ADD COLUMN last_polled_by TEXT;",
     // Append the next migration here, as the twin of SQLite's migration of that number.
 ];
 
