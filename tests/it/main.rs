@@ -27,6 +27,7 @@ mod onboard;
 mod pages;
 mod pg;
 mod pg_shop;
+mod pg_web;
 mod platforms;
 mod poll;
 mod postgres;

@@ -146,6 +146,11 @@ impl Browser {
         }
     }
 
+    /// Go on with the same cookies at another server (another worker of one database).
+    pub fn switch_to(&mut self, app: Router) {
+        self.app = app;
+    }
+
     /// A browser whose requests come from `addr`.
     pub fn at(app: Router, addr: &str) -> Browser {
         Browser {
