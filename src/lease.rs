@@ -41,9 +41,18 @@ fn process_runs(_pid: u32) -> bool {
     true
 }
 
+/// This machine's name in leases: `$EARSHOT_WORKER_NAME` when set (containers may share a
+/// host name, and a pid means nothing across them), else the host name.
 fn host() -> &'static str {
     static HOST: OnceLock<String> = OnceLock::new();
     HOST.get_or_init(|| {
+        let named = std::env::var("EARSHOT_WORKER_NAME")
+            .ok()
+            .map(|name| name.trim().replace(':', "-"))
+            .filter(|name| !name.is_empty());
+        if let Some(name) = named {
+            return name;
+        }
         std::fs::read_to_string("/proc/sys/kernel/hostname")
             .or_else(|_| std::fs::read_to_string("/etc/hostname"))
             .map(|h| h.trim().to_owned())

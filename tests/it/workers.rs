@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Reply, Server};
+use crate::common::{Behavior, Reply, Server};
 use crate::pg::{connect, test_db};
 use crate::smtp::{require_aiosmtpd, SmtpServer};
 
@@ -46,12 +46,21 @@ fn rss(items: &[String]) -> String {
 }
 
 fn start(config: &Path, worker: usize) -> Child {
+    start_named(config, worker, None)
+}
+
+/// A worker; `machine` names the machine it pretends to run on (`$EARSHOT_WORKER_NAME`).
+fn start_named(config: &Path, worker: usize, machine: Option<&str>) -> Child {
     let log = std::fs::File::options()
         .create(true)
         .append(true)
         .open(config.with_file_name(format!("worker-{worker}.log")))
         .unwrap();
-    Command::new(assert_cmd::cargo::cargo_bin("earshot"))
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("earshot"));
+    if let Some(machine) = machine {
+        command.env("EARSHOT_WORKER_NAME", machine);
+    }
+    command
         .arg("--config")
         .arg(config)
         .arg("run")
@@ -232,4 +241,103 @@ async fn three_workers_share_the_sources_and_survive_kills_without_loss_or_doubl
         ids.iter().all(|id| id.starts_with("<earshot.alert.")),
         "{ids:?}"
     );
+}
+
+/// Who holds the source's claim now, if anyone.
+async fn holder(client: &tokio_postgres::Client) -> Option<String> {
+    client
+        .query_opt(
+            "SELECT lease_owner FROM sources WHERE name = 'reviews'",
+            &[],
+        )
+        .await
+        .ok()
+        .flatten()
+        .and_then(|row| row.get(0))
+}
+
+/// Two machines: the worker on machine A hangs in a poll (the site never answers) and dies
+/// there. The worker on machine B, which cannot see A's processes, leaves the source alone
+/// while A's claim lasts, then takes it over within one claim period (60 s) of A's last
+/// renewal, and the complaint it then finds is stored and alerted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_machines_source_is_taken_over_within_one_lease_period() {
+    require_aiosmtpd();
+    let db = test_db();
+    let client = connect(&db.url()).await;
+    let smtp = SmtpServer::start();
+    let feed = Server::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("earshot.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[business]\nname = \"Harbor Street Bakery\"\n[storage]\nurl = \"{}\"\n\
+             [web]\nlisten = \"127.0.0.1:0\"\n[fetch]\ntimeout = \"5m\"\n\
+             [[source]]\nname = \"reviews\"\nurl = \"{}\"\ninterval = \"1s\"\n\
+             [alerts]\nto = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
+             smtp_url = \"{}\"\ntimeout = \"5s\"\nmax_per_hour = 1000\n",
+            db.url(),
+            feed.url("/feed"),
+            smtp.url()
+        ),
+    )
+    .unwrap();
+    feed.route(
+        "/feed",
+        Reply::ok("application/rss+xml", rss(&[])).behave(Behavior::Hang),
+    );
+    let mut a = start_named(&config, 0, Some("machine-a"));
+    let a_claim = format!("machine-a:{}", a.id());
+    let begun = Instant::now();
+    while holder(&client).await.as_deref() != Some(a_claim.as_str()) {
+        assert!(
+            begun.elapsed() < TAKEOVER_BOUND,
+            "machine A never claimed the source"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut b = start_named(&config, 1, Some("machine-b"));
+    // B is up and polling nothing: A's claim stands.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(feed.received("/feed").len(), 1, "only A's poll, hanging");
+    assert_eq!(holder(&client).await.as_deref(), Some(a_claim.as_str()));
+
+    a.kill().unwrap();
+    a.wait().unwrap();
+    let killed = Instant::now();
+    let items = vec!["late".to_string()];
+    feed.route("/feed", Reply::ok("application/rss+xml", rss(&items)));
+    let lease = Duration::from_secs(earshot::store::LEASE_SECS as u64);
+    let bound = lease + Duration::from_secs(15);
+    loop {
+        let (rows, _) = stored(&client).await;
+        let (ids, _) = received(&smtp);
+        if rows == 1 && ids.len() == 1 {
+            break;
+        }
+        assert!(
+            killed.elapsed() < bound,
+            "machine B did not take over within {bound:?}: {rows} stored, {} alerts",
+            ids.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let takeover = killed.elapsed();
+    println!("a dead machine's source taken over after {takeover:?} (claim period {lease:?})");
+    let b_claim = format!("machine-b:{}", b.id());
+    let polled_by: Option<String> = client
+        .query_one(
+            "SELECT last_polled_by FROM sources WHERE name = 'reviews'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(polled_by.as_deref(), Some(b_claim.as_str()));
+    let _ = Command::new("kill")
+        .args(["-TERM", &b.id().to_string()])
+        .status();
+    let _ = b.wait();
+    assert_eq!(received(&smtp).1, 1, "one alert, once");
 }
