@@ -32,6 +32,9 @@ const MIN_IDLE: Duration = Duration::from_millis(200);
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How often the dispatcher looks for due alerts, retries, escalations and the digest.
 pub const DISPATCH_EVERY: Duration = Duration::from_secs(20);
+/// The same with other workers on the database (PostgreSQL): the alerts a worker queued
+/// and could not send before it died wake no one else.
+pub const DISPATCH_EVERY_SHARED: Duration = Duration::from_secs(5);
 
 /// Run the service (poll loop and web log) until a shutdown signal; SIGHUP reloads the
 /// config from `path` (see [`Live`]).
@@ -104,7 +107,17 @@ pub async fn serve_live(
     let wake = live.outbox.clone();
     let (stop, stopped) = tokio::sync::watch::channel(false);
     refresh_business_terms(&live, &store).await;
-    let dispatching = tokio::spawn(dispatch_loop(dispatcher, wake.clone(), stopped.clone()));
+    let every = if store.is_shared() {
+        DISPATCH_EVERY_SHARED
+    } else {
+        DISPATCH_EVERY
+    };
+    let dispatching = tokio::spawn(dispatch_loop(
+        dispatcher,
+        every,
+        wake.clone(),
+        stopped.clone(),
+    ));
     let learning = tokio::spawn(learn_loop(live.clone(), store.clone(), stopped.clone()));
     let backups = tokio::spawn(crate::backup::backup_loop(
         live.clone(),
@@ -260,10 +273,11 @@ impl Polls {
     }
 }
 
-/// Send due alerts whenever woken or every [`DISPATCH_EVERY`], until `stopped` turns true.
-/// A pass in progress is never interrupted: shutdown waits for the message being sent.
+/// Send due alerts whenever woken or `every` ([`DISPATCH_EVERY`]), until `stopped` turns
+/// true. A pass in progress is never interrupted: shutdown waits for the message being sent.
 async fn dispatch_loop(
     dispatcher: Dispatcher,
+    every: Duration,
     wake: Arc<tokio::sync::Notify>,
     mut stopped: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -284,7 +298,7 @@ async fn dispatch_loop(
         }
         tokio::select! {
             () = wake.notified() => {}
-            () = tokio::time::sleep(DISPATCH_EVERY) => {}
+            () = tokio::time::sleep(every) => {}
             _ = stopped.changed() => return,
         }
         if *stopped.borrow() {

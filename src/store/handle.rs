@@ -45,6 +45,8 @@ struct Inner {
     web_secret: Option<String>,
     /// The database file (None in memory).
     path: Option<std::path::PathBuf>,
+    /// Other workers may write to the database too (PostgreSQL).
+    shared: bool,
 }
 
 /// Threads taking jobs from one queue; joined when the last handle goes.
@@ -80,6 +82,7 @@ impl StoreHandle {
             }
         };
         let path = store.path.clone();
+        let shared = store.conn().dialect() == super::sql::Dialect::Postgres;
         let writer = Arc::new(Mutex::new(store));
         let writes = Workers::writer(writer.clone());
         Ok(StoreHandle {
@@ -89,8 +92,15 @@ impl StoreHandle {
                 reads,
                 web_secret,
                 path,
+                shared,
             }),
         })
+    }
+
+    /// True when other workers may write to the database too (PostgreSQL): what they
+    /// queue wakes nothing here, so look more often.
+    pub fn is_shared(&self) -> bool {
+        self.inner.shared
     }
 
     /// The database file (None for an in-memory database).
