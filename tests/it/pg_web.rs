@@ -19,11 +19,9 @@ const PASSWORD: &str = "olga owns the bakery";
 /// One worker's web log: its own connections to the shared database.
 fn worker(url: &str) -> (axum::Router, StoreHandle) {
     let store = StoreHandle::new(Store::open_url(url).unwrap()).unwrap();
-    let app = router(AppState::new(
-        Arc::new(sample_config()),
-        store.clone(),
-        None,
-    ));
+    let mut config = sample_config();
+    config.database_url = Some(url.to_string());
+    let app = router(AppState::new(Arc::new(config), store.clone(), None));
     (app, store)
 }
 
@@ -65,6 +63,19 @@ async fn a_sign_in_on_one_worker_works_on_another_and_a_sign_out_ends_it_on_both
     let on_second = web.get("/").await;
     assert_eq!(on_second.status, StatusCode::OK, "{}", on_second.body);
     assert!(on_second.body.contains(">Olga<"), "{}", on_second.body);
+    // The sources page names the worker that polled each source last.
+    let client = crate::pg::connect(&db.url()).await;
+    client
+        .execute(
+            "INSERT INTO sources (name, url, last_polled_by) VALUES ('town-forum', 'x', 'shop-2:4242')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let sources = web.get("/sources").await;
+    assert!(sources.body.contains("Polled by"), "{}", sources.body);
+    assert!(sources.body.contains("shop-2:4242"), "{}", sources.body);
+
     let out = web.post("/logout", &[("csrf", &form_from_first)]).await;
     assert_eq!(out.location(), "/login", "{}", out.body);
 

@@ -19,6 +19,8 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Mar
     let config = state.current_config();
     let reload_error = state.live.as_ref().and_then(|live| live.error());
     let when = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(time).unwrap_or_else(|| "-".into());
+    // Several workers may share a PostgreSQL database: say which polled each source.
+    let workers = config.database_url.is_some();
     let body = html! {
         h1 { "Sources" }
         @if let Some(error) = &reload_error {
@@ -27,7 +29,9 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Mar
         div.table-wrap { table {
             thead { tr {
                 th { "Source" } th { "State" } th { "Last fetch" } th { "Last success" }
-                th { "Next due" } th.num { "Mentions" } th { "Last error" }
+                th { "Next due" } th.num { "Mentions" }
+                @if workers { th { "Polled by" } }
+                th { "Last error" }
             } }
             tbody { @for source in &config.sources {
                 @let h = health.iter().find(|h| h.name == source.name);
@@ -44,6 +48,7 @@ pub async fn page(State(state): State<AppState>, visitor: Visitor) -> Result<Mar
                     td { (when(h.and_then(|h| h.last_success_at))) }
                     td { (when(h.and_then(|h| h.next_due_at))) }
                     td.num { (h.map(|h| h.mentions_seen).unwrap_or(0)) }
+                    @if workers { td { (h.and_then(|h| h.polled_by.as_deref()).unwrap_or("-")) } }
                     td.error { (h.and_then(|h| h.last_error.as_deref()).unwrap_or("")) }
                 }
             } }
