@@ -177,18 +177,13 @@ impl PgConn {
         &mut self,
         work: impl FnOnce(&PgConn) -> Result<T, E>,
     ) -> Result<T, E> {
-        self.batch_execute("BEGIN")?;
-        let open = OpenTransaction {
-            conn: self,
-            done: false,
-        };
-        open.conn.execute(
-            "SELECT pg_advisory_xact_lock(?1)",
-            &[Value::Int(WRITER_LOCK)],
-        )?;
-        let value = work(open.conn)?;
-        open.commit()?;
-        Ok(value)
+        self.within("BEGIN", || {
+            self.execute(
+                "SELECT pg_advisory_xact_lock(?1)",
+                &[Value::Int(WRITER_LOCK)],
+            )?;
+            work(self)
+        })
     }
 
     /// Run `work` in a plain transaction, without the writer lock: for a claim, whose
@@ -197,14 +192,7 @@ impl PgConn {
         &self,
         work: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
-        self.batch_execute("BEGIN")?;
-        let open = OpenTransaction {
-            conn: self,
-            done: false,
-        };
-        let value = work()?;
-        open.commit()?;
-        Ok(value)
+        self.within("BEGIN", work)
     }
 
     /// Run the reads of `work` on one snapshot (a repeatable-read transaction).
@@ -212,7 +200,16 @@ impl PgConn {
         &self,
         work: impl FnOnce() -> Result<T, E>,
     ) -> Result<T, E> {
-        self.batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
+        self.within("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work)
+    }
+
+    /// `begin`, then `work`, committed when it returns Ok, else rolled back.
+    fn within<T, E: From<SqlError>>(
+        &self,
+        begin: &str,
+        work: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
+        self.batch_execute(begin)?;
         let open = OpenTransaction {
             conn: self,
             done: false,

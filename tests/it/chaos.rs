@@ -20,13 +20,19 @@ use crate::smtp::{require_aiosmtpd, SmtpServer};
 const RECOVERY_BOUND: Duration = Duration::from_secs(30);
 
 fn kills() -> usize {
-    std::env::var("EARSHOT_CHAOS_KILLS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(12)
+    count_from_env("EARSHOT_CHAOS_KILLS", 12)
 }
 
-fn rss(items: &[String]) -> String {
+/// A suite's size from the environment variable `name`, else `default`.
+pub fn count_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A feed of one complaint per item id.
+pub fn rss(items: &[String]) -> String {
     let now = chrono::Utc::now().to_rfc2822();
     let items: String = items
         .iter()
@@ -43,7 +49,13 @@ fn rss(items: &[String]) -> String {
 
 fn start(config: &Path) -> Child {
     let log = std::fs::File::create(config.with_file_name("run.log")).unwrap();
+    start_run(config, log, &[])
+}
+
+/// `earshot run` on `config`, its stderr to `log`, with `env` set.
+pub fn start_run(config: &Path, log: std::fs::File, env: &[(&str, &str)]) -> Child {
     Command::new(assert_cmd::cargo::cargo_bin("earshot"))
+        .envs(env.iter().copied())
         .arg("--config")
         .arg(config)
         .arg("run")
@@ -68,7 +80,7 @@ fn stored(db: &Path) -> (i64, i64) {
 }
 
 /// Message-IDs received, and how many messages in all (duplicates included).
-fn received(smtp: &SmtpServer) -> (BTreeSet<String>, usize) {
+pub fn received(smtp: &SmtpServer) -> (BTreeSet<String>, usize) {
     let mails = smtp.messages();
     let ids = mails
         .iter()

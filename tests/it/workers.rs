@@ -11,9 +11,10 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use crate::chaos::{count_from_env, received, rss, start_run};
 use crate::common::{Behavior, Reply, Server};
 use crate::pg::{connect, test_db};
 use crate::smtp::{require_aiosmtpd, SmtpServer};
@@ -24,25 +25,7 @@ const WORKERS: usize = 3;
 const SOURCES: usize = 6;
 
 fn kills() -> usize {
-    std::env::var("EARSHOT_WORKER_KILLS")
-        .ok()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(6)
-}
-
-fn rss(items: &[String]) -> String {
-    let now = chrono::Utc::now().to_rfc2822();
-    let items: String = items
-        .iter()
-        .map(|id| {
-            format!(
-                "<item><guid>{id}</guid><link>https://r.test/{id}</link><author>Guest {id}</author>\
-                 <description>Order {id} was wrong, the coffee was cold and the staff were rude.</description>\
-                 <pubDate>{now}</pubDate></item>"
-            )
-        })
-        .collect();
-    format!("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>{items}</channel></rss>")
+    count_from_env("EARSHOT_WORKER_KILLS", 6)
 }
 
 fn start(config: &Path, worker: usize) -> Child {
@@ -56,21 +39,11 @@ fn start_named(config: &Path, worker: usize, machine: Option<&str>) -> Child {
         .append(true)
         .open(config.with_file_name(format!("worker-{worker}.log")))
         .unwrap();
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin("earshot"));
-    if let Some(machine) = machine {
-        command.env("EARSHOT_WORKER_NAME", machine);
-    }
-    command
-        .arg("--config")
-        .arg(config)
-        .arg("run")
-        .env_remove("EARSHOT_CONFIG")
-        .env_remove("EARSHOT_SMTP_USER")
-        .env_remove("EARSHOT_SMTP_PASSWORD")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .unwrap()
+    let env: Vec<(&str, &str)> = machine
+        .map(|machine| ("EARSHOT_WORKER_NAME", machine))
+        .into_iter()
+        .collect();
+    start_run(config, log, &env)
 }
 
 /// Mentions stored, and distinct keys among them.
@@ -83,15 +56,6 @@ async fn stored(client: &tokio_postgres::Client) -> (i64, i64) {
         // Before the first worker has created the schema.
         _ => (0, 0),
     }
-}
-
-fn received(smtp: &SmtpServer) -> (BTreeSet<String>, usize) {
-    let mails = smtp.messages();
-    let ids = mails
-        .iter()
-        .map(|m| m.header("Message-ID").unwrap_or_default().to_owned())
-        .collect();
-    (ids, mails.len())
 }
 
 /// Wait until every item so far is stored and alerted; the time it took.
@@ -112,21 +76,27 @@ async fn caught_up(client: &tokio_postgres::Client, smtp: &SmtpServer, items: us
     }
 }
 
-fn write_config(dir: &Path, url: &str, feed: &Server, smtp: &SmtpServer) -> PathBuf {
+/// `earshot.toml` for workers on the database at `url`: the sources (name, feed URL)
+/// polled every second, fetches timing out after `fetch_timeout`, alerts to `smtp`.
+fn write_config(
+    dir: &Path,
+    url: &str,
+    sources: &[(String, String)],
+    fetch_timeout: &str,
+    smtp: &SmtpServer,
+) -> PathBuf {
     let config = dir.join("earshot.toml");
-    let sources: String = (0..SOURCES)
-        .map(|i| {
-            format!(
-                "[[source]]\nname = \"reviews-{i}\"\nurl = \"{}\"\ninterval = \"1s\"\n",
-                feed.url(&format!("/feed{i}"))
-            )
+    let sources: String = sources
+        .iter()
+        .map(|(name, feed)| {
+            format!("[[source]]\nname = \"{name}\"\nurl = \"{feed}\"\ninterval = \"1s\"\n")
         })
         .collect();
     std::fs::write(
         &config,
         format!(
             "[business]\nname = \"Harbor Street Bakery\"\n[storage]\nurl = \"{url}\"\n\
-             [web]\nlisten = \"127.0.0.1:0\"\n[fetch]\ntimeout = \"5s\"\n{sources}\
+             [web]\nlisten = \"127.0.0.1:0\"\n[fetch]\ntimeout = \"{fetch_timeout}\"\n{sources}\
              [alerts]\nto = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
              smtp_url = \"{}\"\ntimeout = \"5s\"\nmax_per_hour = 1000\n",
             smtp.url()
@@ -144,7 +114,10 @@ async fn three_workers_share_the_sources_and_survive_kills_without_loss_or_doubl
     let smtp = SmtpServer::start();
     let feed = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &db.url(), &feed, &smtp);
+    let sources: Vec<(String, String)> = (0..SOURCES)
+        .map(|i| (format!("reviews-{i}"), feed.url(&format!("/feed{i}"))))
+        .collect();
+    let config = write_config(dir.path(), &db.url(), &sources, "5s", &smtp);
     let mut feeds: Vec<Vec<String>> = vec![Vec::new(); SOURCES];
     for (i, items) in feeds.iter().enumerate() {
         feed.route(
@@ -268,21 +241,9 @@ async fn a_dead_machines_source_is_taken_over_within_one_lease_period() {
     let smtp = SmtpServer::start();
     let feed = Server::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("earshot.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[business]\nname = \"Harbor Street Bakery\"\n[storage]\nurl = \"{}\"\n\
-             [web]\nlisten = \"127.0.0.1:0\"\n[fetch]\ntimeout = \"5m\"\n\
-             [[source]]\nname = \"reviews\"\nurl = \"{}\"\ninterval = \"1s\"\n\
-             [alerts]\nto = [\"owner@example.com\"]\nfrom = \"earshot@bakery.test\"\n\
-             smtp_url = \"{}\"\ntimeout = \"5s\"\nmax_per_hour = 1000\n",
-            db.url(),
-            feed.url("/feed"),
-            smtp.url()
-        ),
-    )
-    .unwrap();
+    // A fetch may hang longer than a claim lasts: only the kill ends it.
+    let source = [("reviews".to_string(), feed.url("/feed"))];
+    let config = write_config(dir.path(), &db.url(), &source, "5m", &smtp);
     feed.route(
         "/feed",
         Reply::ok("application/rss+xml", rss(&[])).behave(Behavior::Hang),
