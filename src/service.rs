@@ -101,6 +101,8 @@ pub async fn serve_live(
     tracing::info!(
         sources = config.sources.len(),
         alerts = %dispatcher.describe(),
+        database = %store.describe(),
+        worker = crate::lease::owner(),
         "earshot running; Ctrl-C to stop"
     );
     // Polls and the web log (a sign-in link) wake the dispatcher through the same signal.

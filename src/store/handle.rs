@@ -47,6 +47,8 @@ struct Inner {
     path: Option<std::path::PathBuf>,
     /// Other workers may write to the database too (PostgreSQL).
     shared: bool,
+    /// The database for people: the file, or PostgreSQL's `user@host:port/db`.
+    described: String,
 }
 
 /// Threads taking jobs from one queue; joined when the last handle goes.
@@ -83,6 +85,7 @@ impl StoreHandle {
         };
         let path = store.path.clone();
         let shared = store.conn().dialect() == super::sql::Dialect::Postgres;
+        let described = store.describe();
         let writer = Arc::new(Mutex::new(store));
         let writes = Workers::writer(writer.clone());
         Ok(StoreHandle {
@@ -93,8 +96,14 @@ impl StoreHandle {
                 web_secret,
                 path,
                 shared,
+                described,
             }),
         })
+    }
+
+    /// The database for people: the file, or PostgreSQL's `user@host:port/db`.
+    pub fn describe(&self) -> &str {
+        &self.inner.described
     }
 
     /// True when other workers may write to the database too (PostgreSQL): what they

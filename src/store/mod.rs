@@ -261,6 +261,16 @@ impl Store {
         Ok(self.conn().query_row(sql, [], |r| r.get(0))?)
     }
 
+    /// The database for people: the file, `(in memory)`, or PostgreSQL's
+    /// `postgresql://user@host:port/db` (never a password).
+    pub fn describe(&self) -> String {
+        match (&self.db, &self.path) {
+            (Db::Postgres(pg), _) => format!("postgresql://{}", pg.described()),
+            (Db::Sqlite(_), Some(path)) => path.display().to_string(),
+            (Db::Sqlite(_), None) => "(in memory)".to_string(),
+        }
+    }
+
     /// The connection every statement runs on.
     pub(crate) fn conn(&self) -> Conn<'_> {
         match &self.db {
