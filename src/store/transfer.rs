@@ -167,22 +167,15 @@ fn copy_all(
             &sqlite_columns(sqlite, &step.table)?,
             &pg_columns,
         )?;
-        let copy = |e| TransferError::Copy {
-            table: step.table.clone(),
-            error: e,
-        };
-        copy_rows(sqlite, &pg_conn, &step.table, &columns, &step.deferred).map_err(copy)?;
+        copy_rows(sqlite, &pg_conn, &step.table, &columns, &step.deferred)
+            .map_err(failed(&step.table))?;
         plans.push((step, pg_columns));
     }
     // References that could not be written with their rows (to rows copied later).
     for (step, _) in &plans {
         if !step.deferred.is_empty() {
-            fill_deferred(sqlite, &pg_conn, &step.table, &step.deferred).map_err(|e| {
-                TransferError::Copy {
-                    table: step.table.clone(),
-                    error: e,
-                }
-            })?;
+            fill_deferred(sqlite, &pg_conn, &step.table, &step.deferred)
+                .map_err(failed(&step.table))?;
         }
     }
     let mut counts = Vec::new();
@@ -198,6 +191,14 @@ fn copy_all(
         counts.push(compare(sqlite, &pg_conn, &step.table, &identity)?);
     }
     Ok(counts)
+}
+
+/// A failure writing `table`'s rows, named.
+fn failed(table: &str) -> impl FnOnce(SqlError) -> TransferError + '_ {
+    move |error| TransferError::Copy {
+        table: table.to_string(),
+        error,
+    }
 }
 
 /// The Earshot tables of both sides, which must be the same.
