@@ -152,27 +152,48 @@ async fn migrate_copies_the_sample_database_with_the_same_counts_and_search_resu
     );
     assert!(report.contains("$EARSHOT_DATABASE_PASSWORD"), "{report}");
 
-    // The same searches find the same mentions, through the CLI on SQLite and the store on
-    // PostgreSQL (its tsvector columns were computed from the copied rows).
-    let sqlite = Store::open(&db).unwrap();
-    let postgres = postgres_store(&target.url());
+    // The same log and the same searches, as the CLI prints them from the SQLite file and
+    // from PostgreSQL through `[storage] url` (its tsvector columns computed from the
+    // copied rows): every field of every mention, in the same order.
+    let toml = std::fs::read_to_string(dir.path().join("config/earshot.toml")).unwrap();
+    let on_postgres = toml.replacen(
+        "[storage]\n",
+        &format!("[storage]\nurl = \"{}\"\n", target.url()),
+        1,
+    );
+    assert_ne!(
+        on_postgres, toml,
+        "the sample config has a [storage] section"
+    );
+    std::fs::write(dir.path().join("config/postgres.toml"), on_postgres).unwrap();
+    let log = |config: &str, search: Option<&str>| -> serde_json::Value {
+        let mut args = vec!["--config", config, "mentions", "--format", "json"];
+        if let Some(words) = search {
+            args.extend(["--search", words]);
+        }
+        serde_json::from_str(&stdout(&earshot(dir.path(), &args))).unwrap()
+    };
+    let (sqlite, postgres) = ("config/earshot.toml", "config/postgres.toml");
+    let everything = log(sqlite, None);
+    assert_eq!(everything.as_array().unwrap().len(), 46);
+    assert_eq!(log(postgres, None), everything);
     for words in ["coffee", "bakery"] {
-        let json: serde_json::Value = serde_json::from_str(&stdout(&earshot(
-            dir.path(),
-            &["mentions", "--search", words, "--format", "json"],
-        )))
-        .unwrap();
-        let from_cli: Vec<i64> = json
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|m| m["id"].as_i64().unwrap())
-            .collect();
-        assert!(!from_cli.is_empty(), "the sample mentions {words}");
-        assert_eq!(search_ids(&sqlite, words), from_cli);
-        assert_eq!(search_ids(&postgres, words), from_cli, "search {words}");
+        let found = log(sqlite, Some(words));
+        let count = found.as_array().unwrap().len();
+        assert!(
+            count > 0 && count < 46,
+            "the sample mentions {words}: {count}"
+        );
+        assert_eq!(log(postgres, Some(words)), found, "search {words}");
     }
-    drop(postgres);
+    // The store's own search on PostgreSQL agrees with the CLI's.
+    let ids: Vec<i64> = log(sqlite, Some("coffee"))
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(search_ids(&postgres_store(&target.url()), "coffee"), ids);
 
     let client = connect(&target.url()).await;
     let rolled: Option<i64> = client
