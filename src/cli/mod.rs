@@ -6,6 +6,7 @@ mod backup;
 mod cases;
 mod corrections;
 mod customers;
+mod migrate;
 mod output;
 pub use output::ScoreFormat;
 mod show;
@@ -245,6 +246,14 @@ pub enum Command {
         /// Replace a database that is newer than the backup, or that cannot be read.
         #[arg(long)]
         force: bool,
+    },
+    /// Copy the whole SQLite database into an empty PostgreSQL one (all or nothing,
+    /// counts checked), to move to `[storage] url`. Stop `earshot run` first.
+    Migrate {
+        /// The PostgreSQL database to fill, e.g. postgres://earshot@db.example:5432/earshot
+        /// (the password comes from $EARSHOT_DATABASE_PASSWORD, $PGPASSWORD or ~/.pgpass).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
     /// Check the email setup.
     Alerts {
@@ -558,6 +567,10 @@ fn run_command(cli: Cli) -> Result<()> {
         Command::Digest { send } => {
             let (config, store) = open(&cli)?;
             alerts::digest(config, StoreHandle::new(store)?, send)
+        }
+        Command::Migrate { ref to } => {
+            owner_if_named(&cli, "move the database")?;
+            migrate::migrate(&cli, to)
         }
         Command::Alerts {
             action: AlertsAction::Test,

@@ -25,6 +25,7 @@ mod sources;
 pub mod sql;
 mod staff;
 mod stats;
+pub mod transfer;
 
 use std::path::{Path, PathBuf};
 

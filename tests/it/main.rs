@@ -22,6 +22,7 @@ mod learning;
 mod liveness;
 mod localtime;
 mod locations;
+mod migrate;
 mod mutations;
 mod onboard;
 mod pages;
