@@ -447,7 +447,8 @@ impl Row<'_> {
     }
 }
 
-fn sqlite_value(value: rusqlite::types::ValueRef<'_>) -> Value {
+/// A SQLite value as the value layer's.
+pub(crate) fn sqlite_value(value: rusqlite::types::ValueRef<'_>) -> Value {
     use rusqlite::types::ValueRef;
     match value {
         ValueRef::Null => Value::Null,

@@ -12,8 +12,6 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use rusqlite::types::ValueRef;
-
 use super::pg::PgConn;
 use super::sql::{params, Conn, SqlError, Value};
 use super::{Db, Store, StoreError};
@@ -418,7 +416,7 @@ fn copy_rows(
             batch.push(if *deferred {
                 Value::Null
             } else {
-                value_of(row.get_ref(index)?)
+                super::sql::sqlite_value(row.get_ref(index)?)
             });
         }
         if batch.len() == per_batch * columns.len() {
@@ -481,7 +479,10 @@ fn fill_deferred(
             quoted(&key)
         );
         while let Some(row) = rows.next()? {
-            let (key, value) = (value_of(row.get_ref(0)?), value_of(row.get_ref(1)?));
+            let (key, value) = (
+                super::sql::sqlite_value(row.get_ref(0)?),
+                super::sql::sqlite_value(row.get_ref(1)?),
+            );
             pg.execute(&update, vec![value, key])?;
         }
     }
@@ -560,17 +561,6 @@ fn compare(
         sqlite: count(&on_sqlite),
         postgres: count(&on_postgres),
     })
-}
-
-/// A SQLite value as the value layer's.
-fn value_of(value: ValueRef<'_>) -> Value {
-    match value {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Int(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
-        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-    }
 }
 
 /// `"a", "b"`.
