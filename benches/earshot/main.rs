@@ -22,7 +22,10 @@
 
 mod log;
 // The integration tests' throwaway PostgreSQL server, for section 6.
-#[allow(dead_code, reason = "the bench uses the server, not the tests' shared databases")]
+#[allow(
+    dead_code,
+    reason = "the bench uses the server, not the tests' shared databases"
+)]
 #[path = "../../tests/it/pg.rs"]
 mod pg;
 mod poll;
