@@ -13,7 +13,7 @@
 //!
 //! `EARSHOT_BENCH_SCALE=0.1` runs everything ten times smaller (a quick smoke run);
 //! `EARSHOT_BENCH_SECTIONS=2,3` runs only those sections (3 includes 4; 5 and 6 run at one
-//! size; 6 runs only when named).
+//! size; 6 runs only when named, and `6q` runs only its log queries).
 
 #![allow(
     clippy::disallowed_methods,
@@ -66,6 +66,8 @@ fn main() {
     }
     if wanted("6") {
         workers::run(&mut table, sized(10_000.0), sized(1e5));
+    } else if wanted("6q") {
+        workers::run_queries(&mut table, sized(1e5));
     }
     println!("\n{}", table.render());
 }

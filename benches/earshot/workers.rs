@@ -77,6 +77,13 @@ pub fn run(table: &mut Table, sources: usize, mentions: usize) {
     drop(runtime);
 }
 
+/// Only the log queries at `mentions` (`EARSHOT_BENCH_SECTIONS=6q`): minutes, not hours.
+pub fn run_queries(table: &mut Table, mentions: usize) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let server = PgServer::start();
+    log_queries(table, &runtime, &server, mentions);
+}
+
 /// `earshot poll --force` on a SQLite file: section 2's measurement.
 fn sqlite_cycle(table: &mut Table, label: &str, sources: usize, hosts: &[String], expected: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
