@@ -34,41 +34,7 @@ pub fn run(table: &mut Table, mentions: usize, customers: usize) {
         "",
     );
 
-    let queries: [(&str, MentionFilter); 4] = [
-        (
-            "mentions --sentiment negative --limit 50",
-            MentionFilter {
-                label: Some(earshot::model::Label::Negative),
-                limit: Some(50),
-                ..Default::default()
-            },
-        ),
-        (
-            "mentions --search \"rude\" --limit 50",
-            MentionFilter {
-                search: Some("rude".into()),
-                limit: Some(50),
-                ..Default::default()
-            },
-        ),
-        (
-            "mentions --search \"ref 424242\" (rare) --limit 50",
-            MentionFilter {
-                search: Some("ref 424242".into()),
-                limit: Some(50),
-                ..Default::default()
-            },
-        ),
-        (
-            "mentions --customer \"Cara Chen7\" --limit 50",
-            MentionFilter {
-                customer: Some("Cara Chen7".into()),
-                limit: Some(50),
-                ..Default::default()
-            },
-        ),
-    ];
-    for (name, filter) in queries {
+    for (name, filter) in queries() {
         let time = median_time(5, || {
             store.mentions(&filter).expect("query");
         });
@@ -108,6 +74,45 @@ pub fn run(table: &mut Table, mentions: usize, customers: usize) {
         ),
         "",
     );
+}
+
+/// The log queries timed at scale: a sentiment filter, a common and a rare search, and a
+/// customer filter (section 6 times the same ones on PostgreSQL).
+pub fn queries() -> [(&'static str, MentionFilter); 4] {
+    [
+        (
+            "mentions --sentiment negative --limit 50",
+            MentionFilter {
+                label: Some(earshot::model::Label::Negative),
+                limit: Some(50),
+                ..Default::default()
+            },
+        ),
+        (
+            "mentions --search \"rude\" --limit 50",
+            MentionFilter {
+                search: Some("rude".into()),
+                limit: Some(50),
+                ..Default::default()
+            },
+        ),
+        (
+            "mentions --search \"ref 424242\" (rare) --limit 50",
+            MentionFilter {
+                search: Some("ref 424242".into()),
+                limit: Some(50),
+                ..Default::default()
+            },
+        ),
+        (
+            "mentions --customer \"Cara Chen7\" --limit 50",
+            MentionFilter {
+                customer: Some("Cara Chen7".into()),
+                limit: Some(50),
+                ..Default::default()
+            },
+        ),
+    ]
 }
 
 /// Store `total` scored synthetic mentions in batches of 10,000.

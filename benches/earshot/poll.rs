@@ -142,7 +142,7 @@ pub fn config_text(sources: usize, hosts: &[String]) -> String {
 }
 
 /// Run `earshot poll --force` in `dir`; wall time and peak RSS (KiB) sampled from /proc.
-fn poll(dir: &std::path::Path) -> (Duration, u64) {
+pub fn poll(dir: &std::path::Path) -> (Duration, u64) {
     let start = Instant::now();
     let mut child = Command::new(env!("CARGO_BIN_EXE_earshot"))
         .args(["--config", "earshot.toml", "poll", "--force"])
@@ -165,7 +165,7 @@ fn poll(dir: &std::path::Path) -> (Duration, u64) {
     (start.elapsed(), peak)
 }
 
-fn vm_hwm_kib(status: &str) -> u64 {
+pub fn vm_hwm_kib(status: &str) -> u64 {
     status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
