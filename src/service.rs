@@ -28,6 +28,9 @@ use crate::store::{StoreError, StoreHandle};
 const MAX_IDLE: Duration = Duration::from_secs(30);
 /// Shortest sleep between schedule checks.
 const MIN_IDLE: Duration = Duration::from_millis(200);
+/// How long a source another worker is polling is left alone before trying it again
+/// (when that worker finishes, the source is simply not due any more).
+const BUSY_RETRY: Duration = Duration::from_secs(5);
 /// How long polls in flight may take to finish after a shutdown signal.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// How often the dispatcher looks for due alerts, retries, escalations and the digest.
@@ -179,14 +182,33 @@ async fn poll_loop(
 struct Polls {
     tasks: JoinSet<Result<SourceReport, StoreError>>,
     running: HashMap<Id, String>,
+    /// Sources another worker was polling when this one tried, left alone until then:
+    /// retrying them at every turn of the loop would only contend for their claim.
+    busy: HashMap<String, std::time::Instant>,
     /// Wakes the dispatcher when a poll queued alerts.
     wake: Arc<tokio::sync::Notify>,
 }
 
 impl Polls {
-    /// The sources being polled now.
-    fn running(&self) -> HashSet<String> {
-        self.running.values().cloned().collect()
+    /// The sources not to start now: those this worker polls, and those another worker
+    /// was polling a moment ago.
+    fn running(&mut self) -> HashSet<String> {
+        let now = std::time::Instant::now();
+        self.busy.retain(|_, until| *until > now);
+        self.running
+            .values()
+            .chain(self.busy.keys())
+            .cloned()
+            .collect()
+    }
+
+    /// How long until a source another worker was polling may be tried again.
+    fn until_busy_ends(&self) -> Option<Duration> {
+        let now = std::time::Instant::now();
+        self.busy
+            .values()
+            .map(|until| until.saturating_duration_since(now))
+            .min()
     }
 
     /// Start every due source that is not already being polled.
@@ -221,7 +243,10 @@ impl Polls {
         };
         let name = self.running.remove(&id).unwrap_or_default();
         match joined {
-            Ok((_, Ok(report))) if report.busy => {}
+            Ok((_, Ok(report))) if report.busy => {
+                self.busy
+                    .insert(name, std::time::Instant::now() + BUSY_RETRY);
+            }
             Ok((_, Ok(report))) => {
                 tracing::info!(source = %name, new = report.new, updated = report.updated, alerts = report.alerts_queued, backfill = report.backfill, status = %report.status, "polled");
                 if report.alerts_queued > 0 {
@@ -236,8 +261,9 @@ impl Polls {
     }
 
     /// Time until the next source not already running is due.
-    async fn until_next_due(&self, pipeline: &Pipeline, store: &StoreHandle) -> Duration {
+    async fn until_next_due(&mut self, pipeline: &Pipeline, store: &StoreHandle) -> Duration {
         let (config, running) = (pipeline.config.clone(), self.running());
+        let busy_ends = self.until_busy_ends().unwrap_or(MAX_IDLE);
         store
             .read(move |store| {
                 let now = Utc::now();
@@ -253,6 +279,7 @@ impl Polls {
                     })
                     .min()
                     .unwrap_or(MAX_IDLE)
+                    .min(busy_ends)
                     .clamp(MIN_IDLE, MAX_IDLE)
             })
             .await
