@@ -136,6 +136,9 @@ pub fn copy_to_postgres(source: &Store, target: &mut Store) -> Result<Transfer, 
         rusqlite::Transaction::new_unchecked(sqlite, rusqlite::TransactionBehavior::Deferred)?;
     let tables = pg.transaction(|pg| copy_all(&snapshot, pg, &described, version))?;
     drop(snapshot);
+    // Fresh statistics: without them the planner scans where an index answers in a
+    // millisecond (the bench: a sentiment filter 89 ms before, 0.45 ms after).
+    pg.batch_execute("ANALYZE")?;
     Ok(Transfer {
         tables,
         elapsed: started.elapsed(),
