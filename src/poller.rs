@@ -116,8 +116,9 @@ pub fn plan(
     skip: impl Fn(&str) -> bool,
 ) -> Result<Vec<(Source, Option<SourceState>)>, StoreError> {
     let mut plan = Vec::new();
+    let mut states = store.source_states()?;
     for source in config.sources.iter().filter(|s| !skip(&s.name)) {
-        let state = store.source_state(&source.name)?;
+        let state = states.remove(&source.name).unwrap_or_default();
         let due = schedule::is_due(source, &state, now, force);
         plan.push((source.clone(), (!due).then_some(state)));
     }

@@ -267,12 +267,13 @@ impl Polls {
         store
             .read(move |store| {
                 let now = Utc::now();
+                let states = store.source_states().unwrap_or_default();
                 config
                     .sources
                     .iter()
                     .filter(|s| !running.contains(&s.name))
                     .filter_map(|s| {
-                        let state = store.source_state(&s.name).ok()?;
+                        let state = states.get(&s.name).cloned().unwrap_or_default();
                         is_due(s, &state, now, false)
                             .then_some(Duration::ZERO)
                             .or_else(|| (state.next_due_at? - now).to_std().ok())

@@ -1,6 +1,8 @@
 //! Per-source state: HTTP validators, the schedule, and health for `earshot sources`.
 
-use super::sql::{params, OptionalExtension, SqlResult, Tx};
+use std::collections::HashMap;
+
+use super::sql::{params, OptionalExtension, Row, SqlResult, Tx};
 use chrono::{DateTime, Utc};
 
 use super::{parse_ts, ts, Store, StoreError};
@@ -83,26 +85,26 @@ impl Store {
         let state = self
             .conn()
             .query_row(
-                "SELECT etag, last_modified, body_hash, consecutive_failures, next_due_at, \
-                 url, config_url, state, had_items FROM sources WHERE name = ?1",
+                &format!("SELECT {STATE_COLUMNS} FROM sources WHERE name = ?1"),
                 [name],
-                |r| {
-                    Ok(SourceState {
-                        etag: r.get(0)?,
-                        last_modified: r.get(1)?,
-                        body_hash: r.get(2)?,
-                        consecutive_failures: r.get(3)?,
-                        next_due_at: r.get::<Option<String>>(4)?.as_deref().and_then(parse_ts),
-                        url: r.get(5)?,
-                        config_url: r.get(6)?,
-                        status: r.get(7)?,
-                        had_items: r.get(8)?,
-                        listed_all: false,
-                    })
-                },
+                state_from_row,
             )
             .optional()?;
         Ok(state.unwrap_or_default())
+    }
+
+    /// The remembered state of every source ever fetched, by name, in one query (the
+    /// service's loop reads them all at every turn).
+    pub fn source_states(&self) -> Result<HashMap<String, SourceState>, StoreError> {
+        Ok(self
+            .conn()
+            .query_map(
+                &format!("SELECT {STATE_COLUMNS}, name FROM sources"),
+                [],
+                |r| Ok((r.get(9)?, state_from_row(r)?)),
+            )?
+            .into_iter()
+            .collect())
     }
 
     /// Claim `name` for one poll, unless another poll (this process or another) holds it.
@@ -300,6 +302,25 @@ impl Store {
     }
 }
 
+/// What [`SourceState`] is read from, in [`state_from_row`]'s order.
+const STATE_COLUMNS: &str = "etag, last_modified, body_hash, consecutive_failures, next_due_at, \
+     url, config_url, state, had_items";
+
+fn state_from_row(r: &Row<'_>) -> SqlResult<SourceState> {
+    Ok(SourceState {
+        etag: r.get(0)?,
+        last_modified: r.get(1)?,
+        body_hash: r.get(2)?,
+        consecutive_failures: r.get(3)?,
+        next_due_at: r.get::<Option<String>>(4)?.as_deref().and_then(parse_ts),
+        url: r.get(5)?,
+        config_url: r.get(6)?,
+        status: r.get(7)?,
+        had_items: r.get(8)?,
+        listed_all: false,
+    })
+}
+
 fn log_fetch(
     tx: &Tx<'_>,
     name: &str,
@@ -354,5 +375,36 @@ mod tests {
             })
             .unwrap();
         assert!(store.claim_source("a", "https://x.test/a").unwrap());
+    }
+
+    #[test]
+    fn every_state_read_at_once_is_each_state_read_alone() {
+        let mut store = crate::test_support::test_store();
+        for (name, etag, failures) in [("a", "\"v1\"", 0), ("b", "\"v7\"", 3)] {
+            store
+                .transaction(|tx| {
+                    let state = SourceState {
+                        etag: Some(etag.into()),
+                        consecutive_failures: failures,
+                        next_due_at: Some(Utc::now() + crate::clock::HOUR),
+                        ..SourceState::default()
+                    };
+                    let url = format!("https://x.test/{name}");
+                    Store::record_fetch(tx, name, &url, Utc::now(), &FetchOutcome::Ok, &state)
+                })
+                .unwrap();
+        }
+        let all = store.source_states().unwrap();
+        assert_eq!(all.len(), 2);
+        for name in ["a", "b"] {
+            let alone = store.source_state(name).unwrap();
+            let at_once = &all[name];
+            assert_eq!(at_once.etag, alone.etag);
+            assert_eq!(at_once.consecutive_failures, alone.consecutive_failures);
+            assert_eq!(at_once.next_due_at, alone.next_due_at);
+            assert_eq!(at_once.url, alone.url);
+        }
+        assert_eq!(all["b"].etag.as_deref(), Some("\"v7\""));
+        assert_eq!(all["b"].consecutive_failures, 3);
     }
 }
