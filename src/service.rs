@@ -192,7 +192,7 @@ struct Polls {
 impl Polls {
     /// The sources not to start now: those this worker polls, and those another worker
     /// was polling a moment ago.
-    fn running(&mut self) -> HashSet<String> {
+    fn not_to_start(&mut self) -> HashSet<String> {
         let now = std::time::Instant::now();
         self.busy.retain(|_, until| *until > now);
         self.running
@@ -214,7 +214,7 @@ impl Polls {
     /// Start every due source that is not already being polled.
     async fn start_due(&mut self, pipeline: &Arc<Pipeline>, store: &StoreHandle) {
         let now = Utc::now();
-        let (config, running) = (pipeline.config.clone(), self.running());
+        let (config, running) = (pipeline.config.clone(), self.not_to_start());
         let plan = store
             .read(move |s| plan(&config, s, now, false, |name| running.contains(name)))
             .await;
@@ -262,7 +262,7 @@ impl Polls {
 
     /// Time until the next source not already running is due.
     async fn until_next_due(&mut self, pipeline: &Pipeline, store: &StoreHandle) -> Duration {
-        let (config, running) = (pipeline.config.clone(), self.running());
+        let (config, running) = (pipeline.config.clone(), self.not_to_start());
         let busy_ends = self.until_busy_ends().unwrap_or(MAX_IDLE);
         store
             .read(move |store| {

@@ -21,11 +21,7 @@ pub fn migrate(cli: &Cli, to: &str) -> Result<()> {
             cli.config.display()
         );
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from);
-    let settings =
-        pg_settings::connection_config(to, &|name| std::env::var(name).ok(), home.as_deref())
-            .context("--to")?;
-    let described = pg_settings::describe(&settings);
+    let (settings, described) = pg_settings::from_environment(to).context("--to")?;
     let source = Store::open(&database)?;
     // The messages are whole sentences; their causes would only repeat them.
     let mut target = Store::open_postgres(settings, described.clone()).map_err(|e| {

@@ -193,10 +193,7 @@ impl Store {
     /// The database at `[storage] url` (PostgreSQL), its password taken from
     /// `$EARSHOT_DATABASE_PASSWORD`, `$PGPASSWORD` or the password file, as libpq would.
     pub fn open_url(url: &str) -> Result<Store, StoreError> {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let config =
-            pg_settings::connection_config(url, &|k| std::env::var(k).ok(), home.as_deref())?;
-        let described = pg_settings::describe(&config);
+        let (config, described) = pg_settings::from_environment(url)?;
         Store::open_postgres(config, described)
     }
 

@@ -41,7 +41,7 @@ use std::sync::Arc;
 use bytes::BytesMut;
 use tokio_postgres::types::{to_sql_checked, FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type};
 
-use super::sql::{SqlError, SqlResult, Value};
+use super::sql::{pg_words, SqlError, SqlResult, Value};
 
 /// One PostgreSQL session from the pool, used synchronously: each statement is run to
 /// completion on the store's own small runtime. The store only ever runs on its own
@@ -274,17 +274,6 @@ fn pool_error(error: &deadpool_postgres::PoolError) -> String {
         deadpool_postgres::PoolError::Backend(e) => pg_words(e),
         deadpool_postgres::PoolError::Timeout(_) => "no answer in time".to_string(),
         other => other.to_string(),
-    }
-}
-
-/// PostgreSQL's message, not the driver's "db error".
-fn pg_words(error: &tokio_postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => db.message().to_string(),
-        None => match std::error::Error::source(error) {
-            Some(cause) => format!("{error}: {cause}"),
-            None => error.to_string(),
-        },
     }
 }
 

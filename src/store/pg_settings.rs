@@ -60,6 +60,15 @@ pub fn connection_config(
     Ok(config)
 }
 
+/// [`connection_config`] from this process's environment and home directory, with its
+/// [`describe`]d address.
+pub fn from_environment(url: &str) -> Result<(tokio_postgres::Config, String), PgSettingsError> {
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let config = connection_config(url, &|name| std::env::var(name).ok(), home.as_deref())?;
+    let described = describe(&config);
+    Ok((config, described))
+}
+
 /// "user@host:port/db" (several servers joined by commas), never the password: for
 /// messages and logs.
 pub fn describe(config: &tokio_postgres::Config) -> String {

@@ -71,11 +71,23 @@ pub enum SqlError {
     },
 }
 
-/// PostgreSQL's own words (the driver's Display says only "db error").
+/// PostgreSQL's own words with their severity ("ERROR: …").
 fn pg_message(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
-        None => error.to_string(),
+        None => pg_words(error),
+    }
+}
+
+/// PostgreSQL's own words (the driver's Display says only "db error"), or the driver's
+/// with their cause ("error connecting to server: Connection refused").
+pub(crate) fn pg_words(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => db.message().to_string(),
+        None => match std::error::Error::source(error) {
+            Some(cause) => format!("{error}: {cause}"),
+            None => error.to_string(),
+        },
     }
 }
 
