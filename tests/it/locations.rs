@@ -344,17 +344,7 @@ async fn a_location_manager_signed_in_on_the_web_sees_only_their_location() {
     }
     let app = router(AppState::new(Arc::new(config), harness.store.clone(), None));
     let mut web = Browser::new(app);
-    let csrf = web.get("/login").await.csrf();
-    let signed_in = web
-        .post(
-            "/login",
-            &[
-                ("csrf", &csrf),
-                ("who", "maya"),
-                ("password", MAYA_PASSWORD),
-            ],
-        )
-        .await;
+    let signed_in = crate::signin::sign_in(&mut web, "maya", MAYA_PASSWORD).await;
     assert_eq!(
         signed_in.status,
         StatusCode::SEE_OTHER,

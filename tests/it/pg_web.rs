@@ -41,13 +41,7 @@ async fn a_sign_in_on_one_worker_works_on_another_and_a_sign_out_ends_it_on_both
     }
 
     let mut web = Browser::new(first.clone());
-    let csrf = web.get("/login").await.csrf();
-    let signed_in = web
-        .post(
-            "/login",
-            &[("csrf", &csrf), ("who", "olga"), ("password", PASSWORD)],
-        )
-        .await;
+    let signed_in = crate::signin::sign_in(&mut web, "olga", PASSWORD).await;
     assert_eq!(
         signed_in.status,
         StatusCode::SEE_OTHER,

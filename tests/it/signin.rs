@@ -51,7 +51,8 @@ fn team(harness: &Harness) -> (StaffMember, StaffMember) {
     (olga, sam)
 }
 
-async fn sign_in(web: &mut Browser, who: &str, password: &str) -> Page {
+/// Sign in on the web log's form as `who`.
+pub async fn sign_in(web: &mut Browser, who: &str, password: &str) -> Page {
     let csrf = web.get("/login").await.csrf();
     web.post(
         "/login",
